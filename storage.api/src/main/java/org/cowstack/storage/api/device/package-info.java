@@ -1,0 +1,14 @@
+/**
+ * Device backends: a {@link org.cowstack.storage.api.device.DeviceProvider} per URI
+ * scheme opens {@link org.cowstack.storage.api.device.BlockDevice}s.
+ *
+ * <p>Backends are plug-ins: a bundle that registers a {@code DeviceProvider} service
+ * with the {@value org.cowstack.storage.api.device.DeviceProvider#SCHEME} property makes
+ * its scheme usable by every volume at once.
+ */
+@Version("1.0.0")
+@Export
+package org.cowstack.storage.api.device;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,117 @@
+package org.cowstack.storage.csum;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+import org.cowstack.storage.api.csum.ChecksumAlgorithm;
+import org.cowstack.storage.api.csum.ChecksumAlgorithmService;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * XXH64 with seed 0, btrfs id 1.
+ *
+ * <p>Written here rather than taken from zero-allocation-hashing: that library reads
+ * direct buffers through {@code sun.nio.ch.DirectBuffer}, which needs
+ * {@code --add-exports java.base/sun.nio.ch} on the command line and {@code sun.misc}
+ * and {@code sun.nio.ch} as framework system packages, and fails with
+ * {@code IllegalAccessError} without them. Absolute little-endian
+ * {@link ByteBuffer#getLong(int)} reads are intrinsified for heap and direct buffers;
+ * {@code storage.bench}'s ChecksumBenchmark compares the two.
+ */
+@Component(service = ChecksumAlgorithm.class)
+@ChecksumAlgorithmService(name = XxHash64.NAME, id = XxHash64.ID, digest_length = XxHash64.LENGTH)
+public final class XxHash64 implements ChecksumAlgorithm {
+    static final String NAME = "xxhash64";
+    static final int ID = 1;
+    static final int LENGTH = 8;
+
+    private static final long P1 = 0x9E3779B185EBCA87L;
+    private static final long P2 = 0xC2B2AE3D27D4EB4FL;
+    private static final long P3 = 0x165667B19E3779F9L;
+    private static final long P4 = 0x85EBCA77C2B2AE63L;
+    private static final long P5 = 0x27D4EB2F165667C5L;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int id() {
+        return ID;
+    }
+
+    @Override
+    public int digestLength() {
+        return LENGTH;
+    }
+
+    @Override
+    public void digest(ByteBuffer data, byte[] out, int offset) {
+        Objects.checkFromIndexSize(offset, LENGTH, out.length);
+        LittleEndian.putLong(out, offset, hash(data.duplicate().order(ByteOrder.LITTLE_ENDIAN), 0));
+    }
+
+    /** XXH64 of {@code b}'s remaining bytes; {@code b} is little-endian and its position is not moved. */
+    static long hash(ByteBuffer b, long seed) {
+        int p = b.position();
+        int end = b.limit();
+        int length = end - p;
+        long h;
+        if (length >= 32) {
+            long v1 = seed + P1 + P2;
+            long v2 = seed + P2;
+            long v3 = seed;
+            long v4 = seed - P1;
+            int stripesEnd = end - 32;
+            do {
+                v1 = round(v1, b.getLong(p));
+                v2 = round(v2, b.getLong(p + 8));
+                v3 = round(v3, b.getLong(p + 16));
+                v4 = round(v4, b.getLong(p + 24));
+                p += 32;
+            } while (p <= stripesEnd);
+            h = Long.rotateLeft(v1, 1) + Long.rotateLeft(v2, 7) + Long.rotateLeft(v3, 12) + Long.rotateLeft(v4, 18);
+            h = merge(h, v1);
+            h = merge(h, v2);
+            h = merge(h, v3);
+            h = merge(h, v4);
+        } else {
+            h = seed + P5;
+        }
+        h += length;
+        while (p + 8 <= end) {
+            h ^= round(0, b.getLong(p));
+            h = Long.rotateLeft(h, 27) * P1 + P4;
+            p += 8;
+        }
+        if (p + 4 <= end) {
+            h ^= (b.getInt(p) & 0xFFFFFFFFL) * P1;
+            h = Long.rotateLeft(h, 23) * P2 + P3;
+            p += 4;
+        }
+        while (p < end) {
+            h ^= (b.get(p) & 0xFFL) * P5;
+            h = Long.rotateLeft(h, 11) * P1;
+            p++;
+        }
+        h ^= h >>> 33;
+        h *= P2;
+        h ^= h >>> 29;
+        h *= P3;
+        h ^= h >>> 32;
+        return h;
+    }
+
+    private static long round(long acc, long input) {
+        acc += input * P2;
+        acc = Long.rotateLeft(acc, 31);
+        return acc * P1;
+    }
+
+    private static long merge(long acc, long v) {
+        acc ^= round(0, v);
+        return acc * P1 + P4;
+    }
+}
