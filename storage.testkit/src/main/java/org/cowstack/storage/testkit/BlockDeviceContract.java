@@ -64,7 +64,7 @@ public abstract class BlockDeviceContract {
     }
 
     @AfterEach
-    void closeOpened() throws IOException {
+    protected final void closeOpened() throws IOException {
         for (BlockDevice d : opened) {
             d.close();
         }

@@ -1,0 +1,108 @@
+package org.cowstack.storage.dax;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.cowstack.storage.api.device.DeviceCapability;
+import org.cowstack.storage.device.base.AbstractBlockDevice;
+import org.cowstack.storage.device.base.BackingFile;
+import org.cowstack.storage.device.base.TiledMemory;
+
+/**
+ * A device whose bytes are a memory mapping of its image file. Reads and writes are
+ * memory copies; {@link #flush()} forces exactly the ranges written since the previous
+ * flush. Closing waits for transfers in progress, then unmaps every tile at once.
+ */
+final class DaxDevice extends AbstractBlockDevice {
+    static final int BLOCK_SIZE = 512;
+
+    private final BackingFile file;
+    private final TiledMemory mapping;
+    private final MapMode mode;
+    private final DirtyRanges dirty = new DirtyRanges();
+    private final AtomicLong forcedBytes = new AtomicLong();
+
+    DaxDevice(URI uri, BackingFile file, TiledMemory mapping, MapMode mode, Set<DeviceCapability> capabilities) {
+        super(uri, mapping.size(), BLOCK_SIZE, mode == MapMode.READ_ONLY, capabilities);
+        this.file = file;
+        this.mapping = mapping;
+        this.mode = mode;
+    }
+
+    /** The mapping obtained: {@code sync}, {@code shared} or {@code read-only}. */
+    MapMode mode() {
+        return mode;
+    }
+
+    /** Ranges written and not yet flushed, as {start, end} pairs. */
+    List<long[]> dirtyRanges() {
+        return dirty.snapshot();
+    }
+
+    /** Bytes forced by flushes so far. */
+    long forcedBytes() {
+        return forcedBytes.get();
+    }
+
+    @Override
+    protected void doRead(ByteBuffer dst, long offset) {
+        mapping.read(dst, offset);
+    }
+
+    @Override
+    protected void doWrite(ByteBuffer src, long offset) {
+        int length = src.remaining();
+        // Mark before copying: a flush that starts during the copy either forces this
+        // range or leaves it dirty for the next flush; it never misses it.
+        dirty.add(offset, offset + length);
+        mapping.write(src, offset);
+    }
+
+    @Override
+    protected void doFlush() throws IOException {
+        List<long[]> ranges = dirty.drain();
+        int shift = mapping.tileShift();
+        long tileMask = (1L << shift) - 1;
+        for (int i = 0; i < ranges.size(); i++) {
+            long start = ranges.get(i)[0];
+            long end = ranges.get(i)[1];
+            try {
+                while (start < end) {
+                    int tile = (int) (start >>> shift);
+                    int within = (int) (start & tileMask);
+                    MappedByteBuffer buffer = (MappedByteBuffer) mapping.tile(tile);
+                    int n = (int) Math.min(end - start, buffer.capacity() - within);
+                    buffer.force(within, n);
+                    forcedBytes.addAndGet(n);
+                    start += n;
+                }
+            } catch (RuntimeException e) {
+                // Not forced: keep this range and the rest dirty for the next flush.
+                dirty.add(start, end);
+                for (int j = i + 1; j < ranges.size(); j++) {
+                    dirty.add(ranges.get(j)[0], ranges.get(j)[1]);
+                }
+                throw new IOException("msync failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    protected void doClose() throws IOException {
+        try {
+            mapping.release();
+        } finally {
+            file.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return uri() + " (" + mode + " mapping)";
+    }
+}

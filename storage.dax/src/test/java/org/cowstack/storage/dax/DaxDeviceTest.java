@@ -1,0 +1,136 @@
+package org.cowstack.storage.dax;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+import org.cowstack.storage.api.NotSupportedException;
+import org.cowstack.storage.api.OfflineException;
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.device.DeviceCapability;
+import org.cowstack.storage.api.device.DeviceProvider;
+import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.testkit.BlockDeviceContract;
+import org.cowstack.storage.testkit.ChecksumAlgorithmContract;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DaxDeviceTest extends BlockDeviceContract {
+    @TempDir
+    Path dir;
+
+    // 64 KiB tiles: the contract's 4 MiB devices span 64 of them.
+    final DaxDeviceProvider provider = new DaxDeviceProvider(16);
+
+    @Override
+    protected DeviceProvider provider() {
+        return provider;
+    }
+
+    @Override
+    protected URI uri(String name) {
+        return URI.create("dax:" + dir.resolve(name + ".img"));
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        provider.deactivate();
+    }
+
+    @Test
+    void reportsTheMappingItObtained() throws IOException {
+        DaxDevice d = (DaxDevice) create("mode");
+        assertTrue(d.capabilities().contains(DeviceCapability.DIRECT_ACCESS));
+        assertTrue(d.capabilities().contains(DeviceCapability.PERSISTENT));
+        boolean sync = d.capabilities().contains(DeviceCapability.MAP_SYNC);
+        assertEquals(sync ? MapMode.SYNC : MapMode.SHARED, d.mode());
+        if (sync) {
+            open(URI.create(uri("required") + "?sync=required"), OpenOptions.create(SIZE)).close();
+        } else {
+            NotSupportedException e = assertThrows(NotSupportedException.class,
+                    () -> open(URI.create(uri("required") + "?sync=required"), OpenOptions.create(SIZE)));
+            assertTrue(e.getMessage().contains("MAP_SYNC"), e.getMessage());
+        }
+        DaxDevice off = (DaxDevice) open(URI.create(uri("off") + "?sync=off"), OpenOptions.create(SIZE));
+        assertEquals(MapMode.SHARED, off.mode());
+        assertFalse(off.capabilities().contains(DeviceCapability.MAP_SYNC));
+    }
+
+    @Test
+    void flushForcesExactlyTheDirtyRanges() throws IOException {
+        DaxDevice d = (DaxDevice) create("dirty");
+        d.write(ByteBuffer.allocate(512), 3 * 512);
+        d.write(ByteBuffer.allocate(1024), 100 * 512);
+        d.write(ByteBuffer.allocate(512), 4 * 512); // touches the first range: merged
+        List<long[]> dirty = d.dirtyRanges();
+        assertEquals(2, dirty.size());
+        assertArrayEquals(new long[] {1536, 2560}, dirty.get(0));
+        assertArrayEquals(new long[] {51200, 52224}, dirty.get(1));
+        // Across a tile boundary (64 KiB tiles here).
+        d.write(ByteBuffer.allocate(1024), 65536 - 512);
+        d.flush();
+        assertEquals(1024 + 1024 + 1024, d.forcedBytes());
+        assertTrue(d.dirtyRanges().isEmpty());
+        d.flush();
+        assertEquals(3072, d.forcedBytes(), "a flush with nothing dirty forces nothing");
+    }
+
+    @Test
+    void devicesOverTwoGigabytesWorkInOneGigabyteTiles() throws IOException {
+        DaxDeviceProvider real = new DaxDeviceProvider(); // 1 GiB tiles, as in production
+        try {
+            URI uri = uri("big");
+            long size = 3L << 30;
+            BlockDevice d = real.open(uri, OpenOptions.create(size));
+            assertEquals(size, d.size());
+            byte[] data = ChecksumAlgorithmContract.pattern(4096);
+            long across = (2L << 30) - 2048; // straddles the tile boundary at 2 GiB
+            d.write(ByteBuffer.wrap(data), across);
+            d.write(ByteBuffer.wrap(data), size - 4096);
+            d.flush();
+            d.close();
+            try (FileChannel ch = FileChannel.open(dir.resolve("big.img"), StandardOpenOption.READ)) {
+                ByteBuffer back = ByteBuffer.allocate(4096);
+                ch.read(back, across);
+                assertArrayEquals(data, back.array(), "bytes across the 2 GiB boundary reached the file");
+                back.clear();
+                ch.read(back, size - 4096);
+                assertArrayEquals(data, back.array(), "the last block reached the file");
+            }
+        } finally {
+            real.deactivate();
+        }
+    }
+
+    @Test
+    void closeUnmapsAtOnce() throws IOException {
+        Path maps = Path.of("/proc/self/maps");
+        Assumptions.assumeTrue(Files.isReadable(maps), "no /proc/self/maps here");
+        Path image = dir.resolve("unmap.img");
+        BlockDevice d = open(URI.create("dax:" + image), OpenOptions.create(SIZE));
+        assertTrue(Files.readString(maps).contains(image.toString()), "mapped while open");
+        d.close();
+        assertFalse(Files.readString(maps).contains(image.toString()), "unmapped by close, not left to the GC");
+    }
+
+    @Test
+    void deactivationClosesAndUnmapsEveryDevice() throws IOException {
+        BlockDevice d = create("stop");
+        provider.deactivate();
+        assertThrows(OfflineException.class, () -> d.read(ByteBuffer.allocate(512), 0));
+        assertFalse(Files.readString(Path.of("/proc/self/maps")).contains(dir.resolve("stop.img").toString()));
+    }
+}
