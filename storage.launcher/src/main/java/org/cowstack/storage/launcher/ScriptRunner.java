@@ -1,0 +1,157 @@
+package org.cowstack.storage.launcher;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.apache.felix.gogo.runtime.CommandNotFoundException;
+import org.apache.felix.gogo.runtime.EOFError;
+import org.apache.felix.gogo.runtime.Parser;
+import org.apache.felix.gogo.runtime.SyntaxError;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+
+/**
+ * Runs Gogo programs without a console: statement by statement, printing each result
+ * as the interactive shell would, and stopping at the first failure with one error line
+ * and no stack trace.
+ *
+ * <p>Gogo's own {@code gosh -c} prints only echoed values and waits forever after a
+ * failing command; this is the dependable replacement the executable needs.
+ */
+final class ScriptRunner {
+    /** Exit status of a run that completed. */
+    static final int OK = 0;
+    /** Exit status after the first failing statement. */
+    static final int FAILED = 1;
+
+    private final CommandSession session;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Consumer<Throwable> unexpected;
+
+    /**
+     * @param unexpected told about failures that are bugs rather than bad input (a
+     *                   NullPointerException in a command), with their stack trace, for the log
+     */
+    ScriptRunner(CommandSession session, PrintStream out, PrintStream err, Consumer<Throwable> unexpected) {
+        this.session = session;
+        this.out = out;
+        this.err = err;
+        this.unexpected = unexpected;
+    }
+
+    /**
+     * Runs a whole program.
+     *
+     * @param source where it came from, for error lines: {@code null} for {@code -c}, a file name for scripts
+     */
+    int run(CharSequence program, String source) {
+        List<Parser.Executable> statements;
+        try {
+            statements = new Parser(program).program().tokens();
+        } catch (SyntaxError e) {
+            err.println(prefix(source, e.line() + 1) + "syntax error: " + e.getMessage());
+            return FAILED;
+        }
+        for (Parser.Executable statement : statements) {
+            if (!execute(statement, source, statement.line() + 1)) {
+                return FAILED;
+            }
+        }
+        return OK;
+    }
+
+    /**
+     * Runs statements as lines arrive (piped input), each as soon as it is complete, so
+     * that a long pipe shows results as it goes.
+     */
+    int run(BufferedReader lines, String source) throws IOException {
+        StringBuilder pending = new StringBuilder();
+        int firstLine = 1;
+        int lineNumber = 0;
+        for (String line; (line = lines.readLine()) != null; ) {
+            lineNumber++;
+            pending.append(line).append('\n');
+            List<Parser.Executable> statements;
+            try {
+                statements = new Parser(pending).program().tokens();
+            } catch (EOFError e) {
+                continue; // an open quote, brace or bracket: the statement goes on
+            } catch (SyntaxError e) {
+                err.println(prefix(source, firstLine + e.line()) + "syntax error: " + e.getMessage());
+                return FAILED;
+            }
+            for (Parser.Executable statement : statements) {
+                if (!execute(statement, source, firstLine + statement.line())) {
+                    return FAILED;
+                }
+            }
+            pending.setLength(0);
+            firstLine = lineNumber + 1;
+        }
+        if (pending.toString().isBlank()) {
+            return OK;
+        }
+        err.println(prefix(source, firstLine) + "syntax error: input ends inside a statement");
+        return FAILED;
+    }
+
+    private boolean execute(CharSequence statement, String source, int line) {
+        try {
+            Object result = session.execute(statement);
+            if (result != null) {
+                out.println(session.format(result, Converter.INSPECT));
+            }
+            out.flush();
+            return true;
+        } catch (Exception e) {
+            out.flush();
+            err.println(prefix(source, line) + describe(e));
+            err.flush();
+            return false;
+        }
+    }
+
+    private static String prefix(String source, int line) {
+        return source == null ? "error: " : "error: " + source + ":" + line + ": ";
+    }
+
+    /** One line saying what went wrong, without a stack trace. */
+    String describe(Throwable failure) {
+        Throwable e = unwrap(failure);
+        if (e instanceof CommandNotFoundException) {
+            return "command not found: " + ((CommandNotFoundException) e).getCommand();
+        }
+        String message = e.getMessage() == null || e.getMessage().isBlank() ? null : e.getMessage().strip();
+        boolean expected = e instanceof IOException || e instanceof IllegalArgumentException
+                || e instanceof IllegalStateException || e instanceof UnsupportedOperationException
+                || e instanceof SyntaxError || e instanceof SecurityException;
+        if (!expected) {
+            unexpected.accept(e);
+        }
+        String text = message == null ? e.getClass().getSimpleName()
+                : expected ? message : e.getClass().getSimpleName() + ": " + message;
+        if (!expected) {
+            text = "internal error: " + text + " (stack trace in the log: 'log' command)";
+        }
+        return oneLine(text);
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while ((e instanceof InvocationTargetException || e instanceof UndeclaredThrowableException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private static String oneLine(String text) {
+        int newline = text.indexOf('\n');
+        return (newline < 0 ? text : text.substring(0, newline) + " ...").replace('\r', ' ');
+    }
+}
