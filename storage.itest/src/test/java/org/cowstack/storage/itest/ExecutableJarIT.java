@@ -1,0 +1,168 @@
+package org.cowstack.storage.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The exported jar, run as a user runs it (the way ./storage does): commands with -c,
+ * a script file, piped input; exit status and output checked. On every JDK found here
+ * (Java 17 always; 21 and 25 where installed).
+ */
+class ExecutableJarIT {
+    private static final long TIMEOUT_S = 120;
+
+    @TempDir
+    Path home;
+
+    record Run(int status, String out, String err) {
+        List<String> errLines() {
+            return err.lines().filter(l -> !l.isBlank()).collect(Collectors.toList());
+        }
+    }
+
+    /** The JDKs to run on: this one, and any other 17+ found under /usr/lib/jvm. */
+    static Stream<String> javas() {
+        List<String> javas = new ArrayList<>();
+        javas.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        File[] installed = new File("/usr/lib/jvm").listFiles();
+        if (installed != null) {
+            for (File jdk : installed) {
+                File java = new File(jdk, "bin/java");
+                if (java.canExecute() && !javas.contains(java.getPath())
+                        && !Files.isSymbolicLink(jdk.toPath()) && jdk.getName().matches(".*-(21|25)[-.].*")) {
+                    javas.add(java.getPath());
+                }
+            }
+        }
+        return javas.stream();
+    }
+
+    private Run run(String java, String stdin, String... args) throws Exception {
+        Path jar = Path.of(System.getProperty("storage.jar"));
+        assertTrue(Files.isRegularFile(jar), "the exported jar exists: " + jar);
+        List<String> command = new ArrayList<>(List.of(java));
+        if (feature(java) >= 23) {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.addAll(List.of("-Dlaunch.storage.dir=" + home.resolve("framework"),
+                "-Dfelix.cm.dir=" + home.resolve("config"), "-Dstorage.home=" + home, "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).directory(home.toFile()).start();
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        try (var in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("the jar did not exit within " + TIMEOUT_S + " s: " + command);
+        }
+        return new Run(p.exitValue(), out.get(), err.get());
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static int feature(String java) throws Exception {
+        Process p = new ProcessBuilder(java, "-XshowSettings:properties", "-version").redirectErrorStream(true).start();
+        String settings = read(p.getInputStream());
+        p.waitFor(60, TimeUnit.SECONDS);
+        return settings.lines().map(String::strip).filter(l -> l.startsWith("java.specification.version = "))
+                .map(l -> Integer.parseInt(l.substring(l.indexOf('=') + 1).strip().split("\\.")[0]))
+                .findFirst().orElse(17);
+    }
+
+    @ParameterizedTest
+    @MethodSource("javas")
+    void listsEveryBundleActiveAndTheStorageServices(String java) throws Exception {
+        Run r = run(java, null, "-c", "lb; storage:csum; storage:devices");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("", r.err().strip(), "nothing on stderr (no warnings, no traces) on " + java);
+        for (String name : List.of("Apache Felix Declarative Services", "Apache Felix Configuration Admin Service",
+                "Apache Felix Gogo Runtime", "Apache Felix Gogo JLine Shell", "Apache Felix Gogo Command",
+                "storage.api", "storage.csum", "storage.device", "storage.dax", "storage.shell", "storage.launcher")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.contains("|Active ") && l.contains(name)),
+                    name + " is Active in:\n" + r.out());
+        }
+        assertTrue(r.out().lines().anyMatch(l -> l.contains("|Resolved ") && l.contains("storage.console")),
+                "the console profile fragment is resolved");
+        List<String> csum = r.out().lines().filter(l -> l.matches("(crc32c|xxhash64|sha256|blake2b) .*"))
+                .map(l -> l.split(" +")[0] + " " + l.split(" +")[1]).collect(Collectors.toList());
+        assertEquals(List.of("crc32c 0", "xxhash64 1", "sha256 2", "blake2b 3"), csum);
+        List<String> schemes = r.out().lines().filter(l -> l.matches("(dax|file|mem) +storage\\..*"))
+                .map(l -> l.split(" +")[0]).collect(Collectors.toList());
+        assertEquals(List.of("dax", "file", "mem"), schemes);
+    }
+
+    @Test
+    void aFailingCommandPrintsOneErrorLineExitsOneAndStopsThere() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        Run r = run(java, null, "-c", "storage:csum; storage:nosuch; storage:devices");
+        assertEquals(1, r.status());
+        assertEquals(List.of("error: command not found: storage:nosuch"), r.errLines());
+        assertTrue(r.out().contains("crc32c"), "the command before the failure ran");
+        assertFalse(r.out().contains("SCHEME"), "nothing after the failure ran");
+
+        Run bad = run(java, null, "-c", "storage:csum nonsense-argument");
+        assertEquals(1, bad.status());
+        assertEquals(1, bad.errLines().size(), bad.err());
+        assertTrue(bad.errLines().get(0).startsWith("error: "), bad.err());
+    }
+
+    @Test
+    void scriptFilesAndPipedInputRunLikeCommandLines() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        Files.writeString(home.resolve("ok.gosh"), "# a comment\nstorage:csum\n\nstorage:devices\n");
+        Run ok = run(java, null, "ok.gosh");
+        assertEquals(0, ok.status(), ok.err());
+        assertTrue(ok.out().contains("crc32c") && ok.out().contains("dax"), ok.out());
+
+        Files.writeString(home.resolve("bad.gosh"), "storage:csum\nstorage:oops\nstorage:devices\n");
+        Run bad = run(java, null, "bad.gosh");
+        assertEquals(1, bad.status());
+        assertEquals(List.of("error: bad.gosh:2: command not found: storage:oops"), bad.errLines());
+
+        Run piped = run(java, "storage:devices\nstorage:csum\n");
+        assertEquals(0, piped.status(), piped.err());
+        assertTrue(piped.out().contains("SCHEME") && piped.out().contains("blake2b"), piped.out());
+
+        Run missing = run(java, null, "no-such.gosh");
+        assertEquals(1, missing.status());
+        assertEquals(List.of("error: no such script file: no-such.gosh"), missing.errLines());
+    }
+
+    @Test
+    void allStateStaysInStorageHome() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        assertEquals(0, run(java, null, "-c", "storage:csum").status());
+        assertTrue(Files.isDirectory(home.resolve("framework")), "framework cache under STORAGE_HOME");
+        assertEquals(List.of(), Files.list(home).map(p -> p.getFileName().toString())
+                .filter(n -> !n.equals("framework") && !n.equals("config")).collect(Collectors.toList()),
+                "nothing else written to STORAGE_HOME");
+    }
+}

@@ -1,0 +1,263 @@
+package org.cowstack.storage.itest;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+
+import javax.inject.Inject;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.cowstack.storage.api.OfflineException;
+import org.cowstack.storage.api.csum.ChecksumAlgorithm;
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.device.DeviceCapability;
+import org.cowstack.storage.api.device.DeviceProvider;
+import org.cowstack.storage.api.device.OpenOptions;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerMethod;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/** The stack assembled in real Felix with SCR and Gogo, driven through its services and shell. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerMethod.class)
+public class StackIT {
+    private static final long TIMEOUT_MS = 10_000;
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private ServiceComponentRuntime scr;
+
+    @Inject
+    private CommandProcessor gogo;
+
+    @Configuration
+    public Option[] config() {
+        return StorageStack.options();
+    }
+
+    private List<Bundle> storageBundles() {
+        List<Bundle> bundles = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            if (String.valueOf(b.getSymbolicName()).startsWith("storage.")) {
+                bundles.add(b);
+            }
+        }
+        return bundles;
+    }
+
+    private Bundle bundle(String symbolicName) {
+        for (Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError("bundle " + symbolicName + " is not installed");
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + TIMEOUT_MS;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                fail("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private <S> Map<String, ServiceReference<S>> byProperty(Class<S> type, String property) throws Exception {
+        Map<String, ServiceReference<S>> map = new TreeMap<>();
+        for (ServiceReference<S> ref : context.getServiceReferences(type, null)) {
+            map.put(String.valueOf(ref.getProperty(property)), ref);
+        }
+        return map;
+    }
+
+    @Test
+    public void everyStorageBundleIsActiveAndTheConsoleProfileIsAttached() {
+        List<String> expected = List.of("storage.api", "storage.csum", "storage.dax", "storage.device", "storage.shell");
+        for (String name : expected) {
+            assertEquals(name + " is active", Bundle.ACTIVE, bundle(name).getState());
+        }
+        assertEquals("the console profile fragment is resolved (attached to gogo.jline)",
+                Bundle.RESOLVED, bundle("storage.console").getState());
+    }
+
+    @Test
+    public void everyStorageComponentIsActive() throws Exception {
+        // Delayed components are instantiated on first use: use every storage service.
+        for (Bundle b : storageBundles()) {
+            ServiceReference<?>[] registered = b.getRegisteredServices();
+            for (ServiceReference<?> ref : registered == null ? new ServiceReference<?>[0] : registered) {
+                assertNotNull("service " + ref + " can be got", context.getService(ref));
+                context.ungetService(ref);
+            }
+        }
+        int components = 0;
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs(storageBundles().toArray(new Bundle[0]))) {
+            Collection<ComponentConfigurationDTO> configurations = scr.getComponentConfigurationDTOs(description);
+            assertFalse(description.name + " has a configuration", configurations.isEmpty());
+            for (ComponentConfigurationDTO c : configurations) {
+                // Checked while our getService above still holds... or again after: ACTIVE
+                // or SATISFIED (a delayed service released again) are both healthy.
+                assertTrue(description.name + " is active or satisfied, not " + c.state,
+                        c.state == ComponentConfigurationDTO.ACTIVE || c.state == ComponentConfigurationDTO.SATISFIED);
+                components++;
+            }
+        }
+        assertTrue("found the storage components (" + components + ")", components >= 4 + 3 + 3);
+    }
+
+    @Test
+    public void theFourChecksumAlgorithmsAreRegisteredWithTheirBtrfsIds() throws Exception {
+        Map<String, ServiceReference<ChecksumAlgorithm>> algorithms = byProperty(ChecksumAlgorithm.class,
+                ChecksumAlgorithm.NAME);
+        assertEquals(List.of("blake2b", "crc32c", "sha256", "xxhash64"), new ArrayList<>(algorithms.keySet()));
+        Map<String, int[]> expected = Map.of("crc32c", new int[] {0, 4}, "xxhash64", new int[] {1, 8},
+                "sha256", new int[] {2, 32}, "blake2b", new int[] {3, 32});
+        for (Map.Entry<String, int[]> e : expected.entrySet()) {
+            ServiceReference<ChecksumAlgorithm> ref = algorithms.get(e.getKey());
+            assertEquals(e.getValue()[0], ref.getProperty(ChecksumAlgorithm.ID));
+            assertEquals(e.getValue()[1], ref.getProperty(ChecksumAlgorithm.DIGEST_LENGTH));
+            ChecksumAlgorithm a = context.getService(ref);
+            try {
+                assertEquals("service property and object agree", e.getKey(), a.name());
+                assertEquals(e.getValue()[0], a.id());
+                assertEquals(e.getValue()[1], a.digestLength());
+            } finally {
+                context.ungetService(ref);
+            }
+        }
+        // One vector through the service, inside OSGi (bcprov wired for blake2b).
+        ChecksumAlgorithm blake = context.getService(algorithms.get("blake2b"));
+        assertEquals("bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319",
+                java.util.HexFormat.of().formatHex(blake.digest(ByteBuffer.wrap("abc".getBytes(StandardCharsets.US_ASCII)))));
+    }
+
+    @Test
+    public void stoppingStorageCsumRemovesTheAlgorithmsAndStartingBringsThemBack() throws Exception {
+        Bundle csum = bundle("storage.csum");
+        assertEquals(4, context.getServiceReferences(ChecksumAlgorithm.class, null).size());
+        csum.stop();
+        await("no checksum algorithm", () -> count(ChecksumAlgorithm.class) == 0);
+        assertTrue(session("storage:csum").contains("NAME"));
+        assertFalse("storage:csum lists nothing", session("storage:csum").contains("crc32c"));
+        csum.start();
+        await("four checksum algorithms", () -> count(ChecksumAlgorithm.class) == 4);
+        assertTrue(session("storage:csum").contains("crc32c"));
+    }
+
+    private int count(Class<?> type) {
+        try {
+            return context.getServiceReferences(type, null).size();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    public void theThreeDeviceSchemesAreRegisteredAndWork() throws Exception {
+        Map<String, ServiceReference<DeviceProvider>> providers = byProperty(DeviceProvider.class, DeviceProvider.SCHEME);
+        assertEquals(List.of("dax", "file", "mem"), new ArrayList<>(providers.keySet()));
+        Path dir = Files.createTempDirectory("stackit");
+        byte[] data = new byte[4096];
+        new java.util.Random(7).nextBytes(data);
+        for (String uri : List.of("mem:itest", "file:" + dir.resolve("f.img") + "?direct=true",
+                "dax:" + dir.resolve("d.img"))) {
+            DeviceProvider p = context.getService(providers.get(URI.create(uri).getScheme()));
+            try (BlockDevice d = p.open(URI.create(uri), OpenOptions.create(1 << 20))) {
+                d.write(ByteBuffer.wrap(data), 8192);
+                d.flush();
+                ByteBuffer back = ByteBuffer.allocate(4096);
+                d.read(back, 8192);
+                assertArrayEquals(uri, data, back.array());
+                if (uri.startsWith("file:")) {
+                    assertTrue("O_DIRECT works inside OSGi (com.sun.nio.file is a system package)",
+                            d.capabilities().contains(DeviceCapability.DIRECT_IO));
+                }
+                if (uri.startsWith("dax:")) {
+                    assertTrue(d.capabilities().contains(DeviceCapability.DIRECT_ACCESS));
+                }
+            }
+        }
+    }
+
+    @Test
+    public void stoppingTheDeviceBundleTakesItsDevicesOffline() throws Exception {
+        ServiceReference<DeviceProvider> ref = byProperty(DeviceProvider.class, DeviceProvider.SCHEME).get("mem");
+        BlockDevice d = context.getService(ref).open(URI.create("mem:offline"), OpenOptions.create(1 << 20));
+        bundle("storage.device").stop();
+        try {
+            d.read(ByteBuffer.allocate(512), 0);
+            fail("a device of a stopped bundle must refuse I/O");
+        } catch (OfflineException expected) {
+            assertTrue(expected.getMessage().contains("mem:offline"));
+        }
+        bundle("storage.device").start();
+        await("file and mem back", () -> count(DeviceProvider.class) == 3);
+    }
+
+    @Test
+    public void shellCommandsPrintTablesAndHelp() throws Exception {
+        String csum = session("storage:csum");
+        String[] lines = csum.split("\n");
+        assertTrue(lines[0], lines[0].matches("NAME +ID +DIGEST BYTES +BUNDLE"));
+        assertTrue(lines[1], lines[1].matches("crc32c +0 +4 +storage\\.csum .*"));
+        assertTrue(lines[2], lines[2].matches("xxhash64 +1 +8 +storage\\.csum .*"));
+        assertTrue(lines[3], lines[3].matches("sha256 +2 +32 +storage\\.csum .*"));
+        assertTrue(lines[4], lines[4].matches("blake2b +3 +32 +storage\\.csum .*"));
+        String devices = session("storage:devices");
+        assertTrue(devices, devices.matches("(?s)SCHEME +BUNDLE +DESCRIPTION\ndax +storage\\.dax .*\nfile +storage\\.device .*\nmem +storage\\.device .*"));
+        assertTrue(session("help storage:csum").contains("list the checksum algorithms installed"));
+        assertTrue(session("help storage:devices").contains("list the device URI schemes"));
+        // Scripts get the rows as objects.
+        assertEquals("crc32c", session("((storage:csum) get 0) name"));
+    }
+
+    /** Runs a command line in a Gogo session; returns the formatted result plus anything printed. */
+    private String session(String command) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CommandSession session = gogo.createSession(new ByteArrayInputStream(new byte[0]), print, print);
+        try {
+            Object result = session.execute(command);
+            if (result != null) {
+                print.print(session.format(result, Converter.INSPECT));
+            }
+            return out.toString(StandardCharsets.UTF_8).strip();
+        } finally {
+            session.close();
+        }
+    }
+}
