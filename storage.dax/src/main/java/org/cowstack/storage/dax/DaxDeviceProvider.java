@@ -3,6 +3,7 @@ package org.cowstack.storage.dax;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
@@ -69,26 +70,9 @@ public final class DaxDeviceProvider implements DeviceProvider {
         String sync = parsed.choice("sync", "auto", SYNC_CHOICES);
         boolean readOnly = options.isReadOnly();
         Path path = Path.of(parsed.path());
-        String key = BackingFile.key(path);
-        open.acquire(key, readOnly, uri.toString());
-        boolean opened = false;
-        try {
-            BackingFile file = BackingFile.open(path, options, Set.of(), uri.toString());
-            try {
-                DaxDevice device = map(uri, file, readOnly, sync);
-                open.track(device, key, readOnly);
-                opened = true;
-                return device;
-            } finally {
-                if (!opened) {
-                    file.close();
-                }
-            }
-        } finally {
-            if (!opened) {
-                open.release(key, readOnly);
-            }
-        }
+        return open.open(BackingFile.key(path), readOnly, uri.toString(),
+                () -> BackingFile.openDevice(path, options, Set.<OpenOption>of(), uri.toString(),
+                        file -> map(uri, file, readOnly, sync)));
     }
 
     private DaxDevice map(URI uri, BackingFile file, boolean readOnly, String sync) throws IOException {

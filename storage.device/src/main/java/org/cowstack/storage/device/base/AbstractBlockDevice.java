@@ -88,16 +88,7 @@ public abstract class AbstractBlockDevice implements BlockDevice {
     public final void read(ByteBuffer dst, long offset) throws IOException {
         int length = dst.remaining();
         checkRange(offset, length);
-        Lock open = enter();
-        try {
-            doRead(dst, offset);
-        } catch (StorageException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw mediaError("read", offset, length, e);
-        } finally {
-            open.unlock();
-        }
+        transfer("read", offset, length, () -> doRead(dst, offset));
     }
 
     @Override
@@ -105,31 +96,15 @@ public abstract class AbstractBlockDevice implements BlockDevice {
         int length = src.remaining();
         checkWritable();
         checkRange(offset, length);
-        Lock open = enter();
-        try {
-            doWrite(src, offset);
-        } catch (StorageException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw mediaError("write", offset, length, e);
-        } finally {
-            open.unlock();
-        }
+        transfer("write", offset, length, () -> doWrite(src, offset));
     }
 
     @Override
     public final void flush() throws IOException {
-        Lock open = enter();
-        try {
-            if (!readOnly) {
-                doFlush();
-            }
-        } catch (StorageException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw mediaError("flush", 0, size, e);
-        } finally {
-            open.unlock();
+        if (!readOnly) {
+            transfer("flush", 0, size, this::doFlush);
+        } else {
+            transfer("flush", 0, size, () -> { });
         }
     }
 
@@ -137,13 +112,28 @@ public abstract class AbstractBlockDevice implements BlockDevice {
     public final void discard(long offset, long length) throws IOException {
         checkWritable();
         checkRange(offset, length);
+        transfer("discard", offset, length, () -> doDiscard(offset, length));
+    }
+
+    @FunctionalInterface
+    private interface Io {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs one operation while the device is open, and turns what the backend throws
+     * into the contract's exceptions: storage exceptions pass, any other failure is a
+     * media error naming the operation and range.
+     */
+    private void transfer(String op, long offset, long length, Io io) throws IOException {
         Lock open = enter();
         try {
-            doDiscard(offset, length);
+            io.run();
         } catch (StorageException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw mediaError("discard", offset, length, e);
+            String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new MediaErrorException(uri.toString(), offset, length, op + " failed: " + detail, e);
         } finally {
             open.unlock();
         }
@@ -202,11 +192,6 @@ public abstract class AbstractBlockDevice implements BlockDevice {
             throw new InvalidArgumentException("range on " + uri, offset + "+" + length,
                     "within the device size " + size);
         }
-    }
-
-    private MediaErrorException mediaError(String op, long offset, long length, Exception e) {
-        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return new MediaErrorException(uri.toString(), offset, length, op + " failed: " + detail, e);
     }
 
     /** Transfers exactly {@code dst.remaining()} bytes, advancing its position to its limit. */

@@ -115,6 +115,31 @@ public final class BackingFile {
         }
     }
 
+    /** Makes a device from an opened file. */
+    @FunctionalInterface
+    public interface DeviceFactory<D> {
+        D create(BackingFile file) throws IOException;
+    }
+
+    /**
+     * {@link #open} the file, then {@code factory} makes the device on it; if that fails,
+     * the file is closed (and unlocked) again.
+     */
+    public static <D> D openDevice(Path path, OpenOptions options, Set<? extends OpenOption> extra, String resource,
+            DeviceFactory<D> factory) throws IOException {
+        BackingFile file = open(path, options, extra, resource);
+        boolean made = false;
+        try {
+            D device = factory.create(file);
+            made = true;
+            return device;
+        } finally {
+            if (!made) {
+                file.close();
+            }
+        }
+    }
+
     private void lock() throws IOException {
         try {
             lock = channel.tryLock(0, Long.MAX_VALUE, readOnly);

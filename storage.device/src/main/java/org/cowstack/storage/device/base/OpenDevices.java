@@ -23,14 +23,14 @@ public final class OpenDevices {
     private boolean closed;
 
     /**
-     * Records an opener of {@code key}; call {@link #track} with the device once it is
-     * open, or {@link #release} if opening fails.
+     * Records an opener of {@code key}; {@link #track} follows once the device is open,
+     * {@link #release} if opening fails.
      *
      * @param resource the device URI, for the message
      * @throws BusyException when the key is open read-write, or read-write is asked
      *         while it is open at all
      */
-    public synchronized void acquire(String key, boolean readOnly, String resource) throws BusyException {
+    synchronized void acquire(String key, boolean readOnly, String resource) throws BusyException {
         if (closed) {
             throw new BusyException(resource, "its provider is shutting down");
         }
@@ -47,8 +47,34 @@ public final class OpenDevices {
         }
     }
 
+    /** Opens one device. */
+    @FunctionalInterface
+    public interface Opener<D extends AbstractBlockDevice> {
+        D open() throws IOException;
+    }
+
+    /**
+     * Admits an opener of {@code key} ({@link #acquire}), opens the device and tracks it;
+     * if opening fails, the key is released again.
+     */
+    public <D extends AbstractBlockDevice> D open(String key, boolean readOnly, String resource, Opener<D> opener)
+            throws IOException {
+        acquire(key, readOnly, resource);
+        boolean opened = false;
+        try {
+            D device = opener.open();
+            track(device, key, readOnly);
+            opened = true;
+            return device;
+        } finally {
+            if (!opened) {
+                release(key, readOnly);
+            }
+        }
+    }
+
     /** Undoes one {@link #acquire}. */
-    public synchronized void release(String key, boolean readOnly) {
+    synchronized void release(String key, boolean readOnly) {
         if (readOnly) {
             readers.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
         } else {
@@ -62,7 +88,7 @@ public final class OpenDevices {
     }
 
     /** Tracks an opened device; closing it releases its key. */
-    public synchronized void track(AbstractBlockDevice device, String key, boolean readOnly) {
+    synchronized void track(AbstractBlockDevice device, String key, boolean readOnly) {
         devices.add(device);
         device.onClose(() -> {
             synchronized (this) {

@@ -63,34 +63,31 @@ public final class TiledMemory {
 
     /** Copies {@code dst.remaining()} bytes from {@code offset} into {@code dst}, advancing its position. */
     public void read(ByteBuffer dst, long offset) {
-        int done = 0;
-        int total = dst.remaining();
-        int base = dst.position();
-        while (done < total) {
-            long at = offset + done;
-            ByteBuffer tile = tiles[(int) (at >>> tileShift)];
-            int within = (int) (at & tileMask);
-            int n = Math.min(total - done, tile.capacity() - within);
-            dst.put(base + done, tile, within, n);
-            done += n;
-        }
-        dst.position(base + total);
+        copy(dst, offset, false);
     }
 
     /** Copies {@code src.remaining()} bytes to {@code offset}, advancing its position. */
     public void write(ByteBuffer src, long offset) {
+        copy(src, offset, true);
+    }
+
+    private void copy(ByteBuffer buf, long offset, boolean toMemory) {
         int done = 0;
-        int total = src.remaining();
-        int base = src.position();
+        int total = buf.remaining();
+        int base = buf.position();
         while (done < total) {
             long at = offset + done;
             ByteBuffer tile = tiles[(int) (at >>> tileShift)];
             int within = (int) (at & tileMask);
             int n = Math.min(total - done, tile.capacity() - within);
-            tile.put(within, src, base + done, n);
+            if (toMemory) {
+                tile.put(within, buf, base + done, n);
+            } else {
+                buf.put(base + done, tile, within, n);
+            }
             done += n;
         }
-        src.position(base + total);
+        buf.position(base + total);
     }
 
     /** Sets {@code length} bytes from {@code offset} to zero. */

@@ -60,44 +60,29 @@ public final class FileDeviceProvider implements DeviceProvider {
         boolean dsync = parsed.flag("dsync", false);
         boolean readOnly = options.isReadOnly();
         Path path = Path.of(parsed.path());
-        String key = BackingFile.key(path);
-        open.acquire(key, readOnly, uri.toString());
-        boolean opened = false;
-        try {
-            Set<OpenOption> extra = new HashSet<>();
-            Set<DeviceCapability> capabilities = EnumSet.of(DeviceCapability.PERSISTENT);
-            if (dsync) {
-                extra.add(StandardOpenOption.DSYNC);
-                capabilities.add(DeviceCapability.FUA);
-            }
-            if (direct) {
-                extra.add(DirectIo.option(uri.toString()));
-                capabilities.add(DeviceCapability.DIRECT_IO);
-            }
-            BackingFile file = openBacking(path, options, extra, uri, direct);
-            try {
-                int blockSize = direct ? DirectIo.alignment(path) : BUFFERED_BLOCK_SIZE;
-                FileDevice device = new FileDevice(uri, file, file.deviceSize(blockSize), blockSize, readOnly,
-                        capabilities, direct);
-                open.track(device, key, readOnly);
-                opened = true;
-                return device;
-            } finally {
-                if (!opened) {
-                    file.close();
-                }
-            }
-        } finally {
-            if (!opened) {
-                open.release(key, readOnly);
-            }
+        Set<OpenOption> extra = new HashSet<>();
+        Set<DeviceCapability> capabilities = EnumSet.of(DeviceCapability.PERSISTENT);
+        if (dsync) {
+            extra.add(StandardOpenOption.DSYNC);
+            capabilities.add(DeviceCapability.FUA);
         }
+        if (direct) {
+            extra.add(DirectIo.option(uri.toString()));
+            capabilities.add(DeviceCapability.DIRECT_IO);
+        }
+        return open.open(BackingFile.key(path), readOnly, uri.toString(),
+                () -> openBacking(path, options, extra, uri, direct, file -> {
+                    // Asked once the file exists: O_DIRECT's alignment is its file system's.
+                    int blockSize = direct ? DirectIo.alignment(path) : BUFFERED_BLOCK_SIZE;
+                    return new FileDevice(uri, file, file.deviceSize(blockSize), blockSize, readOnly, capabilities,
+                            direct);
+                }));
     }
 
-    private static BackingFile openBacking(Path path, OpenOptions options, Set<OpenOption> extra, URI uri,
-            boolean direct) throws IOException {
+    private static FileDevice openBacking(Path path, OpenOptions options, Set<OpenOption> extra, URI uri,
+            boolean direct, BackingFile.DeviceFactory<FileDevice> factory) throws IOException {
         try {
-            return BackingFile.open(path, options, extra, uri.toString());
+            return BackingFile.openDevice(path, options, extra, uri.toString(), factory);
         } catch (UnsupportedOperationException e) {
             throw new NotSupportedException("O_DIRECT is not supported for " + uri + " by this Java runtime", e);
         } catch (IOException e) {

@@ -56,9 +56,7 @@ public final class MemDeviceProvider implements DeviceProvider {
         long size = parsed.size("size", options.size());
         boolean create = options.isCreate() || parsed.params().containsKey("size");
         boolean readOnly = options.isReadOnly();
-        open.acquire(name, readOnly, uri.toString());
-        boolean opened = false;
-        try {
+        return open.open(name, readOnly, uri.toString(), () -> {
             TiledMemory memory;
             synchronized (disks) {
                 memory = disks.get(name);
@@ -71,15 +69,8 @@ public final class MemDeviceProvider implements DeviceProvider {
                     disks.put(name, memory);
                 }
             }
-            MemDevice device = new MemDevice(uri, memory, readOnly);
-            open.track(device, name, readOnly);
-            opened = true;
-            return device;
-        } finally {
-            if (!opened) {
-                open.release(name, readOnly);
-            }
-        }
+            return new MemDevice(uri, memory, readOnly);
+        });
     }
 
     private static TiledMemory allocate(URI uri, long size) throws IOException {

@@ -12,28 +12,17 @@ import java.nio.file.Path;
 import org.cowstack.storage.api.NotSupportedException;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.DeviceCapability;
-import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.device.OpenOptions;
-import org.cowstack.storage.testkit.BlockDeviceContract;
 import org.cowstack.storage.testkit.ChecksumAlgorithmContract;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The whole device contract again with O_DIRECT and O_DSYNC, where the host file system has them. */
-class DirectFileDeviceTest extends BlockDeviceContract {
-    @TempDir
-    Path dir;
-
-    final FileDeviceProvider provider = new FileDeviceProvider();
-
-    @Override
-    protected DeviceProvider provider() {
-        return provider;
-    }
-
+/**
+ * The whole device contract and every file: test again with O_DIRECT and O_DSYNC,
+ * where the host file system has them.
+ */
+class DirectFileDeviceTest extends FileDeviceTest {
     @Override
     protected URI uri(String name) {
         return URI.create("file:" + dir.resolve(name + ".img") + "?direct=true&dsync=true");
@@ -47,11 +36,6 @@ class DirectFileDeviceTest extends BlockDeviceContract {
         } catch (NotSupportedException e) {
             Assumptions.abort("no O_DIRECT on " + dir + ": " + e.getMessage());
         }
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        provider.deactivate();
     }
 
     @Test
