@@ -13,6 +13,9 @@ public interface FreeSpaceView {
     /** Volume name, for messages. */
     String volume();
 
+    /** Bytes per block. */
+    int blockSize();
+
     /** Blocks on the volume. */
     long totalBlocks();
 
