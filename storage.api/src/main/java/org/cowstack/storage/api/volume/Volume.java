@@ -5,14 +5,16 @@ import java.net.URI;
 import java.nio.file.OpenOption;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A mounted file system.
  *
- * <p>Registered as a service with the properties {@value #NAME}, {@value #UUID},
- * {@value #DEVICE}, {@value #STATE} and {@value #CHECKSUM}, updated when they change.
+ * <p>Registered as a service with the properties {@value #PROP_NAME}, {@value #PROP_UUID},
+ * {@value #PROP_DEVICE}, {@value #PROP_STATE} and {@value #PROP_CHECKSUM}, updated when
+ * they change.
  *
  * <p>Namespace errors are the JDK's: {@link java.nio.file.NoSuchFileException},
  * {@link java.nio.file.FileAlreadyExistsException},
@@ -28,15 +30,20 @@ import org.osgi.annotation.versioning.ProviderType;
  */
 @ProviderType
 public interface Volume {
-    String NAME = "storage.volume.name";
-    String UUID = "storage.volume.uuid";
-    String DEVICE = "storage.volume.device";
-    String STATE = "storage.volume.state";
-    String CHECKSUM = "storage.volume.csum";
+    /** Service property: the volume name, a String. */
+    String PROP_NAME = "storage.volume.name";
+    /** Service property: the file-system uuid, a String. */
+    String PROP_UUID = "storage.volume.uuid";
+    /** Service property: the device URI, a String. */
+    String PROP_DEVICE = "storage.volume.device";
+    /** Service property: the {@link VolumeState} name, a String. */
+    String PROP_STATE = "storage.volume.state";
+    /** Service property: the checksum algorithm name, a String. */
+    String PROP_CHECKSUM = "storage.volume.csum";
 
     String name();
 
-    java.util.UUID uuid();
+    UUID uuid();
 
     String label();
 

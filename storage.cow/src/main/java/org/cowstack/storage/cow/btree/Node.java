@@ -32,6 +32,11 @@ public final class Node {
     final List<long[]> children; // {block, generation}
     private int bytes;
 
+    /** A new empty node, for {@link NodeStore#create} implementations. */
+    public static Node empty(TreeId owner, int level, long block, long generation) {
+        return new Node(owner, level, block, generation);
+    }
+
     Node(TreeId owner, int level, long block, long generation) {
         this.owner = owner;
         this.level = level;

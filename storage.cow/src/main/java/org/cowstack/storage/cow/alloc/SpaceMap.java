@@ -1,0 +1,248 @@
+package org.cowstack.storage.cow.alloc;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.cowstack.storage.api.NoSpaceException;
+import org.cowstack.storage.api.alloc.AllocationPolicy;
+import org.cowstack.storage.api.alloc.AllocationRequest;
+import org.cowstack.storage.api.alloc.Extent;
+import org.cowstack.storage.api.alloc.FreeSpaceView;
+import org.cowstack.storage.api.InvalidArgumentException;
+
+/**
+ * A volume's free space in memory: the free extents an allocation policy chooses from,
+ * the blocks promised to accepted writes ({@linkplain #reserve reservations}), and the
+ * blocks freed by the running transaction, which are not reusable until the commit
+ * that frees them is durable (until then the last committed state still uses them).
+ *
+ * <p>Thread-safe: one monitor, held briefly. The policy runs under it, so it sees a
+ * stable view and one allocation at a time.
+ */
+public final class SpaceMap implements FreeSpaceView {
+    private final String volume;
+    private final int blockSize;
+    private final long totalBlocks;
+    /** Blocks no data write may take: what commits need for metadata on a full volume. */
+    private final long metadataReserve;
+    private final TreeMap<Long, Long> free = new TreeMap<>(); // start -> length, never touching
+    private long freeBlocks;
+    private long reserved;
+    private long cursor;
+    private List<long[]> pending = new ArrayList<>();
+    private long pendingBlocks;
+
+    public SpaceMap(String volume, int blockSize, long totalBlocks, long metadataReserve) {
+        this.volume = volume;
+        this.blockSize = blockSize;
+        this.totalBlocks = totalBlocks;
+        this.metadataReserve = metadataReserve;
+    }
+
+    /** A metadata reserve suited to a volume: 1/64 of it, at least 64 blocks, at most 64 MiB. */
+    public static long defaultMetadataReserve(long totalBlocks, int blockSize) {
+        long cap = (64L << 20) / blockSize;
+        return Math.min(Math.max(64, totalBlocks / 64), Math.max(64, cap));
+    }
+
+    /** Adds a free extent (at mount, from the free-space tree). */
+    public synchronized void addFree(long start, long length) {
+        insert(start, length);
+    }
+
+    @Override
+    public String volume() {
+        return volume;
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public long totalBlocks() {
+        return totalBlocks;
+    }
+
+    @Override
+    public synchronized long freeBlocks() {
+        return freeBlocks;
+    }
+
+    /** Blocks freed by the running transaction, not yet reusable. */
+    public synchronized long pendingBlocks() {
+        return pendingBlocks;
+    }
+
+    /** Blocks promised to accepted writes. */
+    public synchronized long reservedBlocks() {
+        return reserved;
+    }
+
+    /** Blocks a new data write can still be promised. */
+    public synchronized long availableBlocks() {
+        return Math.max(0, freeBlocks - reserved - metadataReserve);
+    }
+
+    @Override
+    public synchronized long largestFree() {
+        long max = 0;
+        for (long len : free.values()) {
+            max = Math.max(max, len);
+        }
+        return max;
+    }
+
+    @Override
+    public synchronized Iterator<Extent> freeExtents(long fromBlock) {
+        Map.Entry<Long, Long> containing = free.floorEntry(fromBlock);
+        long first = containing != null && containing.getKey() + containing.getValue() > fromBlock
+                ? containing.getKey() : fromBlock;
+        // A snapshot: the policy runs under our monitor, but may keep the iterator.
+        List<Extent> extents = new ArrayList<>();
+        for (Map.Entry<Long, Long> e : free.tailMap(first, true).entrySet()) {
+            extents.add(new Extent(e.getKey(), e.getValue()));
+        }
+        return Collections.unmodifiableList(extents).iterator();
+    }
+
+    @Override
+    public synchronized long cursor() {
+        return cursor;
+    }
+
+    /**
+     * Promises {@code blocks} to a data write.
+     *
+     * @return false when they are not available (the caller may commit to make pending
+     *         frees reusable, and try again)
+     */
+    public synchronized boolean reserve(long blocks) {
+        if (blocks > freeBlocks - reserved - metadataReserve) {
+            return false;
+        }
+        reserved += blocks;
+        return true;
+    }
+
+    /**
+     * Promises blocks even into the metadata reserve: for the few blocks an operation
+     * must have to shrink or settle (a truncate's last block, a race with a commit).
+     */
+    public synchronized void reserveAnyway(long blocks) {
+        reserved += blocks;
+    }
+
+    /** Gives back promised blocks that will not be written (a truncate dropped the data). */
+    public synchronized void unreserve(long blocks) {
+        reserved = Math.max(0, reserved - blocks);
+    }
+
+    /**
+     * Allocates up to {@code length} blocks in one extent of at least {@code minLength},
+     * through {@code policy}. With {@code fromReservation} the blocks were promised
+     * before and the promise is consumed; otherwise (metadata) they may come from the
+     * metadata reserve.
+     */
+    public synchronized Extent allocate(AllocationPolicy policy, long length, long minLength, long hint,
+            boolean fromReservation) throws NoSpaceException, InvalidArgumentException {
+        Extent e = policy.allocate(this, AllocationRequest.of(length, minLength, hint));
+        if (e.length() < minLength || e.length() > length || !isFree(e)) {
+            throw new IllegalStateException("allocation policy " + policy.name() + " returned " + e
+                    + " for " + length + " blocks (at least " + minLength + "), which is not free space");
+        }
+        remove(e.start(), e.length());
+        if (fromReservation) {
+            reserved = Math.max(0, reserved - e.length());
+        }
+        cursor = e.end();
+        return e;
+    }
+
+    /** Marks a specific extent used (mkfs, or a caller that must have these blocks). */
+    public synchronized void take(long start, long length) {
+        if (!isFree(new Extent(start, length))) {
+            throw new IllegalStateException("blocks " + start + "+" + length + " are not free");
+        }
+        remove(start, length);
+    }
+
+    /** Returns blocks allocated but never referenced (their write failed): reusable at once. */
+    public synchronized void giveBack(long start, long length) {
+        insert(start, length);
+    }
+
+    /** Blocks the running transaction stopped using: reusable after its commit is durable. */
+    public synchronized void freeLater(long start, long length) {
+        pending.add(new long[] {start, length});
+        pendingBlocks += length;
+    }
+
+    /** Ends the running transaction's list of frees; pass it to {@link #release} once durable. */
+    public synchronized List<long[]> takePending() {
+        List<long[]> taken = pending;
+        pending = new ArrayList<>();
+        pendingBlocks = 0;
+        return taken;
+    }
+
+    /** Makes frees of a durable commit reusable. */
+    public synchronized void release(List<long[]> frees) {
+        for (long[] f : frees) {
+            insert(f[0], f[1]);
+        }
+    }
+
+    private boolean isFree(Extent e) {
+        Map.Entry<Long, Long> f = free.floorEntry(e.start());
+        return f != null && f.getKey() + f.getValue() >= e.end();
+    }
+
+    private void remove(long start, long length) {
+        Map.Entry<Long, Long> f = free.floorEntry(start);
+        long fStart = f.getKey();
+        long fEnd = fStart + f.getValue();
+        free.remove(fStart);
+        if (fStart < start) {
+            free.put(fStart, start - fStart);
+        }
+        if (start + length < fEnd) {
+            free.put(start + length, fEnd - start - length);
+        }
+        freeBlocks -= length;
+    }
+
+    private void insert(long start, long length) {
+        long end = start + length;
+        Map.Entry<Long, Long> before = free.floorEntry(start);
+        if (before != null && before.getKey() + before.getValue() > start) {
+            throw new IllegalStateException("blocks " + start + "+" + length + " freed twice (overlap with free "
+                    + before.getKey() + "+" + before.getValue() + ")");
+        }
+        Map.Entry<Long, Long> after = free.ceilingEntry(start);
+        if (after != null && after.getKey() < end) {
+            throw new IllegalStateException("blocks " + start + "+" + length + " freed twice (overlap with free "
+                    + after.getKey() + "+" + after.getValue() + ")");
+        }
+        if (before != null && before.getKey() + before.getValue() == start) {
+            free.remove(before.getKey());
+            start = before.getKey();
+        }
+        if (after != null && after.getKey() == end) {
+            free.remove(end);
+            end += after.getValue();
+        }
+        free.put(start, end - start);
+        freeBlocks += length;
+    }
+
+    /** A copy of the free extents, for audits. */
+    public synchronized TreeMap<Long, Long> snapshot() {
+        return new TreeMap<>(free);
+    }
+}

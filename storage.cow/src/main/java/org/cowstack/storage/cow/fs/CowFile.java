@@ -1,0 +1,135 @@
+package org.cowstack.storage.cow.fs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Set;
+
+import org.cowstack.storage.api.NotSupportedException;
+import org.cowstack.storage.api.ReadOnlyException;
+import org.cowstack.storage.api.StorageException;
+import org.cowstack.storage.api.volume.DedupeResult;
+import org.cowstack.storage.api.volume.ExtentMapping;
+import org.cowstack.storage.api.volume.FallocateMode;
+import org.cowstack.storage.api.volume.FileFlag;
+import org.cowstack.storage.api.volume.FileHandle;
+import org.cowstack.storage.api.volume.FileStat;
+
+/** An open file of a {@link CowVolume}: its inode number and the path it was opened with. */
+final class CowFile implements FileHandle {
+    private final CowVolume volume;
+    private final long inode;
+    private final String path;
+    private final boolean writable;
+    private volatile boolean closed;
+
+    CowFile(CowVolume volume, long inode, String path, boolean writable) {
+        this.volume = volume;
+        this.inode = inode;
+        this.path = path;
+        this.writable = writable;
+    }
+
+    private void open() throws StorageException {
+        if (closed) {
+            throw new StorageException(path + ": the file handle is closed");
+        }
+    }
+
+    private void writable() throws StorageException {
+        open();
+        if (!writable) {
+            throw new ReadOnlyException(path + " (opened for reading)");
+        }
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public long size() throws IOException {
+        open();
+        return volume.size(inode, path);
+    }
+
+    @Override
+    public FileStat stat() throws IOException {
+        open();
+        return volume.stat(inode, path);
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long offset) throws IOException {
+        open();
+        return volume.read(inode, path, dst, offset);
+    }
+
+    @Override
+    public int write(ByteBuffer src, long offset) throws IOException {
+        writable();
+        return volume.write(inode, path, src, offset);
+    }
+
+    @Override
+    public int writeDirect(ByteBuffer src, long offset) throws IOException {
+        writable();
+        return volume.writeDirect(inode, path, src, offset);
+    }
+
+    @Override
+    public long append(ByteBuffer src, boolean direct) throws IOException {
+        writable();
+        return volume.append(inode, path, src, direct);
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+        writable();
+        volume.truncate(inode, path, size);
+    }
+
+    @Override
+    public void fsync() throws IOException {
+        open();
+        volume.sync();
+    }
+
+    @Override
+    public void fallocate(FallocateMode mode, long offset, long length) throws IOException {
+        throw new NotSupportedException("fallocate is not implemented yet (it comes with reflink and NOCOW)");
+    }
+
+    @Override
+    public long cloneRange(FileHandle source, long sourceOffset, long offset, long length) throws IOException {
+        throw new NotSupportedException("clone range (reflink) is not implemented yet");
+    }
+
+    @Override
+    public DedupeResult dedupeRange(FileHandle source, long sourceOffset, long offset, long length)
+            throws IOException {
+        throw new NotSupportedException("dedupe range is not implemented yet");
+    }
+
+    @Override
+    public List<ExtentMapping> extents(long offset, long length) throws IOException {
+        open();
+        return volume.extents(inode, path, offset, length);
+    }
+
+    @Override
+    public void setFlags(Set<FileFlag> add, Set<FileFlag> remove) throws IOException {
+        throw new NotSupportedException("file attributes (NOCOW, nodatasum) are not implemented yet");
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    @Override
+    public String toString() {
+        return path + " on " + volume.name();
+    }
+}

@@ -1,0 +1,1524 @@
+package org.cowstack.storage.cow.fs;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import org.cowstack.storage.api.ChecksumMismatchException;
+import org.cowstack.storage.api.CorruptImageException;
+import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.NoSpaceException;
+import org.cowstack.storage.api.NotSupportedException;
+import org.cowstack.storage.api.OfflineException;
+import org.cowstack.storage.api.ReadOnlyException;
+import org.cowstack.storage.api.StorageException;
+import org.cowstack.storage.api.SuspendedException;
+import org.cowstack.storage.api.alloc.AllocationPolicy;
+import org.cowstack.storage.api.alloc.Extent;
+import org.cowstack.storage.api.csum.ChecksumAlgorithm;
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.volume.DirEntry;
+import org.cowstack.storage.api.volume.ExtentMapping;
+import org.cowstack.storage.api.volume.FileFlag;
+import org.cowstack.storage.api.volume.FileHandle;
+import org.cowstack.storage.api.volume.FileStat;
+import org.cowstack.storage.api.volume.FormatOptions;
+import org.cowstack.storage.api.volume.FormatResult;
+import org.cowstack.storage.api.volume.MountOptions;
+import org.cowstack.storage.api.volume.SpaceUsage;
+import org.cowstack.storage.api.volume.Volume;
+import org.cowstack.storage.api.volume.VolumeState;
+import org.cowstack.storage.cow.alloc.SpaceMap;
+import org.cowstack.storage.cow.btree.BTree;
+import org.cowstack.storage.cow.btree.NodeCodec;
+import org.cowstack.storage.cow.format.Corruption;
+import org.cowstack.storage.cow.format.DirEntries;
+import org.cowstack.storage.cow.format.ExtentItem;
+import org.cowstack.storage.cow.format.InodeItem;
+import org.cowstack.storage.cow.format.ItemType;
+import org.cowstack.storage.cow.format.Key;
+import org.cowstack.storage.cow.format.RefRun;
+import org.cowstack.storage.cow.format.Superblock;
+import org.cowstack.storage.cow.format.TreeId;
+
+/**
+ * A mounted copy-on-write file system.
+ *
+ * <h2>Transactions</h2>
+ * Every change goes into the running transaction, in memory: tree nodes are copied on
+ * write (new blocks), file data waits in the page cache with its blocks reserved but
+ * not yet allocated. {@link #sync()} (also fsync, unmount and the commit interval)
+ * commits: under the tree lock it allocates and maps the dirty pages, applies the
+ * reference-count ledger until it is stable, freezes the dirty nodes and starts the
+ * next transaction; then, without the lock, it writes data and nodes, flushes the
+ * device, writes the superblock to its slot and flushes again. Only then do blocks the
+ * transaction freed become reusable. A crash at any point leaves the previous
+ * superblock, whose trees are untouched on disk.
+ *
+ * <h2>Locks</h2>
+ * In acquisition order: a file's lock (orders writes to one file), the commit lock
+ * (one commit at a time), the tree lock (shared by readers, exclusive for changes;
+ * readers hold it across their device reads so no block they read is reused under
+ * them), then the page cache's and the space map's monitors.
+ */
+public final class CowVolume implements Volume {
+    /** The root directory's inode number, as in btrfs. */
+    public static final long ROOT_INODE = 256;
+    private static final int MIN_NODE_SIZE = 4096;
+    /** Longest run of blocks one data allocation asks for: a 4 MiB write buffer at 4 KiB blocks. */
+    private static final int MAX_WRITE_RUN = 1024;
+    private static final int CLEAN_NODE_LIMIT = 4096;
+    private static final int FILE_LOCK_STRIPES = 64;
+
+    private final String name;
+    private final URI deviceUri;
+    private final BlockDevice device;
+    private final VolumeServices services;
+    private final ChecksumAlgorithm checksum;
+    private final boolean readOnly;
+    private volatile String allocationPolicy;
+    private volatile VolumeState state;
+    private volatile String failure;
+
+    private final int blockSize;
+    private final int nodeBlocks;
+    private volatile Superblock committed;
+    private final MetadataStore meta;
+    private final SpaceMap space;
+    private final RefLedger ledger = new RefLedger();
+    private final BTree fsTree;
+    private final BTree refTree;
+    private final BTree csumTree;
+    private final BTree freeTree;
+    private final Checksums checksums;
+    private final RefCounts refCounts;
+    private final Extents extents;
+    private final PageCache cache;
+    private long nextInode;
+    private long metadataHint = -1;
+
+    private final ReentrantReadWriteLock treeLock = new ReentrantReadWriteLock();
+    private final ReentrantLock commitLock = new ReentrantLock();
+    private final ReentrantLock[] fileLocks = new ReentrantLock[FILE_LOCK_STRIPES];
+
+    private CowVolume(String name, URI deviceUri, BlockDevice device, VolumeServices services,
+            ChecksumAlgorithm checksum, String allocationPolicy, boolean readOnly, Superblock sb, boolean fresh,
+            long cacheBytes) throws IOException {
+        this.name = name;
+        this.deviceUri = deviceUri;
+        this.device = device;
+        this.services = services;
+        this.checksum = checksum;
+        this.allocationPolicy = allocationPolicy;
+        this.readOnly = readOnly;
+        this.blockSize = sb.blockSize;
+        int nodeSize = Math.max(MIN_NODE_SIZE, blockSize);
+        this.nodeBlocks = nodeSize / blockSize;
+        this.committed = sb;
+        this.nextInode = sb.nextInode;
+        for (int i = 0; i < fileLocks.length; i++) {
+            fileLocks[i] = new ReentrantLock();
+        }
+        this.space = new SpaceMap(name, blockSize, sb.totalBlocks,
+                SpaceMap.defaultMetadataReserve(sb.totalBlocks, blockSize));
+        this.meta = new MetadataStore(name, checksum.name(), device, new NodeCodec(nodeSize, sb.uuid, checksum),
+                blockSize, new MetadataStore.Blocks() {
+                    @Override
+                    public Extent allocateNode(int blocks) throws IOException {
+                        return allocateMetadata(blocks);
+                    }
+
+                    @Override
+                    public void nodeFreed(long block, int blocks) {
+                        ledger.add(block, blocks, -1, false);
+                    }
+                }, sb.generation + 1, CLEAN_NODE_LIMIT);
+        if (fresh) {
+            space.addFree(sb.firstDataBlock(), sb.totalBlocks - sb.firstDataBlock());
+            this.freeTree = BTree.create(meta, TreeId.FREE_SPACE);
+            freeTree.put(new Key(sb.firstDataBlock(), ItemType.FREE, 0),
+                    RefCounts.freeValue(sb.totalBlocks - sb.firstDataBlock()));
+            this.fsTree = BTree.create(meta, TreeId.FS);
+            this.refTree = BTree.create(meta, TreeId.REFCOUNT);
+            this.csumTree = BTree.create(meta, TreeId.CSUM);
+        } else {
+            this.fsTree = tree(sb, TreeId.FS);
+            this.refTree = tree(sb, TreeId.REFCOUNT);
+            this.csumTree = tree(sb, TreeId.CSUM);
+            this.freeTree = tree(sb, TreeId.FREE_SPACE);
+        }
+        this.checksums = new Checksums(csumTree, checksum.digestLength(), nodeSize);
+        this.refCounts = new RefCounts(refTree, freeTree, checksums, space, sb.usedBlocks);
+        this.extents = new Extents(fsTree, ledger);
+        this.cache = new PageCache(blockSize, cacheBytes);
+        this.state = readOnly ? VolumeState.READ_ONLY : VolumeState.MOUNTED;
+    }
+
+    private BTree tree(Superblock sb, TreeId id) {
+        Superblock.Root r = sb.root(id);
+        return new BTree(meta, id, r.block(), r.generation(), r.level());
+    }
+
+    // ------------------------------------------------------------------ format and mount
+
+    /** Default page cache size: 64 MiB. */
+    public static final long DEFAULT_CACHE_BYTES = 64L << 20;
+
+    /**
+     * Writes a new, empty file system on {@code device}: generation 1 in both superblock
+     * slots, so no copy of an earlier file system there can win at mount.
+     */
+    public static FormatResult format(BlockDevice device, FormatOptions options, VolumeServices services,
+            String allocationPolicy) throws IOException {
+        ChecksumAlgorithm checksum = services.checksum(options.checksum());
+        if (checksum == null) {
+            throw new NotSupportedException("checksum algorithm " + options.checksum()
+                    + " is not installed; storage:csum lists those that are");
+        }
+        int bs = options.blockSize();
+        if (bs % device.blockSize() != 0 || Superblock.SIZE % device.blockSize() != 0) {
+            throw new InvalidArgumentException("blockSize", bs, "a multiple of " + device.uri()
+                    + "'s block size " + device.blockSize());
+        }
+        long bytes = options.size() > 0 ? options.size() : device.size();
+        if (bytes > device.size()) {
+            throw new InvalidArgumentException("size", bytes, "at most the device size " + device.size());
+        }
+        long total = bytes / bs;
+        int nodeBlocks = Math.max(MIN_NODE_SIZE, bs) / bs;
+        long minimum = Superblock.firstDataBlock(bs) + 64L * nodeBlocks + 64;
+        if (total < minimum) {
+            throw new InvalidArgumentException("size", bytes, "at least " + minimum * bs + " bytes with "
+                    + bs + "-byte blocks");
+        }
+        Superblock.Root placeholder = new Superblock.Root(Superblock.firstDataBlock(bs), 0, 0);
+        Superblock.Root[] roots = new Superblock.Root[TreeId.values().length];
+        java.util.Arrays.fill(roots, placeholder);
+        Superblock sb = new Superblock(UUID.randomUUID(), options.label(), bs, checksum.id(), 0, total, ROOT_INODE + 1,
+                0, 0, 0, 0, roots);
+        CowVolume v = new CowVolume("mkfs", device.uri(), device, services, checksum, allocationPolicy, false, sb,
+                true, DEFAULT_CACHE_BYTES);
+        long now = now();
+        v.fsTree.put(inodeKey(ROOT_INODE),
+                new InodeItem(InodeItem.DIRECTORY, 0, ROOT_INODE, 0, now, now, now, 1, 0).encode());
+        v.sync();
+        Superblock written = v.committed;
+        device.write(written.encode(checksum), Superblock.OFFSETS[(int) ((written.generation + 1) % 2)]);
+        device.flush();
+        return new FormatResult(device.uri(), written.uuid, written.label, checksum.name(), bs,
+                written.totalBlocks * bs);
+    }
+
+    /** Mounts the file system on {@code device}, which the volume then owns (and closes on unmount). */
+    public static CowVolume mount(String name, URI uri, BlockDevice device, VolumeServices services,
+            MountOptions options, long cacheBytes) throws IOException {
+        Superblock sb = readSuperblock(device, services);
+        String where = uri.toString();
+        if (sb.blockSize % device.blockSize() != 0) {
+            throw new CorruptImageException(where, "block size " + sb.blockSize + " does not fit the device's "
+                    + device.blockSize());
+        }
+        if (sb.totalBlocks > device.size() / sb.blockSize) {
+            throw new CorruptImageException(where, "the file system has " + sb.totalBlocks * sb.blockSize
+                    + " bytes but the device only " + device.size() + " (a truncated image?)");
+        }
+        boolean readOnly = options.readOnly() || device.isReadOnly()
+                || (sb.compatRo & ~Superblock.COMPAT_RO_SUPPORTED) != 0;
+        ChecksumAlgorithm checksum = services.checksum(sb.checksumId);
+        CowVolume v;
+        try {
+            v = new CowVolume(name, uri, device, services, checksum, options.allocationPolicy(), readOnly, sb, false,
+                    cacheBytes);
+            v.loadFreeSpace();
+            v.inodeOrThrow(ROOT_INODE, "/");
+        } catch (Corruption e) {
+            throw new CorruptImageException(where, e.getMessage(), e);
+        }
+        return v;
+    }
+
+    /** The newest superblock copy that verifies. */
+    static Superblock readSuperblock(BlockDevice device, VolumeServices services) throws IOException {
+        String where = device.uri().toString();
+        if (device.size() < Superblock.RESERVED_BYTES) {
+            throw new CorruptImageException(where, "the device is too small to hold a volume (" + device.size()
+                    + " bytes)");
+        }
+        Superblock best = null;
+        List<String> problems = new ArrayList<>();
+        NotSupportedException unsupported = null;
+        for (long offset : Superblock.OFFSETS) {
+            ByteBuffer raw = device.allocate(Superblock.SIZE);
+            try {
+                device.read(raw, offset);
+                Superblock sb = Superblock.decode(raw.flip(), where, services::checksum);
+                if (best == null || sb.generation > best.generation) {
+                    best = sb;
+                }
+            } catch (CorruptImageException e) {
+                problems.add("copy at " + offset + ": " + e.getMessage().substring(where.length() + 2));
+            } catch (NotSupportedException e) {
+                unsupported = e;
+                problems.add("copy at " + offset + ": " + e.getMessage());
+            }
+        }
+        if (best != null) {
+            return best;
+        }
+        if (unsupported != null) {
+            throw unsupported;
+        }
+        throw new CorruptImageException(where, "no valid superblock (" + String.join("; ", problems) + ")");
+    }
+
+    private void loadFreeSpace() throws IOException {
+        freeTree.scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
+            Corruption.check(k.type() == ItemType.FREE, "item " + k + " in the free-space tree");
+            long length = RefCounts.freeLength(v);
+            Corruption.check(k.objectId() >= committed.firstDataBlock()
+                    && k.objectId() + length <= committed.totalBlocks, "free extent " + k + "+" + length
+                    + " outside the volume");
+            space.addFree(k.objectId(), length);
+            return true;
+        });
+    }
+
+    // ------------------------------------------------------------------ services and state
+
+    private AllocationPolicy policy() throws SuspendedException {
+        String wanted = allocationPolicy;
+        AllocationPolicy p = services.allocationPolicy(wanted);
+        if (p == null) {
+            throw new SuspendedException(name, "allocation policy " + wanted);
+        }
+        return p;
+    }
+
+    /** Changes the allocation policy used from the next allocation on. */
+    public void allocationPolicy(String policyName) {
+        this.allocationPolicy = policyName;
+    }
+
+    public String allocationPolicy() {
+        return allocationPolicy;
+    }
+
+    private Extent allocateMetadata(int blocks) throws IOException {
+        Extent e;
+        try {
+            e = space.allocate(policy(), blocks, blocks, metadataHint, false);
+        } catch (NoSpaceException full) {
+            throw new NoSpaceException(name, (long) blocks * blockSize, "no space left even for metadata");
+        }
+        metadataHint = e.end();
+        ledger.add(e.start(), e.length(), +1, false);
+        return e;
+    }
+
+    private void checkUsable() throws StorageException {
+        VolumeState s = state;
+        if (s == VolumeState.FAILED) {
+            throw new StorageException("volume " + name + " failed (" + failure
+                    + "); unmount it and mount it again to get back its last committed state");
+        }
+        if (s == VolumeState.OFFLINE) {
+            throw new OfflineException("volume " + name);
+        }
+    }
+
+    private void checkWritable() throws StorageException {
+        checkUsable();
+        if (readOnly) {
+            throw new ReadOnlyException("volume " + name);
+        }
+    }
+
+    private IOException fail(String what, Throwable e) {
+        failure = what + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        state = VolumeState.FAILED;
+        if (e instanceof IOException) {
+            return (IOException) e;
+        }
+        return new StorageException("volume " + name + ": " + failure, e);
+    }
+
+    private CorruptImageException corrupt(Corruption e) {
+        return new CorruptImageException(deviceUri.toString(), e.getMessage(), e);
+    }
+
+    private static long now() {
+        Instant i = Instant.now();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    private ReentrantLock fileLock(long inode) {
+        return fileLocks[(int) Math.floorMod(inode * 0x9E3779B97F4A7C15L >>> 40, FILE_LOCK_STRIPES)];
+    }
+
+    // ------------------------------------------------------------------ Volume identity
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public UUID uuid() {
+        return committed.uuid;
+    }
+
+    @Override
+    public String label() {
+        return committed.label;
+    }
+
+    @Override
+    public URI device() {
+        return deviceUri;
+    }
+
+    @Override
+    public VolumeState state() {
+        return state;
+    }
+
+    /** Why the volume failed, or null. */
+    public String failure() {
+        return failure;
+    }
+
+    @Override
+    public String checksum() {
+        return checksum.name();
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** The generation of the last commit that is durable. */
+    public long committedGeneration() {
+        return committed.generation;
+    }
+
+    @Override
+    public SpaceUsage space() throws IOException {
+        checkUsable();
+        long total = committed.totalBlocks - committed.firstDataBlock();
+        long shared = 0;
+        treeLock.readLock().lock();
+        try {
+            long[] sharedBlocks = {0};
+            refTree.scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
+                RefRun r = RefRun.decode(v);
+                if (r.count() > 1) {
+                    sharedBlocks[0] += r.blocks();
+                }
+                return true;
+            });
+            shared = sharedBlocks[0];
+        } catch (Corruption e) {
+            throw corrupt(e);
+        } finally {
+            treeLock.readLock().unlock();
+        }
+        long free = space.freeBlocks() + space.pendingBlocks();
+        long used = total - free;
+        long reserved = space.reservedBlocks();
+        return new SpaceUsage(total * blockSize, used * blockSize, reserved * blockSize,
+                space.availableBlocks() * blockSize, shared * blockSize);
+    }
+
+    // ------------------------------------------------------------------ commit
+
+    @Override
+    public void sync() throws IOException {
+        checkUsable();
+        if (readOnly) {
+            return;
+        }
+        commitLock.lock();
+        try {
+            commit();
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** Commits if anything changed since the last commit: the commit interval's task. */
+    public void commitIfDirty() throws IOException {
+        if (state == VolumeState.MOUNTED && (cache.dirtyPages() > 0 || meta.dirtyCount() > 0)) {
+            sync();
+        }
+    }
+
+    private record DataWrite(long block, ByteBuffer bytes) {
+    }
+
+    private void commit() throws IOException {
+        List<DataWrite> data;
+        List<MetadataStore.Encoded> nodes;
+        Superblock next;
+        List<long[]> frees;
+        TreeMap<Long, TreeMap<Long, PageCache.Page>> pages;
+        treeLock.writeLock().lock();
+        try {
+            pages = cache.takeDirty();
+            data = writeback(pages);
+            refCounts.apply(ledger);
+            if (data.isEmpty() && meta.dirtyCount() == 0) {
+                return;
+            }
+            long generation = meta.generation();
+            Superblock.Root[] roots = new Superblock.Root[TreeId.values().length];
+            for (BTree t : List.of(fsTree, refTree, csumTree, freeTree)) {
+                roots[t.id().ordinal()] = new Superblock.Root(t.rootBlock(), t.rootGeneration(), t.rootLevel());
+            }
+            next = committed.next(generation, nextInode, refCounts.usedBlocks(), roots);
+            nodes = meta.freeze();
+            frees = space.takePending();
+        } catch (Corruption e) {
+            throw fail("commit found corrupt metadata", corrupt(e));
+        } catch (IOException | RuntimeException e) {
+            throw fail("commit failed before writing", e);
+        } finally {
+            treeLock.writeLock().unlock();
+        }
+        try {
+            for (DataWrite w : data) {
+                device.write(w.bytes(), w.block() * blockSize);
+            }
+            for (MetadataStore.Encoded n : nodes) {
+                device.write(n.bytes(), n.block() * blockSize);
+            }
+            device.flush();
+            device.write(next.encode(checksum), next.offset());
+            device.flush();
+        } catch (IOException | RuntimeException e) {
+            throw fail("commit of generation " + next.generation + " could not be written", e);
+        }
+        committed = next;
+        meta.written();
+        cache.written(pages);
+        space.release(frees);
+    }
+
+    /**
+     * Gives the dirty pages their blocks: allocates them (consuming their reservations),
+     * maps them into their files, records checksums and references, and returns the
+     * writes to do. Called with the tree lock held.
+     */
+    private List<DataWrite> writeback(TreeMap<Long, TreeMap<Long, PageCache.Page>> dirty) throws IOException {
+        List<DataWrite> writes = new ArrayList<>();
+        for (var perInode : dirty.entrySet()) {
+            long ino = perInode.getKey();
+            InodeItem inode = inode(ino);
+            if (inode == null) {
+                space.unreserve(perInode.getValue().size()); // deleted after the pages were written
+                continue;
+            }
+            boolean sums = (inode.flags() & InodeItem.NODATASUM) == 0;
+            int flags = sums ? 0 : ExtentItem.NODATASUM;
+            long allocatedDelta = 0;
+            List<Long> indexes = new ArrayList<>(perInode.getValue().keySet());
+            int i = 0;
+            while (i < indexes.size()) {
+                int runEnd = i + 1;
+                while (runEnd < indexes.size() && runEnd - i < MAX_WRITE_RUN
+                        && indexes.get(runEnd) == indexes.get(runEnd - 1) + 1) {
+                    runEnd++;
+                }
+                int done = i;
+                while (done < runEnd) {
+                    long fileBlock = indexes.get(done);
+                    Extent e = space.allocate(policy(), runEnd - done, 1, extents.hint(ino, fileBlock), true);
+                    int n = (int) e.length();
+                    ByteBuffer buf = device.allocate(n * blockSize);
+                    byte[] digests = sums ? new byte[n * checksum.digestLength()] : null;
+                    for (int k = 0; k < n; k++) {
+                        byte[] page = perInode.getValue().get(indexes.get(done + k)).data;
+                        int at = k * blockSize;
+                        buf.put(at, page);
+                        if (sums) {
+                            checksum.digest(ByteBuffer.wrap(page), digests, k * checksum.digestLength());
+                        }
+                    }
+                    ledger.add(e.start(), n, +1, sums);
+                    allocatedDelta += extents.replace(ino, fileBlock, new ExtentItem(e.start(), n, flags));
+                    if (sums) {
+                        checksums.insert(e.start(), digests);
+                    }
+                    writes.add(new DataWrite(e.start(), buf));
+                    done += n;
+                }
+                i = runEnd;
+            }
+            putInode(ino, inode(ino).withAllocated(inode(ino).allocated() + allocatedDelta));
+        }
+        return writes;
+    }
+
+    /** Commits and closes the device; the volume is offline afterwards. */
+    public void unmount() throws IOException {
+        try {
+            if (state == VolumeState.MOUNTED) {
+                sync();
+            }
+        } finally {
+            state = VolumeState.OFFLINE;
+            device.close();
+        }
+    }
+
+    /** Closes the device without committing: what a crash does (for tests of what was durable). */
+    public void abandon() throws IOException {
+        state = VolumeState.OFFLINE;
+        device.close();
+    }
+
+    // ------------------------------------------------------------------ trees: inodes and names
+
+    private static Key inodeKey(long ino) {
+        return new Key(ino, ItemType.INODE, 0);
+    }
+
+    private InodeItem inode(long ino) throws IOException {
+        byte[] v = fsTree.get(inodeKey(ino));
+        return v == null ? null : InodeItem.decode(v);
+    }
+
+    private InodeItem inodeOrThrow(long ino, String path) throws IOException {
+        InodeItem i = inode(ino);
+        if (i == null) {
+            throw new NoSuchFileException(path, null, "no longer exists");
+        }
+        return i;
+    }
+
+    private void putInode(long ino, InodeItem item) throws IOException {
+        fsTree.put(inodeKey(ino), item.encode());
+    }
+
+    private List<DirEntries.Entry> entries(long dir, String entryName) throws IOException {
+        byte[] v = fsTree.get(new Key(dir, ItemType.DIR_ENTRY, DirEntries.hash(entryName)));
+        return v == null ? new ArrayList<>() : new ArrayList<>(DirEntries.decode(v));
+    }
+
+    private DirEntries.Entry lookup(long dir, String entryName) throws IOException {
+        for (DirEntries.Entry e : entries(dir, entryName)) {
+            if (e.name().equals(entryName)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private void addEntry(long dir, String entryName, long ino, boolean isDir) throws IOException {
+        List<DirEntries.Entry> list = entries(dir, entryName);
+        list.add(new DirEntries.Entry(entryName, ino, isDir));
+        byte[] value = DirEntries.encode(list);
+        if (value.length > BTree.maxValueBytes(meta.nodeSize())) {
+            throw new NotSupportedException("too many names in this directory share a hash with " + entryName);
+        }
+        fsTree.put(new Key(dir, ItemType.DIR_ENTRY, DirEntries.hash(entryName)), value);
+    }
+
+    private void removeEntry(long dir, String entryName) throws IOException {
+        List<DirEntries.Entry> list = entries(dir, entryName);
+        list.removeIf(e -> e.name().equals(entryName));
+        Key k = new Key(dir, ItemType.DIR_ENTRY, DirEntries.hash(entryName));
+        if (list.isEmpty()) {
+            fsTree.delete(k);
+        } else {
+            fsTree.put(k, DirEntries.encode(list));
+        }
+    }
+
+    private boolean isEmptyDirectory(long dir) throws IOException {
+        boolean[] empty = {true};
+        fsTree.scan(Key.first(dir, ItemType.DIR_ENTRY), Key.last(dir, ItemType.DIR_ENTRY), (k, v) -> {
+            empty[0] = false;
+            return false;
+        });
+        return empty[0];
+    }
+
+    /** The inode of the path's last component's parent directory, checking every step. */
+    private long resolveDirectory(List<String> parts, int count, String path) throws IOException {
+        long ino = ROOT_INODE;
+        for (int i = 0; i < count; i++) {
+            DirEntries.Entry e = lookup(ino, parts.get(i));
+            if (e == null) {
+                throw new NoSuchFileException(path);
+            }
+            if (!e.directory()) {
+                throw new NotDirectoryException(path);
+            }
+            ino = e.inode();
+        }
+        return ino;
+    }
+
+    /** The inode a path names, or -1 when its last component does not exist. */
+    private long resolve(String path) throws IOException {
+        List<String> parts = Paths.split(path);
+        if (parts.isEmpty()) {
+            return ROOT_INODE;
+        }
+        long dir = resolveDirectory(parts, parts.size() - 1, path);
+        DirEntries.Entry e = lookup(dir, parts.get(parts.size() - 1));
+        return e == null ? -1 : e.inode();
+    }
+
+    private long resolveExisting(String path) throws IOException {
+        long ino = resolve(path);
+        if (ino < 0) {
+            throw new NoSuchFileException(path);
+        }
+        return ino;
+    }
+
+    // ------------------------------------------------------------------ namespace operations
+
+    @Override
+    public FileHandle open(String path, Set<? extends OpenOption> options) throws IOException {
+        checkUsable();
+        for (OpenOption o : options) {
+            if (!(o instanceof StandardOpenOption)) {
+                throw new NotSupportedException("open option " + o);
+            }
+        }
+        boolean create = options.contains(StandardOpenOption.CREATE) || options.contains(StandardOpenOption.CREATE_NEW);
+        boolean writable = create || options.contains(StandardOpenOption.WRITE)
+                || options.contains(StandardOpenOption.APPEND) || options.contains(StandardOpenOption.TRUNCATE_EXISTING);
+        if (writable && readOnly) {
+            throw new ReadOnlyException("volume " + name);
+        }
+        String normalized = Paths.normalize(path);
+        long ino;
+        treeLock.writeLock().lock();
+        try {
+            List<String> parts = Paths.split(normalized);
+            if (parts.isEmpty()) {
+                throw new FileSystemException(normalized, null, "is a directory");
+            }
+            long dir = resolveDirectory(parts, parts.size() - 1, normalized);
+            String leaf = parts.get(parts.size() - 1);
+            DirEntries.Entry e = lookup(dir, leaf);
+            if (e != null) {
+                if (options.contains(StandardOpenOption.CREATE_NEW)) {
+                    throw new FileAlreadyExistsException(normalized);
+                }
+                if (e.directory()) {
+                    throw new FileSystemException(normalized, null, "is a directory");
+                }
+                ino = e.inode();
+            } else {
+                if (!create) {
+                    throw new NoSuchFileException(normalized);
+                }
+                ino = createInode(dir, leaf, InodeItem.FILE);
+            }
+        } catch (Corruption e) {
+            throw corrupt(e);
+        } finally {
+            treeLock.writeLock().unlock();
+        }
+        CowFile file = new CowFile(this, ino, normalized, writable);
+        if (options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+            truncate(ino, normalized, 0);
+        }
+        return file;
+    }
+
+    private long createInode(long dir, String leaf, int type) throws IOException {
+        long ino = nextInode++;
+        long now = now();
+        putInode(ino, new InodeItem(type, 0, dir, 0, now, now, now, meta.generation(), 0));
+        addEntry(dir, leaf, ino, type == InodeItem.DIRECTORY);
+        putInode(dir, inodeOrThrow(dir, "parent").touched(now));
+        return ino;
+    }
+
+    @Override
+    public void mkdir(String path) throws IOException {
+        checkWritable();
+        String normalized = Paths.normalize(path);
+        treeLock.writeLock().lock();
+        try {
+            List<String> parts = Paths.split(normalized);
+            if (parts.isEmpty()) {
+                throw new FileAlreadyExistsException("/");
+            }
+            long dir = resolveDirectory(parts, parts.size() - 1, normalized);
+            if (lookup(dir, parts.get(parts.size() - 1)) != null) {
+                throw new FileAlreadyExistsException(normalized);
+            }
+            createInode(dir, parts.get(parts.size() - 1), InodeItem.DIRECTORY);
+        } catch (Corruption e) {
+            throw corrupt(e);
+        } finally {
+            treeLock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public List<DirEntry> list(String path) throws IOException {
+        checkUsable();
+        String normalized = Paths.normalize(path);
+        treeLock.readLock().lock();
+        try {
+            long dir = resolveExisting(normalized);
+            if (!inodeOrThrow(dir, normalized).isDirectory()) {
+                throw new NotDirectoryException(normalized);
+            }
+            List<DirEntry> out = new ArrayList<>();
+            fsTree.scan(Key.first(dir, ItemType.DIR_ENTRY), Key.last(dir, ItemType.DIR_ENTRY), (k, v) -> {
+                for (DirEntries.Entry e : DirEntries.decode(v)) {
+                    out.add(new DirEntry(e.name(), e.inode(), e.directory()));
+                }
+                return true;
+            });
+            out.sort(Comparator.comparing(DirEntry::name));
+            return out;
+        } catch (Corruption e) {
+            throw corrupt(e);
+        } finally {
+            treeLock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public FileStat stat(String path) throws IOException {
+        checkUsable();
+        String normalized = Paths.normalize(path);
+        treeLock.readLock().lock();
+        try {
+            long ino = resolveExisting(normalized);
+            return stat(ino, inodeOrThrow(ino, normalized));
+        } catch (Corruption e) {
+            throw corrupt(e);
+        } finally {
+            treeLock.readLock().unlock();
+        }
+    }
+
+    FileStat stat(long ino, String path) throws IOException {
+        checkUsable();
+        treeLock.readLock().lock();
+        try {
+            return stat(ino, inodeOrThrow(ino, path));
+        } catch (Corruption e) {
+            throw corrupt(e);
+        } finally {
+            treeLock.readLock().unlock();
+        }
+    }
+
+    private FileStat stat(long ino, InodeItem i) {
+        Set<FileFlag> flags = EnumSet.noneOf(FileFlag.class);
+        if ((i.flags() & InodeItem.NOCOW) != 0) {
+            flags.add(FileFlag.NOCOW);
+        }
+        if ((i.flags() & InodeItem.NODATASUM) != 0) {
+            flags.add(FileFlag.NODATASUM);
+        }
+        // Delayed allocation: dirty pages count as allocated, as Linux counts delalloc blocks.
+        long allocated = (i.allocated() + cache.dirtyPagesOf(ino)) * blockSize;
+        return new FileStat(ino, i.isDirectory(), i.size(), allocated, flags, instant(i.mtime()), instant(i.ctime()),
+                instant(i.crtime()));
+    }
+
+    private static Instant instant(long ns) {
+        return Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L), Math.floorMod(ns, 1_000_000_000L));
+    }
+
+    @Override
+    public void delete(String path) throws IOException {
+        checkWritable();
+        String normalized = Paths.normalize(path);
+        List<String> parts = Paths.split(normalized);
+        if (parts.isEmpty()) {
+            throw new InvalidArgumentException("path", "/", "a path below the root; the root cannot be removed");
+        }
+        long ino;
+        treeLock.readLock().lock();
+        try {
+            ino = resolveExisting(normalized);
+        } finally {
+            treeLock.readLock().unlock();
+        }
+        ReentrantLock fileLock = fileLock(ino);
+        fileLock.lock();
+        try {
+            treeLock.writeLock().lock();
+            try {
+                long dir = resolveDirectory(parts, parts.size() - 1, normalized);
+                DirEntries.Entry e = lookup(dir, parts.get(parts.size() - 1));
+                if (e == null || e.inode() != ino) {
+                    throw new NoSuchFileException(normalized);
+                }
+                if (e.directory() && !isEmptyDirectory(ino)) {
+                    throw new DirectoryNotEmptyException(normalized);
+                }
+                space.unreserve(cache.drop(ino, 0, Long.MAX_VALUE));
+                extents.remove(ino, 0, Long.MAX_VALUE);
+                fsTree.delete(inodeKey(ino));
+                removeEntry(dir, e.name());
+                putInode(dir, inodeOrThrow(dir, "parent").touched(now()));
+            } catch (Corruption c) {
+                throw corrupt(c);
+            } finally {
+                treeLock.writeLock().unlock();
+            }
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    @Override
+    public void rename(String from, String to) throws IOException {
+        checkWritable();
+        String source = Paths.normalize(from);
+        String target = Paths.normalize(to);
+        List<String> sp = Paths.split(source);
+        List<String> tp = Paths.split(target);
+        if (sp.isEmpty() || tp.isEmpty()) {
+            throw new InvalidArgumentException("path", sp.isEmpty() ? source : target,
+                    "a path below the root; the root cannot be renamed or replaced");
+        }
+        if (tp.size() > sp.size() && tp.subList(0, sp.size()).equals(sp)) {
+            throw new InvalidArgumentException("rename target", target, "not inside " + source);
+        }
+        treeLock.writeLock().lock();
+        try {
+            long sdir = resolveDirectory(sp, sp.size() - 1, source);
+            DirEntries.Entry s = lookup(sdir, sp.get(sp.size() - 1));
+            if (s == null) {
+                throw new NoSuchFileException(source);
+            }
+            long tdir = resolveDirectory(tp, tp.size() - 1, target);
+            DirEntries.Entry t = lookup(tdir, tp.get(tp.size() - 1));
+            if (t != null && t.inode() == s.inode()) {
+                return; // the same file: nothing to do, as rename(2)
+            }
+            if (t != null) {
+                if (t.directory() && !s.directory()) {
+                    throw new FileSystemException(target, null, "is a directory");
+                }
+                if (!t.directory() && s.directory()) {
+                    throw new NotDirectoryException(target);
+                }
+                if (t.directory() && !isEmptyDirectory(t.inode())) {
+                    throw new DirectoryNotEmptyException(target);
+                }
+                space.unreserve(cache.drop(t.inode(), 0, Long.MAX_VALUE));
+                extents.remove(t.inode(), 0, Long.MAX_VALUE);
+                fsTree.delete(inodeKey(t.inode()));
+                removeEntry(tdir, t.name());
+            }
+            removeEntry(sdir, s.name());
+            addEntry(tdir, tp.get(tp.size() - 1), s.inode(), s.directory());
+            long now = now();
+            putInode(s.inode(), inodeOrThrow(s.inode(), source).withParent(tdir, now));
+            putInode(sdir, inodeOrThrow(sdir, "parent").touched(now));
+            if (tdir != sdir) {
+                putInode(tdir, inodeOrThrow(tdir, "parent").touched(now));
+            }
+        } catch (Corruption c) {
+            throw corrupt(c);
+        } finally {
+            treeLock.writeLock().unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ file data
+
+    long size(long ino, String path) throws IOException {
+        checkUsable();
+        treeLock.readLock().lock();
+        try {
+            return inodeOrThrow(ino, path).size();
+        } catch (Corruption c) {
+            throw corrupt(c);
+        } finally {
+            treeLock.readLock().unlock();
+        }
+    }
+
+    int read(long ino, String path, ByteBuffer dst, long offset) throws IOException {
+        checkUsable();
+        if (offset < 0) {
+            throw new InvalidArgumentException("offset", offset, ">= 0");
+        }
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        byte[] bytes;
+        int length;
+        treeLock.readLock().lock();
+        try {
+            long size = inodeOrThrow(ino, path).size();
+            if (offset >= size) {
+                return -1;
+            }
+            length = (int) Math.min(dst.remaining(), size - offset);
+            long first = offset / blockSize;
+            long last = (offset + length - 1) / blockSize;
+            bytes = readBlocks(ino, path, first, (int) (last - first + 1), true);
+        } catch (Corruption c) {
+            throw corrupt(c);
+        } finally {
+            treeLock.readLock().unlock();
+        }
+        dst.put(bytes, (int) (offset % blockSize), length);
+        return length;
+    }
+
+    /**
+     * The content of file blocks {@code [first, first + count)}: cached pages, or blocks
+     * read from the device and verified, or zeros (holes, preallocated blocks). Called
+     * with the tree lock held.
+     */
+    private byte[] readBlocks(long ino, String path, long first, int count, boolean cacheThem) throws IOException {
+        byte[] out = new byte[count * blockSize];
+        boolean[] have = new boolean[count];
+        int missing = 0;
+        for (int i = 0; i < count; i++) {
+            have[i] = cache.copyOut(ino, first + i, 0, out, i * blockSize, blockSize);
+            if (!have[i]) {
+                missing++;
+            }
+        }
+        if (missing == 0) {
+            return out;
+        }
+        for (Extents.Mapping m : extents.overlapping(ino, first, first + count)) {
+            long from = Math.max(first, m.fileBlock());
+            long to = Math.min(first + count, m.fileEnd());
+            if ((m.extent().flags() & ExtentItem.UNWRITTEN) != 0) {
+                continue; // reads as zeros
+            }
+            long b = from;
+            while (b < to) {
+                if (have[(int) (b - first)]) {
+                    b++;
+                    continue;
+                }
+                long runEnd = b + 1;
+                while (runEnd < to && !have[(int) (runEnd - first)] && runEnd - b < MAX_WRITE_RUN) {
+                    runEnd++;
+                }
+                int n = (int) (runEnd - b);
+                long physical = m.extent().physical() + (b - m.fileBlock());
+                int at = (int) (b - first) * blockSize;
+                ByteBuffer target = ByteBuffer.wrap(out, at, n * blockSize);
+                device.read(target, physical * blockSize);
+                if (m.extent().checksummed()) {
+                    verify(path, b, physical, n, out, at);
+                }
+                if (cacheThem) {
+                    for (int k = 0; k < n; k++) {
+                        cache.putClean(ino, b + k, out, at + k * blockSize);
+                    }
+                }
+                b = runEnd;
+            }
+        }
+        return out;
+    }
+
+    private void verify(String path, long fileBlock, long physical, int n, byte[] data, int at) throws IOException {
+        int d = checksum.digestLength();
+        byte[] expected = checksums.lookup(physical, n);
+        if (expected == null) {
+            throw new CorruptImageException(deviceUri.toString(), "blocks " + physical + "+" + n + " of " + path
+                    + " have no checksums");
+        }
+        byte[] actual = new byte[d];
+        for (int k = 0; k < n; k++) {
+            checksum.digest(ByteBuffer.wrap(data, at + k * blockSize, blockSize), actual, 0);
+            if (!java.util.Arrays.equals(expected, k * d, (k + 1) * d, actual, 0, d)) {
+                throw new ChecksumMismatchException(name, path, (fileBlock + k) * blockSize, physical + k,
+                        checksum.name(), java.util.Arrays.copyOfRange(expected, k * d, (k + 1) * d), actual);
+            }
+        }
+    }
+
+    int write(long ino, String path, ByteBuffer src, long offset) throws IOException {
+        checkWritable();
+        if (offset < 0) {
+            throw new InvalidArgumentException("offset", offset, ">= 0");
+        }
+        int length = src.remaining();
+        if (length == 0) {
+            return 0;
+        }
+        if (offset > Long.MAX_VALUE - length) {
+            throw new InvalidArgumentException("offset", offset, "an offset such that the write ends below 2^63");
+        }
+        byte[] data = new byte[length];
+        src.duplicate().get(data);
+        ReentrantLock fileLock = fileLock(ino);
+        fileLock.lock();
+        try {
+            long first = offset / blockSize;
+            long last = (offset + length - 1) / blockSize;
+            long size;
+            treeLock.readLock().lock();
+            try {
+                size = inodeOrThrow(ino, path).size();
+            } finally {
+                treeLock.readLock().unlock();
+            }
+            long needed = 0;
+            for (long b = first; b <= last; b++) {
+                if (!cache.isDirty(ino, b)) {
+                    needed++;
+                }
+            }
+            reserve(needed);
+            long dirtied = 0;
+            int srcAt = 0;
+            for (long b = first; b <= last; b++) {
+                int from = b == first ? (int) (offset % blockSize) : 0;
+                int to = b == last ? (int) ((offset + length - 1) % blockSize) + 1 : blockSize;
+                byte[] base = null;
+                if ((from > 0 || to < blockSize) && !cache.isCached(ino, b) && b * blockSize < size) {
+                    base = readBlockForUpdate(ino, path, b);
+                }
+                if (cache.write(ino, b, from, data, srcAt, to - from, base)) {
+                    dirtied++;
+                }
+                srcAt += to - from;
+            }
+            settleReservation(needed, dirtied);
+            treeLock.writeLock().lock();
+            try {
+                InodeItem inode = inodeOrThrow(ino, path);
+                putInode(ino, inode.withSize(Math.max(inode.size(), offset + length), now()));
+            } catch (Corruption c) {
+                throw corrupt(c);
+            } finally {
+                treeLock.writeLock().unlock();
+            }
+        } finally {
+            fileLock.unlock();
+        }
+        src.position(src.limit());
+        if (cache.dirtyPages() > cache.dirtyLimit()) {
+            sync(); // write back before accepting more than the cache can hold
+        }
+        return length;
+    }
+
+    private byte[] readBlockForUpdate(long ino, String path, long block) throws IOException {
+        treeLock.readLock().lock();
+        try {
+            return readBlocks(ino, path, block, 1, false);
+        } catch (Corruption c) {
+            throw corrupt(c);
+        } finally {
+            treeLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Promises {@code blocks} to a write, committing once to make blocks freed by the
+     * running transaction reusable before answering that there is no space.
+     */
+    private void reserve(long blocks) throws IOException {
+        if (blocks == 0 || space.reserve(blocks)) {
+            return;
+        }
+        if (space.pendingBlocks() > 0 || cache.dirtyPages() > 0) {
+            sync();
+            if (space.reserve(blocks)) {
+                return;
+            }
+        }
+        throw new NoSpaceException("volume " + name, blocks * blockSize, space.availableBlocks() * blockSize);
+    }
+
+    /**
+     * A commit between counting and writing can turn dirty pages back into pages that
+     * need a block: settle the difference (a few blocks at most, taken from the
+     * metadata reserve if they must be).
+     */
+    private void settleReservation(long reserved, long dirtied) {
+        if (dirtied < reserved) {
+            space.unreserve(reserved - dirtied);
+        } else if (dirtied > reserved) {
+            space.reserveAnyway(dirtied - reserved);
+        }
+    }
+
+    int writeDirect(long ino, String path, ByteBuffer src, long offset) throws IOException {
+        int length = src.remaining();
+        if (offset < 0 || offset % blockSize != 0 || length % blockSize != 0) {
+            return write(ino, path, src, offset); // unaligned: the buffered path, as btrfs does
+        }
+        checkWritable();
+        if (length == 0) {
+            return 0;
+        }
+        if (offset > Long.MAX_VALUE - length) {
+            throw new InvalidArgumentException("offset", offset, "an offset such that the write ends below 2^63");
+        }
+        int blocks = length / blockSize;
+        ReentrantLock fileLock = fileLock(ino);
+        fileLock.lock();
+        try {
+            InodeItem inode;
+            treeLock.readLock().lock();
+            try {
+                inode = inodeOrThrow(ino, path);
+            } finally {
+                treeLock.readLock().unlock();
+            }
+            boolean sums = (inode.flags() & InodeItem.NODATASUM) == 0;
+            int flags = sums ? 0 : ExtentItem.NODATASUM;
+            reserve(blocks);
+            // A private copy: the caller may change its buffer while we write (see DESIGN, P1);
+            // the DIO strategies of a later issue choose cheaper ways where that is safe.
+            ByteBuffer copy = device.allocate(length);
+            copy.put(src.duplicate()).flip();
+            byte[] digests = sums ? new byte[blocks * checksum.digestLength()] : null;
+            if (sums) {
+                for (int k = 0; k < blocks; k++) {
+                    checksum.digest(copy.slice(k * blockSize, blockSize), digests, k * checksum.digestLength());
+                }
+            }
+            long first = offset / blockSize;
+            List<Extent> pieces = new ArrayList<>();
+            try {
+                long hint;
+                treeLock.readLock().lock();
+                try {
+                    hint = extents.hint(ino, first);
+                } finally {
+                    treeLock.readLock().unlock();
+                }
+                int done = 0;
+                while (done < blocks) {
+                    Extent e = space.allocate(policy(), blocks - done, 1, hint, true);
+                    pieces.add(e);
+                    device.write(copy.slice(done * blockSize, (int) e.length() * blockSize), e.start() * blockSize);
+                    hint = e.end();
+                    done += (int) e.length();
+                }
+            } catch (IOException | RuntimeException e) {
+                for (Extent p : pieces) {
+                    space.giveBack(p.start(), p.length()); // never referenced: reusable at once
+                }
+                space.unreserve(blocks - pieces.stream().mapToLong(Extent::length).sum());
+                throw e;
+            }
+            treeLock.writeLock().lock();
+            try {
+                space.unreserve(cache.drop(ino, first, first + blocks));
+                long allocatedDelta = 0;
+                long fileBlock = first;
+                for (Extent e : pieces) {
+                    ledger.add(e.start(), e.length(), +1, sums);
+                    allocatedDelta += extents.replace(ino, fileBlock, new ExtentItem(e.start(), e.length(), flags));
+                    if (sums) {
+                        byte[] part = java.util.Arrays.copyOfRange(digests,
+                                (int) (fileBlock - first) * checksum.digestLength(),
+                                (int) (fileBlock - first + e.length()) * checksum.digestLength());
+                        checksums.insert(e.start(), part);
+                    }
+                    fileBlock += e.length();
+                }
+                InodeItem now = inodeOrThrow(ino, path);
+                putInode(ino, now.withSize(Math.max(now.size(), offset + length), now())
+                        .withAllocated(now.allocated() + allocatedDelta));
+            } catch (Corruption c) {
+                throw corrupt(c);
+            } finally {
+                treeLock.writeLock().unlock();
+            }
+        } finally {
+            fileLock.unlock();
+        }
+        src.position(src.limit());
+        return length;
+    }
+
+    long append(long ino, String path, ByteBuffer src, boolean direct) throws IOException {
+        checkWritable();
+        ReentrantLock fileLock = fileLock(ino);
+        fileLock.lock();
+        try {
+            // The position is fixed once, under the file's lock: never re-read after a failure.
+            long at = size(ino, path);
+            if (direct) {
+                writeDirect(ino, path, src, at);
+            } else {
+                write(ino, path, src, at);
+            }
+            return at;
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    void truncate(long ino, String path, long size) throws IOException {
+        checkWritable();
+        if (size < 0) {
+            throw new InvalidArgumentException("size", size, ">= 0");
+        }
+        ReentrantLock fileLock = fileLock(ino);
+        fileLock.lock();
+        try {
+            long old = size(ino, path);
+            long keep = (size + blockSize - 1) / blockSize;
+            if (size < old && size % blockSize != 0 && holdsData(ino, size / blockSize)) {
+                // The bytes past the new end of the last block must read as zeros if the
+                // file grows again: rewrite that block with its tail zeroed.
+                long block = size / blockSize;
+                int from = (int) (size % blockSize);
+                byte[] base = cache.isCached(ino, block) ? null : readBlockForUpdate(ino, path, block);
+                byte[] zeros = new byte[blockSize - from];
+                boolean needs = !cache.isDirty(ino, block);
+                if (needs) {
+                    space.reserveAnyway(1); // shrinking a file must not fail for lack of space
+                }
+                boolean dirtied = cache.write(ino, block, from, zeros, 0, zeros.length, base);
+                settleReservation(needs ? 1 : 0, dirtied ? 1 : 0);
+            }
+            treeLock.writeLock().lock();
+            try {
+                InodeItem inode = inodeOrThrow(ino, path);
+                long removed = 0;
+                if (size < old) {
+                    space.unreserve(cache.drop(ino, keep, Long.MAX_VALUE));
+                    removed = extents.remove(ino, keep, Long.MAX_VALUE);
+                }
+                putInode(ino, inode.withSize(size, now()).withAllocated(inode.allocated() - removed));
+            } catch (Corruption c) {
+                throw corrupt(c);
+            } finally {
+                treeLock.writeLock().unlock();
+            }
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    /** True when the file block is cached or mapped (not a hole). */
+    private boolean holdsData(long ino, long block) throws IOException {
+        if (cache.isCached(ino, block)) {
+            return true;
+        }
+        treeLock.readLock().lock();
+        try {
+            return !extents.overlapping(ino, block, block + 1).isEmpty();
+        } finally {
+            treeLock.readLock().unlock();
+        }
+    }
+
+    List<ExtentMapping> extents(long ino, String path, long offset, long length) throws IOException {
+        checkUsable();
+        if (offset < 0 || length < 0) {
+            throw new InvalidArgumentException("range", offset + "+" + length, "offset and length >= 0");
+        }
+        if (cache.dirtyPagesOf(ino) > 0) {
+            sync(); // as FIEMAP_FLAG_SYNC: map what delayed allocation has not placed yet
+        }
+        treeLock.readLock().lock();
+        try {
+            long size = inodeOrThrow(ino, path).size();
+            long end = length == 0 ? size : Math.min(size, offset + length);
+            List<ExtentMapping> out = new ArrayList<>();
+            if (offset >= end) {
+                return out;
+            }
+            long first = offset / blockSize;
+            long last = (end + blockSize - 1) / blockSize;
+            long pos = first;
+            for (Extents.Mapping m : extents.overlapping(ino, first, last)) {
+                long from = Math.max(first, m.fileBlock());
+                long to = Math.min(last, m.fileEnd());
+                if (from > pos) {
+                    add(out, pos, from - pos, -1, EnumSet.of(ExtentMapping.Flag.HOLE));
+                }
+                long physical = m.extent().physical() + (from - m.fileBlock());
+                for (long[] run : shareRuns(physical, to - from)) {
+                    EnumSet<ExtentMapping.Flag> flags = EnumSet.noneOf(ExtentMapping.Flag.class);
+                    if ((m.extent().flags() & ExtentItem.UNWRITTEN) != 0) {
+                        flags.add(ExtentMapping.Flag.UNWRITTEN);
+                    }
+                    if (!m.extent().checksummed()) {
+                        flags.add(ExtentMapping.Flag.NODATASUM);
+                    }
+                    if (run[2] > 1) {
+                        flags.add(ExtentMapping.Flag.SHARED);
+                    }
+                    add(out, from + (run[0] - physical), run[1], run[0], flags);
+                }
+                pos = to;
+            }
+            if (pos < last) {
+                add(out, pos, last - pos, -1, EnumSet.of(ExtentMapping.Flag.HOLE));
+            }
+            return out;
+        } catch (Corruption c) {
+            throw corrupt(c);
+        } finally {
+            treeLock.readLock().unlock();
+        }
+    }
+
+    /** Splits a physical run by reference count: {start, length, count} triples. */
+    private List<long[]> shareRuns(long physical, long length) throws IOException {
+        List<long[]> out = new ArrayList<>();
+        long pos = physical;
+        long end = physical + length;
+        while (pos < end) {
+            BTree.Entry e = refTree.floor(new Key(pos, ItemType.REFCOUNT, 0));
+            long count = 1;
+            long runEnd = end;
+            if (e != null && e.key().type() == ItemType.REFCOUNT) {
+                RefRun r = RefRun.decode(e.value());
+                if (e.key().objectId() + r.blocks() > pos) {
+                    count = r.count();
+                    runEnd = Math.min(end, e.key().objectId() + r.blocks());
+                } else {
+                    BTree.Entry next = refTree.ceiling(new Key(pos, ItemType.REFCOUNT, 0));
+                    runEnd = next == null ? end : Math.min(end, next.key().objectId());
+                }
+            }
+            out.add(new long[] {pos, runEnd - pos, count});
+            pos = runEnd;
+        }
+        return out;
+    }
+
+    /** Appends a mapping in bytes, merging with the previous one when flags match and blocks continue. */
+    private void add(List<ExtentMapping> out, long fileBlock, long blocks, long physical,
+            Set<ExtentMapping.Flag> flags) {
+        long logical = fileBlock * blockSize;
+        long bytes = blocks * blockSize;
+        if (!out.isEmpty()) {
+            ExtentMapping prev = out.get(out.size() - 1);
+            boolean continues = prev.logical() + prev.length() == logical && prev.flags().equals(flags)
+                    && (physical < 0 ? prev.physical() < 0 : prev.physical() + prev.length() == physical * blockSize);
+            if (continues) {
+                out.set(out.size() - 1, new ExtentMapping(prev.logical(), prev.length() + bytes, prev.physical(), flags));
+                return;
+            }
+        }
+        out.add(new ExtentMapping(logical, bytes, physical < 0 ? -1 : physical * blockSize, flags));
+    }
+
+    // ------------------------------------------------------------------ audits
+
+    /**
+     * Checks the volume's accounting: every tree's invariants; every block referenced by
+     * an extent or a node has exactly as many references in the refcount tree; nothing
+     * else is counted; free space and used blocks add up. Returns problems found.
+     */
+    public List<String> audit() throws IOException {
+        sync();
+        commitLock.lock();
+        treeLock.readLock().lock();
+        try {
+            List<String> problems = new ArrayList<>();
+            TreeMap<Long, Integer> expected = new TreeMap<>();
+            for (BTree t : List.of(fsTree, refTree, csumTree, freeTree)) {
+                t.verify();
+                t.forEachNode(n -> {
+                    for (int i = 0; i < nodeBlocks; i++) {
+                        expected.merge(n.block() + i, 1, Integer::sum);
+                    }
+                });
+            }
+            fsTree.scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
+                if (k.type() == ItemType.EXTENT) {
+                    ExtentItem e = ExtentItem.decode(v);
+                    for (long b = 0; b < e.blocks(); b++) {
+                        expected.merge(e.physical() + b, 1, Integer::sum);
+                    }
+                }
+                return true;
+            });
+            TreeMap<Long, Integer> actual = new TreeMap<>();
+            refTree.scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
+                RefRun r = RefRun.decode(v);
+                for (long b = 0; b < r.blocks(); b++) {
+                    actual.put(k.objectId() + b, r.count());
+                }
+                return true;
+            });
+            if (!expected.equals(actual)) {
+                TreeMap<Long, String> diff = new TreeMap<>();
+                for (var e : expected.entrySet()) {
+                    if (!e.getValue().equals(actual.get(e.getKey()))) {
+                        diff.put(e.getKey(), "referenced " + e.getValue() + "x, counted " + actual.get(e.getKey()));
+                    }
+                }
+                for (var e : actual.entrySet()) {
+                    if (!expected.containsKey(e.getKey())) {
+                        diff.put(e.getKey(), "counted " + e.getValue() + "x, referenced by nothing (leaked)");
+                    }
+                }
+                diff.entrySet().stream().limit(10).forEach(d -> problems.add("block " + d.getKey() + ": " + d.getValue()));
+            }
+            long[] freeInTree = {0};
+            freeTree.scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
+                long len = RefCounts.freeLength(v);
+                for (long b = k.objectId(); b < k.objectId() + len; b++) {
+                    if (actual.containsKey(b)) {
+                        problems.add("block " + b + " is both free and referenced");
+                        return false;
+                    }
+                }
+                freeInTree[0] += len;
+                return true;
+            });
+            long dataBlocks = committed.totalBlocks - committed.firstDataBlock();
+            if (freeInTree[0] + actual.size() != dataBlocks) {
+                problems.add("free (" + freeInTree[0] + ") + referenced (" + actual.size() + ") != data blocks ("
+                        + dataBlocks + ")");
+            }
+            if (!readOnly && space.freeBlocks() + space.pendingBlocks() + space.reservedBlocks() * 0 != freeInTree[0]) {
+                problems.add("in memory " + space.freeBlocks() + " free + " + space.pendingBlocks()
+                        + " pending != " + freeInTree[0] + " free in the free-space tree");
+            }
+            if (refCounts.usedBlocks() != actual.size()) {
+                problems.add("used blocks " + refCounts.usedBlocks() + " != referenced " + actual.size());
+            }
+            return problems;
+        } catch (Corruption c) {
+            throw corrupt(c);
+        } finally {
+            treeLock.readLock().unlock();
+            commitLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "volume " + name + " on " + deviceUri;
+    }
+}

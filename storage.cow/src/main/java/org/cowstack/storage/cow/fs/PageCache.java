@@ -1,0 +1,209 @@
+package org.cowstack.storage.cow.fs;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * File data in memory, one page per file-system block.
+ *
+ * <p>A page is CLEAN (equal to what is on disk), DIRTY (accepted data whose block is
+ * not allocated yet: delayed allocation, with a block reserved for it) or WRITEBACK
+ * (captured by a commit that is writing it: its block is allocated and the trees point
+ * at it, so it stays in memory until the write is done). Only clean pages are evicted,
+ * least recently used first.
+ *
+ * <p>Thread-safe: one monitor for the maps; page contents are copied in and out while
+ * it is held.
+ */
+final class PageCache {
+    enum State { CLEAN, DIRTY, WRITEBACK }
+
+    static final class Page {
+        final byte[] data;
+        State state;
+
+        Page(byte[] data, State state) {
+            this.data = data;
+            this.state = state;
+        }
+    }
+
+    private record PageKey(long inode, long index) {
+    }
+
+    private final int blockSize;
+    private final long maxPages;
+    private final LinkedHashMap<PageKey, Page> pages = new LinkedHashMap<>(1024, 0.75f, true);
+    private final TreeMap<Long, TreeMap<Long, Page>> dirtyByInode = new TreeMap<>();
+    private long dirtyPages;
+
+    PageCache(int blockSize, long maxBytes) {
+        this.blockSize = blockSize;
+        this.maxPages = Math.max(64, maxBytes / blockSize);
+    }
+
+    int blockSize() {
+        return blockSize;
+    }
+
+    /** Dirty pages over which writers should commit before adding more. */
+    long dirtyLimit() {
+        return maxPages / 2;
+    }
+
+    synchronized long dirtyPages() {
+        return dirtyPages;
+    }
+
+    /** Copies the cached page, if any, into {@code into} at {@code at}; returns whether it was cached. */
+    synchronized boolean copyOut(long inode, long index, int from, byte[] into, int at, int length) {
+        Page p = pages.get(new PageKey(inode, index));
+        if (p == null) {
+            return false;
+        }
+        System.arraycopy(p.data, from, into, at, length);
+        return true;
+    }
+
+    /** True when the page is cached but not dirty: a write to it needs a new block. */
+    synchronized boolean isDirty(long inode, long index) {
+        Page p = pages.get(new PageKey(inode, index));
+        return p != null && p.state == State.DIRTY;
+    }
+
+    synchronized boolean isCached(long inode, long index) {
+        return pages.containsKey(new PageKey(inode, index));
+    }
+
+    /** Adds a page read from disk, unless one is cached already. */
+    synchronized void putClean(long inode, long index, byte[] data, int from) {
+        PageKey k = new PageKey(inode, index);
+        if (pages.containsKey(k)) {
+            return;
+        }
+        byte[] copy = new byte[blockSize];
+        System.arraycopy(data, from, copy, 0, blockSize);
+        pages.put(k, new Page(copy, State.CLEAN));
+        evict();
+    }
+
+    /**
+     * Writes into a page and makes it dirty. {@code base} gives the page's previous
+     * content when it is not cached (null: zeros).
+     *
+     * @return true when the page was not dirty before: it now needs a reserved block
+     */
+    synchronized boolean write(long inode, long index, int from, byte[] src, int at, int length, byte[] base) {
+        PageKey k = new PageKey(inode, index);
+        Page p = pages.get(k);
+        if (p == null) {
+            byte[] data = new byte[blockSize];
+            if (base != null) {
+                System.arraycopy(base, 0, data, 0, blockSize);
+            }
+            p = new Page(data, State.CLEAN);
+            pages.put(k, p);
+        }
+        // A WRITEBACK page's content was captured when its commit began: writing over it
+        // is safe, it only needs to be written again.
+        System.arraycopy(src, at, p.data, from, length);
+        boolean newlyDirty = p.state != State.DIRTY;
+        if (newlyDirty) {
+            p.state = State.DIRTY;
+            dirtyByInode.computeIfAbsent(inode, i -> new TreeMap<>()).put(index, p);
+            dirtyPages++;
+        }
+        evict();
+        return newlyDirty;
+    }
+
+    /** Dirty pages of one file: accepted data whose blocks are not allocated yet. */
+    synchronized long dirtyPagesOf(long inode) {
+        TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
+        return dirty == null ? 0 : dirty.size();
+    }
+
+    /** Sets the bytes from {@code from} to the end of a cached page to zero (truncation inside a block). */
+    synchronized void zeroTail(long inode, long index, int from) {
+        Page p = pages.get(new PageKey(inode, index));
+        if (p != null) {
+            java.util.Arrays.fill(p.data, from, blockSize, (byte) 0);
+        }
+    }
+
+    /**
+     * Hands every dirty page to a commit: they become WRITEBACK. The pages' data must be
+     * copied while the caller holds the tree lock; {@link #written} ends the state.
+     */
+    synchronized TreeMap<Long, TreeMap<Long, Page>> takeDirty() {
+        TreeMap<Long, TreeMap<Long, Page>> taken = new TreeMap<>(dirtyByInode);
+        for (TreeMap<Long, Page> perInode : taken.values()) {
+            for (Page p : perInode.values()) {
+                p.state = State.WRITEBACK;
+            }
+        }
+        dirtyByInode.clear();
+        dirtyPages = 0;
+        return taken;
+    }
+
+    /** The pages' writes are done: those not dirtied again since are clean. */
+    synchronized void written(TreeMap<Long, TreeMap<Long, Page>> pagesWritten) {
+        for (TreeMap<Long, Page> perInode : pagesWritten.values()) {
+            for (Page p : perInode.values()) {
+                if (p.state == State.WRITEBACK) {
+                    p.state = State.CLEAN;
+                }
+            }
+        }
+        evict();
+    }
+
+    /**
+     * Forgets the inode's pages with index in {@code [from, to)}; returns how many of them
+     * were dirty (their reservations are to be given back).
+     */
+    synchronized long drop(long inode, long from, long to) {
+        long droppedDirty = 0;
+        TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
+        if (dirty != null) {
+            Map<Long, Page> range = dirty.subMap(from, true, to, false);
+            droppedDirty = range.size();
+            range.clear();
+            if (dirty.isEmpty()) {
+                dirtyByInode.remove(inode);
+            }
+            dirtyPages -= droppedDirty;
+        }
+        for (Iterator<Map.Entry<PageKey, Page>> it = pages.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<PageKey, Page> e = it.next();
+            PageKey k = e.getKey();
+            if (k.inode() == inode && k.index() >= from && k.index() < to) {
+                // A WRITEBACK page leaves the map but stays alive in its commit's list.
+                it.remove();
+            }
+        }
+        return droppedDirty;
+    }
+
+    private void evict() {
+        if (pages.size() <= maxPages) {
+            return;
+        }
+        List<PageKey> victims = new ArrayList<>();
+        long excess = pages.size() - maxPages;
+        for (Map.Entry<PageKey, Page> e : pages.entrySet()) {
+            if (victims.size() >= excess) {
+                break;
+            }
+            if (e.getValue().state == State.CLEAN) {
+                victims.add(e.getKey());
+            }
+        }
+        victims.forEach(pages::remove);
+    }
+}

@@ -1,0 +1,36 @@
+package org.cowstack.storage.cow.fs;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reference-count changes of the running transaction, applied to the refcount tree at
+ * commit (btrfs calls them delayed refs). Applying them changes trees, which copies
+ * nodes, which allocates and frees blocks, which adds changes: the commit applies
+ * until the ledger stays empty, which it does because a node is copied at most once
+ * per transaction.
+ */
+final class RefLedger {
+    /**
+     * One change: every block of {@code [start, start + length)} gains {@code delta}
+     * references. {@code data} blocks have checksums to drop when they become free.
+     */
+    record Change(long start, long length, int delta, boolean data) {
+    }
+
+    private List<Change> changes = new ArrayList<>();
+
+    synchronized void add(long start, long length, int delta, boolean data) {
+        changes.add(new Change(start, length, delta, data));
+    }
+
+    synchronized List<Change> drain() {
+        List<Change> taken = changes;
+        changes = new ArrayList<>();
+        return taken;
+    }
+
+    synchronized boolean isEmpty() {
+        return changes.isEmpty();
+    }
+}

@@ -1,0 +1,72 @@
+package org.cowstack.storage.cow.fs;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
+import java.util.Set;
+
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.device.DeviceProvider;
+import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.api.volume.FileHandle;
+import org.cowstack.storage.api.volume.FormatOptions;
+import org.cowstack.storage.api.volume.MountOptions;
+import org.cowstack.storage.device.mem.MemDeviceProvider;
+
+/** Test helpers: a RAM-disk provider, mkfs and mount in one line, whole-file reads. */
+final class Volumes {
+    static final TestServices SERVICES = new TestServices();
+    static final Set<StandardOpenOption> RW = EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+
+    final DeviceProvider provider;
+
+    Volumes(DeviceProvider provider) {
+        this.provider = provider;
+    }
+
+    static Volumes mem() {
+        return new Volumes(new MemDeviceProvider());
+    }
+
+    void mkfs(URI uri, long size, FormatOptions options) throws IOException {
+        try (BlockDevice d = provider.open(uri, OpenOptions.create(size))) {
+            CowVolume.format(d, options.size(size), SERVICES, "first-fit");
+        }
+    }
+
+    CowVolume mount(URI uri) throws IOException {
+        return mount(uri, MountOptions.defaults());
+    }
+
+    CowVolume mount(URI uri, MountOptions options) throws IOException {
+        BlockDevice d = provider.open(uri, options.readOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
+        try {
+            return CowVolume.mount("test", uri, d, SERVICES, options, CowVolume.DEFAULT_CACHE_BYTES);
+        } catch (IOException | RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    static byte[] readAll(CowVolume v, String path) throws IOException {
+        try (FileHandle f = v.open(path, EnumSet.of(StandardOpenOption.READ))) {
+            long size = f.size();
+            ByteBuffer b = ByteBuffer.allocate((int) size);
+            while (b.hasRemaining()) {
+                if (f.read(b, b.position()) < 0) {
+                    break;
+                }
+            }
+            return b.array();
+        }
+    }
+
+    static void write(CowVolume v, String path, long offset, byte[] data) throws IOException {
+        try (FileHandle f = v.open(path, RW)) {
+            f.write(ByteBuffer.wrap(data), offset);
+        }
+    }
+}
