@@ -115,7 +115,7 @@ public final class DaxDeviceProvider implements DeviceProvider {
 
     /** Closes every device, unmapping it: the bundle is stopping. */
     @Deactivate
-    void deactivate() throws IOException {
+    public void deactivate() throws IOException {
         IOException failure = open.closeAll();
         if (failure != null) {
             throw failure;

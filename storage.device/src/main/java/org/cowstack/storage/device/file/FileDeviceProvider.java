@@ -97,7 +97,7 @@ public final class FileDeviceProvider implements DeviceProvider {
 
     /** Closes every device still open: the bundle is stopping. */
     @Deactivate
-    void deactivate() throws IOException {
+    public void deactivate() throws IOException {
         IOException failure = open.closeAll();
         if (failure != null) {
             throw failure;

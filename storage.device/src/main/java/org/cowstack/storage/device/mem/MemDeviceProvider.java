@@ -97,7 +97,7 @@ public final class MemDeviceProvider implements DeviceProvider {
 
     /** Closes every device and frees every disk: the bundle is stopping. */
     @Deactivate
-    void deactivate() throws IOException {
+    public void deactivate() throws IOException {
         IOException failure = open.closeAll();
         synchronized (disks) {
             disks.values().forEach(TiledMemory::release);

@@ -1,0 +1,212 @@
+package org.cowstack.storage.device.fault;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import org.cowstack.storage.api.MediaErrorException;
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.device.base.AbstractBlockDevice;
+import org.cowstack.storage.device.faulty.FaultControl;
+
+/**
+ * A device that passes I/O to an inner device and fails it on demand. For power cuts
+ * it keeps, for every write since the last flush, what the write replaced, so that a
+ * cut can take any of them back.
+ */
+final class FaultyDevice extends AbstractBlockDevice implements FaultControl {
+    private static final int SECTOR = 512;
+
+    /** A write not yet made durable by a flush: where, what it replaced, what it wrote. */
+    private record Pending(long offset, byte[] before, byte[] after) {
+    }
+
+    private final BlockDevice inner;
+    private final List<Pending> pending = new ArrayList<>();
+    private Random random = new Random(0);
+    private long writes;
+    private long failAt = -1;
+    private long cutAt = -1;
+    private long[] failRange;
+    private boolean failRangeReads;
+    private boolean failRangeWrites;
+    private boolean drop;
+    private boolean tear;
+    private boolean off;
+
+    FaultyDevice(java.net.URI uri, BlockDevice inner) {
+        super(uri, inner.size(), inner.blockSize(), inner.isReadOnly(), inner.capabilities());
+        this.inner = inner;
+    }
+
+    private MediaErrorException powerIsOff(long offset, long length) {
+        return new MediaErrorException(uri().toString(), offset, length, "the power is off (simulated power cut)");
+    }
+
+    private boolean inFailRange(long offset, long length) {
+        long[] r = failRange;
+        return r != null && offset < r[0] + r[1] && r[0] < offset + length;
+    }
+
+    @Override
+    protected void doRead(ByteBuffer dst, long offset) throws IOException {
+        int length = dst.remaining();
+        synchronized (this) {
+            if (off) {
+                throw powerIsOff(offset, length);
+            }
+            if (failRangeReads && inFailRange(offset, length)) {
+                throw new MediaErrorException(uri().toString(), offset, length, "injected read error");
+            }
+        }
+        inner.read(dst, offset);
+    }
+
+    @Override
+    protected synchronized void doWrite(ByteBuffer src, long offset) throws IOException {
+        int length = src.remaining();
+        if (off) {
+            throw powerIsOff(offset, length);
+        }
+        writes++;
+        if (failAt == writes) {
+            failAt = -1;
+            throw new MediaErrorException(uri().toString(), offset, length, "injected failure of write " + writes);
+        }
+        if (failRangeWrites && inFailRange(offset, length)) {
+            throw new MediaErrorException(uri().toString(), offset, length, "injected write error");
+        }
+        byte[] after = new byte[length];
+        src.duplicate().get(after);
+        if (drop) {
+            src.position(src.limit());
+            return;
+        }
+        byte[] before = new byte[length];
+        inner.read(ByteBuffer.wrap(before), offset);
+        int applied = tear ? random.nextInt(length / SECTOR + 1) * SECTOR : length;
+        if (applied > 0) {
+            inner.write(ByteBuffer.wrap(after, 0, applied), offset);
+        }
+        pending.add(new Pending(offset, before, java.util.Arrays.copyOf(after, applied)));
+        src.position(src.limit());
+        if (cutAt == writes) {
+            cutAt = -1;
+            powerCutNow();
+            throw powerIsOff(offset, length);
+        }
+    }
+
+    @Override
+    protected synchronized void doFlush() throws IOException {
+        if (off) {
+            throw powerIsOff(0, size());
+        }
+        inner.flush();
+        pending.clear();
+    }
+
+    @Override
+    protected synchronized void doDiscard(long offset, long length) throws IOException {
+        if (off) {
+            throw powerIsOff(offset, length);
+        }
+        inner.discard(offset, length);
+    }
+
+    @Override
+    protected void doClose() throws IOException {
+        inner.close();
+    }
+
+    @Override
+    public synchronized long writes() {
+        return writes;
+    }
+
+    @Override
+    public synchronized void failWrite(long n) {
+        failAt = writes + n;
+    }
+
+    @Override
+    public synchronized void failRange(long offset, long length, boolean reads, boolean writes) {
+        failRange = new long[] {offset, length};
+        failRangeReads = reads;
+        failRangeWrites = writes;
+    }
+
+    @Override
+    public synchronized void dropWrites(boolean on) {
+        drop = on;
+    }
+
+    @Override
+    public synchronized void tearWrites(boolean on) {
+        tear = on;
+    }
+
+    @Override
+    public synchronized void powerCutAtWrite(long n) {
+        cutAt = writes + n;
+    }
+
+    @Override
+    public synchronized void powerCut() {
+        try {
+            powerCutNow();
+        } catch (IOException e) {
+            throw new IllegalStateException("the inner device failed during a simulated power cut", e);
+        }
+    }
+
+    /**
+     * Takes back every write since the last flush, newest first, then lets a random
+     * subset of them land again, in random order, each whole or torn.
+     */
+    private void powerCutNow() throws IOException {
+        for (int i = pending.size() - 1; i >= 0; i--) {
+            Pending p = pending.get(i);
+            inner.write(ByteBuffer.wrap(p.before()), p.offset());
+        }
+        List<Pending> survivors = new ArrayList<>();
+        for (Pending p : pending) {
+            if (random.nextBoolean()) {
+                survivors.add(p);
+            }
+        }
+        Collections.shuffle(survivors, random);
+        for (Pending p : survivors) {
+            int sectors = p.after().length / SECTOR;
+            int kept = random.nextInt(4) == 0 ? random.nextInt(sectors + 1) * SECTOR : p.after().length;
+            if (kept > 0) {
+                inner.write(ByteBuffer.wrap(p.after(), 0, kept), p.offset());
+            }
+        }
+        inner.flush();
+        pending.clear();
+        off = true;
+    }
+
+    @Override
+    public synchronized boolean poweredOff() {
+        return off;
+    }
+
+    @Override
+    public synchronized void seed(long seed) {
+        random = new Random(seed);
+    }
+
+    @Override
+    public synchronized void clearFaults() {
+        failAt = -1;
+        cutAt = -1;
+        failRange = null;
+        drop = false;
+        tear = false;
+    }
+}
