@@ -1,0 +1,233 @@
+package org.cowstack.storage.cow.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import org.cowstack.storage.api.volume.FileHandle;
+import org.cowstack.storage.api.volume.FormatOptions;
+import org.cowstack.storage.device.fault.FaultyDeviceProvider;
+import org.cowstack.storage.device.faulty.FaultControl;
+import org.cowstack.storage.device.mem.MemDeviceProvider;
+import org.cowstack.storage.testkit.Seeds;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Power cuts at every k-th device write of a seeded workload. After each, the volume
+ * must mount, pass its audit, and hold exactly the files of some state between the
+ * last completed fsync and the cut: what fsync made durable is there, nothing that was
+ * never written is.
+ */
+class CrashTest {
+    private static final long VOLUME = 24L << 20;
+
+    /** The workload: the same for a given seed, run until it ends or the power fails. */
+    private static final class Workload {
+        final List<Map<String, byte[]>> candidates = new ArrayList<>();
+        final Map<String, byte[]> model = new TreeMap<>();
+        int fsyncs;
+
+        void run(CowVolume v, long seed, int ops) throws IOException {
+            Random r = new Random(seed);
+            candidates.add(copy(model));
+            for (int op = 0; op < ops; op++) {
+                String path = "/f" + r.nextInt(6);
+                byte[] content = model.get(path);
+                Map<String, byte[]> next = copy(model);
+                IoAction action;
+                boolean fsync = false;
+                int what = r.nextInt(100);
+                if (what < 45) {
+                    int length = 1 + r.nextInt(r.nextInt(8) == 0 ? 200_000 : 9000);
+                    long offset = r.nextInt(400_000);
+                    byte[] drawn = new byte[length];
+                    r.nextBytes(drawn);
+                    boolean direct = r.nextInt(4) == 0;
+                    long at = direct ? offset - offset % 4096 : offset;
+                    byte[] data = direct ? Arrays.copyOf(drawn, Math.max(4096, length - length % 4096)) : drawn;
+                    action = () -> {
+                        try (FileHandle f = v.open(path, Volumes.RW)) {
+                            if (direct) {
+                                f.writeDirect(ByteBuffer.wrap(data), at);
+                            } else {
+                                f.write(ByteBuffer.wrap(data), at);
+                            }
+                        }
+                    };
+                    byte[] base = content == null ? new byte[0] : content;
+                    byte[] updated = Arrays.copyOf(base, (int) Math.max(base.length, at + data.length));
+                    System.arraycopy(data, 0, updated, (int) at, data.length);
+                    next.put(path, updated);
+                } else if (what < 55) {
+                    int size = r.nextInt(300_000);
+                    action = () -> {
+                        try (FileHandle f = v.open(path, Volumes.RW)) {
+                            f.truncate(size);
+                        }
+                    };
+                    next.put(path, Arrays.copyOf(content == null ? new byte[0] : content, size));
+                } else if (what < 62) {
+                    action = content == null ? () -> { } : () -> v.delete(path);
+                    next.remove(path);
+                } else if (what < 68) {
+                    String to = "/f" + r.nextInt(6);
+                    if (content != null && !to.equals(path)) {
+                        action = () -> v.rename(path, to);
+                        next.remove(path);
+                        next.put(to, content);
+                    } else {
+                        action = () -> { };
+                    }
+                } else if (what < 85) {
+                    fsync = true;
+                    action = () -> {
+                        try (FileHandle f = v.open(path, Volumes.RW)) {
+                            f.fsync();
+                        }
+                    };
+                    if (content == null) {
+                        next.put(path, new byte[0]); // the open created it
+                    }
+                } else {
+                    action = () -> { };
+                }
+                try {
+                    action.run();
+                } catch (IOException e) {
+                    // A commit inside the operation (write-back throttle, space reclaim)
+                    // may have made its effect durable before the cut.
+                    candidates.add(next);
+                    throw e;
+                }
+                model.clear();
+                model.putAll(next);
+                if (fsync) {
+                    fsyncs++;
+                    // Durable now: earlier states are no longer acceptable after a crash.
+                    candidates.clear();
+                }
+                candidates.add(copy(model));
+            }
+        }
+
+        @FunctionalInterface
+        private interface IoAction {
+            void run() throws IOException;
+        }
+
+        private static Map<String, byte[]> copy(Map<String, byte[]> m) {
+            Map<String, byte[]> c = new LinkedHashMap<>();
+            m.forEach((k, v) -> c.put(k, v.clone()));
+            return c;
+        }
+    }
+
+    @Test
+    void everyCrashPointMountsAtAStateBetweenTheLastFsyncAndTheCut() throws IOException {
+        long seed = Seeds.seed("CrashTest");
+        int ops = 120;
+        MemDeviceProvider mem = new MemDeviceProvider();
+        FaultyDeviceProvider faulty = new FaultyDeviceProvider(s -> s.equals("mem") ? mem : null);
+        Volumes plain = new Volumes(mem);
+        Volumes wrapped = new Volumes(faulty);
+
+        // A run without faults counts the device writes the workload makes.
+        URI counting = URI.create("mem:crash-count");
+        plain.mkfs(counting, VOLUME, FormatOptions.defaults());
+        CowVolume v = wrapped.mount(URI.create("faulty:" + counting));
+        FaultControl control = control(v);
+        new Workload().run(v, seed, ops);
+        v.sync();
+        long totalWrites = control.writes();
+        v.unmount();
+        assertTrue(totalWrites > 50, "the workload writes enough to cut it often: " + totalWrites);
+
+        int rounds = 0;
+        int mountedAfterFsync = 0;
+        mem.deactivate();
+        long step = Math.max(1, totalWrites / 150);
+        for (long k = 1; k <= totalWrites; k += step) {
+            // A RAM disk per crash point, freed when the round is done.
+            MemDeviceProvider roundMem = new MemDeviceProvider();
+            plain = new Volumes(roundMem);
+            wrapped = new Volumes(new FaultyDeviceProvider(s -> s.equals("mem") ? roundMem : null));
+            URI disk = URI.create("mem:crash" + k);
+            plain.mkfs(disk, VOLUME, FormatOptions.defaults());
+            CowVolume crashing = wrapped.mount(URI.create("faulty:" + disk));
+            FaultControl c = control(crashing);
+            c.seed(seed + k);
+            c.powerCutAtWrite(k);
+            Workload w = new Workload();
+            try {
+                w.run(crashing, seed, ops);
+                crashing.sync();
+            } catch (IOException expected) {
+                // the power failed under an operation: it failed cleanly
+            }
+            assertTrue(c.poweredOff() || k > c.writes(), "the cut happened at write " + k);
+            crashing.abandon();
+            CowVolume after;
+            try {
+                after = plain.mount(disk);
+            } catch (IOException e) {
+                throw new AssertionError("crash at write " + k + " (seed " + seed + "): mount failed: " + e, e);
+            }
+            assertEquals(List.of(), after.audit(), "crash at write " + k + " (seed " + seed + "): audit");
+            Map<String, byte[]> found = new TreeMap<>();
+            for (var e : after.list("/")) {
+                found.put("/" + e.name(), Volumes.readAll(after, "/" + e.name()));
+            }
+            if (w.candidates.stream().noneMatch(cand -> same(cand, found))) {
+                fail("crash at write " + k + " (seed " + seed + "): the volume holds " + describe(found)
+                        + ", which is no state since the last fsync (" + w.candidates.size() + " candidates)");
+            }
+            if (w.fsyncs > 0) {
+                mountedAfterFsync++;
+            }
+            // The volume is usable after the crash: write, sync, read back.
+            Volumes.write(after, "/after-crash", 0, new byte[] {1, 2, 3});
+            after.sync();
+            after.unmount();
+            roundMem.deactivate();
+            rounds++;
+        }
+        System.out.printf("crash points tried: %d (every %d of %d device writes; %d after at least one fsync)%n",
+                rounds, step, totalWrites, mountedAfterFsync);
+        assertTrue(rounds >= 100, "at least 100 crash points");
+    }
+
+    private static FaultControl control(CowVolume v) throws IOException {
+        // The volume owns the device; reach it the way a test bench does, through its URI's provider.
+        try {
+            java.lang.reflect.Field f = CowVolume.class.getDeclaredField("device");
+            f.setAccessible(true);
+            return (FaultControl) f.get(v);
+        } catch (ReflectiveOperationException e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static boolean same(Map<String, byte[]> a, Map<String, byte[]> b) {
+        if (!a.keySet().equals(b.keySet())) {
+            return false;
+        }
+        return a.entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), b.get(e.getKey())));
+    }
+
+    private static String describe(Map<String, byte[]> files) {
+        StringBuilder s = new StringBuilder("{");
+        files.forEach((k, v) -> s.append(k).append(": ").append(v.length).append(" bytes, "));
+        return s.append("}").toString();
+    }
+}
