@@ -1433,6 +1433,16 @@ public final class CowVolume implements Volume {
 
     // ------------------------------------------------------------------ audits
 
+    /** A tree, for diagnostics and tests that need to find where something lives on disk. */
+    BTree tree(TreeId id) {
+        switch (id) {
+            case FS: return fsTree;
+            case REFCOUNT: return refTree;
+            case CSUM: return csumTree;
+            default: return freeTree;
+        }
+    }
+
     /**
      * Checks the volume's accounting: every tree's invariants; every block referenced by
      * an extent or a node has exactly as many references in the refcount tree; nothing
