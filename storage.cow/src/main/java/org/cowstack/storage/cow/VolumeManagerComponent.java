@@ -1,0 +1,328 @@
+package org.cowstack.storage.cow;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.cowstack.storage.api.BusyException;
+import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.NotSupportedException;
+import org.cowstack.storage.api.alloc.AllocationPolicy;
+import org.cowstack.storage.api.csum.ChecksumAlgorithm;
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.device.DeviceProvider;
+import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.api.volume.FormatOptions;
+import org.cowstack.storage.api.volume.FormatResult;
+import org.cowstack.storage.api.volume.MountOptions;
+import org.cowstack.storage.api.volume.Volume;
+import org.cowstack.storage.api.volume.VolumeManager;
+import org.cowstack.storage.cow.fs.CowVolume;
+import org.cowstack.storage.cow.fs.VolumeServices;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+/**
+ * The engine as a service: formats devices, mounts volumes and registers each mounted
+ * volume as a {@link Volume} service with its name, uuid, device, state and checksum.
+ *
+ * <p>Device providers, checksum algorithms and allocation policies are dynamic
+ * references looked up at each use, so a volume picks up a replaced service at its next
+ * operation. (Suspending volumes while a service is missing, and volumes as Config
+ * Admin configurations, come with the hot-swap work.) Deactivation commits and
+ * unmounts every volume.
+ */
+@Component(service = VolumeManager.class, immediate = true)
+public final class VolumeManagerComponent implements VolumeManager, VolumeServices {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    private final Map<String, DeviceProvider> devices = new ConcurrentHashMap<>();
+    private final List<ChecksumAlgorithm> algorithms = new CopyOnWriteArrayList<>();
+    private final Map<String, AllocationPolicy> policies = new ConcurrentHashMap<>();
+    private final Map<String, Mounted> mounted = new ConcurrentHashMap<>();
+    private final Object mountLock = new Object();
+    private ScheduledExecutorService committer;
+    private volatile BundleContext context;
+    private DefaultVolume defaultVolume;
+    private boolean defaultVolumeDone;
+
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    private volatile Logger log;
+
+    /** A mounted volume, its service registration and its commit timer. */
+    private record Mounted(CowVolume volume, MountOptions options, ServiceRegistration<Volume> registration,
+            ScheduledFuture<?> timer) {
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addDevice(DeviceProvider provider) {
+        devices.put(provider.scheme().toLowerCase(Locale.ROOT), provider);
+        setUpDefaultVolume();
+    }
+
+    void removeDevice(DeviceProvider provider) {
+        devices.remove(provider.scheme().toLowerCase(Locale.ROOT), provider);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addChecksum(ChecksumAlgorithm algorithm) {
+        algorithms.add(algorithm);
+        setUpDefaultVolume();
+    }
+
+    void removeChecksum(ChecksumAlgorithm algorithm) {
+        algorithms.remove(algorithm);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addPolicy(AllocationPolicy policy) {
+        policies.put(policy.name(), policy);
+        setUpDefaultVolume();
+    }
+
+    void removePolicy(AllocationPolicy policy) {
+        policies.remove(policy.name(), policy);
+    }
+
+    @Activate
+    void activate(BundleContext bundleContext) {
+        this.committer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "storage: commit interval");
+            t.setDaemon(true);
+            return t;
+        });
+        synchronized (mountLock) {
+            defaultVolume = DefaultVolume.of(bundleContext.getProperty(DefaultVolume.VOLUME),
+                    bundleContext.getProperty(DefaultVolume.HOME));
+        }
+        this.context = bundleContext;
+        setUpDefaultVolume();
+    }
+
+    /**
+     * Sets up the default volume, once, as soon as this component is active and has the
+     * file backend, checksum and policy it needs: whichever of them arrives last calls
+     * this from its bind, during framework start, so the volume is there before the
+     * executable runs its commands.
+     */
+    private void setUpDefaultVolume() {
+        synchronized (mountLock) {
+            if (context == null || defaultVolume == null || defaultVolumeDone
+                    || !devices.containsKey(DefaultVolume.SCHEME) || checksum(DefaultVolume.CHECKSUM) == null
+                    || policies.get(MountOptions.defaults().allocationPolicy()) == null) {
+                return;
+            }
+            defaultVolumeDone = true;
+            try {
+                defaultVolume.setUp(this);
+            } catch (IOException | RuntimeException e) {
+                Logger l = log;
+                if (l != null) {
+                    l.error("the default volume {} on {} could not be set up: {}", defaultVolume.name(),
+                            defaultVolume.image(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (String name : new ArrayList<>(mounted.keySet())) {
+            try {
+                unmount(name);
+            } catch (IOException e) {
+                warn("volume " + name + " could not be committed while the engine stopped: " + e.getMessage());
+            }
+        }
+        committer.shutdownNow();
+    }
+
+    private void info(String message) {
+        Logger l = log;
+        if (l != null) {
+            l.info(message);
+        }
+    }
+
+    private void warn(String message) {
+        Logger l = log;
+        if (l != null) {
+            l.warn(message);
+        }
+    }
+
+    // ------------------------------------------------------------------ VolumeServices
+
+    @Override
+    public ChecksumAlgorithm checksum(int id) {
+        return algorithms.stream().filter(a -> a.id() == id).findFirst().orElse(null);
+    }
+
+    @Override
+    public ChecksumAlgorithm checksum(String name) {
+        return algorithms.stream().filter(a -> a.name().equals(name)).findFirst().orElse(null);
+    }
+
+    @Override
+    public AllocationPolicy allocationPolicy(String name) {
+        return policies.get(name);
+    }
+
+    // ------------------------------------------------------------------ VolumeManager
+
+    private DeviceProvider provider(URI device) throws IOException {
+        String scheme = device.getScheme();
+        if (scheme == null) {
+            throw new InvalidArgumentException("device", device, "a URI with a scheme, such as file:vol.img or mem:disk");
+        }
+        DeviceProvider p = devices.get(scheme.toLowerCase(Locale.ROOT));
+        if (p == null) {
+            throw new NotSupportedException("no device backend for " + scheme + ": is installed; storage:devices "
+                    + "lists those that are");
+        }
+        return p;
+    }
+
+    @Override
+    public FormatResult mkfs(URI device, FormatOptions options) throws IOException {
+        for (Mounted m : mounted.values()) {
+            if (m.volume().device().equals(device)) {
+                throw new BusyException(device.toString(), "it is mounted as " + m.volume().name());
+            }
+        }
+        DeviceProvider p = provider(device);
+        OpenOptions open = options.size() > 0 ? OpenOptions.create(options.size()) : OpenOptions.readWrite();
+        try (BlockDevice d = p.open(device, open)) {
+            FormatResult r = CowVolume.format(d, options, this, MountOptions.defaults().allocationPolicy());
+            info("formatted " + device + ": " + r.size() + " bytes, " + r.blockSize() + "-byte blocks, "
+                    + r.checksum() + ", uuid " + r.uuid());
+            return r;
+        }
+    }
+
+    @Override
+    public Volume mount(String name, URI device, MountOptions options) throws IOException {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new InvalidArgumentException("volume name", name,
+                    "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        synchronized (mountLock) {
+            Mounted existing = mounted.get(name);
+            if (existing != null) {
+                if (existing.volume().device().equals(device)) {
+                    return existing.volume(); // mounting again what is mounted changes nothing
+                }
+                throw new BusyException("volume name " + name, "it is mounted on " + existing.volume().device());
+            }
+            if (options.allocationPolicy() != null && policies.get(options.allocationPolicy()) == null) {
+                throw new NotSupportedException("allocation policy " + options.allocationPolicy()
+                        + " is not installed");
+            }
+            DeviceProvider p = provider(device);
+            BlockDevice d = p.open(device, options.readOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
+            CowVolume volume;
+            try {
+                volume = CowVolume.mount(name, device, d, this, options, CowVolume.DEFAULT_CACHE_BYTES);
+            } catch (IOException | RuntimeException e) {
+                d.close();
+                throw e;
+            }
+            ServiceRegistration<Volume> registration = context.registerService(Volume.class, volume,
+                    properties(volume));
+            long interval = options.commitInterval().toMillis();
+            ScheduledFuture<?> timer = committer.scheduleWithFixedDelay(() -> commitQuietly(volume), interval,
+                    interval, TimeUnit.MILLISECONDS);
+            mounted.put(name, new Mounted(volume, options, registration, timer));
+            info("mounted " + name + " on " + device + " (" + volume.state() + ", generation "
+                    + volume.committedGeneration() + ")");
+            return volume;
+        }
+    }
+
+    private void commitQuietly(CowVolume volume) {
+        try {
+            volume.commitIfDirty();
+        } catch (IOException | RuntimeException e) {
+            warn("volume " + volume.name() + ": the periodic commit failed: " + e.getMessage());
+        }
+        updateProperties(volume);
+    }
+
+    private void updateProperties(CowVolume volume) {
+        Mounted m = mounted.get(volume.name());
+        if (m != null && m.volume() == volume) {
+            try {
+                m.registration().setProperties(properties(volume));
+            } catch (IllegalStateException e) {
+                // unregistered meanwhile
+            }
+        }
+    }
+
+    private static Dictionary<String, Object> properties(CowVolume v) {
+        Hashtable<String, Object> p = new Hashtable<>();
+        p.put(Volume.PROP_NAME, v.name());
+        p.put(Volume.PROP_UUID, v.uuid().toString());
+        p.put(Volume.PROP_DEVICE, v.device().toString());
+        p.put(Volume.PROP_STATE, v.state().name());
+        p.put(Volume.PROP_CHECKSUM, v.checksum());
+        return p;
+    }
+
+    @Override
+    public void unmount(String name) throws IOException {
+        Mounted m;
+        synchronized (mountLock) {
+            m = mounted.remove(name);
+        }
+        if (m == null) {
+            throw new NoSuchFileException(name, null, "no volume of that name is mounted");
+        }
+        m.timer().cancel(false);
+        try {
+            m.registration().unregister();
+        } catch (IllegalStateException e) {
+            // already gone with the bundle
+        }
+        m.volume().unmount();
+        info("unmounted " + name);
+    }
+
+    @Override
+    public Optional<Volume> volume(String name) {
+        Mounted m = mounted.get(name);
+        return m == null ? Optional.empty() : Optional.of(m.volume());
+    }
+
+    @Override
+    public List<Volume> volumes() {
+        List<Volume> out = new ArrayList<>();
+        mounted.values().forEach(m -> out.add(m.volume()));
+        out.sort(Comparator.comparing(Volume::name));
+        return out;
+    }
+}

@@ -1,0 +1,236 @@
+package org.cowstack.storage.shell;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.cowstack.storage.api.ByteSize;
+import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.volume.ExtentMapping;
+import org.cowstack.storage.api.volume.FileFlag;
+import org.cowstack.storage.api.volume.FileHandle;
+import org.cowstack.storage.api.volume.FileStat;
+
+/**
+ * The xfs_io-style sub-commands of {@code storage:io}, so that kernel reproducers
+ * translate line by line. Each runs on one open file and prints what xfs_io prints.
+ */
+final class IoScript {
+    static final String COMMANDS = "pwrite, pread, truncate, fsync, stat, md5sum, fiemap";
+    private static final int DEFAULT_BUFFER = 64 * 1024;
+
+    private final FileHandle file;
+    private final PrintStream out;
+
+    IoScript(FileHandle file, PrintStream out) {
+        this.file = file;
+        this.out = out;
+    }
+
+    /** Runs one sub-command line, such as {@code pwrite -S 0xab 0 4k}. */
+    void run(String line) throws IOException {
+        List<String> words = new ArrayList<>(Arrays.asList(line.trim().split("\\s+")));
+        if (words.isEmpty() || words.get(0).isEmpty()) {
+            throw new IllegalArgumentException("an empty io command; known: " + COMMANDS);
+        }
+        String command = words.remove(0);
+        switch (command) {
+            case "pwrite": pwrite(words); break;
+            case "pread": pread(words); break;
+            case "truncate": truncate(words); break;
+            case "fsync": expectArgs(command, words, 0); file.fsync(); break;
+            case "stat": expectArgs(command, words, 0); stat(); break;
+            case "md5sum": expectArgs(command, words, 0); md5sum(); break;
+            case "fiemap": expectArgs(command, words, 0); fiemap(); break;
+            default:
+                throw new IllegalArgumentException("unknown io command '" + command + "'; known: " + COMMANDS);
+        }
+    }
+
+    private static void expectArgs(String command, List<String> args, int n) {
+        if (args.size() != n) {
+            throw new IllegalArgumentException(command + ": expected " + n + " argument" + (n == 1 ? "" : "s")
+                    + ", got " + args.size() + " (" + String.join(" ", args) + ")");
+        }
+    }
+
+    private static String option(List<String> words, String flag) {
+        int i = words.indexOf(flag);
+        if (i < 0) {
+            return null;
+        }
+        if (i + 1 >= words.size()) {
+            throw new IllegalArgumentException(flag + " needs a value");
+        }
+        String value = words.get(i + 1);
+        words.remove(i + 1);
+        words.remove(i);
+        return value;
+    }
+
+    private static boolean flag(List<String> words, String flag) {
+        return words.remove(flag);
+    }
+
+    private static void rejectUnknownOptions(String command, List<String> words) {
+        for (String w : words) {
+            if (w.startsWith("-") && w.length() > 1) {
+                throw new IllegalArgumentException(command + ": unknown option " + w);
+            }
+        }
+    }
+
+    static int pattern(String name, String text) throws InvalidArgumentException {
+        long v = ByteSize.parse(name, text);
+        if (v > 255) {
+            throw new InvalidArgumentException(name, text, "a byte value 0..255 (0x00..0xff)");
+        }
+        return (int) v;
+    }
+
+    private void pwrite(List<String> words) throws IOException {
+        String s = option(words, "-S");
+        String b = option(words, "-b");
+        boolean direct = flag(words, "-d");
+        boolean append = flag(words, "-a");
+        rejectUnknownOptions("pwrite", words);
+        expectArgs("pwrite", words, 2);
+        int fill = s == null ? 0xcd : pattern("pwrite -S", s);
+        long offset = ByteSize.parse("pwrite offset", words.get(0));
+        long length = ByteSize.parse("pwrite length", words.get(1));
+        int buffer = b == null ? DEFAULT_BUFFER : (int) Math.min(Integer.MAX_VALUE, ByteSize.parse("pwrite -b", b));
+        if (buffer <= 0) {
+            throw new InvalidArgumentException("pwrite -b", b, "a positive buffer size");
+        }
+        byte[] chunk = new byte[(int) Math.min(buffer, Math.max(1, length))];
+        Arrays.fill(chunk, (byte) fill);
+        long written = 0;
+        long at = offset;
+        long first = -1;
+        while (written < length) {
+            int n = (int) Math.min(chunk.length, length - written);
+            ByteBuffer src = ByteBuffer.wrap(chunk, 0, n);
+            if (append) {
+                at = file.append(src, direct);
+            } else if (direct) {
+                file.writeDirect(src, at);
+            } else {
+                file.write(src, at);
+            }
+            if (first < 0) {
+                first = at;
+            }
+            written += n;
+            at += n;
+        }
+        out.printf("wrote %d/%d bytes at offset %d%n", written, length, append ? Math.max(first, 0) : offset);
+    }
+
+    private void pread(List<String> words) throws IOException {
+        String p = option(words, "-P");
+        flag(words, "-d"); // reads verify their checksums whether direct or not
+        boolean verbose = flag(words, "-v");
+        rejectUnknownOptions("pread", words);
+        expectArgs("pread", words, 2);
+        long offset = ByteSize.parse("pread offset", words.get(0));
+        long length = ByteSize.parse("pread length", words.get(1));
+        Integer expect = p == null ? null : pattern("pread -P", p);
+        long done = 0;
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(1, length)));
+        while (done < length) {
+            buf.clear().limit((int) Math.min(buf.capacity(), length - done));
+            int n = file.read(buf, offset + done);
+            if (n <= 0) {
+                break;
+            }
+            byte[] got = Arrays.copyOf(buf.array(), n);
+            if (expect != null) {
+                for (int i = 0; i < n; i++) {
+                    if ((got[i] & 0xff) != expect) {
+                        throw new IllegalStateException(String.format(Locale.ROOT,
+                                "pread: byte at offset %d is 0x%02x, expected 0x%02x", offset + done + i, got[i] & 0xff,
+                                expect));
+                    }
+                }
+            }
+            if (verbose) {
+                dump(got, offset + done);
+            }
+            done += n;
+        }
+        if (expect != null && done < length) {
+            throw new IllegalStateException("pread: read " + done + "/" + length + " bytes at offset " + offset
+                    + " (end of file), so not every byte is " + String.format("0x%02x", expect));
+        }
+        out.printf("read %d/%d bytes at offset %d%n", done, length, offset);
+    }
+
+    private void dump(byte[] bytes, long base) {
+        for (int i = 0; i < bytes.length; i += 16) {
+            StringBuilder hex = new StringBuilder();
+            StringBuilder text = new StringBuilder();
+            for (int j = i; j < Math.min(bytes.length, i + 16); j++) {
+                int v = bytes[j] & 0xff;
+                hex.append(String.format("%02x ", v));
+                text.append(v >= 0x20 && v < 0x7f ? (char) v : '.');
+            }
+            out.printf("%08x:  %-48s %s%n", base + i, hex, text);
+        }
+    }
+
+    private void truncate(List<String> words) throws IOException {
+        expectArgs("truncate", words, 1);
+        file.truncate(ByteSize.parse("truncate size", words.get(0)));
+    }
+
+    private void stat() throws IOException {
+        FileStat st = file.stat();
+        out.println("size " + st.size());
+        out.println("allocated " + st.allocated());
+        out.println("flags " + flags(st.flags()));
+    }
+
+    static String flags(Set<FileFlag> flags) {
+        return flags.isEmpty() ? "-" : flags.stream().map(f -> f.name().toLowerCase(Locale.ROOT)).sorted()
+                .collect(Collectors.joining(","));
+    }
+
+    private void md5sum() throws IOException {
+        MessageDigest md5;
+        try {
+            md5 = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this Java runtime has no MD5", e);
+        }
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        long at = 0;
+        while (true) {
+            buf.clear();
+            int n = file.read(buf, at);
+            if (n <= 0) {
+                break;
+            }
+            md5.update(buf.array(), 0, n);
+            at += n;
+        }
+        out.println(HexFormat.of().formatHex(md5.digest()) + "  " + file.path());
+    }
+
+    private void fiemap() throws IOException {
+        for (ExtentMapping m : file.extents(0, 0)) {
+            String flags = m.flags().isEmpty() ? "-" : m.flags().stream().map(f -> f.name().toLowerCase(Locale.ROOT))
+                    .sorted().collect(Collectors.joining(","));
+            out.println(m.logical() + " " + m.length() + " " + (m.physical() < 0 ? "-" : Long.toString(m.physical()))
+                    + " " + flags);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package org.cowstack.storage.shell;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.cowstack.storage.api.ByteSize;
+import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.volume.DirEntry;
+import org.cowstack.storage.api.volume.FileHandle;
+import org.cowstack.storage.api.volume.FileStat;
+import org.cowstack.storage.api.volume.FormatOptions;
+import org.cowstack.storage.api.volume.FormatResult;
+import org.cowstack.storage.api.volume.MountOptions;
+import org.cowstack.storage.api.volume.SpaceUsage;
+import org.cowstack.storage.api.volume.Volume;
+import org.cowstack.storage.api.volume.VolumeManager;
+import org.cowstack.storage.api.volume.VolumeState;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/** Volume and file commands: thin views over the engine's {@link VolumeManager}. */
+@Component(service = VolumeCommands.class, immediate = true)
+@GogoCommand(scope = "storage", function = {"mkfs", "mount", "umount", "volumes", "df", "ls", "mkdir", "rm", "mv", "io"})
+public final class VolumeCommands {
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile VolumeManager manager;
+
+    /** One mounted volume. */
+    public record VolumeInfo(String name, String device, String state, String csum, long size, long used) {
+    }
+
+    /** Space of one volume, in bytes. */
+    public record SpaceInfo(String name, long size, long used, long reserved, long free, long shared) {
+    }
+
+    /** One directory entry. */
+    public record EntryInfo(String name, String type, long size, long allocated, long inode) {
+    }
+
+    private VolumeManager manager() {
+        VolumeManager m = manager;
+        if (m == null) {
+            throw new IllegalStateException("the storage engine (bundle storage.cow) is not running");
+        }
+        return m;
+    }
+
+    private Volume volume(String name) {
+        return manager().volume(name).orElseThrow(() -> new IllegalArgumentException(
+                "no volume named " + name + " is mounted; storage:volumes lists them"));
+    }
+
+    static URI device(String text) throws InvalidArgumentException {
+        try {
+            URI uri = new URI(text);
+            if (uri.getScheme() == null) {
+                throw new InvalidArgumentException("device", text, "a URI with a scheme, such as file:vol.img or mem:disk");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new InvalidArgumentException("device", text, "a URI (" + e.getReason() + ")");
+        }
+    }
+
+    @Descriptor("create an empty volume on a device (the device is created when --size is given)")
+    public String mkfs(
+            @Descriptor("checksum algorithm, as listed by storage:csum") @Parameter(names = "--csum", absentValue = "crc32c") String csum,
+            @Descriptor("block size, a power of two from 512 to 64k") @Parameter(names = "--block-size", absentValue = "4k") String blockSize,
+            @Descriptor("volume size, such as 64m or 1g; default: the whole device") @Parameter(names = "--size", absentValue = "0") String size,
+            @Descriptor("label") @Parameter(names = "--label", absentValue = "") String label,
+            @Descriptor("device URI, such as file:vol.img, mem:disk1 or dax:pmem.img") String device) throws IOException {
+        long bs = ByteSize.parse("block size", blockSize);
+        if (bs > Integer.MAX_VALUE) {
+            throw new InvalidArgumentException("block size", blockSize, "a power of two from 512 to 64k");
+        }
+        FormatOptions options = FormatOptions.defaults().checksum(csum).blockSize((int) bs)
+                .size(ByteSize.parse("size", size)).label(label);
+        FormatResult r = manager().mkfs(device(device), options);
+        return String.format("formatted %s: %s, %d-byte blocks, %s, uuid %s", r.device(), ByteSize.format(r.size()),
+                r.blockSize(), r.checksum(), r.uuid());
+    }
+
+    @Descriptor("mount the volume on a device under a name")
+    public String mount(
+            @Descriptor("mount read-only") @Parameter(names = "--ro", presentValue = "true", absentValue = "false") boolean readOnly,
+            @Descriptor("allocation policy") @Parameter(names = "--alloc", absentValue = "first-fit") String alloc,
+            @Descriptor("volume name") String name,
+            @Descriptor("device URI") String device) throws IOException {
+        Volume v = manager().mount(name, device(device),
+                MountOptions.defaults().readOnly(readOnly).allocationPolicy(alloc));
+        return "mounted " + v.name() + " on " + v.device() + " (" + v.state() + ")";
+    }
+
+    @Descriptor("commit and unmount a volume")
+    public String umount(@Descriptor("volume name") String name) throws IOException {
+        manager().unmount(name);
+        return "unmounted " + name;
+    }
+
+    @Descriptor("list the mounted volumes: name, device, state, checksum, size, used")
+    public Table<VolumeInfo> volumes() throws IOException {
+        List<VolumeInfo> rows = new ArrayList<>();
+        for (Volume v : manager().volumes()) {
+            long size = -1;
+            long used = -1;
+            if (v.state() != VolumeState.FAILED && v.state() != VolumeState.OFFLINE) {
+                SpaceUsage s = v.space();
+                size = s.size();
+                used = s.used();
+            }
+            rows.add(new VolumeInfo(v.name(), v.device().toString(), v.state().name(), v.checksum(), size, used));
+        }
+        return Table.of(rows)
+                .column("name", VolumeInfo::name)
+                .column("device", VolumeInfo::device)
+                .column("state", VolumeInfo::state)
+                .column("csum", VolumeInfo::csum)
+                .number("size", r -> r.size() < 0 ? "-" : ByteSize.format(r.size()))
+                .number("used", r -> r.used() < 0 ? "-" : ByteSize.format(r.used()))
+                .build();
+    }
+
+    @Descriptor("space of a volume: size, used, reserved for accepted writes, free, shared")
+    public Table<SpaceInfo> df(@Descriptor("volume name") String name) throws IOException {
+        SpaceUsage s = volume(name).space();
+        return Table.of(List.of(new SpaceInfo(name, s.size(), s.used(), s.reserved(), s.free(), s.shared())))
+                .column("volume", SpaceInfo::name)
+                .number("size", r -> r.size())
+                .number("used", r -> r.used())
+                .number("reserved", r -> r.reserved())
+                .number("free", r -> r.free())
+                .number("shared", r -> r.shared())
+                .build();
+    }
+
+    @Descriptor("list the root directory of a volume")
+    public Table<EntryInfo> ls(@Descriptor("volume name") String name) throws IOException {
+        return ls(name, "/");
+    }
+
+    @Descriptor("list a directory of a volume, or show one file")
+    public Table<EntryInfo> ls(@Descriptor("volume name") String name, @Descriptor("path, such as /dir") String path)
+            throws IOException {
+        Volume v = volume(name);
+        List<EntryInfo> rows = new ArrayList<>();
+        FileStat st = v.stat(path);
+        if (!st.directory()) {
+            String leaf = path.substring(path.lastIndexOf('/') + 1);
+            rows.add(new EntryInfo(leaf, "file", st.size(), st.allocated(), st.inode()));
+        } else {
+            String dir = path.endsWith("/") ? path : path + "/";
+            for (DirEntry e : v.list(path)) {
+                FileStat s = v.stat(dir + e.name());
+                rows.add(new EntryInfo(e.name(), e.directory() ? "dir" : "file", s.size(), s.allocated(), e.inode()));
+            }
+        }
+        return Table.of(rows)
+                .column("name", EntryInfo::name)
+                .column("type", EntryInfo::type)
+                .number("size", EntryInfo::size)
+                .number("allocated", EntryInfo::allocated)
+                .number("inode", EntryInfo::inode)
+                .build();
+    }
+
+    @Descriptor("create a directory")
+    public void mkdir(@Descriptor("volume name") String name, @Descriptor("path of the new directory") String path)
+            throws IOException {
+        volume(name).mkdir(path);
+    }
+
+    @Descriptor("remove a file or an empty directory")
+    public void rm(@Descriptor("volume name") String name, @Descriptor("path") String path) throws IOException {
+        volume(name).delete(path);
+    }
+
+    @Descriptor("rename a file or directory (replacing a file or empty directory of the target name)")
+    public void mv(@Descriptor("volume name") String name, @Descriptor("path") String from,
+            @Descriptor("new path") String to) throws IOException {
+        volume(name).rename(from, to);
+    }
+
+    @Descriptor("open a file (creating it, like xfs_io -f) and run xfs_io-style commands on it in order: "
+            + "'pwrite [-S BYTE] [-d] [-a] [-b BSIZE] OFF LEN', 'pread [-d] [-P BYTE] [-v] OFF LEN', "
+            + "'truncate SIZE', 'fsync', 'stat', 'md5sum', 'fiemap'")
+    public void io(@Descriptor("volume name") String name, @Descriptor("file path") String path,
+            @Descriptor("commands, one per argument, such as 'pwrite 0 4k'") String... commands) throws IOException {
+        if (commands.length == 0) {
+            throw new IllegalArgumentException("io: give at least one command (" + IoScript.COMMANDS + ")");
+        }
+        Volume v = volume(name);
+        Set<StandardOpenOption> options = v.state() == VolumeState.READ_ONLY ? EnumSet.of(StandardOpenOption.READ)
+                : EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try (FileHandle f = v.open(path, options)) {
+            IoScript script = new IoScript(f, System.out);
+            for (String c : commands) {
+                script.run(c);
+            }
+        }
+    }
+}
