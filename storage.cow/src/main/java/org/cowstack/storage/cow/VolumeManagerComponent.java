@@ -84,8 +84,26 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         setUpDefaultVolume();
     }
 
+    /**
+     * A backend is going away: Declarative Services calls this after unregistering it and
+     * before deactivating it, so its devices are still open. Volumes on it are committed
+     * and unmounted now, while that still works.
+     */
     void removeDevice(DeviceProvider provider) {
-        devices.remove(provider.scheme().toLowerCase(Locale.ROOT), provider);
+        String scheme = provider.scheme().toLowerCase(Locale.ROOT);
+        for (Mounted m : new ArrayList<>(mounted.values())) {
+            if (scheme.equalsIgnoreCase(m.volume().device().getScheme())) {
+                try {
+                    unmount(m.volume().name());
+                    warn("volume " + m.volume().name() + " was committed and unmounted: its device backend " + scheme
+                            + ": is going away");
+                } catch (IOException e) {
+                    warn("volume " + m.volume().name() + " could not be committed before its device backend " + scheme
+                            + ": went away: " + e.getMessage());
+                }
+            }
+        }
+        devices.remove(scheme, provider);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -94,7 +112,13 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         setUpDefaultVolume();
     }
 
+    /** Volumes using the algorithm commit with it while it is still here. */
     void removeChecksum(ChecksumAlgorithm algorithm) {
+        for (Mounted m : new ArrayList<>(mounted.values())) {
+            if (m.volume().checksum().equals(algorithm.name())) {
+                commitQuietly(m.volume());
+            }
+        }
         algorithms.remove(algorithm);
     }
 
@@ -104,7 +128,13 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         setUpDefaultVolume();
     }
 
+    /** Volumes using the policy commit with it while it is still here. */
     void removePolicy(AllocationPolicy policy) {
+        for (Mounted m : new ArrayList<>(mounted.values())) {
+            if (m.volume().allocationPolicy().equals(policy.name())) {
+                commitQuietly(m.volume());
+            }
+        }
         policies.remove(policy.name(), policy);
     }
 

@@ -105,7 +105,8 @@ class ExecutableJarIT {
         assertEquals("", r.err().strip(), "nothing on stderr (no warnings, no traces) on " + java);
         for (String name : List.of("Apache Felix Declarative Services", "Apache Felix Configuration Admin Service",
                 "Apache Felix Gogo Runtime", "Apache Felix Gogo JLine Shell", "Apache Felix Gogo Command",
-                "storage.api", "storage.csum", "storage.device", "storage.dax", "storage.shell", "storage.launcher")) {
+                "storage.api", "storage.csum", "storage.device", "storage.dax", "storage.alloc", "storage.cow",
+                "storage.shell", "storage.launcher")) {
             assertTrue(r.out().lines().anyMatch(l -> l.contains("|Active ") && l.contains(name)),
                     name + " is Active in:\n" + r.out());
         }
@@ -114,9 +115,9 @@ class ExecutableJarIT {
         List<String> csum = r.out().lines().filter(l -> l.matches("(crc32c|xxhash64|sha256|blake2b) .*"))
                 .map(l -> l.split(" +")[0] + " " + l.split(" +")[1]).collect(Collectors.toList());
         assertEquals(List.of("crc32c 0", "xxhash64 1", "sha256 2", "blake2b 3"), csum);
-        List<String> schemes = r.out().lines().filter(l -> l.matches("(dax|file|mem) +storage\\..*"))
+        List<String> schemes = r.out().lines().filter(l -> l.matches("(dax|faulty|file|mem) +storage\\..*"))
                 .map(l -> l.split(" +")[0]).collect(Collectors.toList());
-        assertEquals(List.of("dax", "file", "mem"), schemes);
+        assertEquals(List.of("dax", "faulty", "file", "mem"), schemes);
     }
 
     @Test
@@ -157,12 +158,35 @@ class ExecutableJarIT {
     }
 
     @Test
-    void allStateStaysInStorageHome() throws Exception {
+    void allStateStaysInStorageHomeWithTheDefaultVolume() throws Exception {
         String java = javas().findFirst().orElseThrow();
-        assertEquals(0, run(java, null, "-c", "storage:csum").status());
+        Run r = run(java, null, "-c", "storage:io default /hello 'pwrite 0 4k' 'md5sum'");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("wrote 4096/4096 bytes at offset 0\n5fed275e7617a806f94c173746a2a723  /hello\n", r.out());
         assertTrue(Files.isDirectory(home.resolve("framework")), "framework cache under STORAGE_HOME");
-        assertEquals(List.of(), Files.list(home).map(p -> p.getFileName().toString())
-                .filter(n -> !n.equals("framework") && !n.equals("config")).collect(Collectors.toList()),
-                "nothing else written to STORAGE_HOME");
+        assertTrue(Files.size(home.resolve("volumes/default.img")) == 1L << 30, "a 1 GiB sparse default volume");
+        assertEquals(List.of("config", "framework", "volumes"), Files.list(home).map(p -> p.getFileName().toString())
+                .sorted().collect(Collectors.toList()), "nothing else written to STORAGE_HOME");
+        Run again = run(java, null, "-c", "storage:io default /hello 'md5sum'");
+        assertEquals("5fed275e7617a806f94c173746a2a723  /hello\n", again.out(), "the default volume persists");
+    }
+
+    @Test
+    void aVolumeWrittenByOneProcessReadsTheSameInTheNext() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        Run first = run(java, null, "-c", "storage:mkfs --size 64m file:v.img; storage:mount v file:v.img; "
+                + "storage:io v /a 'pwrite 0 1m' 'fsync' 'md5sum'");
+        assertEquals(0, first.status(), first.err());
+        // md5sum(1) of 1 MiB of 0xcd
+        assertTrue(first.out().endsWith("wrote 1048576/1048576 bytes at offset 0\n"
+                + "ca539970d4b1fa1f34213ba675007381  /a\n"), first.out());
+        Run second = run(java, null, "-c", "storage:mount v file:v.img; storage:io v /a 'md5sum' 'stat'");
+        assertEquals(0, second.status(), second.err());
+        assertTrue(second.out().endsWith("ca539970d4b1fa1f34213ba675007381  /a\nsize 1048576\n"
+                + "allocated 1048576\nflags -\n"), second.out());
+        Run refused = run(java, null, "-c", "storage:mount w file:nothing-here.img");
+        assertEquals(1, refused.status());
+        assertEquals(1, refused.errLines().size(), refused.err());
+        assertTrue(refused.errLines().get(0).contains("nothing-here.img"), refused.err());
     }
 }

@@ -20,7 +20,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
 
 import javax.inject.Inject;
 
@@ -33,6 +32,7 @@ import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.DeviceCapability;
 import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.api.volume.Volume;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -86,13 +86,26 @@ public class StackIT {
         throw new AssertionError("bundle " + symbolicName + " is not installed");
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    /** Waits for a condition; a check that throws has not come true yet. */
+    private static void await(String what, Check check) throws InterruptedException {
         long deadline = System.currentTimeMillis() + TIMEOUT_MS;
-        while (!condition.getAsBoolean()) {
+        while (!holds(check)) {
             if (System.currentTimeMillis() > deadline) {
                 fail("timed out waiting for " + what);
             }
             Thread.sleep(10);
+        }
+    }
+
+    private static boolean holds(Check check) {
+        try {
+            return check.holds();
+        } catch (Exception e) {
+            return false;
         }
     }
 
@@ -106,7 +119,8 @@ public class StackIT {
 
     @Test
     public void everyStorageBundleIsActiveAndTheConsoleProfileIsAttached() {
-        List<String> expected = List.of("storage.api", "storage.csum", "storage.dax", "storage.device", "storage.shell");
+        List<String> expected = List.of("storage.api", "storage.alloc", "storage.cow", "storage.csum", "storage.dax",
+                "storage.device", "storage.shell");
         for (String name : expected) {
             assertEquals(name + " is active", Bundle.ACTIVE, bundle(name).getState());
         }
@@ -136,7 +150,8 @@ public class StackIT {
                 components++;
             }
         }
-        assertTrue("found the storage components (" + components + ")", components >= 4 + 3 + 3);
+        // 4 algorithms, 4 device backends, first-fit, the volume manager, 4 shell components
+        assertTrue("found the storage components (" + components + ")", components >= 4 + 4 + 1 + 1 + 4);
     }
 
     @Test
@@ -189,7 +204,7 @@ public class StackIT {
     @Test
     public void theThreeDeviceSchemesAreRegisteredAndWork() throws Exception {
         Map<String, ServiceReference<DeviceProvider>> providers = byProperty(DeviceProvider.class, DeviceProvider.SCHEME);
-        assertEquals(List.of("dax", "file", "mem"), new ArrayList<>(providers.keySet()));
+        assertEquals(List.of("dax", "faulty", "file", "mem"), new ArrayList<>(providers.keySet()));
         Path dir = Files.createTempDirectory("stackit");
         byte[] data = new byte[4096];
         new java.util.Random(7).nextBytes(data);
@@ -225,7 +240,7 @@ public class StackIT {
             assertTrue(expected.getMessage().contains("mem:offline"));
         }
         bundle("storage.device").start();
-        await("file and mem back", () -> count(DeviceProvider.class) == 3);
+        await("faulty, file and mem back", () -> count(DeviceProvider.class) == 4);
     }
 
     @Test
@@ -238,11 +253,50 @@ public class StackIT {
         assertTrue(lines[3], lines[3].matches("sha256 +2 +32 +storage\\.csum .*"));
         assertTrue(lines[4], lines[4].matches("blake2b +3 +32 +storage\\.csum .*"));
         String devices = session("storage:devices");
-        assertTrue(devices, devices.matches("(?s)SCHEME +BUNDLE +DESCRIPTION\ndax +storage\\.dax .*\nfile +storage\\.device .*\nmem +storage\\.device .*"));
+        assertTrue(devices, devices.matches("(?s)SCHEME +BUNDLE +DESCRIPTION\ndax +storage\\.dax .*\nfaulty +storage\\.device .*\nfile +storage\\.device .*\nmem +storage\\.device .*"));
         assertTrue(session("help storage:csum").contains("list the checksum algorithms installed"));
         assertTrue(session("help storage:devices").contains("list the device URI schemes"));
         // Scripts get the rows as objects.
         assertEquals("crc32c", session("((storage:csum) get 0) name"));
+    }
+
+    @Test
+    public void aDeviceBackendGoingAwayFirstCommitsTheVolumesOnIt() throws Exception {
+        Path dir = Files.createTempDirectory("stackit");
+        String image = "file:" + dir.resolve("v.img");
+        session("storage:mkfs --size 16m " + image + "; storage:mount v " + image);
+        session("storage:io v /unsynced 'pwrite -S 0x77 0 100k'");
+        bundle("storage.device").stop(); // closes every device it opened
+        await("v unmounted", () -> session("storage:volumes").lines().count() == 1);
+        bundle("storage.device").start();
+        await("file: back", () -> count(DeviceProvider.class) == 4);
+        session("storage:mount v " + image);
+        assertEquals("read 102400/102400 bytes at offset 0", session("storage:io v /unsynced 'pread -P 0x77 0 100k'"));
+        session("storage:umount v");
+    }
+
+    @Test
+    public void volumeCommandsWorkThroughGogo() throws Exception {
+        assertTrue(session("storage:mkfs --size 16m --csum xxhash64 mem:gogo").startsWith("formatted mem:gogo: 16M, 4096-byte blocks, xxhash64"));
+        assertEquals("mounted g on mem:gogo (MOUNTED)", session("storage:mount g mem:gogo"));
+        assertEquals("wrote 65536/65536 bytes at offset 0\nread 65536/65536 bytes at offset 0",
+                session("storage:io g /a 'pwrite -S 0x61 0 64k' 'pread -P 0x61 0 64k'"));
+        session("storage:mkdir g /d; storage:mv g /a /d/b");
+        assertTrue(session("storage:ls g /d").matches("(?s)NAME +TYPE +SIZE +ALLOCATED +INODE\nb +file +65536 +65536 +\\d+"));
+        assertTrue(session("storage:volumes").matches("(?s)NAME +DEVICE +STATE +CSUM +SIZE +USED\ng +mem:gogo +MOUNTED +xxhash64 .*"));
+        ServiceReference<Volume> ref = context.getServiceReferences(Volume.class, "(storage.volume.name=g)").iterator().next();
+        assertEquals("mem:gogo", ref.getProperty(Volume.PROP_DEVICE));
+        assertEquals("MOUNTED", ref.getProperty(Volume.PROP_STATE));
+        assertEquals("xxhash64", ref.getProperty(Volume.PROP_CHECKSUM));
+        assertEquals(context.getService(ref).uuid().toString(), ref.getProperty(Volume.PROP_UUID));
+        assertEquals("unmounted g", session("storage:umount g"));
+        assertTrue(context.getServiceReferences(Volume.class, "(storage.volume.name=g)").isEmpty());
+        try {
+            session("storage:io g /a fsync");
+            fail("an unmounted volume");
+        } catch (IllegalArgumentException expected) {
+            assertEquals("no volume named g is mounted; storage:volumes lists them", expected.getMessage());
+        }
     }
 
     /** Runs a command line in a Gogo session; returns the formatted result plus anything printed. */

@@ -1,0 +1,145 @@
+package org.cowstack.storage.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+
+import org.cowstack.storage.alloc.FirstFit;
+import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.alloc.AllocationPolicy;
+import org.cowstack.storage.api.csum.ChecksumAlgorithm;
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.api.volume.FileHandle;
+import org.cowstack.storage.api.volume.FormatOptions;
+import org.cowstack.storage.api.volume.MountOptions;
+import org.cowstack.storage.cow.fs.CowVolume;
+import org.cowstack.storage.cow.fs.VolumeServices;
+import org.cowstack.storage.csum.Crc32c;
+import org.cowstack.storage.device.mem.MemDeviceProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The io sub-commands against the real engine on a RAM disk. */
+class IoScriptTest {
+    private final MemDeviceProvider mem = new MemDeviceProvider();
+    private CowVolume volume;
+    private FileHandle file;
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private IoScript io;
+
+    @BeforeEach
+    void mount() throws IOException {
+        VolumeServices services = new VolumeServices() {
+            final ChecksumAlgorithm crc = new Crc32c();
+            final AllocationPolicy ff = new FirstFit();
+
+            @Override
+            public ChecksumAlgorithm checksum(int id) {
+                return id == 0 ? crc : null;
+            }
+
+            @Override
+            public ChecksumAlgorithm checksum(String name) {
+                return "crc32c".equals(name) ? crc : null;
+            }
+
+            @Override
+            public AllocationPolicy allocationPolicy(String name) {
+                return "first-fit".equals(name) ? ff : null;
+            }
+        };
+        URI uri = URI.create("mem:io");
+        try (BlockDevice d = mem.open(uri, OpenOptions.create(32 << 20))) {
+            CowVolume.format(d, FormatOptions.defaults(), services, "first-fit");
+        }
+        volume = CowVolume.mount("v", uri, mem.open(uri, OpenOptions.readWrite()), services, MountOptions.defaults(),
+                8 << 20);
+        file = volume.open("/f", EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE));
+        io = new IoScript(file, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void unmount() throws IOException {
+        file.close();
+        volume.unmount();
+        mem.deactivate();
+    }
+
+    private List<String> run(String... commands) throws IOException {
+        bytes.reset();
+        for (String c : commands) {
+            io.run(c);
+        }
+        return bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+
+    @Test
+    void pwriteAndMd5sumOfOneMebibyteOfCd() throws Exception {
+        assertEquals(List.of("wrote 1048576/1048576 bytes at offset 0"), run("pwrite 0 1m"));
+        byte[] cd = new byte[1 << 20];
+        java.util.Arrays.fill(cd, (byte) 0xcd);
+        String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(cd));
+        assertEquals(List.of(md5 + "  /f"), run("md5sum"));
+        assertEquals(List.of("ca539970d4b1fa1f34213ba675007381  /f"), run("md5sum"), "as md5sum(1) prints it");
+    }
+
+    @Test
+    void patternsOffsetsDirectAndAppend() throws IOException {
+        assertEquals(List.of("wrote 8192/8192 bytes at offset 4096"), run("pwrite -S 0xab -b 1k 4k 8k"));
+        assertEquals(List.of("read 8192/8192 bytes at offset 4096"), run("pread -P 0xab 0x1000 8192"));
+        assertEquals(List.of("read 4096/4096 bytes at offset 0"), run("pread -P 0 0 4k"), "the hole reads zeros");
+        assertEquals(List.of("wrote 4096/4096 bytes at offset 12288"), run("pwrite -a -S 1 0 4k"));
+        assertEquals(List.of("wrote 8192/8192 bytes at offset 16384"), run("pwrite -d -S 2 16k 8k"));
+        assertEquals(List.of("size 24576", "allocated 20480", "flags -"), run("fsync", "stat"), "the 4k hole is not allocated");
+        List<String> map = run("fiemap");
+        assertEquals("0 4096 - hole", map.get(0));
+        long next = 4096;
+        for (String line : map.subList(1, map.size())) {
+            String[] f = line.split(" ");
+            assertEquals(next, Long.parseLong(f[0]), "the data extents follow each other: " + map);
+            assertEquals("-", f[3], "no flags: " + map);
+            next += Long.parseLong(f[1]);
+        }
+        assertEquals(24576, next, "they cover the rest of the file: " + map);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> run("pread -P 0xab 4k 12k"));
+        assertEquals("pread: byte at offset 12288 is 0x01, expected 0xab", e.getMessage());
+        assertEquals(List.of("read 0/100 bytes at offset 99999"), run("pread 99999 100"));
+    }
+
+    @Test
+    void truncateAndHexDump() throws IOException {
+        run("pwrite -S 0x41 0 20", "truncate 10");
+        assertEquals(List.of("00000000:  41 41 41 41 41 41 41 41 41 41                    AAAAAAAAAA",
+                "read 10/10 bytes at offset 0"), run("pread -v 0 10"));
+    }
+
+    @Test
+    void badInputIsOneClearMessage() {
+        assertEquals("unknown io command 'pwrit'; known: pwrite, pread, truncate, fsync, stat, md5sum, fiemap",
+                assertThrows(IllegalArgumentException.class, () -> run("pwrit 0 1")).getMessage());
+        assertEquals("pwrite: expected 2 arguments, got 1 (0)",
+                assertThrows(IllegalArgumentException.class, () -> run("pwrite 0")).getMessage());
+        assertEquals("pwrite -S: 0x100 (expected: a byte value 0..255 (0x00..0xff))",
+                assertThrows(InvalidArgumentException.class, () -> run("pwrite -S 0x100 0 1")).getMessage());
+        assertTrue(assertThrows(InvalidArgumentException.class, () -> run("pread 0 ten")).getMessage()
+                .startsWith("pread length: ten (expected: "));
+        assertEquals("pwrite: unknown option -x",
+                assertThrows(IllegalArgumentException.class, () -> run("pwrite -x 0 1")).getMessage());
+        assertEquals("fsync: expected 0 arguments, got 1 (now)",
+                assertThrows(IllegalArgumentException.class, () -> run("fsync now")).getMessage());
+    }
+}
