@@ -85,6 +85,12 @@ public final class CowVolume implements Volume {
     /** Longest run of blocks one data allocation asks for: a 4 MiB write buffer at 4 KiB blocks. */
     private static final int MAX_WRITE_RUN = 1024;
     private static final int CLEAN_NODE_LIMIT = 4096;
+    /**
+     * Reads at least this long stream through without filling the page cache: copying
+     * every block of a long sequential read into a small cache costs more than the read
+     * and evicts what random access reuses.
+     */
+    private static final int STREAMING_READ = 128 * 1024;
     private static final int FILE_LOCK_STRIPES = 64;
 
     private final String name;
@@ -113,6 +119,13 @@ public final class CowVolume implements Volume {
     private final PageCache cache;
     private long nextInode;
     private long metadataHint = -1;
+    /**
+     * Write buffers of {@link #MAX_WRITE_RUN} blocks, reused from commit to commit (one
+     * commit at a time): allocating direct memory zeroes it, which cost more than the
+     * writes themselves. At most {@link #POOLED_WRITE_BUFFERS} are kept.
+     */
+    private final java.util.ArrayDeque<ByteBuffer> writeBuffers = new java.util.ArrayDeque<>();
+    private static final int POOLED_WRITE_BUFFERS = 8;
 
     private final ReentrantReadWriteLock treeLock = new ReentrantReadWriteLock();
     private final ReentrantLock commitLock = new ReentrantLock();
@@ -470,7 +483,13 @@ public final class CowVolume implements Volume {
         }
     }
 
-    private record DataWrite(long block, ByteBuffer bytes) {
+    /** A data write of a commit: {@code bytes} is a view of {@code pooled}, which goes back to the pool after. */
+    private record DataWrite(long block, ByteBuffer bytes, ByteBuffer pooled) {
+    }
+
+    private ByteBuffer writeBuffer() {
+        ByteBuffer b = writeBuffers.poll();
+        return b != null ? b.clear() : device.allocate(MAX_WRITE_RUN * blockSize);
     }
 
     private void commit() throws IOException {
@@ -519,6 +538,11 @@ public final class CowVolume implements Volume {
         meta.written();
         cache.written(pages);
         space.release(frees);
+        for (DataWrite w : data) {
+            if (writeBuffers.size() < POOLED_WRITE_BUFFERS) {
+                writeBuffers.push(w.pooled());
+            }
+        }
     }
 
     /**
@@ -551,7 +575,8 @@ public final class CowVolume implements Volume {
                     long fileBlock = indexes.get(done);
                     Extent e = space.allocate(policy(), runEnd - done, 1, extents.hint(ino, fileBlock), true);
                     int n = (int) e.length();
-                    ByteBuffer buf = device.allocate(n * blockSize);
+                    ByteBuffer pooled = writeBuffer();
+                    ByteBuffer buf = pooled.slice(0, n * blockSize);
                     byte[] digests = sums ? new byte[n * checksum.digestLength()] : null;
                     for (int k = 0; k < n; k++) {
                         byte[] page = perInode.getValue().get(indexes.get(done + k)).data;
@@ -566,7 +591,7 @@ public final class CowVolume implements Volume {
                     if (sums) {
                         checksums.insert(e.start(), digests);
                     }
-                    writes.add(new DataWrite(e.start(), buf));
+                    writes.add(new DataWrite(e.start(), buf, pooled));
                     done += n;
                 }
                 i = runEnd;
@@ -983,7 +1008,7 @@ public final class CowVolume implements Volume {
             length = (int) Math.min(dst.remaining(), size - offset);
             long first = offset / blockSize;
             long last = (offset + length - 1) / blockSize;
-            bytes = readBlocks(ino, path, first, (int) (last - first + 1), true);
+            bytes = readBlocks(ino, path, first, (int) (last - first + 1), length < STREAMING_READ);
         } catch (Corruption c) {
             throw corrupt(c);
         } finally {
@@ -1075,8 +1100,7 @@ public final class CowVolume implements Volume {
         if (offset > Long.MAX_VALUE - length) {
             throw new InvalidArgumentException("offset", offset, "an offset such that the write ends below 2^63");
         }
-        byte[] data = new byte[length];
-        src.duplicate().get(data);
+        int srcBase = src.position();
         ReentrantLock fileLock = fileLock(ino);
         fileLock.lock();
         try {
@@ -1097,7 +1121,7 @@ public final class CowVolume implements Volume {
             }
             reserve(needed);
             long dirtied = 0;
-            int srcAt = 0;
+            int srcAt = srcBase;
             for (long b = first; b <= last; b++) {
                 int from = b == first ? (int) (offset % blockSize) : 0;
                 int to = b == last ? (int) ((offset + length - 1) % blockSize) + 1 : blockSize;
@@ -1105,7 +1129,7 @@ public final class CowVolume implements Volume {
                 if ((from > 0 || to < blockSize) && !cache.isCached(ino, b) && b * blockSize < size) {
                     base = readBlockForUpdate(ino, path, b);
                 }
-                if (cache.write(ino, b, from, data, srcAt, to - from, base)) {
+                if (cache.write(ino, b, from, src, srcAt, to - from, base)) {
                     dirtied++;
                 }
                 srcAt += to - from;
@@ -1302,7 +1326,7 @@ public final class CowVolume implements Volume {
                 if (needs) {
                     space.reserveAnyway(1); // shrinking a file must not fail for lack of space
                 }
-                boolean dirtied = cache.write(ino, block, from, zeros, 0, zeros.length, base);
+                boolean dirtied = cache.write(ino, block, from, ByteBuffer.wrap(zeros), 0, zeros.length, base);
                 settleReservation(needs ? 1 : 0, dirtied ? 1 : 0);
             }
             treeLock.writeLock().lock();

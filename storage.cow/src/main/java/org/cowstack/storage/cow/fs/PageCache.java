@@ -1,5 +1,6 @@
 package org.cowstack.storage.cow.fs;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -92,12 +93,13 @@ final class PageCache {
     }
 
     /**
-     * Writes into a page and makes it dirty. {@code base} gives the page's previous
-     * content when it is not cached (null: zeros).
+     * Copies {@code length} bytes of {@code src} from its absolute index {@code at} into
+     * a page and makes it dirty. {@code base} gives the page's previous content when it
+     * is not cached (null: zeros).
      *
      * @return true when the page was not dirty before: it now needs a reserved block
      */
-    synchronized boolean write(long inode, long index, int from, byte[] src, int at, int length, byte[] base) {
+    synchronized boolean write(long inode, long index, int from, ByteBuffer src, int at, int length, byte[] base) {
         PageKey k = new PageKey(inode, index);
         Page p = pages.get(k);
         if (p == null) {
@@ -110,7 +112,7 @@ final class PageCache {
         }
         // A WRITEBACK page's content was captured when its commit began: writing over it
         // is safe, it only needs to be written again.
-        System.arraycopy(src, at, p.data, from, length);
+        src.get(at, p.data, from, length);
         boolean newlyDirty = p.state != State.DIRTY;
         if (newlyDirty) {
             p.state = State.DIRTY;
