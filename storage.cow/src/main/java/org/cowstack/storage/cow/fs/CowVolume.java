@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -376,6 +377,51 @@ public final class CowVolume implements Volume {
         return new CorruptImageException(deviceUri.toString(), e.getMessage(), e);
     }
 
+    /** Work on the trees that answers a value. */
+    @FunctionalInterface
+    private interface TreeQuery<T> {
+        T run() throws IOException;
+    }
+
+    /** Work on the trees that answers nothing. */
+    @FunctionalInterface
+    private interface TreeUpdate {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code query} under the shared tree lock. Every tree access goes through here or
+     * {@link #changing}, so metadata that breaks the format always reaches the caller as a
+     * {@link CorruptImageException} naming the device, never as a bare runtime exception.
+     */
+    private <T> T reading(TreeQuery<T> query) throws IOException {
+        return under(treeLock.readLock(), query);
+    }
+
+    /** Runs {@code update} under the exclusive tree lock; corruption is reported as by {@link #reading}. */
+    private void changing(TreeUpdate update) throws IOException {
+        under(treeLock.writeLock(), () -> {
+            update.run();
+            return null;
+        });
+    }
+
+    /** Runs {@code query} under the exclusive tree lock and answers its value. */
+    private <T> T changing(TreeQuery<T> query) throws IOException {
+        return under(treeLock.writeLock(), query);
+    }
+
+    private <T> T under(Lock lock, TreeQuery<T> query) throws IOException {
+        lock.lock();
+        try {
+            return query.run();
+        } catch (Corruption e) {
+            throw corrupt(e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private static long now() {
         Instant i = Instant.now();
         return i.getEpochSecond() * 1_000_000_000L + i.getNano();
@@ -436,9 +482,7 @@ public final class CowVolume implements Volume {
     public SpaceUsage space() throws IOException {
         checkUsable();
         long total = committed.totalBlocks - committed.firstDataBlock();
-        long shared = 0;
-        treeLock.readLock().lock();
-        try {
+        long shared = reading(() -> {
             long[] sharedBlocks = {0};
             refTree.scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
                 RefRun r = RefRun.decode(v);
@@ -447,12 +491,8 @@ public final class CowVolume implements Volume {
                 }
                 return true;
             });
-            shared = sharedBlocks[0];
-        } catch (Corruption e) {
-            throw corrupt(e);
-        } finally {
-            treeLock.readLock().unlock();
-        }
+            return sharedBlocks[0];
+        });
         long free = space.freeBlocks() + space.pendingBlocks();
         long used = total - free;
         long reserved = space.reservedBlocks();
@@ -738,9 +778,7 @@ public final class CowVolume implements Volume {
             throw new ReadOnlyException("volume " + name);
         }
         String normalized = Paths.normalize(path);
-        long ino;
-        treeLock.writeLock().lock();
-        try {
+        long ino = changing(() -> {
             List<String> parts = Paths.split(normalized);
             if (parts.isEmpty()) {
                 throw new FileSystemException(normalized, null, "is a directory");
@@ -755,18 +793,13 @@ public final class CowVolume implements Volume {
                 if (e.directory()) {
                     throw new FileSystemException(normalized, null, "is a directory");
                 }
-                ino = e.inode();
-            } else {
-                if (!create) {
-                    throw new NoSuchFileException(normalized);
-                }
-                ino = createInode(dir, leaf, InodeItem.FILE);
+                return e.inode();
             }
-        } catch (Corruption e) {
-            throw corrupt(e);
-        } finally {
-            treeLock.writeLock().unlock();
-        }
+            if (!create) {
+                throw new NoSuchFileException(normalized);
+            }
+            return createInode(dir, leaf, InodeItem.FILE);
+        });
         CowFile file = new CowFile(this, ino, normalized, writable);
         if (options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
             truncate(ino, normalized, 0);
@@ -787,8 +820,7 @@ public final class CowVolume implements Volume {
     public void mkdir(String path) throws IOException {
         checkWritable();
         String normalized = Paths.normalize(path);
-        treeLock.writeLock().lock();
-        try {
+        changing(() -> {
             List<String> parts = Paths.split(normalized);
             if (parts.isEmpty()) {
                 throw new FileAlreadyExistsException("/");
@@ -798,19 +830,14 @@ public final class CowVolume implements Volume {
                 throw new FileAlreadyExistsException(normalized);
             }
             createInode(dir, parts.get(parts.size() - 1), InodeItem.DIRECTORY);
-        } catch (Corruption e) {
-            throw corrupt(e);
-        } finally {
-            treeLock.writeLock().unlock();
-        }
+        });
     }
 
     @Override
     public List<DirEntry> list(String path) throws IOException {
         checkUsable();
         String normalized = Paths.normalize(path);
-        treeLock.readLock().lock();
-        try {
+        return reading(() -> {
             long dir = resolveExisting(normalized);
             if (!inodeOrThrow(dir, normalized).isDirectory()) {
                 throw new NotDirectoryException(normalized);
@@ -824,38 +851,22 @@ public final class CowVolume implements Volume {
             });
             out.sort(Comparator.comparing(DirEntry::name));
             return out;
-        } catch (Corruption e) {
-            throw corrupt(e);
-        } finally {
-            treeLock.readLock().unlock();
-        }
+        });
     }
 
     @Override
     public FileStat stat(String path) throws IOException {
         checkUsable();
         String normalized = Paths.normalize(path);
-        treeLock.readLock().lock();
-        try {
+        return reading(() -> {
             long ino = resolveExisting(normalized);
             return stat(ino, inodeOrThrow(ino, normalized));
-        } catch (Corruption e) {
-            throw corrupt(e);
-        } finally {
-            treeLock.readLock().unlock();
-        }
+        });
     }
 
     FileStat stat(long ino, String path) throws IOException {
         checkUsable();
-        treeLock.readLock().lock();
-        try {
-            return stat(ino, inodeOrThrow(ino, path));
-        } catch (Corruption e) {
-            throw corrupt(e);
-        } finally {
-            treeLock.readLock().unlock();
-        }
+        return reading(() -> stat(ino, inodeOrThrow(ino, path)));
     }
 
     private FileStat stat(long ino, InodeItem i) {
@@ -884,18 +895,11 @@ public final class CowVolume implements Volume {
         if (parts.isEmpty()) {
             throw new InvalidArgumentException("path", "/", "a path below the root; the root cannot be removed");
         }
-        long ino;
-        treeLock.readLock().lock();
-        try {
-            ino = resolveExisting(normalized);
-        } finally {
-            treeLock.readLock().unlock();
-        }
+        long ino = reading(() -> resolveExisting(normalized));
         ReentrantLock fileLock = fileLock(ino);
         fileLock.lock();
         try {
-            treeLock.writeLock().lock();
-            try {
+            changing(() -> {
                 long dir = resolveDirectory(parts, parts.size() - 1, normalized);
                 DirEntries.Entry e = lookup(dir, parts.get(parts.size() - 1));
                 if (e == null || e.inode() != ino) {
@@ -909,11 +913,7 @@ public final class CowVolume implements Volume {
                 fsTree.delete(inodeKey(ino));
                 removeEntry(dir, e.name());
                 putInode(dir, inodeOrThrow(dir, "parent").touched(now()));
-            } catch (Corruption c) {
-                throw corrupt(c);
-            } finally {
-                treeLock.writeLock().unlock();
-            }
+            });
         } finally {
             fileLock.unlock();
         }
@@ -933,8 +933,7 @@ public final class CowVolume implements Volume {
         if (tp.size() > sp.size() && tp.subList(0, sp.size()).equals(sp)) {
             throw new InvalidArgumentException("rename target", target, "not inside " + source);
         }
-        treeLock.writeLock().lock();
-        try {
+        changing(() -> {
             long sdir = resolveDirectory(sp, sp.size() - 1, source);
             DirEntries.Entry s = lookup(sdir, sp.get(sp.size() - 1));
             if (s == null) {
@@ -968,25 +967,14 @@ public final class CowVolume implements Volume {
             if (tdir != sdir) {
                 putInode(tdir, inodeOrThrow(tdir, "parent").touched(now));
             }
-        } catch (Corruption c) {
-            throw corrupt(c);
-        } finally {
-            treeLock.writeLock().unlock();
-        }
+        });
     }
 
     // ------------------------------------------------------------------ file data
 
     long size(long ino, String path) throws IOException {
         checkUsable();
-        treeLock.readLock().lock();
-        try {
-            return inodeOrThrow(ino, path).size();
-        } catch (Corruption c) {
-            throw corrupt(c);
-        } finally {
-            treeLock.readLock().unlock();
-        }
+        return reading(() -> inodeOrThrow(ino, path).size());
     }
 
     int read(long ino, String path, ByteBuffer dst, long offset) throws IOException {
@@ -997,25 +985,18 @@ public final class CowVolume implements Volume {
         if (!dst.hasRemaining()) {
             return 0;
         }
-        byte[] bytes;
-        int length;
-        treeLock.readLock().lock();
-        try {
+        return reading(() -> {
             long size = inodeOrThrow(ino, path).size();
             if (offset >= size) {
                 return -1;
             }
-            length = (int) Math.min(dst.remaining(), size - offset);
+            int length = (int) Math.min(dst.remaining(), size - offset);
             long first = offset / blockSize;
             long last = (offset + length - 1) / blockSize;
-            bytes = readBlocks(ino, path, first, (int) (last - first + 1), length < STREAMING_READ);
-        } catch (Corruption c) {
-            throw corrupt(c);
-        } finally {
-            treeLock.readLock().unlock();
-        }
-        dst.put(bytes, (int) (offset % blockSize), length);
-        return length;
+            byte[] bytes = readBlocks(ino, path, first, (int) (last - first + 1), length < STREAMING_READ);
+            dst.put(bytes, (int) (offset % blockSize), length);
+            return length;
+        });
     }
 
     /**
@@ -1106,13 +1087,7 @@ public final class CowVolume implements Volume {
         try {
             long first = offset / blockSize;
             long last = (offset + length - 1) / blockSize;
-            long size;
-            treeLock.readLock().lock();
-            try {
-                size = inodeOrThrow(ino, path).size();
-            } finally {
-                treeLock.readLock().unlock();
-            }
+            long size = size(ino, path);
             long needed = 0;
             for (long b = first; b <= last; b++) {
                 if (!cache.isDirty(ino, b)) {
@@ -1135,15 +1110,10 @@ public final class CowVolume implements Volume {
                 srcAt += to - from;
             }
             settleReservation(needed, dirtied);
-            treeLock.writeLock().lock();
-            try {
+            changing(() -> {
                 InodeItem inode = inodeOrThrow(ino, path);
                 putInode(ino, inode.withSize(Math.max(inode.size(), offset + length), now()));
-            } catch (Corruption c) {
-                throw corrupt(c);
-            } finally {
-                treeLock.writeLock().unlock();
-            }
+            });
         } finally {
             fileLock.unlock();
         }
@@ -1155,14 +1125,7 @@ public final class CowVolume implements Volume {
     }
 
     private byte[] readBlockForUpdate(long ino, String path, long block) throws IOException {
-        treeLock.readLock().lock();
-        try {
-            return readBlocks(ino, path, block, 1, false);
-        } catch (Corruption c) {
-            throw corrupt(c);
-        } finally {
-            treeLock.readLock().unlock();
-        }
+        return reading(() -> readBlocks(ino, path, block, 1, false));
     }
 
     /**
@@ -1211,13 +1174,7 @@ public final class CowVolume implements Volume {
         ReentrantLock fileLock = fileLock(ino);
         fileLock.lock();
         try {
-            InodeItem inode;
-            treeLock.readLock().lock();
-            try {
-                inode = inodeOrThrow(ino, path);
-            } finally {
-                treeLock.readLock().unlock();
-            }
+            InodeItem inode = reading(() -> inodeOrThrow(ino, path));
             boolean sums = (inode.flags() & InodeItem.NODATASUM) == 0;
             int flags = sums ? 0 : ExtentItem.NODATASUM;
             reserve(blocks);
@@ -1234,13 +1191,7 @@ public final class CowVolume implements Volume {
             long first = offset / blockSize;
             List<Extent> pieces = new ArrayList<>();
             try {
-                long hint;
-                treeLock.readLock().lock();
-                try {
-                    hint = extents.hint(ino, first);
-                } finally {
-                    treeLock.readLock().unlock();
-                }
+                long hint = reading(() -> extents.hint(ino, first));
                 int done = 0;
                 while (done < blocks) {
                     Extent e = space.allocate(policy(), blocks - done, 1, hint, true);
@@ -1256,8 +1207,7 @@ public final class CowVolume implements Volume {
                 space.unreserve(blocks - pieces.stream().mapToLong(Extent::length).sum());
                 throw e;
             }
-            treeLock.writeLock().lock();
-            try {
+            changing(() -> {
                 space.unreserve(cache.drop(ino, first, first + blocks));
                 long allocatedDelta = 0;
                 long fileBlock = first;
@@ -1275,11 +1225,7 @@ public final class CowVolume implements Volume {
                 InodeItem now = inodeOrThrow(ino, path);
                 putInode(ino, now.withSize(Math.max(now.size(), offset + length), now())
                         .withAllocated(now.allocated() + allocatedDelta));
-            } catch (Corruption c) {
-                throw corrupt(c);
-            } finally {
-                treeLock.writeLock().unlock();
-            }
+            });
         } finally {
             fileLock.unlock();
         }
@@ -1329,8 +1275,7 @@ public final class CowVolume implements Volume {
                 boolean dirtied = cache.write(ino, block, from, ByteBuffer.wrap(zeros), 0, zeros.length, base);
                 settleReservation(needs ? 1 : 0, dirtied ? 1 : 0);
             }
-            treeLock.writeLock().lock();
-            try {
+            changing(() -> {
                 InodeItem inode = inodeOrThrow(ino, path);
                 long removed = 0;
                 if (size < old) {
@@ -1338,11 +1283,7 @@ public final class CowVolume implements Volume {
                     removed = extents.remove(ino, keep, Long.MAX_VALUE);
                 }
                 putInode(ino, inode.withSize(size, now()).withAllocated(inode.allocated() - removed));
-            } catch (Corruption c) {
-                throw corrupt(c);
-            } finally {
-                treeLock.writeLock().unlock();
-            }
+            });
         } finally {
             fileLock.unlock();
         }
@@ -1353,12 +1294,7 @@ public final class CowVolume implements Volume {
         if (cache.isCached(ino, block)) {
             return true;
         }
-        treeLock.readLock().lock();
-        try {
-            return !extents.overlapping(ino, block, block + 1).isEmpty();
-        } finally {
-            treeLock.readLock().unlock();
-        }
+        return reading(() -> !extents.overlapping(ino, block, block + 1).isEmpty());
     }
 
     List<ExtentMapping> extents(long ino, String path, long offset, long length) throws IOException {
@@ -1369,8 +1305,7 @@ public final class CowVolume implements Volume {
         if (cache.dirtyPagesOf(ino) > 0) {
             sync(); // as FIEMAP_FLAG_SYNC: map what delayed allocation has not placed yet
         }
-        treeLock.readLock().lock();
-        try {
+        return reading(() -> {
             long size = inodeOrThrow(ino, path).size();
             long end = length == 0 ? size : Math.min(size, offset + length);
             List<ExtentMapping> out = new ArrayList<>();
@@ -1406,11 +1341,7 @@ public final class CowVolume implements Volume {
                 add(out, pos, last - pos, -1, EnumSet.of(ExtentMapping.Flag.HOLE));
             }
             return out;
-        } catch (Corruption c) {
-            throw corrupt(c);
-        } finally {
-            treeLock.readLock().unlock();
-        }
+        });
     }
 
     /** Splits a physical run by reference count: {start, length, count} triples. */
