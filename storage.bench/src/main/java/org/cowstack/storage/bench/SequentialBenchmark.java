@@ -8,11 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.cowstack.storage.alloc.FirstFit;
-import org.cowstack.storage.api.alloc.AllocationPolicy;
-import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.OpenOptions;
 import org.cowstack.storage.api.volume.FileHandle;
@@ -51,25 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class SequentialBenchmark {
     static final int CHUNK = 1 << 20;
 
-    static final VolumeServices SERVICES = new VolumeServices() {
-        private final ChecksumAlgorithm crc32c = new Crc32c();
-        private final AllocationPolicy firstFit = new FirstFit();
-
-        @Override
-        public ChecksumAlgorithm checksum(int id) {
-            return id == crc32c.id() ? crc32c : null;
-        }
-
-        @Override
-        public ChecksumAlgorithm checksum(String name) {
-            return crc32c.name().equals(name) ? crc32c : null;
-        }
-
-        @Override
-        public AllocationPolicy allocationPolicy(String name) {
-            return firstFit.name().equals(name) ? firstFit : null;
-        }
-    };
+    static final VolumeServices SERVICES = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()));
 
     /** Where both the baseline file and the volume image live. */
     @State(Scope.Benchmark)

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -208,13 +209,8 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
     // ------------------------------------------------------------------ VolumeServices
 
     @Override
-    public ChecksumAlgorithm checksum(int id) {
-        return algorithms.stream().filter(a -> a.id() == id).findFirst().orElse(null);
-    }
-
-    @Override
-    public ChecksumAlgorithm checksum(String name) {
-        return algorithms.stream().filter(a -> a.name().equals(name)).findFirst().orElse(null);
+    public Collection<ChecksumAlgorithm> checksums() {
+        return algorithms;
     }
 
     @Override

@@ -17,8 +17,6 @@ import java.util.List;
 
 import org.cowstack.storage.alloc.FirstFit;
 import org.cowstack.storage.api.InvalidArgumentException;
-import org.cowstack.storage.api.alloc.AllocationPolicy;
-import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.OpenOptions;
 import org.cowstack.storage.api.volume.FileHandle;
@@ -42,25 +40,7 @@ class IoScriptTest {
 
     @BeforeEach
     void mount() throws IOException {
-        VolumeServices services = new VolumeServices() {
-            final ChecksumAlgorithm crc = new Crc32c();
-            final AllocationPolicy ff = new FirstFit();
-
-            @Override
-            public ChecksumAlgorithm checksum(int id) {
-                return id == 0 ? crc : null;
-            }
-
-            @Override
-            public ChecksumAlgorithm checksum(String name) {
-                return "crc32c".equals(name) ? crc : null;
-            }
-
-            @Override
-            public AllocationPolicy allocationPolicy(String name) {
-                return "first-fit".equals(name) ? ff : null;
-            }
-        };
+        VolumeServices services = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()));
         URI uri = URI.create("mem:io");
         try (BlockDevice d = mem.open(uri, OpenOptions.create(32 << 20))) {
             CowVolume.format(d, FormatOptions.defaults(), services, "first-fit");

@@ -1,5 +1,8 @@
 package org.cowstack.storage.cow.fs;
 
+import java.util.Collection;
+import java.util.List;
+
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 
@@ -9,12 +12,37 @@ import org.cowstack.storage.api.csum.ChecksumAlgorithm;
  * references; tests answer from plain objects.
  */
 public interface VolumeServices {
+    /** The installed checksum algorithms. */
+    Collection<ChecksumAlgorithm> checksums();
+
     /** The installed algorithm with this on-disk id, or null. */
-    ChecksumAlgorithm checksum(int id);
+    default ChecksumAlgorithm checksum(int id) {
+        return checksums().stream().filter(a -> a.id() == id).findFirst().orElse(null);
+    }
 
     /** The installed algorithm with this name, or null. */
-    ChecksumAlgorithm checksum(String name);
+    default ChecksumAlgorithm checksum(String name) {
+        return checksums().stream().filter(a -> a.name().equals(name)).findFirst().orElse(null);
+    }
 
     /** The installed allocation policy with this name, or null. */
     AllocationPolicy allocationPolicy(String name);
+
+    /** Fixed services, for a volume outside OSGi: tests, benchmarks, tools. */
+    static VolumeServices of(Collection<? extends ChecksumAlgorithm> checksums,
+            Collection<? extends AllocationPolicy> policies) {
+        List<ChecksumAlgorithm> algorithms = List.copyOf(checksums);
+        List<AllocationPolicy> allocators = List.copyOf(policies);
+        return new VolumeServices() {
+            @Override
+            public Collection<ChecksumAlgorithm> checksums() {
+                return algorithms;
+            }
+
+            @Override
+            public AllocationPolicy allocationPolicy(String name) {
+                return allocators.stream().filter(p -> p.name().equals(name)).findFirst().orElse(null);
+            }
+        };
+    }
 }

@@ -17,10 +17,10 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 
+import org.cowstack.storage.alloc.FirstFit;
 import org.cowstack.storage.api.ChecksumMismatchException;
 import org.cowstack.storage.api.CorruptImageException;
 import org.cowstack.storage.api.NotSupportedException;
-import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.OpenOptions;
@@ -152,22 +152,8 @@ class CorruptionTest {
     @Test
     void unknownIncompatibleFeaturesAndMissingAlgorithmsAreRefusedByName() throws IOException {
         volumes.mkfs(uri, 16 << 20, FormatOptions.defaults().checksum("blake2b"));
-        VolumeServices withoutBlake = new VolumeServices() {
-            @Override
-            public ChecksumAlgorithm checksum(int id) {
-                return id == 3 ? null : Volumes.SERVICES.checksum(id);
-            }
-
-            @Override
-            public ChecksumAlgorithm checksum(String name) {
-                return Volumes.SERVICES.checksum(name);
-            }
-
-            @Override
-            public AllocationPolicy allocationPolicy(String name) {
-                return Volumes.SERVICES.allocationPolicy(name);
-            }
-        };
+        VolumeServices withoutBlake = VolumeServices.of(
+                Volumes.SERVICES.checksums().stream().filter(a -> a.id() != 3).toList(), List.of(new FirstFit()));
         try (BlockDevice d = volumes.provider.open(uri, OpenOptions.readWrite())) {
             NotSupportedException e = assertThrows(NotSupportedException.class,
                     () -> CowVolume.mount("t", uri, d, withoutBlake,

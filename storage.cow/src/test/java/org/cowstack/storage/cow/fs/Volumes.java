@@ -5,19 +5,27 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
+import org.cowstack.storage.alloc.FirstFit;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.device.OpenOptions;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.MountOptions;
+import org.cowstack.storage.csum.Blake2b256;
+import org.cowstack.storage.csum.Crc32c;
+import org.cowstack.storage.csum.Sha256;
+import org.cowstack.storage.csum.XxHash64;
 import org.cowstack.storage.device.mem.MemDeviceProvider;
 
 /** Test helpers: a RAM-disk provider, mkfs and mount in one line, whole-file reads. */
 final class Volumes {
-    static final TestServices SERVICES = new TestServices();
+    /** What OSGi would provide: every checksum algorithm and first-fit. */
+    static final VolumeServices SERVICES = VolumeServices.of(
+            List.of(new Crc32c(), new XxHash64(), new Sha256(), new Blake2b256()), List.of(new FirstFit()));
     static final Set<StandardOpenOption> RW = EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
 
