@@ -1,5 +1,6 @@
 package org.cowstack.storage.itest;
 
+import static java.util.stream.Collectors.joining;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -15,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -273,6 +275,39 @@ public class StackIT {
         session("storage:mount v " + image);
         assertEquals("read 102400/102400 bytes at offset 0", session("storage:io v /unsynced 'pread -P 0x77 0 100k'"));
         session("storage:umount v");
+    }
+
+    /**
+     * Dirty data reaches the disk with no fsync once the commit interval passes. A copy
+     * of the image taken while the volume is mounted is what a crash would leave (the
+     * copy sees everything the engine wrote, as the device would after its flush); the
+     * copy of a volume with a one-hour interval is the control that shows the interval,
+     * not something else, made the difference.
+     */
+    @Test
+    public void theCommitIntervalCommitsWithoutAnFsync() throws Exception {
+        Path dir = Files.createTempDirectory("stackit");
+        String fast = "file:" + dir.resolve("fast.img");
+        String slow = "file:" + dir.resolve("slow.img");
+        session("storage:mkfs --size 16m " + fast + "; storage:mkfs --size 16m " + slow);
+        session("storage:mount --commit-interval 200ms fast " + fast + "; storage:mount --commit-interval 1h slow " + slow);
+        session("storage:io fast /f 'pwrite -S 0x5a 0 64k'; storage:io slow /f 'pwrite -S 0x5a 0 64k'");
+        await("the interval's commit in a copy of the image",
+                () -> probeCopy(dir, "fast", "storage:io probe /f 'pread -P 0x5a 0 64k'")
+                        .equals("read 65536/65536 bytes at offset 0"));
+        assertEquals("", probeCopy(dir, "slow", "storage:ls probe /").lines().skip(1).collect(joining("\n")));
+        session("storage:umount fast; storage:umount slow");
+    }
+
+    /** Mounts a copy of {@code NAME.img} read-only as {@code probe}, runs a command, unmounts it. */
+    private String probeCopy(Path dir, String name, String command) throws Exception {
+        Path copy = Files.copy(dir.resolve(name + ".img"), dir.resolve("probe.img"), StandardCopyOption.REPLACE_EXISTING);
+        session("storage:mount --ro probe file:" + copy);
+        try {
+            return session(command);
+        } finally {
+            session("storage:umount probe");
+        }
     }
 
     @Test

@@ -96,10 +96,15 @@ public final class VolumeCommands {
     public String mount(
             @Descriptor("mount read-only") @Parameter(names = "--ro", presentValue = "true", absentValue = "false") boolean readOnly,
             @Descriptor("allocation policy") @Parameter(names = "--alloc", absentValue = "first-fit") String alloc,
+            @Descriptor("how often dirty data is committed without fsync, such as 30 (seconds), 500ms or 2m; default 30s")
+            @Parameter(names = "--commit-interval", absentValue = "") String commitInterval,
             @Descriptor("volume name") String name,
             @Descriptor("device URI") String device) throws IOException {
-        Volume v = manager().mount(name, device(device),
-                MountOptions.defaults().readOnly(readOnly).allocationPolicy(alloc));
+        MountOptions options = MountOptions.defaults().readOnly(readOnly).allocationPolicy(alloc);
+        if (!commitInterval.isEmpty()) {
+            options = options.commitInterval(DurationArg.positive("commit interval", commitInterval));
+        }
+        Volume v = manager().mount(name, device(device), options);
         return "mounted " + v.name() + " on " + v.device() + " (" + v.state() + ")";
     }
 
