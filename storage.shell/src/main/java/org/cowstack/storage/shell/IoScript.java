@@ -83,6 +83,9 @@ final class IoScript {
 
     private static void rejectUnknownOptions(String command, List<String> words) {
         for (String w : words) {
+            if (w.matches("-[0-9].*")) {
+                throw new IllegalArgumentException(command + ": " + w + " is negative; offsets and lengths are >= 0");
+            }
             if (w.startsWith("-") && w.length() > 1) {
                 throw new IllegalArgumentException(command + ": unknown option " + w);
             }

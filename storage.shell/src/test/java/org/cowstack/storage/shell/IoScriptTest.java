@@ -119,6 +119,8 @@ class IoScriptTest {
                 .startsWith("pread length: ten (expected: "));
         assertEquals("pwrite: unknown option -x",
                 assertThrows(IllegalArgumentException.class, () -> run("pwrite -x 0 1")).getMessage());
+        assertEquals("pwrite: -1 is negative; offsets and lengths are >= 0",
+                assertThrows(IllegalArgumentException.class, () -> run("pwrite -1 4k")).getMessage());
         assertEquals("fsync: expected 0 arguments, got 1 (now)",
                 assertThrows(IllegalArgumentException.class, () -> run("fsync now")).getMessage());
     }
