@@ -152,6 +152,15 @@ class ExecutableJarIT {
         assertEquals(0, piped.status(), piped.err());
         assertTrue(piped.out().contains("SCHEME") && piped.out().contains("blake2b"), piped.out());
 
+        // exit is Gogo's system:exit: its status is the process's, and leaving is not an error.
+        Run exits = run(java, "storage:csum\nexit 3\nstorage:devices\n");
+        assertEquals(3, exits.status(), exits.err());
+        assertEquals(List.of(), exits.errLines());
+        assertTrue(exits.out().contains("crc32c") && !exits.out().contains("SCHEME"), exits.out());
+        Run quits = run(java, null, "-c", "storage:csum; exit 0");
+        assertEquals(0, quits.status(), quits.err());
+        assertEquals(List.of(), quits.errLines());
+
         Run missing = run(java, null, "no-such.gosh");
         assertEquals(1, missing.status());
         assertEquals(List.of("error: no such script file: no-such.gosh"), missing.errLines());

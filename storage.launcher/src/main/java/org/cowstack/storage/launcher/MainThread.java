@@ -76,6 +76,8 @@ public final class MainThread implements Callable<Integer> {
     private volatile Logger logger;
 
     private Thread stopOnExit;
+    /** Set by the shutdown hook: the JVM is exiting, whatever asked for it. */
+    private volatile boolean exiting;
 
     /**
      * Stops the framework when the JVM is asked to exit some other way (Gogo's
@@ -85,7 +87,10 @@ public final class MainThread implements Callable<Integer> {
     @Activate
     void activate(BundleContext context) {
         Bundle system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
-        stopOnExit = new Thread(() -> stopAndWait(system), "storage: stop framework on JVM exit");
+        stopOnExit = new Thread(() -> {
+            exiting = true;
+            stopAndWait(system);
+        }, "storage: stop framework on JVM exit");
         Runtime.getRuntime().addShutdownHook(stopOnExit);
     }
 
@@ -122,7 +127,7 @@ public final class MainThread implements Callable<Integer> {
         }
         CommandSession session = processor.createSession(in, out, err);
         try {
-            ScriptRunner runner = new ScriptRunner(session, out, err, this::logUnexpected);
+            ScriptRunner runner = new ScriptRunner(session, out, err, this::logUnexpected, () -> exiting);
             if (args.length == 0) {
                 return runner.run(new BufferedReader(new InputStreamReader(in, Charset.defaultCharset())), "stdin");
             }

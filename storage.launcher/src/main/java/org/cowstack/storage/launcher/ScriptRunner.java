@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import org.apache.felix.gogo.runtime.CommandNotFoundException;
@@ -33,16 +34,22 @@ final class ScriptRunner {
     private final PrintStream out;
     private final PrintStream err;
     private final Consumer<Throwable> unexpected;
+    private final BooleanSupplier exiting;
 
     /**
      * @param unexpected told about failures that are bugs rather than bad input (a
      *                   NullPointerException in a command), with their stack trace, for the log
+     * @param exiting    true once the JVM is exiting (Gogo's {@code exit} is
+     *                   {@code System.exit}): the framework stopping under a statement
+     *                   then interrupts it, which is the user's wish, not an error
      */
-    ScriptRunner(CommandSession session, PrintStream out, PrintStream err, Consumer<Throwable> unexpected) {
+    ScriptRunner(CommandSession session, PrintStream out, PrintStream err, Consumer<Throwable> unexpected,
+            BooleanSupplier exiting) {
         this.session = session;
         this.out = out;
         this.err = err;
         this.unexpected = unexpected;
+        this.exiting = exiting;
     }
 
     /**
@@ -111,6 +118,9 @@ final class ScriptRunner {
             return true;
         } catch (Exception e) {
             out.flush();
+            if (exiting.getAsBoolean()) {
+                return false;
+            }
             err.println(prefix(source, line) + describe(e));
             err.flush();
             return false;

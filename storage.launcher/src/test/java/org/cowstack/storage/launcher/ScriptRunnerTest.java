@@ -12,6 +12,7 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
@@ -44,7 +45,16 @@ class ScriptRunnerTest {
             calls.add("bug");
             throw new NullPointerException("oops");
         }
+
+        /** What Gogo's exit does to a running statement: the JVM exits, the framework stops, we are interrupted. */
+        public void leave() throws InterruptedException {
+            calls.add("leave");
+            exiting.set(true);
+            throw new InterruptedException();
+        }
     }
+
+    private static final AtomicBoolean exiting = new AtomicBoolean();
 
     private ThreadIOImpl threadIO;
     private final Commands commands = new Commands();
@@ -63,7 +73,8 @@ class ScriptRunnerTest {
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
         session = processor.createSession(new ByteArrayInputStream(new byte[0]), o, e);
-        runner = new ScriptRunner(session, o, e, logged::add);
+        exiting.set(false);
+        runner = new ScriptRunner(session, o, e, logged::add, exiting::get);
     }
 
     @AfterEach
@@ -109,6 +120,14 @@ class ScriptRunnerTest {
         assertEquals(1, line.lines().count());
         assertEquals(1, logged.size());
         assertTrue(logged.get(0) instanceof NullPointerException);
+    }
+
+    @Test
+    void leavingTheJvmStopsTheRunQuietly() {
+        assertEquals(ScriptRunner.FAILED, runner.run("t:hello; t:leave; t:hello", null));
+        assertEquals(List.of("hello", "leave"), commands.calls);
+        assertEquals("", err());
+        assertEquals(List.of(), logged);
     }
 
     @Test
