@@ -148,6 +148,11 @@ public final class BTree {
         scan(root(), from, to, visitor);
     }
 
+    /** Visits every item in order, until the visitor says stop. */
+    public void scanAll(Visitor visitor) throws IOException {
+        scan(root(), Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), visitor);
+    }
+
     private boolean scan(Node n, Key from, Key to, Visitor visitor) throws IOException {
         if (n.isLeaf()) {
             int i = Collections.binarySearch(n.keys, from);
@@ -312,7 +317,7 @@ public final class BTree {
     /** Items in the tree (a full walk, for tests and audits). */
     public long count() throws IOException {
         long[] n = {0};
-        scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
+        scanAll((k, v) -> {
             n[0]++;
             return true;
         });

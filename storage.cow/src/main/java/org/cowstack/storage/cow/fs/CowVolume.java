@@ -303,7 +303,7 @@ public final class CowVolume implements Volume {
     }
 
     private void loadFreeSpace() throws IOException {
-        freeTree.scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
+        freeTree.scanAll((k, v) -> {
             Corruption.check(k.type() == ItemType.FREE, "item " + k + " in the free-space tree");
             long length = RefCounts.freeLength(v);
             Corruption.check(k.objectId() >= committed.firstDataBlock()
@@ -484,7 +484,7 @@ public final class CowVolume implements Volume {
         long total = committed.totalBlocks - committed.firstDataBlock();
         long shared = reading(() -> {
             long[] sharedBlocks = {0};
-            refTree.scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
+            refTree.scanAll((k, v) -> {
                 RefRun r = RefRun.decode(v);
                 if (r.count() > 1) {
                     sharedBlocks[0] += r.blocks();
@@ -636,7 +636,8 @@ public final class CowVolume implements Volume {
                 }
                 i = runEnd;
             }
-            putInode(ino, inode(ino).withAllocated(inode(ino).allocated() + allocatedDelta));
+            InodeItem mapped = inode(ino);
+            putInode(ino, mapped.withAllocated(mapped.allocated() + allocatedDelta));
         }
         return writes;
     }
@@ -715,6 +716,17 @@ public final class CowVolume implements Volume {
         } else {
             fsTree.put(k, DirEntries.encode(list));
         }
+    }
+
+    /**
+     * Removes a name and, as there are no hard links, its inode with its cached pages
+     * and extents (their blocks are released by the commit). Tree lock held.
+     */
+    private void unlink(long dir, DirEntries.Entry e) throws IOException {
+        space.unreserve(cache.drop(e.inode(), 0, Long.MAX_VALUE));
+        extents.remove(e.inode(), 0, Long.MAX_VALUE);
+        fsTree.delete(inodeKey(e.inode()));
+        removeEntry(dir, e.name());
     }
 
     private boolean isEmptyDirectory(long dir) throws IOException {
@@ -908,10 +920,7 @@ public final class CowVolume implements Volume {
                 if (e.directory() && !isEmptyDirectory(ino)) {
                     throw new DirectoryNotEmptyException(normalized);
                 }
-                space.unreserve(cache.drop(ino, 0, Long.MAX_VALUE));
-                extents.remove(ino, 0, Long.MAX_VALUE);
-                fsTree.delete(inodeKey(ino));
-                removeEntry(dir, e.name());
+                unlink(dir, e);
                 putInode(dir, inodeOrThrow(dir, "parent").touched(now()));
             });
         } finally {
@@ -954,10 +963,7 @@ public final class CowVolume implements Volume {
                 if (t.directory() && !isEmptyDirectory(t.inode())) {
                     throw new DirectoryNotEmptyException(target);
                 }
-                space.unreserve(cache.drop(t.inode(), 0, Long.MAX_VALUE));
-                extents.remove(t.inode(), 0, Long.MAX_VALUE);
-                fsTree.delete(inodeKey(t.inode()));
-                removeEntry(tdir, t.name());
+                unlink(tdir, t);
             }
             removeEntry(sdir, s.name());
             addEntry(tdir, tp.get(tp.size() - 1), s.inode(), s.directory());
@@ -1418,7 +1424,7 @@ public final class CowVolume implements Volume {
                     }
                 });
             }
-            fsTree.scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
+            fsTree.scanAll((k, v) -> {
                 if (k.type() == ItemType.EXTENT) {
                     ExtentItem e = ExtentItem.decode(v);
                     for (long b = 0; b < e.blocks(); b++) {
@@ -1428,7 +1434,7 @@ public final class CowVolume implements Volume {
                 return true;
             });
             TreeMap<Long, Integer> actual = new TreeMap<>();
-            refTree.scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
+            refTree.scanAll((k, v) -> {
                 RefRun r = RefRun.decode(v);
                 for (long b = 0; b < r.blocks(); b++) {
                     actual.put(k.objectId() + b, r.count());
@@ -1450,7 +1456,7 @@ public final class CowVolume implements Volume {
                 diff.entrySet().stream().limit(10).forEach(d -> problems.add("block " + d.getKey() + ": " + d.getValue()));
             }
             long[] freeInTree = {0};
-            freeTree.scan(Key.first(Long.MIN_VALUE, 0), Key.last(Long.MAX_VALUE, 255), (k, v) -> {
+            freeTree.scanAll((k, v) -> {
                 long len = RefCounts.freeLength(v);
                 for (long b = k.objectId(); b < k.objectId() + len; b++) {
                     if (actual.containsKey(b)) {
@@ -1466,7 +1472,7 @@ public final class CowVolume implements Volume {
                 problems.add("free (" + freeInTree[0] + ") + referenced (" + actual.size() + ") != data blocks ("
                         + dataBlocks + ")");
             }
-            if (!readOnly && space.freeBlocks() + space.pendingBlocks() + space.reservedBlocks() * 0 != freeInTree[0]) {
+            if (!readOnly && space.freeBlocks() + space.pendingBlocks() != freeInTree[0]) {
                 problems.add("in memory " + space.freeBlocks() + " free + " + space.pendingBlocks()
                         + " pending != " + freeInTree[0] + " free in the free-space tree");
             }
