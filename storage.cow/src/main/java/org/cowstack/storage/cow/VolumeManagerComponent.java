@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import org.cowstack.storage.api.BusyException;
@@ -115,11 +116,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
 
     /** Volumes using the algorithm commit with it while it is still here. */
     void removeChecksum(ChecksumAlgorithm algorithm) {
-        for (Mounted m : new ArrayList<>(mounted.values())) {
-            if (m.volume().checksum().equals(algorithm.name())) {
-                commitQuietly(m.volume());
-            }
-        }
+        commitVolumesWhere(v -> v.checksum().equals(algorithm.name()));
         algorithms.remove(algorithm);
     }
 
@@ -131,12 +128,16 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
 
     /** Volumes using the policy commit with it while it is still here. */
     void removePolicy(AllocationPolicy policy) {
+        commitVolumesWhere(v -> v.allocationPolicy().equals(policy.name()));
+        policies.remove(policy.name(), policy);
+    }
+
+    private void commitVolumesWhere(Predicate<CowVolume> uses) {
         for (Mounted m : new ArrayList<>(mounted.values())) {
-            if (m.volume().allocationPolicy().equals(policy.name())) {
+            if (uses.test(m.volume())) {
                 commitQuietly(m.volume());
             }
         }
-        policies.remove(policy.name(), policy);
     }
 
     @Activate

@@ -47,10 +47,6 @@ final class PageCache {
         this.maxPages = Math.max(64, maxBytes / blockSize);
     }
 
-    int blockSize() {
-        return blockSize;
-    }
-
     /** Dirty pages over which writers should commit before adding more. */
     long dirtyLimit() {
         return maxPages / 2;
@@ -70,7 +66,7 @@ final class PageCache {
         return true;
     }
 
-    /** True when the page is cached but not dirty: a write to it needs a new block. */
+    /** True when the page is dirty: a write to it needs no new reservation, it holds one already. */
     synchronized boolean isDirty(long inode, long index) {
         Page p = pages.get(new PageKey(inode, index));
         return p != null && p.state == State.DIRTY;
@@ -127,14 +123,6 @@ final class PageCache {
     synchronized long dirtyPagesOf(long inode) {
         TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
         return dirty == null ? 0 : dirty.size();
-    }
-
-    /** Sets the bytes from {@code from} to the end of a cached page to zero (truncation inside a block). */
-    synchronized void zeroTail(long inode, long index, int from) {
-        Page p = pages.get(new PageKey(inode, index));
-        if (p != null) {
-            java.util.Arrays.fill(p.data, from, blockSize, (byte) 0);
-        }
     }
 
     /**
