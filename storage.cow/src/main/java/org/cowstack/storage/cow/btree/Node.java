@@ -169,13 +169,6 @@ public final class Node {
         }
     }
 
-    /** A copy with another block and generation, for copy-on-write. */
-    Node copyAs(long newBlock, long newGeneration) {
-        Node copy = new Node(owner, level, newBlock, newGeneration);
-        copy.appendAll(this);
-        return copy;
-    }
-
     @Override
     public String toString() {
         return owner + " node " + block + " (level " + level + ", generation " + generation + ", " + size() + " items)";

@@ -40,10 +40,6 @@ public record InodeItem(int type, long size, long parent, int flags, long mtime,
         return new InodeItem(type, size, newParent, flags, mtime, now, crtime, generation, allocated);
     }
 
-    public InodeItem withFlags(int newFlags, long now) {
-        return new InodeItem(type, size, parent, newFlags, mtime, now, crtime, generation, allocated);
-    }
-
     public InodeItem touched(long now) {
         return new InodeItem(type, size, parent, flags, now, now, crtime, generation, allocated);
     }
