@@ -16,7 +16,6 @@ import java.util.stream.Collectors;
 import org.cowstack.storage.api.ByteSize;
 import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.api.volume.ExtentMapping;
-import org.cowstack.storage.api.volume.FileFlag;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FileStat;
 
@@ -155,7 +154,7 @@ final class IoScript {
             if (n <= 0) {
                 break;
             }
-            byte[] got = Arrays.copyOf(buf.array(), n);
+            byte[] got = buf.array();
             if (expect != null) {
                 for (int i = 0; i < n; i++) {
                     if ((got[i] & 0xff) != expect) {
@@ -166,7 +165,7 @@ final class IoScript {
                 }
             }
             if (verbose) {
-                dump(got, offset + done);
+                dump(got, n, offset + done);
             }
             done += n;
         }
@@ -177,11 +176,12 @@ final class IoScript {
         out.printf("read %d/%d bytes at offset %d%n", done, length, offset);
     }
 
-    private void dump(byte[] bytes, long base) {
-        for (int i = 0; i < bytes.length; i += 16) {
+    /** The first {@code length} bytes as a hex dump, addressed from {@code base}. */
+    private void dump(byte[] bytes, int length, long base) {
+        for (int i = 0; i < length; i += 16) {
             StringBuilder hex = new StringBuilder();
             StringBuilder text = new StringBuilder();
-            for (int j = i; j < Math.min(bytes.length, i + 16); j++) {
+            for (int j = i; j < Math.min(length, i + 16); j++) {
                 int v = bytes[j] & 0xff;
                 hex.append(String.format("%02x ", v));
                 text.append(v >= 0x20 && v < 0x7f ? (char) v : '.');
@@ -202,7 +202,8 @@ final class IoScript {
         out.println("flags " + flags(st.flags()));
     }
 
-    static String flags(Set<FileFlag> flags) {
+    /** Flags as xfs_io prints them: lower-case words, sorted, comma-separated, or {@code -}. */
+    static String flags(Set<? extends Enum<?>> flags) {
         return flags.isEmpty() ? "-" : flags.stream().map(f -> f.name().toLowerCase(Locale.ROOT)).sorted()
                 .collect(Collectors.joining(","));
     }
@@ -230,10 +231,8 @@ final class IoScript {
 
     private void fiemap() throws IOException {
         for (ExtentMapping m : file.extents(0, 0)) {
-            String flags = m.flags().isEmpty() ? "-" : m.flags().stream().map(f -> f.name().toLowerCase(Locale.ROOT))
-                    .sorted().collect(Collectors.joining(","));
             out.println(m.logical() + " " + m.length() + " " + (m.physical() < 0 ? "-" : Long.toString(m.physical()))
-                    + " " + flags);
+                    + " " + flags(m.flags()));
         }
     }
 }
