@@ -290,6 +290,17 @@ public abstract class BlockDeviceContract {
         assertTrue(e.getMessage().contains(uri.getSchemeSpecificPart().split("\\?")[0]), e.getMessage());
     }
 
+    /** A second close of an old handle must not release the open that came after it. */
+    @Test
+    void closingTwiceReleasesOnlyOnce() throws IOException {
+        URI uri = uri("twice");
+        BlockDevice old = open(uri, OpenOptions.create(SIZE));
+        old.close();
+        open(uri, OpenOptions.readWrite());
+        old.close();
+        assertThrows(BusyException.class, () -> open(uri, OpenOptions.readWrite()));
+    }
+
     @Test
     void openingAMissingDeviceWithoutCreateFails() {
         assertThrows(NoSuchFileException.class, () -> open(uri("missing"), OpenOptions.readWrite()));

@@ -101,11 +101,8 @@ public abstract class AbstractBlockDevice implements BlockDevice {
 
     @Override
     public final void flush() throws IOException {
-        if (!readOnly) {
-            transfer("flush", 0, size, this::doFlush);
-        } else {
-            transfer("flush", 0, size, () -> { });
-        }
+        // Read-only: nothing to make durable, but a closed device still refuses.
+        transfer("flush", 0, size, readOnly ? () -> { } : this::doFlush);
     }
 
     @Override
@@ -142,16 +139,20 @@ public abstract class AbstractBlockDevice implements BlockDevice {
     @Override
     public final void close() throws IOException {
         Lock exclusive = lifecycle.writeLock();
+        boolean closing = false;
         exclusive.lock();
         try {
             if (closed) {
                 return;
             }
             closed = true;
+            closing = true;
             doClose();
         } finally {
             exclusive.unlock();
-            onClose.run();
+            if (closing) {
+                onClose.run(); // even when doClose failed: the device is gone either way
+            }
         }
     }
 
