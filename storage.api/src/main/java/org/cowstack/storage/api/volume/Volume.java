@@ -84,6 +84,15 @@ public interface Volume {
     /** Renames a file or directory, replacing a target file (not a directory) atomically. */
     void rename(String from, String to) throws IOException;
 
+    /**
+     * The reverse map: every file offset, metadata tree or reserved area that references
+     * the physical block {@code block} (in file-system blocks), as of now. Empty when
+     * the block is free.
+     *
+     * @throws org.cowstack.storage.api.InvalidArgumentException when the block lies outside the volume
+     */
+    List<BlockOwner> owners(long block) throws IOException;
+
     /** Commits everything: durable when it returns. */
     void sync() throws IOException;
 }

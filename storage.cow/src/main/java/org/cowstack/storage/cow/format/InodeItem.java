@@ -36,6 +36,14 @@ public record InodeItem(int type, long size, long parent, int flags, long mtime,
         return new InodeItem(type, size, parent, flags, mtime, ctime, crtime, generation, blocks);
     }
 
+    public InodeItem withFlags(int newFlags, long now) {
+        return new InodeItem(type, size, parent, newFlags, mtime, now, crtime, generation, allocated);
+    }
+
+    public boolean has(int flag) {
+        return (flags & flag) != 0;
+    }
+
     public InodeItem withParent(long newParent, long now) {
         return new InodeItem(type, size, newParent, flags, mtime, now, crtime, generation, allocated);
     }

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
 
-import org.cowstack.storage.api.NotSupportedException;
+import org.cowstack.storage.api.CrossVolumeException;
 import org.cowstack.storage.api.ReadOnlyException;
 import org.cowstack.storage.api.StorageException;
 import org.cowstack.storage.api.volume.DedupeResult;
@@ -98,18 +98,39 @@ final class CowFile implements FileHandle {
 
     @Override
     public void fallocate(FallocateMode mode, long offset, long length) throws IOException {
-        throw new NotSupportedException("fallocate is not implemented yet (it comes with reflink and NOCOW)");
+        writable();
+        volume.fallocate(inode, path, mode, offset, length);
     }
 
     @Override
     public long cloneRange(FileHandle source, long sourceOffset, long offset, long length) throws IOException {
-        throw new NotSupportedException("clone range (reflink) is not implemented yet");
+        writable();
+        return volume.cloneRange(inode, path, sourceOf("clone range", source), sourceOffset, offset, length);
     }
 
     @Override
     public DedupeResult dedupeRange(FileHandle source, long sourceOffset, long offset, long length)
             throws IOException {
-        throw new NotSupportedException("dedupe range is not implemented yet");
+        writable();
+        return volume.dedupeRange(inode, path, sourceOf("dedupe range", source), sourceOffset, offset, length);
+    }
+
+    /** The source of a clone or dedupe: an open file of this engine (of any volume; the volume checks which). */
+    private CowFile sourceOf(String op, FileHandle source) throws StorageException {
+        if (!(source instanceof CowFile)) {
+            throw new CrossVolumeException(op, String.valueOf(source), path + " on " + volume.name());
+        }
+        CowFile f = (CowFile) source;
+        f.open();
+        return f;
+    }
+
+    CowVolume volume() {
+        return volume;
+    }
+
+    long inode() {
+        return inode;
     }
 
     @Override
@@ -120,7 +141,8 @@ final class CowFile implements FileHandle {
 
     @Override
     public void setFlags(Set<FileFlag> add, Set<FileFlag> remove) throws IOException {
-        throw new NotSupportedException("file attributes (NOCOW, nodatasum) are not implemented yet");
+        writable();
+        volume.setFlags(inode, path, add, remove);
     }
 
     @Override

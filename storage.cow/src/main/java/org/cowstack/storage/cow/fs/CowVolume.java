@@ -24,6 +24,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.cowstack.storage.api.ChecksumMismatchException;
 import org.cowstack.storage.api.CorruptImageException;
+import org.cowstack.storage.api.CrossVolumeException;
 import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.api.NoSpaceException;
 import org.cowstack.storage.api.NotSupportedException;
@@ -35,8 +36,11 @@ import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.alloc.Extent;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.volume.BlockOwner;
+import org.cowstack.storage.api.volume.DedupeResult;
 import org.cowstack.storage.api.volume.DirEntry;
 import org.cowstack.storage.api.volume.ExtentMapping;
+import org.cowstack.storage.api.volume.FallocateMode;
 import org.cowstack.storage.api.volume.FileFlag;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FileStat;
@@ -428,7 +432,23 @@ public final class CowVolume implements Volume {
     }
 
     private ReentrantLock fileLock(long inode) {
-        return fileLocks[(int) Math.floorMod(inode * 0x9E3779B97F4A7C15L >>> 40, FILE_LOCK_STRIPES)];
+        return fileLocks[stripe(inode)];
+    }
+
+    private static int stripe(long inode) {
+        return (int) Math.floorMod(inode * 0x9E3779B97F4A7C15L >>> 40, FILE_LOCK_STRIPES);
+    }
+
+    /** Locks two files (in stripe order, so two such calls cannot deadlock); answers the unlock. */
+    private Runnable lockFiles(long a, long b) {
+        ReentrantLock first = fileLocks[Math.min(stripe(a), stripe(b))];
+        ReentrantLock second = fileLocks[Math.max(stripe(a), stripe(b))];
+        first.lock();
+        second.lock();
+        return () -> {
+            second.unlock();
+            first.unlock();
+        };
     }
 
     // ------------------------------------------------------------------ Volume identity
@@ -482,7 +502,8 @@ public final class CowVolume implements Volume {
     public SpaceUsage space() throws IOException {
         checkUsable();
         long total = committed.totalBlocks - committed.firstDataBlock();
-        long shared = reading(() -> {
+        long shared = changing(() -> {
+            refCounts.apply(ledger); // counts as of now, not as of the last commit
             long[] sharedBlocks = {0};
             refTree.scanAll((k, v) -> {
                 RefRun r = RefRun.decode(v);
@@ -541,6 +562,7 @@ public final class CowVolume implements Volume {
         treeLock.writeLock().lock();
         try {
             pages = cache.takeDirty();
+            refCounts.apply(ledger); // current counts: writeback decides what may go in place
             data = writeback(pages);
             refCounts.apply(ledger);
             if (data.isEmpty() && meta.dirtyCount() == 0) {
@@ -554,6 +576,7 @@ public final class CowVolume implements Volume {
             next = committed.next(generation, nextInode, refCounts.usedBlocks(), roots);
             nodes = meta.freeze();
             frees = space.takePending();
+            refCounts.transactionCommitted();
         } catch (Corruption e) {
             throw fail("commit found corrupt metadata", corrupt(e));
         } catch (IOException | RuntimeException e) {
@@ -586,9 +609,11 @@ public final class CowVolume implements Volume {
     }
 
     /**
-     * Gives the dirty pages their blocks: allocates them (consuming their reservations),
-     * maps them into their files, records checksums and references, and returns the
-     * writes to do. Called with the tree lock held.
+     * Gives the dirty pages their blocks and returns the writes to do. A page whose block
+     * may be overwritten in place (see {@link #placement}) keeps it: its checksum is
+     * replaced and a preallocated extent becomes written. Every other page is copied on
+     * write: allocated (consuming its reservation), mapped, checksummed, referenced.
+     * Called with the tree lock held and the ledger applied.
      */
     private List<DataWrite> writeback(TreeMap<Long, TreeMap<Long, PageCache.Page>> dirty) throws IOException {
         List<DataWrite> writes = new ArrayList<>();
@@ -596,10 +621,11 @@ public final class CowVolume implements Volume {
             long ino = perInode.getKey();
             InodeItem inode = inode(ino);
             if (inode == null) {
-                space.unreserve(perInode.getValue().size()); // deleted after the pages were written
+                // deleted after the pages were written
+                space.unreserve(perInode.getValue().values().stream().filter(p -> p.reserved).count());
                 continue;
             }
-            boolean sums = (inode.flags() & InodeItem.NODATASUM) == 0;
+            boolean sums = !inode.has(InodeItem.NODATASUM);
             int flags = sums ? 0 : ExtentItem.NODATASUM;
             long allocatedDelta = 0;
             List<Long> indexes = new ArrayList<>(perInode.getValue().keySet());
@@ -610,29 +636,28 @@ public final class CowVolume implements Volume {
                         && indexes.get(runEnd) == indexes.get(runEnd - 1) + 1) {
                     runEnd++;
                 }
-                int done = i;
-                while (done < runEnd) {
-                    long fileBlock = indexes.get(done);
-                    Extent e = space.allocate(policy(), runEnd - done, 1, extents.hint(ino, fileBlock), true);
-                    int n = (int) e.length();
-                    ByteBuffer pooled = writeBuffer();
-                    ByteBuffer buf = pooled.slice(0, n * blockSize);
-                    byte[] digests = sums ? new byte[n * checksum.digestLength()] : null;
-                    for (int k = 0; k < n; k++) {
-                        byte[] page = perInode.getValue().get(indexes.get(done + k)).data;
-                        int at = k * blockSize;
-                        buf.put(at, page);
-                        if (sums) {
-                            checksum.digest(ByteBuffer.wrap(page), digests, k * checksum.digestLength());
+                long runFirst = indexes.get(i);
+                Placement where = placement(ino, inode.has(InodeItem.NOCOW), runFirst, runEnd - i);
+                int k = 0;
+                while (k < runEnd - i) {
+                    int j = where.inPlaceRunEnd(k);
+                    boolean inPlace = j > k;
+                    if (!inPlace) {
+                        j = k + 1;
+                        while (j < runEnd - i && !where.inPlace[j]) {
+                            j++;
                         }
                     }
-                    ledger.add(e.start(), n, +1, sums);
-                    allocatedDelta += extents.replace(ino, fileBlock, new ExtentItem(e.start(), n, flags));
-                    if (sums) {
-                        checksums.insert(e.start(), digests);
+                    List<PageCache.Page> run = new ArrayList<>();
+                    for (int x = k; x < j; x++) {
+                        run.add(perInode.getValue().get(runFirst + x));
                     }
-                    writes.add(new DataWrite(e.start(), buf, pooled));
-                    done += n;
+                    if (inPlace) {
+                        writes.add(overwriteInPlace(ino, runFirst + k, where.physical[k], where.flags[k], run, sums));
+                    } else {
+                        allocatedDelta += copyOnWrite(ino, runFirst + k, run, sums, flags, writes);
+                    }
+                    k = j;
                 }
                 i = runEnd;
             }
@@ -640,6 +665,151 @@ public final class CowVolume implements Volume {
             putInode(ino, mapped.withAllocated(mapped.allocated() + allocatedDelta));
         }
         return writes;
+    }
+
+    /** Pages for consecutive file blocks from {@code fileBlock}, written to new blocks; returns blocks newly mapped. */
+    private long copyOnWrite(long ino, long fileBlock, List<PageCache.Page> run, boolean sums, int flags,
+            List<DataWrite> writes) throws IOException {
+        for (PageCache.Page p : run) {
+            if (!p.reserved) {
+                space.reserveAnyway(1); // was to go in place; its block became shared after all
+                p.reserved = true;
+            }
+        }
+        long allocatedDelta = 0;
+        int done = 0;
+        while (done < run.size()) {
+            Extent e = space.allocate(policy(), run.size() - done, 1, extents.hint(ino, fileBlock + done), true);
+            int n = (int) e.length();
+            DataWrite w = gather(e.start(), run.subList(done, done + n), sums);
+            ledger.add(e.start(), n, +1, sums);
+            allocatedDelta += extents.replace(ino, fileBlock + done, new ExtentItem(e.start(), n, flags));
+            writes.add(w);
+            done += n;
+        }
+        return allocatedDelta;
+    }
+
+    /** Pages overwriting their own, unshared blocks from {@code physical}, which the file maps with {@code oldFlags}. */
+    private DataWrite overwriteInPlace(long ino, long fileBlock, long physical, int oldFlags,
+            List<PageCache.Page> run, boolean sums) throws IOException {
+        for (PageCache.Page p : run) {
+            if (p.reserved) {
+                space.unreserve(1);
+                p.reserved = false;
+            }
+        }
+        int newFlags = sums ? 0 : ExtentItem.NODATASUM;
+        checksums.delete(physical, run.size());
+        DataWrite w = gather(physical, run, sums);
+        if (oldFlags != newFlags) {
+            extents.retag(ino, fileBlock, new ExtentItem(physical, run.size(), newFlags));
+        }
+        return w;
+    }
+
+    /** Copies pages into a write buffer for {@code physical} on, recording their checksums when {@code sums}. */
+    private DataWrite gather(long physical, List<PageCache.Page> run, boolean sums) throws IOException {
+        int n = run.size();
+        ByteBuffer pooled = writeBuffer();
+        ByteBuffer buf = pooled.slice(0, n * blockSize);
+        byte[] digests = sums ? new byte[n * checksum.digestLength()] : null;
+        for (int k = 0; k < n; k++) {
+            byte[] page = run.get(k).data;
+            buf.put(k * blockSize, page);
+            if (sums) {
+                checksum.digest(ByteBuffer.wrap(page), digests, k * checksum.digestLength());
+            }
+        }
+        if (sums) {
+            checksums.insert(physical, digests);
+        }
+        return new DataWrite(physical, buf, pooled);
+    }
+
+    /**
+     * Where each block of a file range lives and whether a write may overwrite it there.
+     * In place is allowed for a block with exactly one reference and none dropped since
+     * the last commit (see {@link RefCounts#exclusive}) that is either preallocated (the
+     * last commit reads it as zeros whatever it holds) or belongs to a NOCOW file.
+     *
+     * @param physical block per file block, -1 for a hole
+     * @param flags    the mapping extent's flags per file block
+     * @param inPlace  per file block
+     */
+    private record Placement(long[] physical, int[] flags, boolean[] inPlace) {
+        /** The end of the in-place run from {@code k}: contiguous on disk, same flags; k when k is not in place. */
+        int inPlaceRunEnd(int k) {
+            if (!inPlace[k]) {
+                return k;
+            }
+            int j = k + 1;
+            while (j < inPlace.length && inPlace[j] && physical[j] == physical[j - 1] + 1 && flags[j] == flags[k]) {
+                j++;
+            }
+            return j;
+        }
+
+        int inPlaceCount() {
+            int n = 0;
+            for (boolean b : inPlace) {
+                if (b) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
+    /** See {@link Placement}. Tree lock held, ledger applied. */
+    private Placement placement(long ino, boolean nocow, long first, int count) throws IOException {
+        return layout(ino, first, count, nocow, true);
+    }
+
+    /** Where each block of a file range lives (physical and flags); in-place answers only when {@code decide}. */
+    private Placement layout(long ino, long first, int count, boolean nocow, boolean decide) throws IOException {
+        long[] physical = new long[count];
+        java.util.Arrays.fill(physical, -1);
+        int[] flags = new int[count];
+        boolean[] inPlace = new boolean[count];
+        for (Extents.Mapping m : extents.overlapping(ino, first, first + count)) {
+            long from = Math.max(first, m.fileBlock());
+            long to = Math.min(first + count, m.fileEnd());
+            long p0 = m.extent().physical() + (from - m.fileBlock());
+            boolean candidate = decide && (nocow || m.extent().unwritten());
+            boolean[] exclusive = candidate ? refCounts.exclusive(p0, (int) (to - from)) : null;
+            for (long b = from; b < to; b++) {
+                int at = (int) (b - first);
+                physical[at] = p0 + (b - from);
+                flags[at] = m.extent().flags();
+                inPlace[at] = candidate && exclusive[(int) (b - from)];
+            }
+        }
+        return new Placement(physical, flags, inPlace);
+    }
+
+    /**
+     * Where a write's blocks are and which may go in place, as of now; null when none may
+     * (the common case, answered under the shared lock).
+     */
+    private Placement placementForWrite(long ino, String path, long first, int count) throws IOException {
+        boolean candidates = reading(() -> {
+            boolean nocow = inodeOrThrow(ino, path).has(InodeItem.NOCOW);
+            for (Extents.Mapping m : extents.overlapping(ino, first, first + count)) {
+                if (nocow || m.extent().unwritten()) {
+                    return true;
+                }
+            }
+            return false;
+        });
+        if (!candidates) {
+            return null;
+        }
+        return changing(() -> {
+            refCounts.apply(ledger);
+            Placement p = placement(ino, inodeOrThrow(ino, path).has(InodeItem.NOCOW), first, count);
+            return p.inPlaceCount() > 0 ? p : null;
+        });
     }
 
     /** Commits and closes the device; the volume is offline afterwards. */
@@ -889,8 +1059,9 @@ public final class CowVolume implements Volume {
         if ((i.flags() & InodeItem.NODATASUM) != 0) {
             flags.add(FileFlag.NODATASUM);
         }
-        // Delayed allocation: dirty pages count as allocated, as Linux counts delalloc blocks.
-        long allocated = (i.allocated() + cache.dirtyPagesOf(ino)) * blockSize;
+        // Delayed allocation: pages with a reserved block count as allocated, as Linux counts
+        // delalloc blocks (pages going in place have theirs already).
+        long allocated = (i.allocated() + cache.reservedPagesOf(ino)) * blockSize;
         return new FileStat(ino, i.isDirectory(), i.size(), allocated, flags, instant(i.mtime()), instant(i.ctime()),
                 instant(i.crtime()));
     }
@@ -1094,9 +1265,13 @@ public final class CowVolume implements Volume {
             long first = offset / blockSize;
             long last = (offset + length - 1) / blockSize;
             long size = size(ino, path);
+            // Blocks that will be overwritten in place need no space; every other one that is
+            // not dirty yet gets its block promised now, so the flush cannot run out.
+            Placement where = placementForWrite(ino, path, first, (int) (last - first + 1));
+            boolean[] inPlace = where == null ? null : where.inPlace();
             long needed = 0;
             for (long b = first; b <= last; b++) {
-                if (!cache.isDirty(ino, b)) {
+                if (!cache.isDirty(ino, b) && (inPlace == null || !inPlace[(int) (b - first)])) {
                     needed++;
                 }
             }
@@ -1110,7 +1285,8 @@ public final class CowVolume implements Volume {
                 if ((from > 0 || to < blockSize) && !cache.isCached(ino, b) && b * blockSize < size) {
                     base = readBlockForUpdate(ino, path, b);
                 }
-                if (cache.write(ino, b, from, src, srcAt, to - from, base)) {
+                boolean reserve = inPlace == null || !inPlace[(int) (b - first)];
+                if (cache.write(ino, b, from, src, srcAt, to - from, base, reserve) && reserve) {
                     dirtied++;
                 }
                 srcAt += to - from;
@@ -1164,6 +1340,20 @@ public final class CowVolume implements Volume {
         }
     }
 
+    /**
+     * Where a direct write puts a run of its blocks: in place over the file's own block,
+     * or a new block. {@code fileBlock} and {@code at} (the block index in the write) give the position.
+     */
+    private record DirectPiece(long fileBlock, int at, long physical, int blocks, boolean inPlace, int oldFlags) {
+        /**
+         * Written data that readers may be verifying: replaced under the exclusive tree lock,
+         * together with its checksum, so no reader sees new data with an old checksum.
+         */
+        boolean overwritesWrittenData() {
+            return inPlace && (oldFlags & ExtentItem.UNWRITTEN) == 0;
+        }
+    }
+
     int writeDirect(long ino, String path, ByteBuffer src, long offset) throws IOException {
         int length = src.remaining();
         if (offset < 0 || offset % blockSize != 0 || length % blockSize != 0) {
@@ -1177,13 +1367,21 @@ public final class CowVolume implements Volume {
             throw new InvalidArgumentException("offset", offset, "an offset such that the write ends below 2^63");
         }
         int blocks = length / blockSize;
+        long first = offset / blockSize;
         ReentrantLock fileLock = fileLock(ino);
         fileLock.lock();
         try {
+            if (cache.dirtyPagesOf(ino, first, first + blocks) > 0) {
+                // As the kernel writes a range back before a direct write to it: a dirty page
+                // must not land over this data later.
+                sync();
+            }
             InodeItem inode = reading(() -> inodeOrThrow(ino, path));
-            boolean sums = (inode.flags() & InodeItem.NODATASUM) == 0;
+            boolean sums = !inode.has(InodeItem.NODATASUM);
             int flags = sums ? 0 : ExtentItem.NODATASUM;
-            reserve(blocks);
+            Placement where = placementForWrite(ino, path, first, blocks);
+            long cow = where == null ? blocks : blocks - where.inPlaceCount();
+            reserve(cow);
             // A private copy: the caller may change its buffer while we write (see DESIGN, P1);
             // the DIO strategies of a later issue choose cheaper ways where that is safe.
             ByteBuffer copy = device.allocate(length);
@@ -1194,39 +1392,67 @@ public final class CowVolume implements Volume {
                     checksum.digest(copy.slice(k * blockSize, blockSize), digests, k * checksum.digestLength());
                 }
             }
-            long first = offset / blockSize;
-            List<Extent> pieces = new ArrayList<>();
+            List<DirectPiece> pieces = new ArrayList<>();
             try {
-                long hint = reading(() -> extents.hint(ino, first));
-                int done = 0;
-                while (done < blocks) {
-                    Extent e = space.allocate(policy(), blocks - done, 1, hint, true);
-                    pieces.add(e);
-                    device.write(copy.slice(done * blockSize, (int) e.length() * blockSize), e.start() * blockSize);
-                    hint = e.end();
-                    done += (int) e.length();
+                int k = 0;
+                while (k < blocks) {
+                    int j = where == null ? k : where.inPlaceRunEnd(k);
+                    if (j > k) {
+                        DirectPiece piece = new DirectPiece(first + k, k, where.physical[k], j - k, true, where.flags[k]);
+                        pieces.add(piece);
+                        if (!piece.overwritesWrittenData()) {
+                            writePiece(copy, piece);
+                        }
+                        k = j;
+                        continue;
+                    }
+                    j = k + 1;
+                    while (j < blocks && (where == null || !where.inPlace[j])) {
+                        j++;
+                    }
+                    long hint = reading(() -> extents.hint(ino, first));
+                    while (k < j) {
+                        Extent e = space.allocate(policy(), j - k, 1, hint, true);
+                        DirectPiece piece = new DirectPiece(first + k, k, e.start(), (int) e.length(), false, 0);
+                        pieces.add(piece);
+                        writePiece(copy, piece);
+                        hint = e.end();
+                        k += (int) e.length();
+                    }
                 }
             } catch (IOException | RuntimeException e) {
-                for (Extent p : pieces) {
-                    space.giveBack(p.start(), p.length()); // never referenced: reusable at once
-                }
-                space.unreserve(blocks - pieces.stream().mapToLong(Extent::length).sum());
+                giveBack(pieces, cow);
                 throw e;
             }
             changing(() -> {
+                try {
+                    for (DirectPiece piece : pieces) {
+                        if (piece.overwritesWrittenData()) {
+                            writePiece(copy, piece);
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    giveBack(pieces, cow);
+                    throw e;
+                }
                 space.unreserve(cache.drop(ino, first, first + blocks));
                 long allocatedDelta = 0;
-                long fileBlock = first;
-                for (Extent e : pieces) {
-                    ledger.add(e.start(), e.length(), +1, sums);
-                    allocatedDelta += extents.replace(ino, fileBlock, new ExtentItem(e.start(), e.length(), flags));
-                    if (sums) {
-                        byte[] part = java.util.Arrays.copyOfRange(digests,
-                                (int) (fileBlock - first) * checksum.digestLength(),
-                                (int) (fileBlock - first + e.length()) * checksum.digestLength());
-                        checksums.insert(e.start(), part);
+                for (DirectPiece piece : pieces) {
+                    byte[] part = sums ? java.util.Arrays.copyOfRange(digests, piece.at() * checksum.digestLength(),
+                            (piece.at() + piece.blocks()) * checksum.digestLength()) : null;
+                    ExtentItem item = new ExtentItem(piece.physical(), piece.blocks(), flags);
+                    if (piece.inPlace()) {
+                        checksums.delete(piece.physical(), piece.blocks());
+                        if (piece.oldFlags() != flags) {
+                            extents.retag(ino, piece.fileBlock(), item);
+                        }
+                    } else {
+                        ledger.add(piece.physical(), piece.blocks(), +1, sums);
+                        allocatedDelta += extents.replace(ino, piece.fileBlock(), item);
                     }
-                    fileBlock += e.length();
+                    if (sums) {
+                        checksums.insert(piece.physical(), part);
+                    }
                 }
                 InodeItem now = inodeOrThrow(ino, path);
                 putInode(ino, now.withSize(Math.max(now.size(), offset + length), now())
@@ -1237,6 +1463,22 @@ public final class CowVolume implements Volume {
         }
         src.position(src.limit());
         return length;
+    }
+
+    private void writePiece(ByteBuffer copy, DirectPiece piece) throws IOException {
+        device.write(copy.slice(piece.at() * blockSize, piece.blocks() * blockSize), piece.physical() * blockSize);
+    }
+
+    /** A direct write failed: its new blocks were never referenced and are reusable at once. */
+    private void giveBack(List<DirectPiece> pieces, long reserved) {
+        long allocated = 0;
+        for (DirectPiece p : pieces) {
+            if (!p.inPlace()) {
+                space.giveBack(p.physical(), p.blocks());
+                allocated += p.blocks();
+            }
+        }
+        space.unreserve(reserved - allocated);
     }
 
     long append(long ino, String path, ByteBuffer src, boolean direct) throws IOException {
@@ -1267,19 +1509,10 @@ public final class CowVolume implements Volume {
         try {
             long old = size(ino, path);
             long keep = (size + blockSize - 1) / blockSize;
-            if (size < old && size % blockSize != 0 && holdsData(ino, size / blockSize)) {
+            if (size < old && size % blockSize != 0) {
                 // The bytes past the new end of the last block must read as zeros if the
-                // file grows again: rewrite that block with its tail zeroed.
-                long block = size / blockSize;
-                int from = (int) (size % blockSize);
-                byte[] base = cache.isCached(ino, block) ? null : readBlockForUpdate(ino, path, block);
-                byte[] zeros = new byte[blockSize - from];
-                boolean needs = !cache.isDirty(ino, block);
-                if (needs) {
-                    space.reserveAnyway(1); // shrinking a file must not fail for lack of space
-                }
-                boolean dirtied = cache.write(ino, block, from, ByteBuffer.wrap(zeros), 0, zeros.length, base);
-                settleReservation(needs ? 1 : 0, dirtied ? 1 : 0);
+                // file grows again.
+                zeroInBlock(ino, path, size / blockSize, (int) (size % blockSize), blockSize);
             }
             changing(() -> {
                 InodeItem inode = inodeOrThrow(ino, path);
@@ -1295,12 +1528,32 @@ public final class CowVolume implements Volume {
         }
     }
 
-    /** True when the file block is cached or mapped (not a hole). */
+    /** True when the file block is cached or mapped to written data (not a hole, not preallocated). */
     private boolean holdsData(long ino, long block) throws IOException {
         if (cache.isCached(ino, block)) {
             return true;
         }
-        return reading(() -> !extents.overlapping(ino, block, block + 1).isEmpty());
+        return reading(() -> extents.overlapping(ino, block, block + 1).stream()
+                .anyMatch(m -> !m.extent().unwritten()));
+    }
+
+    /**
+     * Makes bytes {@code [from, to)} of a file block read as zeros when it holds data:
+     * the edges of a truncate, punch or zero range. Never fails for lack of space (a
+     * block may come from the metadata reserve): shrinking must always be possible.
+     * The file's lock is held.
+     */
+    private void zeroInBlock(long ino, String path, long block, int from, int to) throws IOException {
+        if (from >= to || !holdsData(ino, block)) {
+            return;
+        }
+        byte[] base = cache.isCached(ino, block) ? null : readBlockForUpdate(ino, path, block);
+        boolean needs = !cache.isDirty(ino, block);
+        if (needs) {
+            space.reserveAnyway(1);
+        }
+        boolean dirtied = cache.write(ino, block, from, ByteBuffer.wrap(new byte[to - from]), 0, to - from, base, true);
+        settleReservation(needs ? 1 : 0, dirtied ? 1 : 0);
     }
 
     List<ExtentMapping> extents(long ino, String path, long offset, long length) throws IOException {
@@ -1311,7 +1564,8 @@ public final class CowVolume implements Volume {
         if (cache.dirtyPagesOf(ino) > 0) {
             sync(); // as FIEMAP_FLAG_SYNC: map what delayed allocation has not placed yet
         }
-        return reading(() -> {
+        return changing(() -> {
+            refCounts.apply(ledger); // sharing as of now
             long size = inodeOrThrow(ino, path).size();
             long end = length == 0 ? size : Math.min(size, offset + length);
             List<ExtentMapping> out = new ArrayList<>();
@@ -1328,7 +1582,7 @@ public final class CowVolume implements Volume {
                     add(out, pos, from - pos, -1, EnumSet.of(ExtentMapping.Flag.HOLE));
                 }
                 long physical = m.extent().physical() + (from - m.fileBlock());
-                for (long[] run : shareRuns(physical, to - from)) {
+                for (long[] run : refCounts.runs(physical, to - from)) {
                     EnumSet<ExtentMapping.Flag> flags = EnumSet.noneOf(ExtentMapping.Flag.class);
                     if ((m.extent().flags() & ExtentItem.UNWRITTEN) != 0) {
                         flags.add(ExtentMapping.Flag.UNWRITTEN);
@@ -1350,31 +1604,6 @@ public final class CowVolume implements Volume {
         });
     }
 
-    /** Splits a physical run by reference count: {start, length, count} triples. */
-    private List<long[]> shareRuns(long physical, long length) throws IOException {
-        List<long[]> out = new ArrayList<>();
-        long pos = physical;
-        long end = physical + length;
-        while (pos < end) {
-            BTree.Entry e = refTree.floor(new Key(pos, ItemType.REFCOUNT, 0));
-            long count = 1;
-            long runEnd = end;
-            if (e != null && e.key().type() == ItemType.REFCOUNT) {
-                RefRun r = RefRun.decode(e.value());
-                if (e.key().objectId() + r.blocks() > pos) {
-                    count = r.count();
-                    runEnd = Math.min(end, e.key().objectId() + r.blocks());
-                } else {
-                    BTree.Entry next = refTree.ceiling(new Key(pos, ItemType.REFCOUNT, 0));
-                    runEnd = next == null ? end : Math.min(end, next.key().objectId());
-                }
-            }
-            out.add(new long[] {pos, runEnd - pos, count});
-            pos = runEnd;
-        }
-        return out;
-    }
-
     /** Appends a mapping in bytes, merging with the previous one when flags match and blocks continue. */
     private void add(List<ExtentMapping> out, long fileBlock, long blocks, long physical,
             Set<ExtentMapping.Flag> flags) {
@@ -1390,6 +1619,561 @@ public final class CowVolume implements Volume {
             }
         }
         out.add(new ExtentMapping(logical, bytes, physical < 0 ? -1 : physical * blockSize, flags));
+    }
+
+    // ------------------------------------------------------------------ extent operations
+
+    /** Longest dedupe request honoured at once, as the kernel's: longer ones are shortened. */
+    static final long MAX_DEDUPE_BYTES = 16L << 20;
+    /** Blocks compared per read while deduping. */
+    private static final int DEDUPE_CHUNK = 256;
+
+    private long blocksCovering(long bytes) {
+        return (bytes + blockSize - 1) / blockSize;
+    }
+
+    void fallocate(long ino, String path, FallocateMode mode, long offset, long length) throws IOException {
+        checkWritable();
+        if (offset < 0) {
+            throw new InvalidArgumentException("fallocate offset", offset, ">= 0");
+        }
+        if (length <= 0) {
+            throw new InvalidArgumentException("fallocate length", length, "> 0");
+        }
+        if (offset > Long.MAX_VALUE - length) {
+            throw new InvalidArgumentException("fallocate length", length, "a range that ends below 2^63");
+        }
+        long end = offset + length;
+        ReentrantLock fileLock = fileLock(ino);
+        fileLock.lock();
+        try {
+            long size = size(ino, path);
+            switch (mode) {
+                case ALLOCATE:
+                case ALLOCATE_KEEP_SIZE:
+                    preallocate(ino, path, offset / blockSize, blocksCovering(end), 0);
+                    break;
+                case PUNCH_HOLE:
+                    punch(ino, path, offset, end, size);
+                    break;
+                case ZERO_RANGE:
+                case ZERO_RANGE_KEEP_SIZE: {
+                    // The whole blocks get fresh preallocated ones: promised before anything
+                    // changes, so a full volume refuses the request instead of half doing it.
+                    long full = Math.max(0, end / blockSize - blocksCovering(offset));
+                    reserve(full);
+                    punch(ino, path, offset, end, size);
+                    preallocate(ino, path, blocksCovering(offset), end / blockSize, full);
+                    break;
+                }
+                case UNSHARE:
+                    unshare(ino, path, offset / blockSize, blocksCovering(Math.min(end, size)));
+                    break;
+                default:
+                    throw new NotSupportedException("fallocate mode " + mode);
+            }
+            boolean grows = mode == FallocateMode.ALLOCATE || mode == FallocateMode.ZERO_RANGE;
+            changing(() -> {
+                InodeItem inode = inodeOrThrow(ino, path);
+                long newSize = grows ? Math.max(inode.size(), end) : inode.size();
+                putInode(ino, inode.withSize(newSize, now()));
+            });
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    /**
+     * Gives the holes of file blocks {@code [first, last)} preallocated (unwritten) blocks,
+     * which read as zeros and are written in place later. Blocks already mapped, and
+     * dirty pages over holes (they hold a reservation already), are left alone.
+     *
+     * @param reserved blocks the caller has reserved for this already
+     */
+    private void preallocate(long ino, String path, long first, long last, long reserved) throws IOException {
+        List<long[]> holes = reading(() -> holes(ino, first, last));
+        long needed = holes.stream().mapToLong(h -> h[1]).sum();
+        if (needed > reserved) {
+            reserve(needed - reserved);
+        } else {
+            space.unreserve(reserved - needed);
+        }
+        if (needed == 0) {
+            return;
+        }
+        changing(() -> {
+            long allocated = 0;
+            for (long[] hole : holes) {
+                long done = 0;
+                while (done < hole[1]) {
+                    long at = hole[0] + done;
+                    Extent e = space.allocate(policy(), hole[1] - done, 1, extents.hint(ino, at), true);
+                    ledger.add(e.start(), e.length(), +1, false);
+                    allocated += extents.replace(ino, at, new ExtentItem(e.start(), e.length(), ExtentItem.UNWRITTEN));
+                    done += e.length();
+                }
+            }
+            InodeItem inode = inodeOrThrow(ino, path);
+            putInode(ino, inode.withAllocated(inode.allocated() + allocated));
+        });
+    }
+
+    /** Runs {start, length} of file blocks in {@code [first, last)} that are neither mapped nor dirty. Tree lock held. */
+    private List<long[]> holes(long ino, long first, long last) throws IOException {
+        List<long[]> out = new ArrayList<>();
+        long pos = first;
+        List<Extents.Mapping> mapped = extents.overlapping(ino, first, last);
+        mapped.add(new Extents.Mapping(last, new ExtentItem(1, 1, 0))); // a sentinel ending the last gap
+        for (Extents.Mapping m : mapped) {
+            long gapEnd = Math.min(last, m.fileBlock());
+            long b = pos;
+            while (b < gapEnd) {
+                if (cache.isDirty(ino, b)) {
+                    b++;
+                    continue;
+                }
+                long runEnd = b + 1;
+                while (runEnd < gapEnd && !cache.isDirty(ino, runEnd)) {
+                    runEnd++;
+                }
+                out.add(new long[] {b, runEnd - b});
+                b = runEnd;
+            }
+            pos = Math.max(pos, Math.min(last, m.fileEnd()));
+        }
+        return out;
+    }
+
+    /**
+     * Makes {@code [offset, end)} read as zeros: the partial blocks at its edges are
+     * zeroed, the whole blocks between unmapped (their references dropped). The size does
+     * not change. The file's lock is held.
+     */
+    private void punch(long ino, String path, long offset, long end, long size) throws IOException {
+        long head = offset / blockSize;
+        long tail = end / blockSize;
+        zeroPart(ino, path, head, offset, end, size);
+        if (tail != head) {
+            zeroPart(ino, path, tail, offset, end, size);
+        }
+        long firstFull = blocksCovering(offset);
+        if (firstFull < tail) {
+            changing(() -> {
+                space.unreserve(cache.drop(ino, firstFull, tail));
+                long removed = extents.remove(ino, firstFull, tail);
+                InodeItem inode = inodeOrThrow(ino, path);
+                putInode(ino, inode.withAllocated(inode.allocated() - removed).touched(now()));
+            });
+        }
+    }
+
+    /** Zeroes the part of {@code [offset, end)} below {@code size} in block {@code block}, unless it covers the block. */
+    private void zeroPart(long ino, String path, long block, long offset, long end, long size) throws IOException {
+        long blockStart = block * blockSize;
+        long from = Math.max(offset, blockStart);
+        long to = Math.min(Math.min(end, size), blockStart + blockSize);
+        boolean whole = offset <= blockStart && end >= blockStart + blockSize;
+        if (!whole && from < to) {
+            zeroInBlock(ino, path, block, (int) (from - blockStart), (int) (to - blockStart));
+        }
+    }
+
+    /**
+     * Gives file blocks {@code [first, last)} private copies of every block they share:
+     * each becomes a dirty page with a reserved block, so the next commit copies it.
+     */
+    private void unshare(long ino, String path, long first, long last) throws IOException {
+        if (first >= last) {
+            return;
+        }
+        List<Long> shared = changing(() -> {
+            refCounts.apply(ledger);
+            List<Long> out = new ArrayList<>();
+            for (Extents.Mapping m : extents.overlapping(ino, first, last)) {
+                if (m.extent().unwritten()) {
+                    continue; // never shared: clones map preallocated blocks as holes
+                }
+                long from = Math.max(first, m.fileBlock());
+                long to = Math.min(last, m.fileEnd());
+                long p0 = m.extent().physical() + (from - m.fileBlock());
+                for (long[] run : refCounts.runs(p0, to - from)) {
+                    if (run[2] > 1) {
+                        for (long b = 0; b < run[1]; b++) {
+                            long fileBlock = from + (run[0] - p0) + b;
+                            if (!cache.isDirty(ino, fileBlock)) {
+                                out.add(fileBlock);
+                            }
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+        reserve(shared.size());
+        long dirtied = 0;
+        for (long b : shared) {
+            byte[] data = readBlockForUpdate(ino, path, b);
+            if (cache.write(ino, b, 0, ByteBuffer.wrap(data), 0, blockSize, null, true)) {
+                dirtied++;
+            }
+        }
+        settleReservation(shared.size(), dirtied);
+    }
+
+    /** True when block {@code k} of a layout holds written data (not a hole, not preallocated). */
+    private static boolean isData(Placement p, int k) {
+        return p.physical[k] >= 0 && (p.flags[k] & ExtentItem.UNWRITTEN) == 0;
+    }
+
+    /** A remap request after the kernel's checks: bytes to share and whole blocks covered. */
+    private record RemapRange(long length, long blocks) {
+    }
+
+    /**
+     * The checks and adjustments of Linux's generic_remap_checks and
+     * generic_remap_check_len, for clone ({@code dedupe} false) and dedupe.
+     */
+    private RemapRange remapChecks(String op, long src, long srcOff, long dst, long dstOff, long len, long sizeIn,
+            long sizeOut, boolean dedupe) throws InvalidArgumentException {
+        if (srcOff % blockSize != 0) {
+            throw new InvalidArgumentException(op + " source offset", srcOff, "a multiple of the block size "
+                    + blockSize);
+        }
+        if (dstOff % blockSize != 0) {
+            throw new InvalidArgumentException(op + " destination offset", dstOff, "a multiple of the block size "
+                    + blockSize);
+        }
+        if (srcOff > Long.MAX_VALUE - len || dstOff > Long.MAX_VALUE - len) {
+            throw new InvalidArgumentException(op + " length", len, "a range that ends below 2^63");
+        }
+        if (dedupe && (srcOff >= sizeIn || srcOff + len > sizeIn)) {
+            throw new InvalidArgumentException(op + " source range", srcOff + "+" + len,
+                    "a range within the source's size " + sizeIn);
+        }
+        if (dedupe && (dstOff >= sizeOut || dstOff + len > sizeOut)) {
+            throw new InvalidArgumentException(op + " destination range", dstOff + "+" + len,
+                    "a range within the destination's size " + sizeOut);
+        }
+        if (srcOff >= sizeIn) {
+            throw new InvalidArgumentException(op + " source offset", srcOff, "below the source's size " + sizeIn);
+        }
+        len = Math.min(len, sizeIn - srcOff);
+        long bytesCovered;
+        if (srcOff + len == sizeIn && (!dedupe || dstOff + len == sizeOut)) {
+            bytesCovered = blocksCovering(sizeIn) * blockSize - srcOff; // up to the source's end of file
+        } else {
+            if (len % blockSize != 0) {
+                if (!dedupe) {
+                    throw new InvalidArgumentException(op + " length", len, "a multiple of the block size "
+                            + blockSize + ", or a range that ends at the source's end of file");
+                }
+                len -= len % blockSize;
+            }
+            bytesCovered = len;
+        }
+        if (src == dst && dstOff + bytesCovered > srcOff && dstOff < srcOff + bytesCovered) {
+            throw new InvalidArgumentException(op + " ranges", srcOff + " and " + dstOff + " (" + bytesCovered
+                    + " bytes)", "source and destination ranges of one file that do not overlap");
+        }
+        if (len % blockSize != 0 && dstOff + len < sizeOut) {
+            if (!dedupe) {
+                // The source's last block would bring its zeros past len into the middle of the
+                // destination (xfstests generic/518).
+                throw new InvalidArgumentException(op + " length", len, "whole blocks: the source's partial last"
+                        + " block can only be cloned to or past the destination's end of file " + sizeOut);
+            }
+            len -= len % blockSize;
+            bytesCovered = len;
+        }
+        return new RemapRange(len, bytesCovered / blockSize);
+    }
+
+    private static void checkNotNegative(String op, long srcOff, long dstOff, long len)
+            throws InvalidArgumentException {
+        if (srcOff < 0) {
+            throw new InvalidArgumentException(op + " source offset", srcOff, ">= 0");
+        }
+        if (dstOff < 0) {
+            throw new InvalidArgumentException(op + " destination offset", dstOff, ">= 0");
+        }
+        if (len < 0) {
+            throw new InvalidArgumentException(op + " length", len, ">= 0 (0: to the source's end of file)");
+        }
+    }
+
+    private void checkSameVolume(String op, CowFile source, String dstPath) throws StorageException {
+        if (source.volume() != this) {
+            throw new CrossVolumeException(op, source.path() + " on " + source.volume().name(),
+                    dstPath + " on " + name);
+        }
+    }
+
+    /**
+     * FICLONERANGE: maps the source range's blocks into the destination and counts a
+     * reference more for each; metadata only. Preallocated source blocks become holes
+     * in the destination (as XFS does), so preallocation stays private to its file and
+     * its later writes go in place. Source pages not yet written back become dirty pages
+     * of the destination (with reserved blocks), so no flush is needed first.
+     */
+    long cloneRange(long dst, String dstPath, CowFile source, long srcOff, long dstOff, long length)
+            throws IOException {
+        checkWritable();
+        checkSameVolume("clone range", source, dstPath);
+        checkNotNegative("clone range", srcOff, dstOff, length);
+        long src = source.inode();
+        String srcPath = source.path();
+        Runnable unlock = lockFiles(src, dst);
+        try {
+            long sizeIn = size(src, srcPath);
+            long sizeOut = size(dst, dstPath);
+            long len = length;
+            if (len == 0) {
+                if (srcOff > sizeIn) {
+                    throw new InvalidArgumentException("clone range source offset", srcOff,
+                            "at most the source's size " + sizeIn);
+                }
+                len = sizeIn - srcOff;
+                if (len == 0) {
+                    return 0;
+                }
+            }
+            RemapRange range = remapChecks("clone range", src, srcOff, dst, dstOff, len, sizeIn, sizeOut, false);
+            long n = range.blocks();
+            long sFirst = srcOff / blockSize;
+            long dFirst = dstOff / blockSize;
+            long cloned = range.length();
+            commitLock.lock(); // no commit between mapping and writing: the destination reads what it maps
+            try {
+                long dirty = cache.dirtyPagesOf(src, sFirst, sFirst + n);
+                reserve(dirty);
+                changing(() -> {
+                    TreeMap<Long, byte[]> pages = cache.dirtyCopies(src, sFirst, sFirst + n);
+                    settleReservation(dirty, pages.size());
+                    List<Extents.Mapping> from = extents.overlapping(src, sFirst, sFirst + n);
+                    space.unreserve(cache.drop(dst, dFirst, dFirst + n));
+                    long allocated = -extents.remove(dst, dFirst, dFirst + n);
+                    for (Extents.Mapping m : from) {
+                        if (m.extent().unwritten()) {
+                            continue;
+                        }
+                        long a = Math.max(sFirst, m.fileBlock());
+                        long b = Math.min(sFirst + n, m.fileEnd());
+                        while (a < b) {
+                            if (pages.containsKey(a)) {
+                                a++;
+                                continue;
+                            }
+                            long runEnd = a + 1;
+                            while (runEnd < b && !pages.containsKey(runEnd)) {
+                                runEnd++;
+                            }
+                            ExtentItem piece = m.extent().slice(a - m.fileBlock(), runEnd - a);
+                            ledger.add(piece.physical(), piece.blocks(), +1, piece.checksummed());
+                            allocated += extents.replace(dst, dFirst + (a - sFirst), piece);
+                            a = runEnd;
+                        }
+                    }
+                    for (var page : pages.entrySet()) {
+                        cache.write(dst, dFirst + (page.getKey() - sFirst), 0, ByteBuffer.wrap(page.getValue()), 0,
+                                blockSize, null, true);
+                    }
+                    InodeItem inode = inodeOrThrow(dst, dstPath);
+                    putInode(dst, inode.withSize(Math.max(inode.size(), dstOff + cloned), now())
+                            .withAllocated(inode.allocated() + allocated));
+                });
+            } finally {
+                commitLock.unlock();
+            }
+            return cloned;
+        } finally {
+            unlock.run();
+        }
+    }
+
+    /**
+     * FIDEDUPERANGE: compares the ranges and, only when every byte is equal, maps the
+     * destination's data blocks to the source's. Both files' locks and the commit lock
+     * are held throughout, so no write lands between the comparison and the remap.
+     * Holes and preallocated blocks on either side are left as they are: equal, but
+     * never turned into shared data.
+     */
+    DedupeResult dedupeRange(long dst, String dstPath, CowFile source, long srcOff, long dstOff, long length)
+            throws IOException {
+        checkWritable();
+        checkSameVolume("dedupe range", source, dstPath);
+        checkNotNegative("dedupe range", srcOff, dstOff, length);
+        if (length == 0) {
+            return new DedupeResult(0, false);
+        }
+        long src = source.inode();
+        String srcPath = source.path();
+        long requested = Math.min(length, MAX_DEDUPE_BYTES);
+        Runnable unlock = lockFiles(src, dst);
+        try {
+            long sizeIn = size(src, srcPath);
+            long sizeOut = size(dst, dstPath);
+            RemapRange range = remapChecks("dedupe range", src, srcOff, dst, dstOff, requested, sizeIn, sizeOut,
+                    true);
+            if (range.length() == 0) {
+                return new DedupeResult(0, false);
+            }
+            long n = range.blocks();
+            long sFirst = srcOff / blockSize;
+            long dFirst = dstOff / blockSize;
+            if (cache.dirtyPagesOf(src, sFirst, sFirst + n) > 0 || cache.dirtyPagesOf(dst, dFirst, dFirst + n) > 0) {
+                sync(); // compare and share what is on disk
+            }
+            commitLock.lock();
+            try {
+                for (long done = 0; done < n; done += DEDUPE_CHUNK) {
+                    int count = (int) Math.min(DEDUPE_CHUNK, n - done);
+                    long at = done;
+                    byte[] a = reading(() -> readBlocks(src, srcPath, sFirst + at, count, false));
+                    byte[] b = reading(() -> readBlocks(dst, dstPath, dFirst + at, count, false));
+                    int bytes = (int) Math.min((long) count * blockSize, range.length() - done * blockSize);
+                    if (!java.util.Arrays.equals(a, 0, bytes, b, 0, bytes)) {
+                        return new DedupeResult(0, true);
+                    }
+                }
+                long shared = changing(() -> {
+                    Placement from = layout(src, sFirst, (int) n, false, false);
+                    Placement to = layout(dst, dFirst, (int) n, false, false);
+                    long bytes = 0;
+                    int k = 0;
+                    while (k < n) {
+                        int j = k;
+                        while (j < n && isData(from, j) && isData(to, j)
+                                && (j == k || from.physical[j] == from.physical[j - 1] + 1 && from.flags[j] == from.flags[k])) {
+                            bytes += Math.min(blockSize, range.length() - (long) j * blockSize);
+                            j++;
+                        }
+                        if (j == k) {
+                            k++;
+                            continue;
+                        }
+                        ExtentItem piece = new ExtentItem(from.physical[k], j - k, from.flags[k]);
+                        boolean same = true;
+                        for (int x = k; x < j; x++) {
+                            same &= from.physical[x] == to.physical[x];
+                        }
+                        if (!same) {
+                            ledger.add(piece.physical(), piece.blocks(), +1, piece.checksummed());
+                            extents.replace(dst, dFirst + k, piece);
+                        }
+                        k = j;
+                    }
+                    return bytes;
+                });
+                return new DedupeResult(shared, false);
+            } finally {
+                commitLock.unlock();
+            }
+        } finally {
+            unlock.run();
+        }
+    }
+
+    void setFlags(long ino, String path, Set<FileFlag> add, Set<FileFlag> remove) throws IOException {
+        checkWritable();
+        for (FileFlag f : add) {
+            if (remove.contains(f)) {
+                throw new InvalidArgumentException("flags", "+" + f + " and -" + f, "a flag added or removed, not both");
+            }
+        }
+        ReentrantLock fileLock = fileLock(ino);
+        fileLock.lock();
+        try {
+            changing(() -> {
+                InodeItem inode = inodeOrThrow(ino, path);
+                int flags = inode.flags();
+                for (FileFlag f : add) {
+                    flags |= flagBit(f);
+                }
+                for (FileFlag f : remove) {
+                    flags &= ~flagBit(f);
+                }
+                boolean holdsData = inode.size() > 0 || inode.allocated() > 0 || cache.dirtyPagesOf(ino) > 0;
+                if (((flags ^ inode.flags()) & InodeItem.NOCOW) != 0 && holdsData) {
+                    throw new InvalidArgumentException("NOCOW on " + path, "a file of " + inode.size() + " bytes",
+                            "an empty file: NOCOW changes only before a file holds data, as chattr +C on btrfs");
+                }
+                if (flags != inode.flags()) {
+                    putInode(ino, inode.withFlags(flags, now()));
+                }
+            });
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    private static int flagBit(FileFlag f) {
+        switch (f) {
+            case NOCOW: return InodeItem.NOCOW;
+            case NODATASUM: return InodeItem.NODATASUM;
+            default: throw new IllegalArgumentException("flag " + f);
+        }
+    }
+
+    @Override
+    public List<BlockOwner> owners(long block) throws IOException {
+        checkUsable();
+        if (block < 0 || block >= committed.totalBlocks) {
+            throw new InvalidArgumentException("block", block, "a block of the volume, 0.." + (committed.totalBlocks - 1));
+        }
+        if (block < committed.firstDataBlock()) {
+            return List.of(new BlockOwner(BlockOwner.Kind.RESERVED, "superblocks", -1, -1));
+        }
+        return reading(() -> {
+            List<BlockOwner> out = new ArrayList<>();
+            for (BTree t : List.of(fsTree, refTree, csumTree, freeTree)) {
+                t.forEachNode(n -> {
+                    if (block >= n.block() && block < n.block() + nodeBlocks) {
+                        out.add(new BlockOwner(BlockOwner.Kind.METADATA, t.id().name().toLowerCase(java.util.Locale.ROOT)
+                                + " tree", -1, -1));
+                    }
+                });
+            }
+            // No back references on disk: a scan of the file extents, linear in their number.
+            List<long[]> files = new ArrayList<>();
+            fsTree.scanAll((k, v) -> {
+                if (k.type() == ItemType.EXTENT) {
+                    ExtentItem e = ExtentItem.decode(v);
+                    if (block >= e.physical() && block < e.physical() + e.blocks()) {
+                        files.add(new long[] {k.objectId(), (k.offset() + block - e.physical()) * blockSize});
+                    }
+                }
+                return true;
+            });
+            for (long[] f : files) {
+                out.add(new BlockOwner(BlockOwner.Kind.FILE, pathOf(f[0]), f[0], f[1]));
+            }
+            return out;
+        });
+    }
+
+    /** The path of an inode, from its parent pointers. Tree lock held. */
+    private String pathOf(long ino) throws IOException {
+        List<String> names = new ArrayList<>();
+        long at = ino;
+        while (at != ROOT_INODE) {
+            InodeItem i = inode(at);
+            Corruption.check(i != null && names.size() < 4096, "inode " + at + " on the path of inode " + ino);
+            long child = at;
+            String[] found = {null};
+            fsTree.scan(Key.first(i.parent(), ItemType.DIR_ENTRY), Key.last(i.parent(), ItemType.DIR_ENTRY), (k, v) -> {
+                for (DirEntries.Entry e : DirEntries.decode(v)) {
+                    if (e.inode() == child) {
+                        found[0] = e.name();
+                        return false;
+                    }
+                }
+                return true;
+            });
+            Corruption.check(found[0] != null, "inode " + at + " has no name in its parent " + i.parent());
+            names.add(0, found[0]);
+            at = i.parent();
+        }
+        return "/" + String.join("/", names);
     }
 
     // ------------------------------------------------------------------ audits

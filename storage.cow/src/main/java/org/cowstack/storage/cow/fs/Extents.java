@@ -64,6 +64,10 @@ final class Extents {
      * @return blocks unmapped
      */
     long remove(long inode, long from, long to) throws IOException {
+        return unmap(inode, from, to, true);
+    }
+
+    private long unmap(long inode, long from, long to, boolean dropReferences) throws IOException {
         long removed = 0;
         for (Mapping m : overlapping(inode, from, to)) {
             long cutFrom = Math.max(from, m.fileBlock());
@@ -77,7 +81,9 @@ final class Extents {
                 fs.put(key(inode, cutTo), e.slice(cutTo - m.fileBlock(), m.fileEnd() - cutTo).encode());
             }
             long n = cutTo - cutFrom;
-            ledger.add(e.physical() + (cutFrom - m.fileBlock()), n, -1, e.checksummed());
+            if (dropReferences) {
+                ledger.add(e.physical() + (cutFrom - m.fileBlock()), n, -1, e.checksummed());
+            }
             removed += n;
         }
         return removed;
@@ -91,6 +97,21 @@ final class Extents {
      */
     long replace(long inode, long fileBlock, ExtentItem extent) throws IOException {
         long removed = remove(inode, fileBlock, fileBlock + extent.blocks());
+        map(inode, fileBlock, extent);
+        return extent.blocks() - removed;
+    }
+
+    /**
+     * Rewrites the flags of a mapped range in place (written after preallocated, checksums
+     * dropped): the same physical blocks, so no reference changes.
+     */
+    void retag(long inode, long fileBlock, ExtentItem extent) throws IOException {
+        unmap(inode, fileBlock, fileBlock + extent.blocks(), false);
+        map(inode, fileBlock, extent);
+    }
+
+    /** Inserts an extent over unmapped blocks, merging with neighbours that continue it. */
+    private void map(long inode, long fileBlock, ExtentItem extent) throws IOException {
         long start = fileBlock;
         ExtentItem merged = extent;
         BTree.Entry before = fs.floor(key(inode, fileBlock - 1));
@@ -113,7 +134,6 @@ final class Extents {
             }
         }
         fs.put(key(inode, start), merged.encode());
-        return extent.blocks() - removed;
     }
 
     /** The physical block after the extent that ends at or before {@code fileBlock}: where to allocate next. */

@@ -2,7 +2,6 @@ package org.cowstack.storage.cow.fs;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,10 +11,14 @@ import java.util.TreeMap;
  * File data in memory, one page per file-system block.
  *
  * <p>A page is CLEAN (equal to what is on disk), DIRTY (accepted data whose block is
- * not allocated yet: delayed allocation, with a block reserved for it) or WRITEBACK
- * (captured by a commit that is writing it: its block is allocated and the trees point
- * at it, so it stays in memory until the write is done). Only clean pages are evicted,
- * least recently used first.
+ * not allocated yet: delayed allocation) or WRITEBACK (captured by a commit that is
+ * writing it: its block is allocated and the trees point at it, so it stays in memory
+ * until the write is done). Only clean pages are evicted, least recently used first.
+ *
+ * <p>A dirty page is <em>reserved</em> when a block was promised to it at write time:
+ * it will be copied on write. A page that will overwrite its block in place (a NOCOW
+ * file's unshared block, or a preallocated one) needs no new block and holds no
+ * reservation; whoever makes its block shared must give it one first.
  *
  * <p>Thread-safe: one monitor for the maps; page contents are copied in and out while
  * it is held.
@@ -26,6 +29,8 @@ final class PageCache {
     static final class Page {
         final byte[] data;
         State state;
+        /** A block is promised to this dirty page (it will be copied on write). */
+        boolean reserved;
 
         Page(byte[] data, State state) {
             this.data = data;
@@ -38,7 +43,10 @@ final class PageCache {
 
     private final int blockSize;
     private final long maxPages;
+    /** Every page, least recently used first. */
     private final LinkedHashMap<PageKey, Page> pages = new LinkedHashMap<>(1024, 0.75f, true);
+    /** The same pages by file and index, so a range of one file is found without a scan of the cache. */
+    private final TreeMap<Long, TreeMap<Long, Page>> byInode = new TreeMap<>();
     private final TreeMap<Long, TreeMap<Long, Page>> dirtyByInode = new TreeMap<>();
     private long dirtyPages;
 
@@ -66,7 +74,7 @@ final class PageCache {
         return true;
     }
 
-    /** True when the page is dirty: a write to it needs no new reservation, it holds one already. */
+    /** True when the page is dirty: a write to it needs no new reservation. */
     synchronized boolean isDirty(long inode, long index) {
         Page p = pages.get(new PageKey(inode, index));
         return p != null && p.state == State.DIRTY;
@@ -84,8 +92,24 @@ final class PageCache {
         }
         byte[] copy = new byte[blockSize];
         System.arraycopy(data, from, copy, 0, blockSize);
-        pages.put(k, new Page(copy, State.CLEAN));
+        insert(k, new Page(copy, State.CLEAN));
         evict();
+    }
+
+    private void insert(PageKey k, Page p) {
+        pages.put(k, p);
+        byInode.computeIfAbsent(k.inode(), i -> new TreeMap<>()).put(k.index(), p);
+    }
+
+    private void forget(PageKey k) {
+        pages.remove(k);
+        TreeMap<Long, Page> perInode = byInode.get(k.inode());
+        if (perInode != null) {
+            perInode.remove(k.index());
+            if (perInode.isEmpty()) {
+                byInode.remove(k.inode());
+            }
+        }
     }
 
     /**
@@ -93,9 +117,11 @@ final class PageCache {
      * a page and makes it dirty. {@code base} gives the page's previous content when it
      * is not cached (null: zeros).
      *
-     * @return true when the page was not dirty before: it now needs a reserved block
+     * @param reserve whether a block was promised for the page if it becomes dirty now
+     * @return true when the page was not dirty before
      */
-    synchronized boolean write(long inode, long index, int from, ByteBuffer src, int at, int length, byte[] base) {
+    synchronized boolean write(long inode, long index, int from, ByteBuffer src, int at, int length, byte[] base,
+            boolean reserve) {
         PageKey k = new PageKey(inode, index);
         Page p = pages.get(k);
         if (p == null) {
@@ -104,7 +130,7 @@ final class PageCache {
                 System.arraycopy(base, 0, data, 0, blockSize);
             }
             p = new Page(data, State.CLEAN);
-            pages.put(k, p);
+            insert(k, p);
         }
         // A WRITEBACK page's content was captured when its commit began: writing over it
         // is safe, it only needs to be written again.
@@ -112,6 +138,7 @@ final class PageCache {
         boolean newlyDirty = p.state != State.DIRTY;
         if (newlyDirty) {
             p.state = State.DIRTY;
+            p.reserved = reserve;
             dirtyByInode.computeIfAbsent(inode, i -> new TreeMap<>()).put(index, p);
             dirtyPages++;
         }
@@ -119,10 +146,35 @@ final class PageCache {
         return newlyDirty;
     }
 
-    /** Dirty pages of one file: accepted data whose blocks are not allocated yet. */
+    /** Pages of one file holding a reservation: data accepted whose blocks are not allocated yet. */
+    synchronized long reservedPagesOf(long inode) {
+        TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
+        if (dirty == null) {
+            return 0;
+        }
+        return dirty.values().stream().filter(p -> p.reserved).count();
+    }
+
+    /** Dirty pages of one file. */
     synchronized long dirtyPagesOf(long inode) {
         TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
         return dirty == null ? 0 : dirty.size();
+    }
+
+    /** Dirty pages of one file with index in {@code [from, to)}. */
+    synchronized long dirtyPagesOf(long inode, long from, long to) {
+        TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
+        return dirty == null ? 0 : dirty.subMap(from, true, to, false).size();
+    }
+
+    /** Copies of the dirty pages of one file with index in {@code [from, to)}, by index. */
+    synchronized TreeMap<Long, byte[]> dirtyCopies(long inode, long from, long to) {
+        TreeMap<Long, byte[]> out = new TreeMap<>();
+        TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
+        if (dirty != null) {
+            dirty.subMap(from, true, to, false).forEach((i, p) -> out.put(i, p.data.clone()));
+        }
+        return out;
     }
 
     /**
@@ -155,29 +207,32 @@ final class PageCache {
 
     /**
      * Forgets the inode's pages with index in {@code [from, to)}; returns how many of them
-     * were dirty (their reservations are to be given back).
+     * were dirty and reserved (their reservations are to be given back).
      */
     synchronized long drop(long inode, long from, long to) {
-        long droppedDirty = 0;
+        long droppedReserved = 0;
         TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
         if (dirty != null) {
             Map<Long, Page> range = dirty.subMap(from, true, to, false);
-            droppedDirty = range.size();
+            for (Page p : range.values()) {
+                if (p.reserved) {
+                    droppedReserved++;
+                }
+            }
+            dirtyPages -= range.size();
             range.clear();
             if (dirty.isEmpty()) {
                 dirtyByInode.remove(inode);
             }
-            dirtyPages -= droppedDirty;
         }
-        for (Iterator<Map.Entry<PageKey, Page>> it = pages.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<PageKey, Page> e = it.next();
-            PageKey k = e.getKey();
-            if (k.inode() == inode && k.index() >= from && k.index() < to) {
-                // A WRITEBACK page leaves the map but stays alive in its commit's list.
-                it.remove();
+        TreeMap<Long, Page> all = byInode.get(inode);
+        if (all != null) {
+            // A WRITEBACK page leaves the maps but stays alive in its commit's list.
+            for (Long index : new ArrayList<>(all.subMap(from, true, to, false).keySet())) {
+                forget(new PageKey(inode, index));
             }
         }
-        return droppedDirty;
+        return droppedReserved;
     }
 
     private void evict() {
@@ -194,6 +249,6 @@ final class PageCache {
                 victims.add(e.getKey());
             }
         }
-        victims.forEach(pages::remove);
+        victims.forEach(this::forget);
     }
 }

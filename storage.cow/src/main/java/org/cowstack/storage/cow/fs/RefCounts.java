@@ -23,6 +23,12 @@ final class RefCounts {
     private final Checksums checksums;
     private final SpaceMap space;
     private long usedBlocks;
+    /**
+     * Blocks that lost a reference in the running transaction but kept others: the last
+     * committed state may still share them, so they must not be overwritten in place
+     * until the next commit. start -> length.
+     */
+    private final java.util.TreeMap<Long, Long> droppedThisTransaction = new java.util.TreeMap<>();
 
     RefCounts(BTree refs, BTree free, Checksums checksums, SpaceMap space, long usedBlocks) {
         this.refs = refs;
@@ -84,6 +90,9 @@ final class RefCounts {
                 putRun(pos, segEnd - pos, updated);
             }
             long n = segEnd - pos;
+            if (c.delta() < 0 && updated > 0) {
+                markDropped(pos, segEnd);
+            }
             if (count == 0 && updated > 0) {
                 freeSpaceRemove(pos, n);
                 usedBlocks += n;
@@ -97,6 +106,78 @@ final class RefCounts {
             }
             pos = segEnd;
         }
+    }
+
+    /** Adds [start, end) to the dropped set, which stays a set of disjoint, non-touching runs. */
+    private void markDropped(long start, long end) {
+        var before = droppedThisTransaction.floorEntry(start);
+        if (before != null && before.getKey() + before.getValue() >= start) {
+            start = before.getKey();
+            end = Math.max(end, before.getKey() + before.getValue());
+            droppedThisTransaction.remove(before.getKey());
+        }
+        for (var it = droppedThisTransaction.subMap(start, true, end, true).entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            end = Math.max(end, e.getKey() + e.getValue());
+            it.remove();
+        }
+        droppedThisTransaction.put(start, end - start);
+    }
+
+    /** A new transaction starts: its predecessor's drops are committed. */
+    void transactionCommitted() {
+        droppedThisTransaction.clear();
+    }
+
+    /**
+     * Splits {@code [physical, physical + length)} by reference count, as of the changes
+     * applied so far: {start, length, count} triples in block order.
+     */
+    java.util.List<long[]> runs(long physical, long length) throws IOException {
+        java.util.List<long[]> out = new java.util.ArrayList<>();
+        long pos = physical;
+        long end = physical + length;
+        while (pos < end) {
+            BTree.Entry e = refs.floor(new Key(pos, ItemType.REFCOUNT, 0));
+            long count = 0;
+            long runEnd;
+            if (e != null && e.key().type() == ItemType.REFCOUNT
+                    && e.key().objectId() + RefRun.decode(e.value()).blocks() > pos) {
+                count = RefRun.decode(e.value()).count();
+                runEnd = Math.min(end, e.key().objectId() + RefRun.decode(e.value()).blocks());
+            } else {
+                BTree.Entry next = refs.ceiling(new Key(pos, ItemType.REFCOUNT, 0));
+                runEnd = next == null || next.key().type() != ItemType.REFCOUNT ? end
+                        : Math.min(end, next.key().objectId());
+            }
+            out.add(new long[] {pos, runEnd - pos, count});
+            pos = runEnd;
+        }
+        return out;
+    }
+
+    /**
+     * Which blocks of {@code [physical, physical + length)} their one owner may overwrite
+     * in place: exactly one reference now, and none dropped since the last commit (which
+     * may still reference them from another file).
+     */
+    boolean[] exclusive(long physical, int length) throws IOException {
+        boolean[] out = new boolean[length];
+        for (long[] run : runs(physical, length)) {
+            if (run[2] == 1) {
+                java.util.Arrays.fill(out, (int) (run[0] - physical), (int) (run[0] - physical + run[1]), true);
+            }
+        }
+        var before = droppedThisTransaction.floorEntry(physical);
+        long from = before != null && before.getKey() + before.getValue() > physical ? before.getKey() : physical;
+        for (var d : droppedThisTransaction.subMap(from, true, physical + length, false).entrySet()) {
+            long a = Math.max(physical, d.getKey());
+            long b = Math.min(physical + length, d.getKey() + d.getValue());
+            for (long x = a; x < b; x++) {
+                out[(int) (x - physical)] = false;
+            }
+        }
+        return out;
     }
 
     /** Inserts a run, merging with a neighbour of the same count that touches it. */
