@@ -124,6 +124,7 @@ public final class CowVolume implements Volume {
     private final PageCache cache;
     private long nextInode;
     private long metadataHint = -1;
+    private volatile int nodesWrittenByLastCommit;
     /**
      * Write buffers of {@link #MAX_WRITE_RUN} blocks, reused from commit to commit (one
      * commit at a time): allocating direct memory zeroes it, which cost more than the
@@ -493,6 +494,11 @@ public final class CowVolume implements Volume {
         return blockSize;
     }
 
+    /** Metadata nodes the last commit wrote: what an operation followed by a commit cost in metadata. */
+    public int nodesWrittenByLastCommit() {
+        return nodesWrittenByLastCommit;
+    }
+
     /** The generation of the last commit that is durable. */
     public long committedGeneration() {
         return committed.generation;
@@ -544,17 +550,44 @@ public final class CowVolume implements Volume {
         }
     }
 
-    /** A data write of a commit: {@code bytes} is a view of {@code pooled}, which goes back to the pool after. */
-    private record DataWrite(long block, ByteBuffer bytes, ByteBuffer pooled) {
+    /** A data write of a commit: {@code bytes} is a view of one of its batch's buffers. */
+    private record DataWrite(long block, ByteBuffer bytes) {
     }
 
-    private ByteBuffer writeBuffer() {
-        ByteBuffer b = writeBuffers.poll();
-        return b != null ? b.clear() : device.allocate(MAX_WRITE_RUN * blockSize);
+    /**
+     * The data writes of one commit, packed into pooled buffers of {@link #MAX_WRITE_RUN}
+     * blocks: many short runs share a buffer instead of taking one each.
+     */
+    private final class WriteBatch {
+        final List<DataWrite> writes = new ArrayList<>();
+        final List<ByteBuffer> buffers = new ArrayList<>();
+        private ByteBuffer current;
+
+        /** A zero-positioned view of {@code blocks} blocks to fill, for the write of {@code physical} on. */
+        ByteBuffer add(long physical, int blocks) {
+            int bytes = blocks * blockSize;
+            if (current == null || current.remaining() < bytes) {
+                ByteBuffer b = writeBuffers.poll();
+                current = b != null ? b.clear() : device.allocate(MAX_WRITE_RUN * blockSize);
+                buffers.add(current);
+            }
+            ByteBuffer view = current.slice(current.position(), bytes);
+            current.position(current.position() + bytes);
+            writes.add(new DataWrite(physical, view));
+            return view;
+        }
+
+        void recycle() {
+            for (ByteBuffer b : buffers) {
+                if (writeBuffers.size() < POOLED_WRITE_BUFFERS) {
+                    writeBuffers.push(b);
+                }
+            }
+        }
     }
 
     private void commit() throws IOException {
-        List<DataWrite> data;
+        WriteBatch data;
         List<MetadataStore.Encoded> nodes;
         Superblock next;
         List<long[]> frees;
@@ -565,7 +598,7 @@ public final class CowVolume implements Volume {
             refCounts.apply(ledger); // current counts: writeback decides what may go in place
             data = writeback(pages);
             refCounts.apply(ledger);
-            if (data.isEmpty() && meta.dirtyCount() == 0) {
+            if (data.writes.isEmpty() && meta.dirtyCount() == 0) {
                 return;
             }
             long generation = meta.generation();
@@ -585,7 +618,7 @@ public final class CowVolume implements Volume {
             treeLock.writeLock().unlock();
         }
         try {
-            for (DataWrite w : data) {
+            for (DataWrite w : data.writes) {
                 device.write(w.bytes(), w.block() * blockSize);
             }
             for (MetadataStore.Encoded n : nodes) {
@@ -598,14 +631,11 @@ public final class CowVolume implements Volume {
             throw fail("commit of generation " + next.generation + " could not be written", e);
         }
         committed = next;
+        nodesWrittenByLastCommit = nodes.size();
         meta.written();
         cache.written(pages);
         space.release(frees);
-        for (DataWrite w : data) {
-            if (writeBuffers.size() < POOLED_WRITE_BUFFERS) {
-                writeBuffers.push(w.pooled());
-            }
-        }
+        data.recycle();
     }
 
     /**
@@ -615,8 +645,8 @@ public final class CowVolume implements Volume {
      * write: allocated (consuming its reservation), mapped, checksummed, referenced.
      * Called with the tree lock held and the ledger applied.
      */
-    private List<DataWrite> writeback(TreeMap<Long, TreeMap<Long, PageCache.Page>> dirty) throws IOException {
-        List<DataWrite> writes = new ArrayList<>();
+    private WriteBatch writeback(TreeMap<Long, TreeMap<Long, PageCache.Page>> dirty) throws IOException {
+        WriteBatch writes = new WriteBatch();
         for (var perInode : dirty.entrySet()) {
             long ino = perInode.getKey();
             InodeItem inode = inode(ino);
@@ -653,7 +683,7 @@ public final class CowVolume implements Volume {
                         run.add(perInode.getValue().get(runFirst + x));
                     }
                     if (inPlace) {
-                        writes.add(overwriteInPlace(ino, runFirst + k, where.physical[k], where.flags[k], run, sums));
+                        overwriteInPlace(ino, runFirst + k, where.physical[k], where.flags[k], run, sums, writes);
                     } else {
                         allocatedDelta += copyOnWrite(ino, runFirst + k, run, sums, flags, writes);
                     }
@@ -669,7 +699,7 @@ public final class CowVolume implements Volume {
 
     /** Pages for consecutive file blocks from {@code fileBlock}, written to new blocks; returns blocks newly mapped. */
     private long copyOnWrite(long ino, long fileBlock, List<PageCache.Page> run, boolean sums, int flags,
-            List<DataWrite> writes) throws IOException {
+            WriteBatch writes) throws IOException {
         for (PageCache.Page p : run) {
             if (!p.reserved) {
                 space.reserveAnyway(1); // was to go in place; its block became shared after all
@@ -681,18 +711,17 @@ public final class CowVolume implements Volume {
         while (done < run.size()) {
             Extent e = space.allocate(policy(), run.size() - done, 1, extents.hint(ino, fileBlock + done), true);
             int n = (int) e.length();
-            DataWrite w = gather(e.start(), run.subList(done, done + n), sums);
+            gather(e.start(), run.subList(done, done + n), sums, writes);
             ledger.add(e.start(), n, +1, sums);
             allocatedDelta += extents.replace(ino, fileBlock + done, new ExtentItem(e.start(), n, flags));
-            writes.add(w);
             done += n;
         }
         return allocatedDelta;
     }
 
     /** Pages overwriting their own, unshared blocks from {@code physical}, which the file maps with {@code oldFlags}. */
-    private DataWrite overwriteInPlace(long ino, long fileBlock, long physical, int oldFlags,
-            List<PageCache.Page> run, boolean sums) throws IOException {
+    private void overwriteInPlace(long ino, long fileBlock, long physical, int oldFlags,
+            List<PageCache.Page> run, boolean sums, WriteBatch writes) throws IOException {
         for (PageCache.Page p : run) {
             if (p.reserved) {
                 space.unreserve(1);
@@ -701,18 +730,16 @@ public final class CowVolume implements Volume {
         }
         int newFlags = sums ? 0 : ExtentItem.NODATASUM;
         checksums.delete(physical, run.size());
-        DataWrite w = gather(physical, run, sums);
+        gather(physical, run, sums, writes);
         if (oldFlags != newFlags) {
             extents.retag(ino, fileBlock, new ExtentItem(physical, run.size(), newFlags));
         }
-        return w;
     }
 
     /** Copies pages into a write buffer for {@code physical} on, recording their checksums when {@code sums}. */
-    private DataWrite gather(long physical, List<PageCache.Page> run, boolean sums) throws IOException {
+    private void gather(long physical, List<PageCache.Page> run, boolean sums, WriteBatch writes) throws IOException {
         int n = run.size();
-        ByteBuffer pooled = writeBuffer();
-        ByteBuffer buf = pooled.slice(0, n * blockSize);
+        ByteBuffer buf = writes.add(physical, n);
         byte[] digests = sums ? new byte[n * checksum.digestLength()] : null;
         for (int k = 0; k < n; k++) {
             byte[] page = run.get(k).data;
@@ -724,7 +751,6 @@ public final class CowVolume implements Volume {
         if (sums) {
             checksums.insert(physical, digests);
         }
-        return new DataWrite(physical, buf, pooled);
     }
 
     /**
@@ -1707,7 +1733,7 @@ public final class CowVolume implements Volume {
                 long done = 0;
                 while (done < hole[1]) {
                     long at = hole[0] + done;
-                    Extent e = space.allocate(policy(), hole[1] - done, 1, extents.hint(ino, at), true);
+                    Extent e = allocateContiguous(hole[1] - done, extents.hint(ino, at));
                     ledger.add(e.start(), e.length(), +1, false);
                     allocated += extents.replace(ino, at, new ExtentItem(e.start(), e.length(), ExtentItem.UNWRITTEN));
                     done += e.length();
@@ -1716,6 +1742,15 @@ public final class CowVolume implements Volume {
             InodeItem inode = inodeOrThrow(ino, path);
             putInode(ino, inode.withAllocated(inode.allocated() + allocated));
         });
+    }
+
+    /** Reserved blocks in one extent when free space allows it, else the policy's best piece. */
+    private Extent allocateContiguous(long blocks, long hint) throws IOException {
+        try {
+            return space.allocate(policy(), blocks, blocks, hint, true);
+        } catch (NoSpaceException fragmented) {
+            return space.allocate(policy(), blocks, 1, hint, true);
+        }
     }
 
     /** Runs {start, length} of file blocks in {@code [first, last)} that are neither mapped nor dirty. Tree lock held. */
