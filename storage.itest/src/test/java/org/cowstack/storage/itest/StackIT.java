@@ -334,6 +334,54 @@ public class StackIT {
         }
     }
 
+    /**
+     * DESIGN P2 through the shell on a volume filled to its last block: the NOCOW write
+     * lands in place, the reflink needs no data space, no flush fails, and the volume
+     * stays writable.
+     */
+    @Test
+    public void theP2ScenarioOnAFullVolume() throws Exception {
+        Path dir = Files.createTempDirectory("p2it");
+        String image = "file:" + dir.resolve("p2.img");
+        session("storage:mkfs --size 16m " + image + "; storage:mount p2 " + image);
+        session("storage:io p2 /file1 'chattr +C' 'falloc 8k 24k'");
+        String before = session("storage:io p2 /file1 fiemap");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("8192 24576 (\\d+) unwritten").matcher(before);
+        assertTrue(before, m.find());
+        long physical = Long.parseLong(m.group(1));
+        try {
+            session("storage:io p2 /filler 'pwrite -a -b 4k 0 64m'");
+            fail("the volume is 16 MiB");
+        } catch (org.cowstack.storage.api.NoSpaceException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().startsWith("no space left on volume p2"));
+        }
+        assertTrue(session("storage:df p2"), session("storage:df p2").matches("(?s).*\\n\\S+ +\\S+ +\\S+ +\\S+ +0 +0"));
+        assertEquals("wrote 8192/8192 bytes at offset 12288\nlinked 4096/4096 bytes at offset 0",
+                session("storage:io p2 /file1 'pwrite 12k 8k' 'reflink /file1 8k 0 4k' fsync"));
+        byte[] content = new byte[32 << 10];
+        java.util.Arrays.fill(content, 12 << 10, 20 << 10, (byte) 0xcd);
+        assertEquals(md5(content) + "  /file1", session("storage:io p2 /file1 md5sum"));
+        assertEquals("0 8192 - hole\n8192 4096 " + physical + " unwritten\n12288 8192 " + (physical + 4096) + " -\n"
+                + "20480 12288 " + (physical + 12288) + " unwritten", session("storage:io p2 /file1 fiemap"));
+        // the NOCOW overwrite on the full volume: in place, and durable
+        session("storage:io p2 /file1 'pwrite -S 0xab 12k 8k' fsync");
+        assertTrue(session("storage:io p2 /file1 fiemap").contains("\n12288 8192 " + (physical + 4096) + " -\n"));
+        long block = (physical + 4096) / 4096;
+        assertTrue(session("storage:owners p2 " + block).matches("(?s)OWNER +PATH +INODE +OFFSET\nfile +/file1 +\\d+ +12288"));
+        assertTrue(session("storage:cp --reflink p2 /file1 /copy").startsWith("linked 32768 bytes"));
+        assertTrue(session("storage:io p2 /copy fiemap").contains("12288 8192 " + (physical + 4096) + " shared"));
+        session("storage:mkdir p2 /still-writable; storage:rm p2 /filler; storage:io p2 /after 'pwrite 0 1m' fsync");
+        java.util.Arrays.fill(content, 12 << 10, 20 << 10, (byte) 0xab);
+        session("storage:umount p2; storage:mount p2 " + image);
+        assertEquals(md5(content) + "  /file1", session("storage:io p2 /file1 md5sum"));
+        assertEquals(md5(content) + "  /copy", session("storage:io p2 /copy md5sum"));
+        session("storage:umount p2");
+    }
+
+    private static String md5(byte[] data) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(data));
+    }
+
     /** Runs a command line in a Gogo session; returns the formatted result plus anything printed. */
     private String session(String command) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

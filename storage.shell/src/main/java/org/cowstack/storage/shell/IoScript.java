@@ -6,7 +6,9 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -15,22 +17,30 @@ import java.util.stream.Collectors;
 
 import org.cowstack.storage.api.ByteSize;
 import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.volume.DedupeResult;
 import org.cowstack.storage.api.volume.ExtentMapping;
+import org.cowstack.storage.api.volume.FallocateMode;
+import org.cowstack.storage.api.volume.FileFlag;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FileStat;
+import org.cowstack.storage.api.volume.Volume;
 
 /**
  * The xfs_io-style sub-commands of {@code storage:io}, so that kernel reproducers
  * translate line by line. Each runs on one open file and prints what xfs_io prints.
  */
 final class IoScript {
-    static final String COMMANDS = "pwrite, pread, truncate, fsync, stat, md5sum, fiemap";
+    static final String COMMANDS = "pwrite, pread, truncate, fsync, stat, md5sum, fiemap, falloc, fpunch, fzero, "
+            + "funshare, reflink, dedupe, chattr, lsattr";
     private static final int DEFAULT_BUFFER = 64 * 1024;
 
+    private final Volume volume;
     private final FileHandle file;
     private final PrintStream out;
 
-    IoScript(FileHandle file, PrintStream out) {
+    /** Runs commands on {@code file}; sources of reflink and dedupe are opened on {@code volume}. */
+    IoScript(Volume volume, FileHandle file, PrintStream out) {
+        this.volume = volume;
         this.file = file;
         this.out = out;
     }
@@ -50,6 +60,14 @@ final class IoScript {
             case "stat": expectArgs(command, words, 0); stat(); break;
             case "md5sum": expectArgs(command, words, 0); md5sum(); break;
             case "fiemap": expectArgs(command, words, 0); fiemap(); break;
+            case "falloc": falloc(words); break;
+            case "fpunch": range(command, words, FallocateMode.PUNCH_HOLE); break;
+            case "fzero": fzero(words); break;
+            case "funshare": range(command, words, FallocateMode.UNSHARE); break;
+            case "reflink": remap(command, words, false); break;
+            case "dedupe": remap(command, words, true); break;
+            case "chattr": chattr(words); break;
+            case "lsattr": expectArgs(command, words, 0); lsattr(); break;
             default:
                 throw new IllegalArgumentException("unknown io command '" + command + "'; known: " + COMMANDS);
         }
@@ -227,6 +245,79 @@ final class IoScript {
             at += n;
         }
         out.println(HexFormat.of().formatHex(md5.digest()) + "  " + file.path());
+    }
+
+    private void falloc(List<String> words) throws IOException {
+        boolean keep = flag(words, "-k");
+        range("falloc", words, keep ? FallocateMode.ALLOCATE_KEEP_SIZE : FallocateMode.ALLOCATE);
+    }
+
+    private void fzero(List<String> words) throws IOException {
+        boolean keep = flag(words, "-k");
+        range("fzero", words, keep ? FallocateMode.ZERO_RANGE_KEEP_SIZE : FallocateMode.ZERO_RANGE);
+    }
+
+    /** {@code OFF LEN} for one fallocate mode; silent on success, as xfs_io. */
+    private void range(String command, List<String> words, FallocateMode mode) throws IOException {
+        rejectUnknownOptions(command, words);
+        expectArgs(command, words, 2);
+        long offset = ByteSize.parse(command + " offset", words.get(0));
+        long length = ByteSize.parse(command + " length", words.get(1));
+        file.fallocate(mode, offset, length);
+    }
+
+    /** {@code reflink|dedupe SRC SRCOFF DSTOFF LEN}, printing what xfs_io prints. */
+    private void remap(String command, List<String> words, boolean dedupe) throws IOException {
+        rejectUnknownOptions(command, words);
+        expectArgs(command, words, 4);
+        String source = words.get(0);
+        long srcOff = ByteSize.parse(command + " source offset", words.get(1));
+        long dstOff = ByteSize.parse(command + " destination offset", words.get(2));
+        long length = ByteSize.parse(command + " length", words.get(3));
+        try (FileHandle src = volume.open(source, EnumSet.of(StandardOpenOption.READ))) {
+            if (dedupe) {
+                DedupeResult r = file.dedupeRange(src, srcOff, dstOff, length);
+                if (r.differs()) {
+                    throw new IllegalStateException("dedupe: differs: " + source + " " + srcOff + "+" + length
+                            + " and " + file.path() + " " + dstOff + " are not identical; nothing was shared");
+                }
+                out.printf("deduped %d/%d bytes at offset %d%n", r.bytesDeduped(), length, dstOff);
+            } else {
+                long n = file.cloneRange(src, srcOff, dstOff, length);
+                out.printf("linked %d/%d bytes at offset %d%n", n, length == 0 ? n : length, dstOff);
+            }
+        }
+    }
+
+    private void chattr(List<String> words) throws IOException {
+        if (words.isEmpty()) {
+            throw new IllegalArgumentException("chattr: expected +C, -C, +nodatasum or -nodatasum");
+        }
+        Set<FileFlag> add = EnumSet.noneOf(FileFlag.class);
+        Set<FileFlag> remove = EnumSet.noneOf(FileFlag.class);
+        for (String w : words) {
+            FileFlag f;
+            switch (w.length() > 1 ? w.substring(1) : "") {
+                case "C": f = FileFlag.NOCOW; break;
+                case "nodatasum": f = FileFlag.NODATASUM; break;
+                default:
+                    throw new IllegalArgumentException("chattr: unknown attribute " + w
+                            + "; known: +C, -C, +nodatasum, -nodatasum");
+            }
+            if (w.charAt(0) == '+') {
+                add.add(f);
+            } else if (w.charAt(0) == '-') {
+                remove.add(f);
+            } else {
+                throw new IllegalArgumentException("chattr: " + w + " needs + or - in front");
+            }
+        }
+        file.setFlags(add, remove);
+    }
+
+    /** The attributes, as {@code stat} shows them, then the path: {@code nocow,nodatasum /f}. */
+    private void lsattr() throws IOException {
+        out.println(flags(file.stat().flags()) + " " + file.path());
     }
 
     private void fiemap() throws IOException {

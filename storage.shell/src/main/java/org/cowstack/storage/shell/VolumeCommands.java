@@ -14,7 +14,9 @@ import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.cowstack.storage.api.ByteSize;
 import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.volume.BlockOwner;
 import org.cowstack.storage.api.volume.DirEntry;
+import org.cowstack.storage.api.volume.ExtentMapping;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FileStat;
 import org.cowstack.storage.api.volume.FormatOptions;
@@ -31,7 +33,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** Volume and file commands: thin views over the engine's {@link VolumeManager}. */
 @Component(service = VolumeCommands.class, immediate = true)
-@GogoCommand(scope = "storage", function = {"mkfs", "mount", "umount", "volumes", "df", "ls", "mkdir", "rm", "mv", "io"})
+@GogoCommand(scope = "storage", function = {"mkfs", "mount", "umount", "volumes", "df", "ls", "mkdir", "rm", "mv", "io",
+        "cp", "owners"})
 public final class VolumeCommands {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -43,6 +46,10 @@ public final class VolumeCommands {
 
     /** Space of one volume, in bytes. */
     public record SpaceInfo(String name, long size, long used, long reserved, long free, long shared) {
+    }
+
+    /** One owner of a physical block. */
+    public record OwnerInfo(String kind, String path, long inode, long offset) {
     }
 
     /** One directory entry. */
@@ -199,7 +206,9 @@ public final class VolumeCommands {
 
     @Descriptor("open a file (creating it, like xfs_io -f) and run xfs_io-style commands on it in order: "
             + "'pwrite [-S BYTE] [-d] [-a] [-b BSIZE] OFF LEN', 'pread [-d] [-P BYTE] [-v] OFF LEN', "
-            + "'truncate SIZE', 'fsync', 'stat', 'md5sum', 'fiemap'")
+            + "'truncate SIZE', 'fsync', 'stat', 'md5sum', 'fiemap', 'falloc [-k] OFF LEN', 'fpunch OFF LEN', "
+            + "'fzero [-k] OFF LEN', 'funshare OFF LEN', 'reflink SRC SRCOFF DSTOFF LEN', "
+            + "'dedupe SRC SRCOFF DSTOFF LEN', 'chattr +C|-C|+nodatasum|-nodatasum', 'lsattr'")
     public void io(@Descriptor("volume name") String name, @Descriptor("file path") String path,
             @Descriptor("commands, one per argument, such as 'pwrite 0 4k'") String... commands) throws IOException {
         if (commands.length == 0) {
@@ -209,10 +218,67 @@ public final class VolumeCommands {
         Set<StandardOpenOption> options = v.state() == VolumeState.READ_ONLY ? EnumSet.of(StandardOpenOption.READ)
                 : EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try (FileHandle f = v.open(path, options)) {
-            IoScript script = new IoScript(f, System.out);
+            IoScript script = new IoScript(v, f, System.out);
             for (String c : commands) {
                 script.run(c);
             }
         }
+    }
+
+    @Descriptor("copy a file within a volume: its data (holes stay holes), or with --reflink its blocks, shared")
+    public String cp(
+            @Descriptor("share the blocks instead of copying the data (metadata only)")
+            @Parameter(names = "--reflink", presentValue = "true", absentValue = "false") boolean reflink,
+            @Descriptor("volume name") String name,
+            @Descriptor("source file") String from,
+            @Descriptor("target file, created or replaced") String to) throws IOException {
+        Volume v = volume(name);
+        try (FileHandle src = v.open(from, EnumSet.of(StandardOpenOption.READ));
+                FileHandle dst = v.open(to, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING))) {
+            if (reflink) {
+                long n = dst.cloneRange(src, 0, 0, 0);
+                return "linked " + n + " bytes of " + from + " to " + to;
+            }
+            long size = src.size();
+            long copied = 0;
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+            for (ExtentMapping m : src.extents(0, 0)) {
+                if (m.flags().contains(ExtentMapping.Flag.HOLE) || m.flags().contains(ExtentMapping.Flag.UNWRITTEN)) {
+                    continue;
+                }
+                long end = Math.min(size, m.logical() + m.length());
+                for (long at = m.logical(); at < end; at += buf.capacity()) {
+                    buf.clear().limit((int) Math.min(buf.capacity(), end - at));
+                    int n = src.read(buf, at);
+                    buf.flip();
+                    dst.write(buf, at);
+                    copied += n;
+                }
+            }
+            dst.truncate(size);
+            return "copied " + copied + " bytes of data (" + size + " bytes with holes) from " + from + " to " + to;
+        }
+    }
+
+    @Descriptor("who references a physical block (in file-system blocks, as fiemap's physical / block size): "
+            + "files with their offsets, metadata trees, or the reserved area")
+    public Object owners(@Descriptor("volume name") String name, @Descriptor("physical block number") String block)
+            throws IOException {
+        long b = ByteSize.parse("block", block);
+        List<BlockOwner> owners = volume(name).owners(b);
+        if (owners.isEmpty()) {
+            return "block " + b + " is free";
+        }
+        List<OwnerInfo> rows = new ArrayList<>();
+        for (BlockOwner o : owners) {
+            rows.add(new OwnerInfo(o.kind().name().toLowerCase(java.util.Locale.ROOT), o.path(), o.inode(), o.offset()));
+        }
+        return Table.of(rows)
+                .column("owner", OwnerInfo::kind)
+                .column("path", OwnerInfo::path)
+                .column("inode", r -> r.inode() < 0 ? "-" : Long.toString(r.inode()))
+                .column("offset", r -> r.offset() < 0 ? "-" : Long.toString(r.offset()))
+                .build();
     }
 }

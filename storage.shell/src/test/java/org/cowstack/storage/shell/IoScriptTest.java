@@ -49,7 +49,7 @@ class IoScriptTest {
                 8 << 20);
         file = volume.open("/f", EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE));
-        io = new IoScript(file, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        io = new IoScript(volume, file, new PrintStream(bytes, true, StandardCharsets.UTF_8));
     }
 
     @AfterEach
@@ -109,7 +109,7 @@ class IoScriptTest {
 
     @Test
     void badInputIsOneClearMessage() {
-        assertEquals("unknown io command 'pwrit'; known: pwrite, pread, truncate, fsync, stat, md5sum, fiemap",
+        assertEquals("unknown io command 'pwrit'; known: " + IoScript.COMMANDS,
                 assertThrows(IllegalArgumentException.class, () -> run("pwrit 0 1")).getMessage());
         assertEquals("pwrite: expected 2 arguments, got 1 (0)",
                 assertThrows(IllegalArgumentException.class, () -> run("pwrite 0")).getMessage());
@@ -123,5 +123,49 @@ class IoScriptTest {
                 assertThrows(IllegalArgumentException.class, () -> run("pwrite -1 4k")).getMessage());
         assertEquals("fsync: expected 0 arguments, got 1 (now)",
                 assertThrows(IllegalArgumentException.class, () -> run("fsync now")).getMessage());
+    }
+
+    @Test
+    void theP2ScenarioLineByLine() throws IOException {
+        run("chattr +C");
+        assertEquals(List.of("nocow /f"), run("lsattr"));
+        assertEquals(List.of("wrote 8192/8192 bytes at offset 12288", "linked 4096/4096 bytes at offset 0"),
+                run("falloc 8k 24k", "pwrite 12k 8k", "reflink /f 8k 0 4k"));
+        List<String> map = run("fiemap");
+        assertEquals(4, map.size(), map.toString());
+        assertTrue(map.get(0).matches("0 8192 - hole"), map.toString());
+        assertTrue(map.get(1).matches("8192 4096 \\d+ unwritten"), map.toString());
+        assertTrue(map.get(2).matches("12288 8192 \\d+ -"), map.toString());
+        assertTrue(map.get(3).matches("20480 12288 \\d+ unwritten"), map.toString());
+        assertEquals(List.of("size 32768"), run("stat").subList(0, 1));
+    }
+
+    @Test
+    void reflinkDedupeAndTheirErrors() throws IOException {
+        run("pwrite -S 0x11 0 64k", "fsync");
+        try (FileHandle g = volume.open("/g", EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE))) {
+            g.write(java.nio.ByteBuffer.wrap(new byte[64 << 10]), 0);
+        }
+        IllegalStateException differs = assertThrows(IllegalStateException.class, () -> run("dedupe /g 0 0 64k"));
+        assertTrue(differs.getMessage().startsWith("dedupe: differs"), differs.getMessage());
+        assertEquals(List.of("linked 65536/65536 bytes at offset 65536"), run("reflink /f 0 64k 64k"));
+        assertEquals(List.of("deduped 65536/65536 bytes at offset 0"), run("dedupe /f 64k 0 64k"));
+        assertTrue(run("fiemap").get(0).endsWith(" shared"));
+        assertEquals(List.of(), run("funshare 0 64k", "fsync"));
+        assertTrue(run("fiemap").get(0).endsWith(" -"));
+        InvalidArgumentException unaligned = assertThrows(InvalidArgumentException.class,
+                () -> run("reflink /g 1 0 4k"));
+        assertTrue(unaligned.getMessage().contains("multiple of the block size"), unaligned.getMessage());
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> run("reflink /nothing 0 0 4k"));
+        IllegalArgumentException arity = assertThrows(IllegalArgumentException.class, () -> run("reflink /g 0 0"));
+        assertTrue(arity.getMessage().contains("expected 4 arguments"), arity.getMessage());
+        IllegalArgumentException attr = assertThrows(IllegalArgumentException.class, () -> run("chattr +X"));
+        assertTrue(attr.getMessage().contains("unknown attribute +X"), attr.getMessage());
+        InvalidArgumentException nocow = assertThrows(InvalidArgumentException.class, () -> run("chattr +C"));
+        assertTrue(nocow.getMessage().contains("empty file"), nocow.getMessage());
+        run("chattr +nodatasum");
+        assertEquals(List.of("nodatasum /f"), run("lsattr"));
+        assertEquals(List.of(), run("fpunch 4k 4k", "fzero -k 8k 4k", "falloc -k 1m 64k"));
+        assertEquals(List.of("size 131072"), run("stat").subList(0, 1));
     }
 }

@@ -1892,6 +1892,11 @@ public final class CowVolume implements Volume {
         if (srcOff >= sizeIn) {
             throw new InvalidArgumentException(op + " source offset", srcOff, "below the source's size " + sizeIn);
         }
+        if (!dedupe && len > sizeIn - srcOff) {
+            // FICLONERANGE does not shorten (only dedupe may): the kernel refuses too.
+            throw new InvalidArgumentException(op + " length", len, "at most " + (sizeIn - srcOff)
+                    + ", the bytes from the source offset to its end of file (0 clones up to it)");
+        }
         len = Math.min(len, sizeIn - srcOff);
         long bytesCovered;
         if (srcOff + len == sizeIn && (!dedupe || dstOff + len == sizeOut)) {

@@ -252,7 +252,9 @@ class ModelTest {
         if (srcOff % bs != 0 || dstOff % bs != 0 || srcOff >= sizeIn) {
             return -1;
         }
-        len = Math.min(len, sizeIn - srcOff);
+        if (len > sizeIn - srcOff) {
+            return -1; // FICLONERANGE never shortens
+        }
         boolean toEof = srcOff + len == sizeIn;
         if (!toEof && len % bs != 0) {
             return -1;

@@ -243,8 +243,9 @@ class SharingTest {
             assertEquals(4 * K, b.cloneRange(a, 0, 256 * K, 4 * K));
             assertEquals(260 * K, b.size());
             assertArrayEquals(new byte[100 * K], read(b, 156 * K, 100 * K));
-            // length past the source's EOF is shortened to it
-            assertEquals(4 * K + 100, b.cloneRange(a, 60 * K, 512 * K, 1 << 20));
+            // a length past the source's EOF is refused, as the kernel does (only dedupe shortens)
+            assertThrows(InvalidArgumentException.class, () -> b.cloneRange(a, 60 * K, 512 * K, 1 << 20));
+            assertEquals(260 * K, b.size());
             // a negative argument
             assertThrows(InvalidArgumentException.class, () -> b.cloneRange(a, -4096, 0, 4 * K));
         }
