@@ -41,8 +41,7 @@ class CloneCostTest {
     void aSingleExtentCostsTheSameAt16MiBAnd1GiB() throws IOException {
         Volumes volumes = new Volumes(new FileDeviceProvider());
         URI uri = dir.resolve("big.img").toUri();
-        volumes.mkfs(uri, 1100L << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 1100L << 20);
         int[] costs = new int[2];
         long[] sizes = {16L << 20, 1L << 30};
         for (int i = 0; i < sizes.length; i++) {
@@ -73,8 +72,7 @@ class CloneCostTest {
     void manyExtentsCostInProportionToTheirNumber() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:manyextents");
-        volumes.mkfs(uri, 256L << 20, FormatOptions.defaults().blockSize(512));
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 256L << 20, FormatOptions.defaults().blockSize(512));
         int[] counts = {10_000, 100_000};
         int[] costs = new int[counts.length];
         byte[] block = new byte[512];

@@ -31,8 +31,7 @@ class ConcurrencyTest {
         long seed = Seeds.seed("ConcurrencyTest");
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:concurrency");
-        volumes.mkfs(uri, 128 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 128 << 20);
         int writers = 4;
         ExecutorService pool = Executors.newFixedThreadPool(writers + 2);
         AtomicBoolean done = new AtomicBoolean();
@@ -135,8 +134,7 @@ class ConcurrencyTest {
         long seed = Seeds.seed("ConcurrencyTest.dedupe");
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:dedupeRace");
-        volumes.mkfs(uri, 64 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 64 << 20);
         int blocks = 64;
         byte[] original = new byte[blocks * 4096];
         Arrays.fill(original, (byte) 0x41);

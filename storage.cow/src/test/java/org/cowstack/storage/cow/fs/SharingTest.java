@@ -73,8 +73,7 @@ class SharingTest {
     void p2TheWrittenRangeStaysInPlaceAndNothingIsShared() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:p2");
-        volumes.mkfs(uri, 64 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 64 << 20);
         try (FileHandle f = v.open("/file1", Volumes.RW)) {
             f.setFlags(Set.of(FileFlag.NOCOW), Set.of());
             f.fallocate(FallocateMode.ALLOCATE, 8 * K, 24 * K);
@@ -103,8 +102,7 @@ class SharingTest {
     void p2OnAFullVolumeNeverFailsAtFlushAndStaysWritable() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:p2full");
-        volumes.mkfs(uri, 16 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 16 << 20);
         try (FileHandle f = v.open("/file1", Volumes.RW); FileHandle filler = v.open("/filler", Volumes.RW)) {
             f.setFlags(Set.of(FileFlag.NOCOW), Set.of());
             f.fallocate(FallocateMode.ALLOCATE, 8 * K, 24 * K);
@@ -152,8 +150,7 @@ class SharingTest {
     void afterACloneAWriteChangesOnlyTheFileWritten() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:clone");
-        volumes.mkfs(uri, 64 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 64 << 20);
         byte[] data = new byte[1 << 20];
         new java.util.Random(1).nextBytes(data);
         Volumes.write(v, "/a", 0, data);
@@ -185,8 +182,7 @@ class SharingTest {
     void cloneOfPagesNotYetWrittenBackCopiesThem() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:clonedirty");
-        volumes.mkfs(uri, 64 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 64 << 20);
         try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
             a.write(ByteBuffer.wrap(fill(64 * K, 1)), 0);
             a.fsync();
@@ -213,8 +209,7 @@ class SharingTest {
     void cloneRefusesWhatLinuxRefuses() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:clonerules");
-        volumes.mkfs(uri, 64 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 64 << 20);
         v.mkdir("/dir");
         try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
             a.write(ByteBuffer.wrap(fill(64 * K + 100, 1)), 0); // a partial last block
@@ -293,8 +288,7 @@ class SharingTest {
     void dedupeSharesOnlyIdenticalDataAndReportsWhatItShared() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:dedupe");
-        volumes.mkfs(uri, 128 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 128 << 20);
         byte[] data = new byte[1 << 20];
         new java.util.Random(2).nextBytes(data);
         try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
@@ -326,8 +320,7 @@ class SharingTest {
     void dedupeNeverTurnsHolesOrPreallocatedBlocksIntoSharedData() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:dedupeholes");
-        volumes.mkfs(uri, 64 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 64 << 20);
         try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
             a.write(ByteBuffer.wrap(new byte[64 * K]), 0); // zeros, written
             b.truncate(32 * K); // a hole
@@ -345,8 +338,7 @@ class SharingTest {
     void dedupeIsCappedAt16MiB() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:dedupecap");
-        volumes.mkfs(uri, 128 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 128 << 20);
         byte[] data = fill(20 << 20, 0x3c);
         Volumes.write(v, "/a", 0, data);
         Volumes.write(v, "/b", 0, data);
@@ -360,8 +352,7 @@ class SharingTest {
     void nocowChangesOnlyOnEmptyFilesAndNodatasumAnyTime() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:chattr");
-        volumes.mkfs(uri, 16 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 16 << 20);
         try (FileHandle f = v.open("/f", Volumes.RW)) {
             f.write(ByteBuffer.wrap(fill(4 * K, 1)), 0);
             f.fsync(); // checksummed or not is decided when a block is written
@@ -387,8 +378,7 @@ class SharingTest {
     void punchZeroAndUnshareDoWhatTheySay() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:falloc");
-        volumes.mkfs(uri, 64 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 64 << 20);
         try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
             a.write(ByteBuffer.wrap(fill(64 * K, 5)), 0);
             a.fsync();
@@ -421,8 +411,7 @@ class SharingTest {
     void theReverseMapNamesEveryOwnerOfABlock() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:owners");
-        volumes.mkfs(uri, 16 << 20, FormatOptions.defaults());
-        CowVolume v = volumes.mount(uri);
+        CowVolume v = volumes.fresh(uri, 16 << 20);
         v.mkdir("/d");
         try (FileHandle a = v.open("/d/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
             a.write(ByteBuffer.wrap(fill(16 * K, 5)), 0);

@@ -45,6 +45,17 @@ final class Volumes {
         }
     }
 
+    /** mkfs with default options, then mount. */
+    CowVolume fresh(URI uri, long size) throws IOException {
+        return fresh(uri, size, FormatOptions.defaults());
+    }
+
+    /** mkfs, then mount. */
+    CowVolume fresh(URI uri, long size, FormatOptions options) throws IOException {
+        mkfs(uri, size, options);
+        return mount(uri);
+    }
+
     CowVolume mount(URI uri) throws IOException {
         return mount(uri, MountOptions.defaults());
     }
