@@ -138,6 +138,10 @@ final class ScriptRunner {
             return "command not found: " + ((CommandNotFoundException) e).getCommand();
         }
         String message = e.getMessage() == null || e.getMessage().isBlank() ? null : e.getMessage().strip();
+        String reason = fileSystemReason(e);
+        if (reason != null) {
+            message = ((java.nio.file.FileSystemException) e).getFile() + ": " + reason;
+        }
         boolean expected = e instanceof IOException || e instanceof IllegalArgumentException
                 || e instanceof IllegalStateException || e instanceof UnsupportedOperationException
                 || e instanceof SyntaxError || e instanceof SecurityException;
@@ -150,6 +154,27 @@ final class ScriptRunner {
             text = "internal error: " + text + " (stack trace in the log: 'log' command)";
         }
         return oneLine(text);
+    }
+
+    /** The words the JDK's file-system exceptions leave out: their message is only the path. */
+    private static String fileSystemReason(Throwable e) {
+        if (!(e instanceof java.nio.file.FileSystemException)
+                || ((java.nio.file.FileSystemException) e).getReason() != null) {
+            return null;
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "already exists";
+        }
+        if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+            return "directory not empty";
+        }
+        if (e instanceof java.nio.file.NotDirectoryException) {
+            return "not a directory";
+        }
+        return null;
     }
 
     private static Throwable unwrap(Throwable e) {

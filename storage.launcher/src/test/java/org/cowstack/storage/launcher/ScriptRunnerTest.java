@@ -41,6 +41,11 @@ class ScriptRunnerTest {
             throw new IOException("the device is on fire");
         }
 
+        public void missing() throws IOException {
+            calls.add("missing");
+            throw new java.nio.file.NoSuchFileException("/nothing");
+        }
+
         public void bug() {
             calls.add("bug");
             throw new NullPointerException("oops");
@@ -104,6 +109,12 @@ class ScriptRunnerTest {
         assertEquals(List.of("hello", "fail"), commands.calls, "nothing after the failure runs");
         assertEquals("hi\n", out());
         assertEquals("error: the device is on fire\n", err());
+    }
+
+    @Test
+    void fileSystemErrorsSayWhatIsWrongWithThePath() {
+        assertEquals(ScriptRunner.FAILED, runner.run("t:missing", null));
+        assertEquals("error: /nothing: no such file or directory\n", err());
     }
 
     @Test
