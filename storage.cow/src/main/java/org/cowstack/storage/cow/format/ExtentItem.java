@@ -29,10 +29,6 @@ public record ExtentItem(long physical, long blocks, int flags) {
         return (flags & UNWRITTEN) != 0;
     }
 
-    public ExtentItem withFlags(int newFlags) {
-        return new ExtentItem(physical, blocks, newFlags);
-    }
-
     /** The part from {@code skip} blocks in, {@code count} long. */
     public ExtentItem slice(long skip, long count) {
         return new ExtentItem(physical + skip, count, flags);

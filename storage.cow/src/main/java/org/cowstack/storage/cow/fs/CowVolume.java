@@ -670,20 +670,13 @@ public final class CowVolume implements Volume {
                 Placement where = placement(ino, inode.has(InodeItem.NOCOW), runFirst, runEnd - i);
                 int k = 0;
                 while (k < runEnd - i) {
-                    int j = where.inPlaceRunEnd(k);
-                    boolean inPlace = j > k;
-                    if (!inPlace) {
-                        j = k + 1;
-                        while (j < runEnd - i && !where.inPlace[j]) {
-                            j++;
-                        }
-                    }
+                    int j = where.runEnd(k);
                     List<PageCache.Page> run = new ArrayList<>();
                     for (int x = k; x < j; x++) {
                         run.add(perInode.getValue().get(runFirst + x));
                     }
-                    if (inPlace) {
-                        overwriteInPlace(ino, runFirst + k, where.physical[k], where.flags[k], run, sums, writes);
+                    if (where.inPlace[k]) {
+                        overwriteInPlace(ino, runFirst + k, where.physical[k], where.flags[k], run, sums, flags, writes);
                     } else {
                         allocatedDelta += copyOnWrite(ino, runFirst + k, run, sums, flags, writes);
                     }
@@ -719,16 +712,18 @@ public final class CowVolume implements Volume {
         return allocatedDelta;
     }
 
-    /** Pages overwriting their own, unshared blocks from {@code physical}, which the file maps with {@code oldFlags}. */
+    /**
+     * Pages overwriting their own, unshared blocks from {@code physical}, which the file
+     * maps with {@code oldFlags} and will map with {@code newFlags}.
+     */
     private void overwriteInPlace(long ino, long fileBlock, long physical, int oldFlags,
-            List<PageCache.Page> run, boolean sums, WriteBatch writes) throws IOException {
+            List<PageCache.Page> run, boolean sums, int newFlags, WriteBatch writes) throws IOException {
         for (PageCache.Page p : run) {
             if (p.reserved) {
                 space.unreserve(1);
                 p.reserved = false;
             }
         }
-        int newFlags = sums ? 0 : ExtentItem.NODATASUM;
         checksums.delete(physical, run.size());
         gather(physical, run, sums, writes);
         if (oldFlags != newFlags) {
@@ -764,14 +759,20 @@ public final class CowVolume implements Volume {
      * @param inPlace  per file block
      */
     private record Placement(long[] physical, int[] flags, boolean[] inPlace) {
-        /** The end of the in-place run from {@code k}: contiguous on disk, same flags; k when k is not in place. */
-        int inPlaceRunEnd(int k) {
-            if (!inPlace[k]) {
-                return k;
-            }
+        /**
+         * The end of the run from {@code k} that one write can do: blocks going in place that
+         * are contiguous on disk with the same flags, or blocks to copy on write.
+         */
+        int runEnd(int k) {
             int j = k + 1;
-            while (j < inPlace.length && inPlace[j] && physical[j] == physical[j - 1] + 1 && flags[j] == flags[k]) {
-                j++;
+            if (inPlace[k]) {
+                while (j < inPlace.length && inPlace[j] && physical[j] == physical[j - 1] + 1 && flags[j] == flags[k]) {
+                    j++;
+                }
+            } else {
+                while (j < inPlace.length && !inPlace[j]) {
+                    j++;
+                }
             }
             return j;
         }
@@ -1079,10 +1080,10 @@ public final class CowVolume implements Volume {
 
     private FileStat stat(long ino, InodeItem i) {
         Set<FileFlag> flags = EnumSet.noneOf(FileFlag.class);
-        if ((i.flags() & InodeItem.NOCOW) != 0) {
+        if (i.has(InodeItem.NOCOW)) {
             flags.add(FileFlag.NOCOW);
         }
-        if ((i.flags() & InodeItem.NODATASUM) != 0) {
+        if (i.has(InodeItem.NODATASUM)) {
             flags.add(FileFlag.NODATASUM);
         }
         // Delayed allocation: pages with a reserved block count as allocated, as Linux counts
@@ -1223,7 +1224,7 @@ public final class CowVolume implements Volume {
         for (Extents.Mapping m : extents.overlapping(ino, first, first + count)) {
             long from = Math.max(first, m.fileBlock());
             long to = Math.min(first + count, m.fileEnd());
-            if ((m.extent().flags() & ExtentItem.UNWRITTEN) != 0) {
+            if (m.extent().unwritten()) {
                 continue; // reads as zeros
             }
             long b = from;
@@ -1422,8 +1423,8 @@ public final class CowVolume implements Volume {
             try {
                 int k = 0;
                 while (k < blocks) {
-                    int j = where == null ? k : where.inPlaceRunEnd(k);
-                    if (j > k) {
+                    int j = where == null ? blocks : where.runEnd(k);
+                    if (where != null && where.inPlace[k]) {
                         DirectPiece piece = new DirectPiece(first + k, k, where.physical[k], j - k, true, where.flags[k]);
                         pieces.add(piece);
                         if (!piece.overwritesWrittenData()) {
@@ -1431,10 +1432,6 @@ public final class CowVolume implements Volume {
                         }
                         k = j;
                         continue;
-                    }
-                    j = k + 1;
-                    while (j < blocks && (where == null || !where.inPlace[j])) {
-                        j++;
                     }
                     long hint = reading(() -> extents.hint(ino, first));
                     while (k < j) {
@@ -1534,7 +1531,7 @@ public final class CowVolume implements Volume {
         fileLock.lock();
         try {
             long old = size(ino, path);
-            long keep = (size + blockSize - 1) / blockSize;
+            long keep = blocksCovering(size);
             if (size < old && size % blockSize != 0) {
                 // The bytes past the new end of the last block must read as zeros if the
                 // file grows again.
@@ -1599,7 +1596,7 @@ public final class CowVolume implements Volume {
                 return out;
             }
             long first = offset / blockSize;
-            long last = (end + blockSize - 1) / blockSize;
+            long last = blocksCovering(end);
             long pos = first;
             for (Extents.Mapping m : extents.overlapping(ino, first, last)) {
                 long from = Math.max(first, m.fileBlock());
@@ -1610,7 +1607,7 @@ public final class CowVolume implements Volume {
                 long physical = m.extent().physical() + (from - m.fileBlock());
                 for (long[] run : refCounts.runs(physical, to - from)) {
                     EnumSet<ExtentMapping.Flag> flags = EnumSet.noneOf(ExtentMapping.Flag.class);
-                    if ((m.extent().flags() & ExtentItem.UNWRITTEN) != 0) {
+                    if (m.extent().unwritten()) {
                         flags.add(ExtentMapping.Flag.UNWRITTEN);
                     }
                     if (!m.extent().checksummed()) {
@@ -1757,26 +1754,29 @@ public final class CowVolume implements Volume {
     private List<long[]> holes(long ino, long first, long last) throws IOException {
         List<long[]> out = new ArrayList<>();
         long pos = first;
-        List<Extents.Mapping> mapped = extents.overlapping(ino, first, last);
-        mapped.add(new Extents.Mapping(last, new ExtentItem(1, 1, 0))); // a sentinel ending the last gap
-        for (Extents.Mapping m : mapped) {
-            long gapEnd = Math.min(last, m.fileBlock());
-            long b = pos;
-            while (b < gapEnd) {
-                if (cache.isDirty(ino, b)) {
-                    b++;
-                    continue;
-                }
-                long runEnd = b + 1;
-                while (runEnd < gapEnd && !cache.isDirty(ino, runEnd)) {
-                    runEnd++;
-                }
-                out.add(new long[] {b, runEnd - b});
-                b = runEnd;
-            }
-            pos = Math.max(pos, Math.min(last, m.fileEnd()));
+        for (Extents.Mapping m : extents.overlapping(ino, first, last)) {
+            addCleanRuns(out, ino, pos, m.fileBlock());
+            pos = Math.max(pos, m.fileEnd());
         }
+        addCleanRuns(out, ino, pos, last);
         return out;
+    }
+
+    /** Adds the runs of {@code [from, to)} whose pages are not dirty. */
+    private void addCleanRuns(List<long[]> out, long ino, long from, long to) {
+        long b = from;
+        while (b < to) {
+            if (cache.isDirty(ino, b)) {
+                b++;
+                continue;
+            }
+            long runEnd = b + 1;
+            while (runEnd < to && !cache.isDirty(ino, runEnd)) {
+                runEnd++;
+            }
+            out.add(new long[] {b, runEnd - b});
+            b = runEnd;
+        }
     }
 
     /**
