@@ -1433,7 +1433,8 @@ public final class CowVolume implements Volume {
                         k = j;
                         continue;
                     }
-                    long hint = reading(() -> extents.hint(ino, first));
+                    long runStart = first + k;
+                    long hint = reading(() -> extents.hint(ino, runStart));
                     while (k < j) {
                         Extent e = space.allocate(policy(), j - k, 1, hint, true);
                         DirectPiece piece = new DirectPiece(first + k, k, e.start(), (int) e.length(), false, 0);
