@@ -368,6 +368,12 @@ public class StackIT {
         assertTrue(session("storage:io p2 /file1 fiemap").contains("\n12288 8192 " + (physical + 4096) + " -\n"));
         long block = (physical + 4096) / 4096;
         assertTrue(session("storage:owners p2 " + block).matches("(?s)OWNER +PATH +INODE +OFFSET\nfile +/file1 +\\d+ +12288"));
+        try {
+            session("storage:cp --reflink p2 /file1 /file1");
+            fail("a file copied onto itself would be emptied first");
+        } catch (IllegalArgumentException expected) {
+            assertEquals("cp: /file1 and /file1 are the same file", expected.getMessage());
+        }
         assertTrue(session("storage:cp --reflink p2 /file1 /copy").startsWith("linked 32768 bytes"));
         assertTrue(session("storage:io p2 /copy fiemap").contains("12288 8192 " + (physical + 4096) + " shared"));
         session("storage:mkdir p2 /still-writable; storage:rm p2 /filler; storage:io p2 /after 'pwrite 0 1m' fsync");

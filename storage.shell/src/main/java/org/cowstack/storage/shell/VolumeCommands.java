@@ -233,6 +233,10 @@ public final class VolumeCommands {
             @Descriptor("source file") String from,
             @Descriptor("target file, created or replaced") String to) throws IOException {
         Volume v = volume(name);
+        if (sameFile(v, from, to)) {
+            // opening the target truncates it: that would empty the source first
+            throw new IllegalArgumentException("cp: " + from + " and " + to + " are the same file");
+        }
         try (FileHandle src = v.open(from, EnumSet.of(StandardOpenOption.READ));
                 FileHandle dst = v.open(to, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING))) {
@@ -258,6 +262,15 @@ public final class VolumeCommands {
             }
             dst.truncate(size);
             return "copied " + copied + " bytes of data (" + size + " bytes with holes) from " + from + " to " + to;
+        }
+    }
+
+    private static boolean sameFile(Volume v, String from, String to) throws IOException {
+        long source = v.stat(from).inode();
+        try {
+            return v.stat(to).inode() == source;
+        } catch (java.nio.file.NoSuchFileException absent) {
+            return false;
         }
     }
 
