@@ -50,7 +50,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class SequentialBenchmark {
     static final int CHUNK = 1 << 20;
 
-    static final VolumeServices SERVICES = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()));
+    static final VolumeServices SERVICES = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()),
+            List.of(new org.cowstack.storage.dio.Buffered()));
 
     /** Where both the baseline file and the volume image live. */
     @State(Scope.Benchmark)

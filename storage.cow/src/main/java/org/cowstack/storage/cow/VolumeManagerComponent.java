@@ -27,6 +27,7 @@ import org.cowstack.storage.api.NotSupportedException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.dio.DioStrategy;
 import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.device.OpenOptions;
 import org.cowstack.storage.api.volume.FormatOptions;
@@ -64,6 +65,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
     private final Map<String, DeviceProvider> devices = new ConcurrentHashMap<>();
     private final List<ChecksumAlgorithm> algorithms = new CopyOnWriteArrayList<>();
     private final Map<String, AllocationPolicy> policies = new ConcurrentHashMap<>();
+    private final Map<String, DioStrategy> strategies = new ConcurrentHashMap<>();
     private final Map<String, Mounted> mounted = new ConcurrentHashMap<>();
     private final Object mountLock = new Object();
     private ScheduledExecutorService committer;
@@ -132,6 +134,17 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         policies.remove(policy.name(), policy);
     }
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addStrategy(DioStrategy strategy) {
+        strategies.put(strategy.name(), strategy);
+        setUpDefaultVolume();
+    }
+
+    /** A strategy keeps nothing: the next direct write asks whichever has the name then. */
+    void removeStrategy(DioStrategy strategy) {
+        strategies.remove(strategy.name(), strategy);
+    }
+
     private void commitVolumesWhere(Predicate<CowVolume> uses) {
         for (Mounted m : new ArrayList<>(mounted.values())) {
             if (uses.test(m.volume())) {
@@ -165,7 +178,8 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         synchronized (mountLock) {
             if (context == null || defaultVolume == null || defaultVolumeDone
                     || !devices.containsKey(DefaultVolume.SCHEME) || checksum(DefaultVolume.CHECKSUM) == null
-                    || policies.get(MountOptions.defaults().allocationPolicy()) == null) {
+                    || policies.get(MountOptions.defaults().allocationPolicy()) == null
+                    || strategies.get(MountOptions.defaults().dioStrategy()) == null) {
                 return;
             }
             defaultVolumeDone = true;
@@ -219,6 +233,11 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         return policies.get(name);
     }
 
+    @Override
+    public DioStrategy dioStrategy(String name) {
+        return strategies.get(name);
+    }
+
     // ------------------------------------------------------------------ VolumeManager
 
     private DeviceProvider provider(URI device) throws IOException {
@@ -265,10 +284,8 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
                 }
                 throw new BusyException("volume name " + name, "it is mounted on " + existing.volume().device());
             }
-            if (options.allocationPolicy() != null && policies.get(options.allocationPolicy()) == null) {
-                throw new NotSupportedException("allocation policy " + options.allocationPolicy()
-                        + " is not installed");
-            }
+            requireInstalled("allocation policy", options.allocationPolicy(), policies);
+            requireInstalled("DIO strategy", options.dioStrategy(), strategies);
             DeviceProvider p = provider(device);
             BlockDevice d = p.open(device, options.readOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
             CowVolume volume;
@@ -288,6 +305,46 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
                     + volume.committedGeneration() + ")");
             return volume;
         }
+    }
+
+    private static void requireInstalled(String what, String name, Map<String, ?> installed)
+            throws NotSupportedException {
+        if (!installed.containsKey(name)) {
+            throw new NotSupportedException(what + " " + name + " is not installed (installed: "
+                    + String.join(", ", new java.util.TreeSet<>(installed.keySet())) + ")");
+        }
+    }
+
+    @Override
+    public Optional<MountOptions> options(String name) {
+        Mounted m = mounted.get(name);
+        return m == null ? Optional.empty() : Optional.of(m.options()
+                .allocationPolicy(m.volume().allocationPolicy())
+                .dioStrategy(m.volume().dioStrategy()));
+    }
+
+    @Override
+    public void allocationPolicy(String name, String policy) throws IOException {
+        CowVolume v = mountedVolume(name);
+        requireInstalled("allocation policy", policy, policies);
+        v.allocationPolicy(policy);
+        info("volume " + name + " allocates with " + policy + " from now on");
+    }
+
+    @Override
+    public void dioStrategy(String name, String strategy) throws IOException {
+        CowVolume v = mountedVolume(name);
+        requireInstalled("DIO strategy", strategy, strategies);
+        v.dioStrategy(strategy);
+        info("volume " + name + " executes direct writes with " + strategy + " from now on");
+    }
+
+    private CowVolume mountedVolume(String name) throws NoSuchFileException {
+        Mounted m = mounted.get(name);
+        if (m == null) {
+            throw new NoSuchFileException(name, null, "no volume of that name is mounted");
+        }
+        return m.volume();
     }
 
     private void commitQuietly(CowVolume volume) {

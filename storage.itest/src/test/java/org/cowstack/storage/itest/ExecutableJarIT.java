@@ -105,7 +105,7 @@ class ExecutableJarIT {
         assertEquals("", r.err().strip(), "nothing on stderr (no warnings, no traces) on " + java);
         for (String name : List.of("Apache Felix Declarative Services", "Apache Felix Configuration Admin Service",
                 "Apache Felix Gogo Runtime", "Apache Felix Gogo JLine Shell", "Apache Felix Gogo Command",
-                "storage.api", "storage.csum", "storage.device", "storage.dax", "storage.alloc", "storage.cow",
+                "storage.api", "storage.csum", "storage.device", "storage.dax", "storage.alloc", "storage.dio", "storage.cow",
                 "storage.shell", "storage.launcher")) {
             assertTrue(r.out().lines().anyMatch(l -> l.contains("|Active ") && l.contains(name)),
                     name + " is Active in:\n" + r.out());

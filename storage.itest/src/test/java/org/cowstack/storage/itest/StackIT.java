@@ -121,7 +121,7 @@ public class StackIT {
 
     @Test
     public void everyStorageBundleIsActiveAndTheConsoleProfileIsAttached() {
-        List<String> expected = List.of("storage.api", "storage.alloc", "storage.cow", "storage.csum", "storage.dax",
+        List<String> expected = List.of("storage.api", "storage.alloc", "storage.dio", "storage.cow", "storage.csum", "storage.dax",
                 "storage.device", "storage.shell");
         for (String name : expected) {
             assertEquals(name + " is active", Bundle.ACTIVE, bundle(name).getState());

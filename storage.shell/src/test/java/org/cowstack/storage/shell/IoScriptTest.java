@@ -16,6 +16,11 @@ import java.util.HexFormat;
 import java.util.List;
 
 import org.cowstack.storage.alloc.FirstFit;
+import org.cowstack.storage.dio.Bounce;
+import org.cowstack.storage.dio.Buffered;
+import org.cowstack.storage.dio.Direct;
+import org.cowstack.storage.dio.NoDataSum;
+import org.cowstack.storage.dio.Verify;
 import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.OpenOptions;
@@ -40,7 +45,8 @@ class IoScriptTest {
 
     @BeforeEach
     void mount() throws IOException {
-        VolumeServices services = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()));
+        VolumeServices services = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()),
+                List.of(new Buffered(), new Bounce(), new NoDataSum(), new Verify(), new Direct()));
         URI uri = URI.create("mem:io");
         try (BlockDevice d = mem.open(uri, OpenOptions.create(32 << 20))) {
             CowVolume.format(d, FormatOptions.defaults(), services, "first-fit");

@@ -17,7 +17,12 @@ public interface DirectWrite {
     /** Byte length. */
     long length();
 
-    /** True when offset, length and buffer address are aligned for a direct transfer. */
+    /**
+     * True when offset and length are multiples of the file-system block size, so that
+     * whole blocks can be written without reading any first. An unaligned write can
+     * only be executed as {@link DioMode#BUFFERED}. (The buffer's address is the
+     * device's concern: a device that needs aligned memory copies through its own.)
+     */
     boolean aligned();
 
     /** True when the file's data is checksummed (it is not {@code nodatasum}). */

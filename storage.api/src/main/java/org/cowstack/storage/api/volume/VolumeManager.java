@@ -53,6 +53,30 @@ public interface VolumeManager {
      */
     void unmount(String name) throws IOException;
 
+    /**
+     * The options a mounted volume uses now: those it was mounted with, with the
+     * allocation policy and DIO strategy as last changed. Empty when no volume has that name.
+     */
+    Optional<MountOptions> options(String name);
+
+    /**
+     * Changes the allocation policy of a mounted volume; it applies from the volume's
+     * next allocation.
+     *
+     * @throws java.nio.file.NoSuchFileException when no volume has that name
+     * @throws org.cowstack.storage.api.NotSupportedException when no policy of that name is installed
+     */
+    void allocationPolicy(String name, String policy) throws IOException;
+
+    /**
+     * Changes the DIO fallback strategy of a mounted volume; it applies from the
+     * volume's next direct write.
+     *
+     * @throws java.nio.file.NoSuchFileException when no volume has that name
+     * @throws org.cowstack.storage.api.NotSupportedException when no strategy of that name is installed
+     */
+    void dioStrategy(String name, String strategy) throws IOException;
+
     /** The mounted volume of that name. */
     Optional<Volume> volume(String name);
 

@@ -1,7 +1,6 @@
 package org.cowstack.storage.cow.alloc;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -103,12 +102,22 @@ public final class SpaceMap implements FreeSpaceView {
         Map.Entry<Long, Long> containing = free.floorEntry(fromBlock);
         long first = containing != null && containing.getKey() + containing.getValue() > fromBlock
                 ? containing.getKey() : fromBlock;
-        // A snapshot: the policy runs under our monitor, but may keep the iterator.
-        List<Extent> extents = new ArrayList<>();
-        for (Map.Entry<Long, Long> e : free.tailMap(first, true).entrySet()) {
-            extents.add(new Extent(e.getKey(), e.getValue()));
-        }
-        return Collections.unmodifiableList(extents).iterator();
+        // A live view, not a copy: the policy runs under our monitor (the view is valid
+        // only during its call), and a copy of every free extent per allocation made
+        // allocation linear in free-space fragments even when the first one fits.
+        Iterator<Map.Entry<Long, Long>> it = free.tailMap(first, true).entrySet().iterator();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public Extent next() {
+                Map.Entry<Long, Long> e = it.next();
+                return new Extent(e.getKey(), e.getValue());
+            }
+        };
     }
 
     @Override
@@ -162,6 +171,17 @@ public final class SpaceMap implements FreeSpaceView {
         }
         cursor = e.end();
         return e;
+    }
+
+    /**
+     * Allocates for a run of {@code length} consecutive file blocks, asking the policy
+     * for one extent of the whole run while the volume has one that large (the
+     * contiguity request) and for any piece otherwise; the caller asks again for the rest.
+     */
+    public synchronized Extent allocateRun(AllocationPolicy policy, long length, long hint, boolean fromReservation)
+            throws NoSpaceException, InvalidArgumentException {
+        long wish = largestFree() >= length ? length : 1;
+        return allocate(policy, length, wish, hint, fromReservation);
     }
 
     /** Marks a specific extent used (mkfs, or a caller that must have these blocks). */

@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
+import org.cowstack.storage.api.dio.DioStrategy;
 
 /**
  * The services a volume uses, looked up at each use so that a replaced bundle's service
@@ -28,11 +29,15 @@ public interface VolumeServices {
     /** The installed allocation policy with this name, or null. */
     AllocationPolicy allocationPolicy(String name);
 
+    /** The installed DIO fallback strategy with this name, or null. */
+    DioStrategy dioStrategy(String name);
+
     /** Fixed services, for a volume outside OSGi: tests, benchmarks, tools. */
     static VolumeServices of(Collection<? extends ChecksumAlgorithm> checksums,
-            Collection<? extends AllocationPolicy> policies) {
+            Collection<? extends AllocationPolicy> policies, Collection<? extends DioStrategy> strategies) {
         List<ChecksumAlgorithm> algorithms = List.copyOf(checksums);
         List<AllocationPolicy> allocators = List.copyOf(policies);
+        List<DioStrategy> dio = List.copyOf(strategies);
         return new VolumeServices() {
             @Override
             public Collection<ChecksumAlgorithm> checksums() {
@@ -42,6 +47,11 @@ public interface VolumeServices {
             @Override
             public AllocationPolicy allocationPolicy(String name) {
                 return allocators.stream().filter(p -> p.name().equals(name)).findFirst().orElse(null);
+            }
+
+            @Override
+            public DioStrategy dioStrategy(String name) {
+                return dio.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
             }
         };
     }

@@ -153,7 +153,8 @@ class CorruptionTest {
     void unknownIncompatibleFeaturesAndMissingAlgorithmsAreRefusedByName() throws IOException {
         volumes.mkfs(uri, 16 << 20, FormatOptions.defaults().checksum("blake2b"));
         VolumeServices withoutBlake = VolumeServices.of(
-                Volumes.SERVICES.checksums().stream().filter(a -> a.id() != 3).toList(), List.of(new FirstFit()));
+                Volumes.SERVICES.checksums().stream().filter(a -> a.id() != 3).toList(), List.of(new FirstFit()),
+                List.of(new org.cowstack.storage.dio.Buffered()));
         try (BlockDevice d = volumes.provider.open(uri, OpenOptions.readWrite())) {
             NotSupportedException e = assertThrows(NotSupportedException.class,
                     () -> CowVolume.mount("t", uri, d, withoutBlake,

@@ -54,11 +54,13 @@ class CrashTest {
                     byte[] drawn = new byte[length];
                     r.nextBytes(drawn);
                     boolean direct = r.nextInt(4) == 0;
+                    String strategy = Volumes.DIO_STRATEGIES.get(r.nextInt(Volumes.DIO_STRATEGIES.size()));
                     long at = direct ? offset - offset % 4096 : offset;
                     byte[] data = direct ? Arrays.copyOf(drawn, Math.max(4096, length - length % 4096)) : drawn;
                     action = () -> {
                         try (FileHandle f = v.open(path, Volumes.RW)) {
                             if (direct) {
+                                v.dioStrategy(strategy);
                                 f.writeDirect(ByteBuffer.wrap(data), at);
                             } else {
                                 f.write(ByteBuffer.wrap(data), at);

@@ -22,6 +22,7 @@ import org.cowstack.storage.api.volume.DedupeResult;
 import org.cowstack.storage.api.volume.FallocateMode;
 import org.cowstack.storage.api.volume.FileFlag;
 import org.cowstack.storage.api.volume.FileHandle;
+import org.cowstack.storage.api.volume.MountOptions;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.testkit.Seeds;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,13 +65,17 @@ class ModelTest {
                 }
                 model.put(path, apply(content, offset, data));
             } else if (choice < 50) {
-                what = "direct write";
                 int blocks = 1 + r.nextInt(32);
                 long offset = (long) r.nextInt(MAX_FILE / blockSize - blocks) * blockSize;
                 byte[] data = new byte[blocks * blockSize];
                 r.nextBytes(data);
+                String strategy = Volumes.DIO_STRATEGIES.get(r.nextInt(Volumes.DIO_STRATEGIES.size()));
+                boolean heap = r.nextBoolean();
+                what = "direct write (" + strategy + (heap ? ", heap" : ", direct buffer") + ")";
+                v.dioStrategy(strategy);
+                ByteBuffer src = heap ? ByteBuffer.wrap(data) : ByteBuffer.allocateDirect(data.length).put(data).flip();
                 try (FileHandle f = v.open(path, Volumes.RW)) {
-                    f.writeDirect(ByteBuffer.wrap(data), offset);
+                    f.writeDirect(src, offset);
                 }
                 model.put(path, apply(content, offset, data));
             } else if (choice < 52) {
@@ -194,9 +199,10 @@ class ModelTest {
                 what = "sync";
                 v.sync();
             } else {
-                what = "remount";
+                String policy = Volumes.ALLOCATION_POLICIES.get(r.nextInt(Volumes.ALLOCATION_POLICIES.size()));
+                what = "remount (" + policy + ")";
                 v.unmount();
-                v = volumes.mount(uri);
+                v = volumes.mount(uri, MountOptions.defaults().allocationPolicy(policy));
                 checkAll(v, model, "op " + op + " after remount (seed " + seed + ")");
             }
             if (op % 250 == 249) {

@@ -8,7 +8,9 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
+import org.cowstack.storage.alloc.BestFit;
 import org.cowstack.storage.alloc.FirstFit;
+import org.cowstack.storage.alloc.NextFit;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.device.OpenOptions;
@@ -20,12 +22,21 @@ import org.cowstack.storage.csum.Crc32c;
 import org.cowstack.storage.csum.Sha256;
 import org.cowstack.storage.csum.XxHash64;
 import org.cowstack.storage.device.mem.MemDeviceProvider;
+import org.cowstack.storage.dio.Bounce;
+import org.cowstack.storage.dio.Buffered;
+import org.cowstack.storage.dio.Direct;
+import org.cowstack.storage.dio.NoDataSum;
+import org.cowstack.storage.dio.Verify;
 
 /** Test helpers: a RAM-disk provider, mkfs and mount in one line, whole-file reads. */
 final class Volumes {
-    /** What OSGi would provide: every checksum algorithm and first-fit. */
+    /** What OSGi would provide: every checksum algorithm, allocation policy and DIO strategy. */
     static final VolumeServices SERVICES = VolumeServices.of(
-            List.of(new Crc32c(), new XxHash64(), new Sha256(), new Blake2b256()), List.of(new FirstFit()));
+            List.of(new Crc32c(), new XxHash64(), new Sha256(), new Blake2b256()),
+            List.of(new FirstFit(), new BestFit(), new NextFit()),
+            List.of(new Buffered(), new Bounce(), new NoDataSum(), new Verify(), new Direct()));
+    static final List<String> ALLOCATION_POLICIES = List.of("first-fit", "best-fit", "next-fit");
+    static final List<String> DIO_STRATEGIES = List.of("buffered", "bounce", "nodatasum", "verify", "direct");
     static final Set<StandardOpenOption> RW = EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
 

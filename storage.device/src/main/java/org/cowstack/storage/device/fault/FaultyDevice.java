@@ -6,11 +6,15 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import org.cowstack.storage.api.MediaErrorException;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.device.base.AbstractBlockDevice;
 import org.cowstack.storage.device.faulty.FaultControl;
+import org.cowstack.storage.device.faulty.WritePause;
 
 /**
  * A device that passes I/O to an inner device and fails it on demand. For power cuts
@@ -36,6 +40,7 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl {
     private boolean drop;
     private boolean tear;
     private boolean off;
+    private Pause pause;
 
     FaultyDevice(java.net.URI uri, BlockDevice inner) {
         super(uri, inner.size(), inner.blockSize(), inner.isReadOnly(), inner.capabilities());
@@ -65,8 +70,67 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl {
         inner.read(dst, offset);
     }
 
+    /** A pause set by {@link #pauseNextWrite}: armed, then holding one write, then released. */
+    private static final class Pause implements WritePause {
+        private final long minBytes;
+        private final CountDownLatch arrived = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+        private volatile long offset = -1;
+
+        Pause(long minBytes) {
+            this.minBytes = minBytes;
+        }
+
+        void hold(long at) {
+            offset = at;
+            arrived.countDown();
+            try {
+                released.await(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public boolean awaitPaused(Duration timeout) throws InterruptedException {
+            return arrived.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public boolean paused() {
+            return arrived.getCount() == 0 && released.getCount() > 0;
+        }
+
+        @Override
+        public long offset() {
+            return offset;
+        }
+
+        @Override
+        public void release() {
+            released.countDown();
+        }
+    }
+
     @Override
-    protected synchronized void doWrite(ByteBuffer src, long offset) throws IOException {
+    protected void doWrite(ByteBuffer src, long offset) throws IOException {
+        Pause p;
+        synchronized (this) {
+            p = pause;
+            if (p != null && (src.remaining() < p.minBytes || p.released.getCount() == 0)) {
+                p = null;
+            }
+            if (p != null) {
+                pause = null;
+            }
+        }
+        if (p != null) {
+            p.hold(offset); // outside the monitor: other writes and the test go on
+        }
+        writeNow(src, offset);
+    }
+
+    private synchronized void writeNow(ByteBuffer src, long offset) throws IOException {
         int length = src.remaining();
         if (off) {
             throw powerIsOff(offset, length);
@@ -202,7 +266,18 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl {
     }
 
     @Override
+    public synchronized WritePause pauseNextWrite(long minBytes) {
+        Pause p = new Pause(minBytes);
+        pause = p;
+        return p;
+    }
+
+    @Override
     public synchronized void clearFaults() {
+        if (pause != null) {
+            pause.release();
+            pause = null;
+        }
         failAt = -1;
         cutAt = -1;
         failRange = null;

@@ -45,6 +45,13 @@ public interface FaultControl {
     /** Seeds the choices of torn writes and power cuts, so that a failure replays. */
     void seed(long seed);
 
+    /**
+     * The next write of at least {@code minBytes} bytes stops before it reads its data
+     * and waits until the pause is {@linkplain WritePause#release released} (for at most
+     * a minute, so a forgotten pause cannot hang a test run). Other writes pass meanwhile.
+     */
+    WritePause pauseNextWrite(long minBytes);
+
     /** Removes every fault that is set (not a power cut that happened). */
     void clearFaults();
 }
