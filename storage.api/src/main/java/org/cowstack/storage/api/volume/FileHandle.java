@@ -77,6 +77,19 @@ public interface FileHandle extends Closeable {
      */
     long append(ByteBuffer src, boolean direct) throws IOException;
 
+    /**
+     * Appends what {@code source} delivers, up to {@code count} bytes or its end of
+     * stream, at the end of file. The position is fixed once, when the append starts,
+     * and the file stays locked against other writers until it ends. If the source
+     * throws, the bytes it delivered before are appended, nothing else: the write then
+     * fails with {@link org.cowstack.storage.api.SourceFaultException}, whose
+     * {@code written()} says how many (DESIGN P3).
+     *
+     * @param direct bypass the page cache as {@link #writeDirect} does
+     * @return bytes appended
+     */
+    long appendFrom(java.nio.channels.ReadableByteChannel source, long count, boolean direct) throws IOException;
+
     /** Sets the size, freeing blocks past it or extending with a hole. */
     void truncate(long size) throws IOException;
 

@@ -85,6 +85,13 @@ final class CowFile implements FileHandle {
     }
 
     @Override
+    public long appendFrom(java.nio.channels.ReadableByteChannel source, long count, boolean direct)
+            throws IOException {
+        writable();
+        return volume.appendFrom(inode, path, source, count, direct);
+    }
+
+    @Override
     public void truncate(long size) throws IOException {
         writable();
         volume.truncate(inode, path, size);

@@ -1523,6 +1523,11 @@ public final class CowVolume implements Volume {
         return dioStrategy;
     }
 
+    /** The free extents now, start block to length in blocks (a copy): what fragmentation reports show. */
+    public java.util.SortedMap<Long, Long> freeExtents() {
+        return space.snapshot();
+    }
+
     /** Bytes of file data copied so far, by where (see {@link DataCopies}). */
     public DataCopies.Snapshot dataCopies() {
         return copies.snapshot();
@@ -1813,6 +1818,57 @@ public final class CowVolume implements Volume {
                 write(ino, path, src, at);
             }
             return at;
+        } finally {
+            fileLock.unlock();
+        }
+    }
+
+    /** Bytes an append from a channel reads before it writes them. */
+    private static final int APPEND_CHUNK = 1 << 20;
+
+    long appendFrom(long ino, String path, java.nio.channels.ReadableByteChannel source, long count, boolean direct)
+            throws IOException {
+        checkWritable();
+        if (count < 0) {
+            throw new InvalidArgumentException("count", count, ">= 0");
+        }
+        ReentrantLock fileLock = fileLock(ino);
+        fileLock.lock();
+        try {
+            long at = size(ino, path); // fixed once: a failure below never moves it
+            ByteBuffer chunk = device.allocate((int) Math.min(APPEND_CHUNK, Math.max(blockSize, count)));
+            long done = 0;
+            IOException fault = null;
+            boolean end = false;
+            while (done < count && !end && fault == null) {
+                chunk.clear().limit((int) Math.min(chunk.capacity(), count - done));
+                try {
+                    while (chunk.hasRemaining()) {
+                        if (source.read(chunk) < 0) {
+                            end = true;
+                            break;
+                        }
+                    }
+                } catch (IOException e) {
+                    fault = e; // what it delivered before is still written: it is the prefix
+                } catch (RuntimeException e) {
+                    fault = new IOException(e.toString(), e);
+                }
+                chunk.flip();
+                if (chunk.hasRemaining()) {
+                    int n = chunk.remaining();
+                    if (direct) {
+                        writeDirect(ino, path, chunk, at + done);
+                    } else {
+                        write(ino, path, chunk, at + done);
+                    }
+                    done += n;
+                }
+            }
+            if (fault != null) {
+                throw new SourceFaultException(path, at, done, fault);
+            }
+            return done;
         } finally {
             fileLock.unlock();
         }
