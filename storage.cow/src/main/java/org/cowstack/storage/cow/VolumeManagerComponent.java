@@ -128,10 +128,24 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         setUpDefaultVolume();
     }
 
-    /** Volumes using the policy commit with it while it is still here. */
+    /**
+     * Volumes using the policy commit with it while it is still here; it is then removed
+     * while none of them is half-way through a change, so operations find it either there
+     * or missing (SuspendedException) before they change anything.
+     */
     void removePolicy(AllocationPolicy policy) {
         commitVolumesWhere(v -> v.allocationPolicy().equals(policy.name()));
-        policies.remove(policy.name(), policy);
+        List<CowVolume> users = new ArrayList<>();
+        mounted.values().forEach(m -> users.add(m.volume()));
+        removeQuiesced(users, () -> policies.remove(policy.name(), policy));
+    }
+
+    private static void removeQuiesced(List<CowVolume> volumes, Runnable removal) {
+        if (volumes.isEmpty()) {
+            removal.run();
+            return;
+        }
+        volumes.get(0).quiesce(() -> removeQuiesced(volumes.subList(1, volumes.size()), removal));
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

@@ -384,6 +384,110 @@ public class StackIT {
         session("storage:umount p2");
     }
 
+    /**
+     * Issue 5: the DIO strategy and allocation policy bundles are stopped, updated and
+     * started again, in a seeded order, while a thread streams direct and buffered
+     * writes. Every write succeeds or fails with SuspendedException (nothing else), every
+     * acknowledged write reads back after a remount, and after each swap the new
+     * revision's service (a new class loader) is the one in effect.
+     */
+    @Test
+    public void swappingTheDioAndAllocationBundlesDuringWritesLosesNothing() throws Exception {
+        long seed = Long.getLong("storage.test.seed", System.nanoTime());
+        System.out.println("seed StackIT.swap = " + seed + " (replay with -Dstorage.test.seed=" + seed + ")");
+        java.util.Random r = new java.util.Random(seed);
+        session("storage:mkfs --size 64m mem:swap; storage:mount --dio verify --alloc best-fit swap mem:swap");
+        Volume v = context.getService(byProperty(Volume.class, Volume.PROP_NAME).get("swap"));
+        int slots = 128;
+        int length = 64 << 10;
+        byte[] acked = new byte[slots];
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger suspended = new java.util.concurrent.atomic.AtomicInteger();
+        List<Throwable> unexpected = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread writer = new Thread(() -> {
+            try (org.cowstack.storage.api.volume.FileHandle f = v.open("/stream",
+                    java.util.EnumSet.of(java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE))) {
+                for (int i = 0; !stop.get(); i++) {
+                    int slot = i % slots;
+                    byte value = (byte) (1 + i % 250);
+                    ByteBuffer data = ByteBuffer.allocate(length);
+                    java.util.Arrays.fill(data.array(), value);
+                    try {
+                        if (i % 3 == 0) {
+                            f.write(data, (long) slot * length);
+                        } else {
+                            f.writeDirect(data, (long) slot * length);
+                        }
+                        synchronized (acked) {
+                            acked[slot] = value;
+                        }
+                        ok.incrementAndGet();
+                        if (i % 16 == 0) {
+                            f.fsync();
+                        }
+                    } catch (org.cowstack.storage.api.SuspendedException e) {
+                        suspended.incrementAndGet();
+                    }
+                }
+            } catch (Throwable t) {
+                unexpected.add(t);
+            }
+        }, "swap writer");
+        writer.start();
+        try {
+            for (int round = 0; round < 4; round++) {
+                List<String> order = new ArrayList<>(List.of("storage.dio", "storage.alloc"));
+                java.util.Collections.shuffle(order, r);
+                for (String name : order) {
+                    boolean dio = name.equals("storage.dio");
+                    Class<?> type = dio ? org.cowstack.storage.api.dio.DioStrategy.class
+                            : org.cowstack.storage.api.alloc.AllocationPolicy.class;
+                    String property = dio ? org.cowstack.storage.api.dio.DioStrategy.NAME
+                            : org.cowstack.storage.api.alloc.AllocationPolicy.NAME;
+                    String used = dio ? "verify" : "best-fit";
+                    Object before = context.getService(byProperty(type, property).get(used));
+                    Bundle b = bundle(name);
+                    b.stop();
+                    Thread.sleep(r.nextInt(30));
+                    b.update();
+                    b.start();
+                    await(name + " registers its services again", () -> byProperty(type, property).containsKey(used));
+                    Object after = context.getService(byProperty(type, property).get(used));
+                    assertTrue("the updated bundle's " + used + " is a new class",
+                            after.getClass().getClassLoader() != before.getClass().getClassLoader());
+                    int acknowledged = ok.get();
+                    await("writes go on after " + name + " was swapped", () -> ok.get() > acknowledged + 5);
+                    assertEquals("swap: direct writes use verify", session("storage:dio swap"));
+                    assertEquals("swap: allocates with best-fit", session("storage:alloc swap"));
+                }
+            }
+        } finally {
+            stop.set(true);
+            writer.join(30_000);
+        }
+        assertEquals("only SuspendedException may fail a write: " + unexpected, List.of(), unexpected);
+        System.out.println("swap: " + ok.get() + " writes acknowledged, " + suspended.get()
+                + " failed with SuspendedException while a bundle was away");
+        session("storage:umount swap; storage:mount swap mem:swap");
+        Volume again = context.getService(byProperty(Volume.class, Volume.PROP_NAME).get("swap"));
+        try (org.cowstack.storage.api.volume.FileHandle f = again.open("/stream",
+                java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ))) {
+            for (int slot = 0; slot < slots; slot++) {
+                if (acked[slot] == 0) {
+                    continue;
+                }
+                ByteBuffer back = ByteBuffer.allocate(length);
+                f.read(back, (long) slot * length);
+                byte[] want = new byte[length];
+                java.util.Arrays.fill(want, acked[slot]);
+                assertArrayEquals("slot " + slot + " holds its last acknowledged write (seed " + seed + ")", want,
+                        back.array());
+            }
+        }
+        session("storage:umount swap");
+    }
+
     private static String md5(byte[] data) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(data));
     }

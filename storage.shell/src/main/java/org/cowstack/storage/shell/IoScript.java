@@ -218,6 +218,7 @@ final class IoScript {
         out.println("size " + st.size());
         out.println("allocated " + st.allocated());
         out.println("flags " + flags(st.flags()));
+        out.println("unchecksummed " + st.unchecksummed());
     }
 
     /** Flags as xfs_io prints them: lower-case words, sorted, comma-separated, or {@code -}. */

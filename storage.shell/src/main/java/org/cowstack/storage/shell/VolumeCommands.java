@@ -102,12 +102,14 @@ public final class VolumeCommands {
     @Descriptor("mount the volume on a device under a name")
     public String mount(
             @Descriptor("mount read-only") @Parameter(names = "--ro", presentValue = "true", absentValue = "false") boolean readOnly,
-            @Descriptor("allocation policy") @Parameter(names = "--alloc", absentValue = "first-fit") String alloc,
+            @Descriptor("allocation policy, as storage:alloc lists them") @Parameter(names = "--alloc", absentValue = "first-fit") String alloc,
+            @Descriptor("DIO fallback strategy, as storage:dio lists them") @Parameter(names = "--dio", absentValue = "buffered") String dio,
             @Descriptor("how often dirty data is committed without fsync, such as 30 (seconds), 500ms or 2m; default 30s")
             @Parameter(names = "--commit-interval", absentValue = "") String commitInterval,
             @Descriptor("volume name") String name,
             @Descriptor("device URI") String device) throws IOException {
-        MountOptions options = MountOptions.defaults().readOnly(readOnly).allocationPolicy(alloc);
+        MountOptions options = MountOptions.defaults().readOnly(readOnly).allocationPolicy(alloc)
+                .dioStrategy(dio);
         if (!commitInterval.isEmpty()) {
             options = options.commitInterval(DurationArg.positive("commit interval", commitInterval));
         }

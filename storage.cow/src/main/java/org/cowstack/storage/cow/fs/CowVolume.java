@@ -338,6 +338,19 @@ public final class CowVolume implements Volume {
         return p;
     }
 
+    /**
+     * Runs {@code action} (the removal of a service this volume allocates with) while no
+     * tree change or commit is in progress, so that none finds it gone half-way.
+     */
+    public void quiesce(Runnable action) {
+        treeLock.writeLock().lock();
+        try {
+            action.run();
+        } finally {
+            treeLock.writeLock().unlock();
+        }
+    }
+
     /** Changes the allocation policy used from the next allocation on. */
     public void allocationPolicy(String policyName) {
         this.allocationPolicy = policyName;
@@ -427,6 +440,12 @@ public final class CowVolume implements Volume {
     private <T> T under(Lock lock, TreeQuery<T> query) throws IOException {
         lock.lock();
         try {
+            if (lock == treeLock.writeLock()) {
+                // A change may allocate metadata nodes half-way: without the policy it must
+                // not start. (The policy cannot go between here and the end of the change:
+                // see quiesce.)
+                policy();
+            }
             return query.run();
         } catch (Corruption e) {
             throw corrupt(e);
@@ -601,6 +620,12 @@ public final class CowVolume implements Volume {
         List<long[]> frees;
         TreeMap<Long, TreeMap<Long, PageCache.Page>> pages;
         treeLock.writeLock().lock();
+        try {
+            policy(); // as in under(): a commit without its policy does not start, and fails nothing
+        } catch (SuspendedException e) {
+            treeLock.writeLock().unlock();
+            throw e;
+        }
         try {
             pages = cache.takeDirty();
             refCounts.apply(ledger); // current counts: writeback decides what may go in place
