@@ -192,7 +192,7 @@ class ExecutableJarIT {
         Run second = run(java, null, "-c", "storage:mount v file:v.img; storage:io v /a 'md5sum' 'stat'");
         assertEquals(0, second.status(), second.err());
         assertTrue(second.out().endsWith("ca539970d4b1fa1f34213ba675007381  /a\nsize 1048576\n"
-                + "allocated 1048576\nflags -\n"), second.out());
+                + "allocated 1048576\nflags -\nunchecksummed 0\n"), second.out());
         Run refused = run(java, null, "-c", "storage:mount w file:nothing-here.img");
         assertEquals(1, refused.status());
         assertEquals(1, refused.errLines().size(), refused.err());
