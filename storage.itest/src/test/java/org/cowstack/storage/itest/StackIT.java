@@ -436,7 +436,7 @@ public class StackIT {
         }, "swap writer");
         writer.start();
         try {
-            for (int round = 0; round < 4; round++) {
+            for (int round = 0; round < 10; round++) {
                 List<String> order = new ArrayList<>(List.of("storage.dio", "storage.alloc"));
                 java.util.Collections.shuffle(order, r);
                 for (String name : order) {

@@ -333,9 +333,33 @@ public final class CowVolume implements Volume {
         String wanted = allocationPolicy;
         AllocationPolicy p = services.allocationPolicy(wanted);
         if (p == null) {
+            p = pinnedPolicy.get();
+        }
+        if (p == null) {
             throw new SuspendedException(name, "allocation policy " + wanted);
         }
         return p;
+    }
+
+    /**
+     * The policy a write started with, used to its end even if its service goes away
+     * meanwhile: a write that has accepted data must not then fail for want of the
+     * policy (its data would land later although the caller was told it failed). Held
+     * only for the call, so a departed bundle is not kept.
+     */
+    private final ThreadLocal<AllocationPolicy> pinnedPolicy = new ThreadLocal<>();
+
+    /** Runs a write with the policy pinned: found now (or SuspendedException, nothing done) and kept to the end. */
+    private <T> T withPolicy(TreeQuery<T> write) throws IOException {
+        if (pinnedPolicy.get() != null) {
+            return write.run();
+        }
+        pinnedPolicy.set(policy());
+        try {
+            return write.run();
+        } finally {
+            pinnedPolicy.remove();
+        }
     }
 
     /**
@@ -1318,6 +1342,10 @@ public final class CowVolume implements Volume {
     }
 
     int write(long ino, String path, ByteBuffer src, long offset) throws IOException {
+        return withPolicy(() -> writeBuffered(ino, path, src, offset));
+    }
+
+    private int writeBuffered(long ino, String path, ByteBuffer src, long offset) throws IOException {
         checkWritable();
         if (offset < 0) {
             throw new InvalidArgumentException("offset", offset, ">= 0");
@@ -1328,6 +1356,12 @@ public final class CowVolume implements Volume {
         }
         if (offset > Long.MAX_VALUE - length) {
             throw new InvalidArgumentException("offset", offset, "an offset such that the write ends below 2^63");
+        }
+        if (cache.dirtyPages() > cache.dirtyLimit()) {
+            // Write back before accepting more than the cache holds, not after: a write that
+            // was accepted must not then report a failure of that commit (SuspendedException
+            // while the allocation policy is away) as its own.
+            sync();
         }
         int srcBase = src.position();
         ReentrantLock fileLock = fileLock(ino);
@@ -1388,9 +1422,6 @@ public final class CowVolume implements Volume {
             fileLock.unlock();
         }
         src.position(src.limit());
-        if (cache.dirtyPages() > cache.dirtyLimit()) {
-            sync(); // write back before accepting more than the cache can hold
-        }
         return length;
     }
 
@@ -1563,6 +1594,10 @@ public final class CowVolume implements Volume {
      * executes the decision. Unaligned writes can only be buffered, whatever it says.
      */
     int writeDirect(long ino, String path, ByteBuffer src, long offset) throws IOException {
+        return withPolicy(() -> writeDirectPinned(ino, path, src, offset));
+    }
+
+    private int writeDirectPinned(long ino, String path, ByteBuffer src, long offset) throws IOException {
         checkWritable();
         int length = src.remaining();
         if (offset < 0) {
@@ -1853,6 +1888,11 @@ public final class CowVolume implements Volume {
 
     long appendFrom(long ino, String path, java.nio.channels.ReadableByteChannel source, long count, boolean direct)
             throws IOException {
+        return withPolicy(() -> appendFromPinned(ino, path, source, count, direct));
+    }
+
+    private long appendFromPinned(long ino, String path, java.nio.channels.ReadableByteChannel source, long count,
+            boolean direct) throws IOException {
         checkWritable();
         if (count < 0) {
             throw new InvalidArgumentException("count", count, ">= 0");
