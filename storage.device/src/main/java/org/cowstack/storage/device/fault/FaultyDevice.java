@@ -2,13 +2,13 @@ package org.cowstack.storage.device.fault;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.time.Duration;
 
 import org.cowstack.storage.api.MediaErrorException;
 import org.cowstack.storage.api.device.BlockDevice;
