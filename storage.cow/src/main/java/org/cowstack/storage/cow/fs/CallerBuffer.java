@@ -46,11 +46,6 @@ final class CallerBuffer {
         this.staging = src.isDirect() ? ByteBuffer.allocate(unit) : null;
     }
 
-    /** True when the caller's memory may fault (a direct buffer: possibly a file mapping). */
-    boolean mayFault() {
-        return staging != null;
-    }
-
     /** The caller's bytes, position zero: what the device writes from when it writes in place of a copy. */
     ByteBuffer data() {
         return data;

@@ -1770,7 +1770,7 @@ public final class CowVolume implements Volume {
                     checksums.insert(piece.physical(), part);
                 }
             }
-            long linked = (end[0] == pieces.size() ? count : pieces.get(end[0]).at()) * (long) blockSize;
+            long linked = prefixBlocks(pieces, end[0], count) * (long) blockSize;
             if (linked > 0 || allocatedDelta != 0) {
                 InodeItem now = inodeOrThrow(ino, path);
                 putInode(ino, now.withSize(Math.max(now.size(), offset + linked), now())
@@ -1778,7 +1778,7 @@ public final class CowVolume implements Volume {
             }
         });
         giveBack(pieces, end[0]);
-        int written = (end[0] == pieces.size() ? count : pieces.get(end[0]).at()) * blockSize;
+        int written = prefixBlocks(pieces, end[0], count) * blockSize;
         src.position(src.position() + written);
         failure = failed[0];
         if (failure instanceof InternalError) {
@@ -1794,6 +1794,11 @@ public final class CowVolume implements Volume {
             throw new SourceFaultException(path, offset, written, fault);
         }
         return written;
+    }
+
+    /** Blocks of a direct write of {@code count} blocks before piece {@code end}: the prefix it links. */
+    private static int prefixBlocks(List<DirectPiece> pieces, int end, int count) {
+        return end == pieces.size() ? count : pieces.get(end).at();
     }
 
     private void writePiece(ByteBuffer data, DirectPiece piece) throws IOException {

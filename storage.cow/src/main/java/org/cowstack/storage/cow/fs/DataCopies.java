@@ -44,11 +44,6 @@ public final class DataCopies {
             return new Snapshot(intoCache - before.intoCache, atWriteback - before.atWriteback,
                     bounced - before.bounced, staged - before.staged, writes);
         }
-
-        /** Copies of the data that reach the device or the cache (staging excluded). */
-        public long copied() {
-            return intoCache + atWriteback + bounced;
-        }
     }
 
     public Snapshot snapshot() {
