@@ -55,8 +55,12 @@ final class DefaultVolume {
         return image;
     }
 
-    /** Creates the image if it is missing and mounts it if it is not mounted. */
-    void setUp(VolumeManager manager) throws IOException {
+    /**
+     * Creates the image if it is missing, and mounts it (which records its configuration)
+     * unless a volume of its name is configured already: the default volume is a
+     * configuration like any other once it exists, so its policies survive restarts.
+     */
+    void setUp(VolumeManager manager, boolean configured) throws IOException {
         URI uri;
         try {
             uri = new URI(SCHEME, image.toString(), null);
@@ -66,7 +70,7 @@ final class DefaultVolume {
         if (!Files.exists(image)) {
             manager.mkfs(uri, FormatOptions.defaults().size(SIZE).label(name).checksum(CHECKSUM));
         }
-        if (manager.volume(name).isEmpty()) {
+        if (!configured) {
             manager.mount(name, uri, MountOptions.defaults());
         }
     }

@@ -11,14 +11,15 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import org.cowstack.storage.api.BusyException;
@@ -27,18 +28,23 @@ import org.cowstack.storage.api.NotSupportedException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.BlockDevice;
-import org.cowstack.storage.api.dio.DioStrategy;
 import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.api.dio.DioStrategy;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.FormatResult;
 import org.cowstack.storage.api.volume.MountOptions;
 import org.cowstack.storage.api.volume.Volume;
 import org.cowstack.storage.api.volume.VolumeManager;
+import org.cowstack.storage.api.volume.VolumeState;
+import org.cowstack.storage.api.volume.VolumeStatus;
 import org.cowstack.storage.cow.fs.CowVolume;
 import org.cowstack.storage.cow.fs.VolumeServices;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -52,24 +58,35 @@ import org.osgi.service.log.LoggerFactory;
  * The engine as a service: formats devices, mounts volumes and registers each mounted
  * volume as a {@link Volume} service with its name, uuid, device, state and checksum.
  *
- * <p>Device providers, checksum algorithms and allocation policies are dynamic
- * references looked up at each use, so a volume picks up a replaced service at its next
- * operation. (Suspending volumes while a service is missing, and volumes as Config
- * Admin configurations, come with the hot-swap work.) Deactivation commits and
- * unmounts every volume.
+ * <p>Which volumes exist is Config Admin configuration (see {@link VolumeConfiguration}):
+ * the API's mount, unmount and policy setters record what they do there, and a
+ * configuration arriving (at start, or written by other means) mounts its volume.
+ *
+ * <p>Every service a mounted volume uses is a dynamic reference, bound into the volume
+ * (see {@code VolumeBindings}). When one goes, its unbind waits for the operations using
+ * it, commits with it while it is still valid, and binds a replacement of the same name
+ * or id if one is installed; otherwise the volume is SUSPENDED (OFFLINE for a device
+ * backend) and its operations wait for one, at most the suspend timeout. When one comes,
+ * it is bound into every volume waiting for it, and configured volumes that could not be
+ * mounted for want of it are mounted. Deactivation (the engine stopping or updated)
+ * commits and unmounts every volume and keeps the configuration, so the next engine
+ * mounts them again.
  */
-@Component(service = VolumeManager.class, immediate = true)
-public final class VolumeManagerComponent implements VolumeManager, VolumeServices {
+@Component(service = {VolumeManager.class, ConfiguredVolumes.class}, immediate = true)
+public final class VolumeManagerComponent implements VolumeManager, VolumeServices, ConfiguredVolumes {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final Map<String, DeviceProvider> devices = new ConcurrentHashMap<>();
     private final List<ChecksumAlgorithm> algorithms = new CopyOnWriteArrayList<>();
     private final Map<String, AllocationPolicy> policies = new ConcurrentHashMap<>();
     private final Map<String, DioStrategy> strategies = new ConcurrentHashMap<>();
-    private final Map<String, Mounted> mounted = new ConcurrentHashMap<>();
+    /** Every volume mounted or configured, by name. Changed under {@link #mountLock}. */
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** Serialises mounting, unmounting and reconfiguring; never held while waiting for a volume's operations. */
     private final Object mountLock = new Object();
     private ScheduledExecutorService committer;
     private volatile BundleContext context;
+    private volatile boolean active;
     private DefaultVolume defaultVolume;
     private boolean defaultVolumeDone;
 
@@ -77,95 +94,198 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             policy = ReferencePolicy.DYNAMIC)
     private volatile Logger log;
 
-    /** A mounted volume, its service registration and its commit timer. */
-    private record Mounted(CowVolume volume, MountOptions options, ServiceRegistration<Volume> registration,
-            ScheduledFuture<?> timer) {
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ConfigurationAdmin configAdmin;
+
+    /**
+     * One volume: its settings (as configured, or as last mounted and changed), its
+     * configuration PID (null when not recorded), and the mounted volume, or why there is none.
+     */
+    private static final class Entry {
+        volatile VolumeSettings settings;
+        volatile String pid;
+        volatile CowVolume volume;
+        volatile ServiceRegistration<Volume> registration;
+        volatile ScheduledFuture<?> timer;
+        /** Not mounted: OFFLINE or SUSPENDED (waiting for {@link #detail}) or FAILED (because of it). */
+        volatile VolumeState state = VolumeState.OFFLINE;
+        volatile String detail = "";
+        /** The configuration cannot be read: nothing is mounted until it is corrected. */
+        volatile boolean malformed;
+
+        Entry(VolumeSettings settings, String pid) {
+            this.settings = settings;
+            this.pid = pid;
+        }
+
+        String name() {
+            return settings.name();
+        }
     }
+
+    // ------------------------------------------------------------------ services coming and going
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addDevice(DeviceProvider provider) {
-        devices.put(provider.scheme().toLowerCase(Locale.ROOT), provider);
-        setUpDefaultVolume();
+        String scheme = provider.scheme().toLowerCase(Locale.ROOT);
+        devices.put(scheme, provider);
+        for (Entry e : entriesOn(scheme)) {
+            CowVolume v = e.volume;
+            if (v != null && v.state() == VolumeState.OFFLINE && !v.isClosed()) {
+                reattach(e, v, provider);
+            }
+        }
+        servicesArrived();
+    }
+
+    /** The device backend is back: the offline volume gets its device again, or is mounted afresh. */
+    private void reattach(Entry e, CowVolume v, DeviceProvider provider) {
+        VolumeSettings s = e.settings;
+        try {
+            BlockDevice d = provider.open(s.device(), v.isReadOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
+            if (v.deviceArrived(d)) {
+                info("volume " + e.name() + " is back on " + s.device());
+                updateProperties(e);
+                return;
+            }
+            d.close();
+        } catch (IOException | RuntimeException ex) {
+            warn("volume " + e.name() + ": " + s.device() + " could not be opened again: " + ex.getMessage());
+        }
+        synchronized (mountLock) {
+            warn("volume " + e.name() + ": " + s.device() + " no longer holds what the volume committed; mounting it "
+                    + "afresh (open files of the volume are invalid)");
+            dropMounted(e);
+            tryMount(e);
+        }
     }
 
     /**
      * A backend is going away: Declarative Services calls this after unregistering it and
-     * before deactivating it, so its devices are still open. Volumes on it are committed
-     * and unmounted now, while that still works.
+     * before deactivating it, so its devices are still open. Volumes on it commit, close
+     * their device and go OFFLINE until it returns.
      */
     void removeDevice(DeviceProvider provider) {
         String scheme = provider.scheme().toLowerCase(Locale.ROOT);
-        for (Mounted m : new ArrayList<>(mounted.values())) {
-            if (scheme.equalsIgnoreCase(m.volume().device().getScheme())) {
-                try {
-                    unmount(m.volume().name());
-                    warn("volume " + m.volume().name() + " was committed and unmounted: its device backend " + scheme
-                            + ": is going away");
-                } catch (IOException e) {
-                    warn("volume " + m.volume().name() + " could not be committed before its device backend " + scheme
-                            + ": went away: " + e.getMessage());
+        devices.remove(scheme, provider);
+        for (Entry e : entriesOn(scheme)) {
+            CowVolume v = e.volume;
+            if (v == null) {
+                continue;
+            }
+            try {
+                if (v.deviceGone()) {
+                    info("volume " + e.name() + " committed and went offline: device backend " + scheme + ": is going away");
                 }
+            } catch (IOException ex) {
+                warn("volume " + e.name() + " could not be committed before device backend " + scheme + ": went away: "
+                        + ex.getMessage());
+            }
+            updateProperties(e);
+        }
+    }
+
+    private List<Entry> entriesOn(String scheme) {
+        List<Entry> out = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            URI device = e.settings.device();
+            if (device != null && scheme.equalsIgnoreCase(device.getScheme())) {
+                out.add(e);
             }
         }
-        devices.remove(scheme, provider);
+        return out;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addChecksum(ChecksumAlgorithm algorithm) {
         algorithms.add(algorithm);
-        setUpDefaultVolume();
+        forEachMounted(v -> v.checksumArrived(algorithm));
+        servicesArrived();
     }
 
-    /** Volumes using the algorithm commit with it while it is still here. */
     void removeChecksum(ChecksumAlgorithm algorithm) {
-        commitVolumesWhere(v -> v.checksum().equals(algorithm.name()));
         algorithms.remove(algorithm);
+        ChecksumAlgorithm replacement = checksum(algorithm.id());
+        swapOut("checksum " + algorithm.name(), v -> v.checksumGone(algorithm, replacement));
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addPolicy(AllocationPolicy policy) {
         policies.put(policy.name(), policy);
-        setUpDefaultVolume();
+        forEachMounted(v -> v.policyArrived(policy));
+        servicesArrived();
     }
 
-    /**
-     * Volumes using the policy commit with it while it is still here; it is then removed
-     * while none of them is half-way through a change, so operations find it either there
-     * or missing (SuspendedException) before they change anything.
-     */
     void removePolicy(AllocationPolicy policy) {
-        commitVolumesWhere(v -> v.allocationPolicy().equals(policy.name()));
-        List<CowVolume> users = new ArrayList<>();
-        mounted.values().forEach(m -> users.add(m.volume()));
-        removeQuiesced(users, () -> policies.remove(policy.name(), policy));
-    }
-
-    private static void removeQuiesced(List<CowVolume> volumes, Runnable removal) {
-        if (volumes.isEmpty()) {
-            removal.run();
-            return;
-        }
-        volumes.get(0).quiesce(() -> removeQuiesced(volumes.subList(1, volumes.size()), removal));
+        policies.remove(policy.name(), policy);
+        AllocationPolicy replacement = policies.get(policy.name());
+        swapOut("allocation policy " + policy.name(), v -> v.policyGone(policy, replacement));
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addStrategy(DioStrategy strategy) {
         strategies.put(strategy.name(), strategy);
-        setUpDefaultVolume();
+        forEachMounted(v -> v.strategyArrived(strategy));
+        servicesArrived();
     }
 
-    /** A strategy keeps nothing: the next direct write asks whichever has the name then. */
     void removeStrategy(DioStrategy strategy) {
         strategies.remove(strategy.name(), strategy);
+        DioStrategy replacement = strategies.get(strategy.name());
+        swapOut("DIO strategy " + strategy.name(), v -> v.strategyGone(strategy, replacement));
     }
 
-    private void commitVolumesWhere(Predicate<CowVolume> uses) {
-        for (Mounted m : new ArrayList<>(mounted.values())) {
-            if (uses.test(m.volume())) {
-                commitQuietly(m.volume());
+    @FunctionalInterface
+    private interface Swap {
+        boolean apply(CowVolume v) throws IOException;
+    }
+
+    /** Takes a departing service out of every volume bound to it, each committing with it first. */
+    private void swapOut(String what, Swap swap) {
+        for (Entry e : new ArrayList<>(entries.values())) {
+            CowVolume v = e.volume;
+            if (v == null) {
+                continue;
+            }
+            try {
+                if (swap.apply(v) && v.state() == VolumeState.SUSPENDED) {
+                    info("volume " + e.name() + " committed and is suspended: " + what + " is going away");
+                }
+            } catch (IOException ex) {
+                warn("volume " + e.name() + " could not commit before " + what + " went away (its data stays in "
+                        + "memory until it can): " + ex.getMessage());
+            }
+            updateProperties(e);
+        }
+    }
+
+    private void forEachMounted(java.util.function.Predicate<CowVolume> bind) {
+        for (Entry e : entries.values()) {
+            CowVolume v = e.volume;
+            if (v != null && bind.test(v)) {
+                info("volume " + e.name() + " resumed: " + (v.waitingFor().isEmpty() ? "nothing missing"
+                        : "still waiting for " + v.waitingFor()));
+                updateProperties(e);
             }
         }
     }
+
+    /** A service arrived: configured volumes that were waiting for it are mounted now. */
+    private void servicesArrived() {
+        if (!active) {
+            return;
+        }
+        synchronized (mountLock) {
+            for (Entry e : new ArrayList<>(entries.values())) {
+                if (e.volume == null) {
+                    tryMount(e);
+                }
+            }
+        }
+        setUpDefaultVolume();
+    }
+
+    // ------------------------------------------------------------------ life cycle
 
     @Activate
     void activate(BundleContext bundleContext) {
@@ -177,9 +297,10 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         synchronized (mountLock) {
             defaultVolume = DefaultVolume.of(bundleContext.getProperty(DefaultVolume.VOLUME),
                     bundleContext.getProperty(DefaultVolume.HOME));
+            this.context = bundleContext;
+            this.active = true;
         }
-        this.context = bundleContext;
-        setUpDefaultVolume();
+        servicesArrived();
     }
 
     /**
@@ -190,7 +311,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
      */
     private void setUpDefaultVolume() {
         synchronized (mountLock) {
-            if (context == null || defaultVolume == null || defaultVolumeDone
+            if (!active || defaultVolume == null || defaultVolumeDone
                     || !devices.containsKey(DefaultVolume.SCHEME) || checksum(DefaultVolume.CHECKSUM) == null
                     || policies.get(MountOptions.defaults().allocationPolicy()) == null
                     || strategies.get(MountOptions.defaults().dioStrategy()) == null) {
@@ -198,25 +319,44 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             }
             defaultVolumeDone = true;
             try {
-                defaultVolume.setUp(this);
-            } catch (IOException | RuntimeException e) {
-                Logger l = log;
-                if (l != null) {
-                    l.error("the default volume {} on {} could not be set up: {}", defaultVolume.name(),
-                            defaultVolume.image(), e.getMessage());
+                defaultVolume.setUp(this, configured(defaultVolume.name()));
+                Entry e = entries.get(defaultVolume.name());
+                if (e != null && e.volume == null) {
+                    tryMount(e); // its configuration arrived before its image was there
                 }
+            } catch (IOException | RuntimeException e) {
+                error("the default volume " + defaultVolume.name() + " on " + defaultVolume.image()
+                        + " could not be set up: " + e.getMessage());
             }
+        }
+    }
+
+    /** Whether a volume of this name is configured, or known: the default volume is then not created again. */
+    private boolean configured(String name) {
+        if (entries.containsKey(name)) {
+            return true;
+        }
+        ConfigurationAdmin ca = configAdmin;
+        if (ca == null) {
+            return false;
+        }
+        try {
+            Configuration[] found = ca.listConfigurations("(&(service.factoryPid=" + VOLUME_FACTORY_PID + ")("
+                    + VolumeSettings.NAME + "=" + name + "))");
+            return found != null && found.length > 0;
+        } catch (IOException | InvalidSyntaxException e) {
+            return false;
         }
     }
 
     @Deactivate
     void deactivate() {
-        for (String name : new ArrayList<>(mounted.keySet())) {
-            try {
-                unmount(name);
-            } catch (IOException e) {
-                warn("volume " + name + " could not be committed while the engine stopped: " + e.getMessage());
+        synchronized (mountLock) {
+            active = false;
+            for (Entry e : new ArrayList<>(entries.values())) {
+                unmountQuietly(e, "the engine stopped");
             }
+            entries.clear();
         }
         committer.shutdownNow();
     }
@@ -232,6 +372,13 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         Logger l = log;
         if (l != null) {
             l.warn(message);
+        }
+    }
+
+    private void error(String message) {
+        Logger l = log;
+        if (l != null) {
+            l.error(message);
         }
     }
 
@@ -252,7 +399,279 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         return strategies.get(name);
     }
 
-    // ------------------------------------------------------------------ VolumeManager
+    // ------------------------------------------------------------------ configuration
+
+    @Override
+    public void configured(String pid, Map<String, ?> properties) {
+        VolumeSettings s;
+        try {
+            s = VolumeSettings.read(properties);
+            checkName(s.name());
+        } catch (InvalidArgumentException e) {
+            String name = VolumeSettings.nameOf(properties);
+            error("volume configuration " + pid + (name == null ? "" : " (volume " + name + ")") + " is malformed and "
+                    + "mounts nothing: " + e.getMessage());
+            if (name != null && NAME.matcher(name).matches()) {
+                synchronized (mountLock) {
+                    Entry e2 = entries.get(name);
+                    if (e2 == null || pid.equals(e2.pid)) {
+                        if (e2 != null) {
+                            dropMounted(e2);
+                        }
+                        Entry bad = new Entry(new VolumeSettings(name, null, MountOptions.defaults()), pid);
+                        bad.malformed = true;
+                        bad.state = VolumeState.FAILED;
+                        bad.detail = "malformed configuration: " + e.getMessage();
+                        entries.put(name, bad);
+                    }
+                }
+            }
+            return;
+        }
+        synchronized (mountLock) {
+            if (!active) {
+                return;
+            }
+            removeOtherNamesOf(pid, s.name());
+            Entry e = entries.get(s.name());
+            if (e == null) {
+                e = new Entry(s, pid);
+                entries.put(s.name(), e);
+                tryMount(e);
+                return;
+            }
+            if (e.pid != null && !e.pid.equals(pid)) {
+                error("volume configuration " + pid + " names volume " + s.name() + ", which configuration " + e.pid
+                        + " already has; it is ignored");
+                return;
+            }
+            e.pid = pid;
+            reconfigure(e, s);
+        }
+    }
+
+    /** A configuration renamed its volume: the volume of the old name goes. */
+    private void removeOtherNamesOf(String pid, String name) {
+        for (Entry other : new ArrayList<>(entries.values())) {
+            if (pid.equals(other.pid) && !other.name().equals(name)) {
+                unmountQuietly(other, "its configuration now names " + name);
+                entries.remove(other.name(), other);
+            }
+        }
+    }
+
+    /** Applies changed settings: policies, intervals and timeouts in place; a new device or mode by mounting again. */
+    private void reconfigure(Entry e, VolumeSettings s) {
+        VolumeSettings old = e.settings;
+        CowVolume v = e.volume;
+        e.malformed = false;
+        if (v == null || v.isClosed()) {
+            e.settings = s;
+            dropMounted(e);
+            tryMount(e);
+            return;
+        }
+        MountOptions was = old.options();
+        MountOptions now = s.options();
+        boolean remount = !old.device().equals(s.device()) || was.readOnly() != now.readOnly()
+                || !(now.checksum().isEmpty() || now.checksum().equals(v.checksum()));
+        if (remount) {
+            info("volume " + s.name() + " is mounted again: its configuration changed device, mode or checksum");
+            unmountQuietly(e, "its configuration changed");
+            e.settings = s;
+            tryMount(e);
+            return;
+        }
+        e.settings = s;
+        try {
+            if (!now.allocationPolicy().equals(v.allocationPolicy())) {
+                v.allocationPolicy(now.allocationPolicy());
+            }
+            if (!now.dioStrategy().equals(v.dioStrategy())) {
+                v.dioStrategy(now.dioStrategy());
+            }
+        } catch (NotSupportedException ex) {
+            error("volume " + s.name() + ": " + ex.getMessage() + "; it keeps " + v.allocationPolicy() + " and "
+                    + v.dioStrategy());
+        }
+        v.suspendTimeout(now.suspendTimeout());
+        if (!was.commitInterval().equals(now.commitInterval())) {
+            e.timer.cancel(false);
+            e.timer = schedule(v, now.commitInterval());
+        }
+    }
+
+    @Override
+    public void unconfigured(String pid) {
+        synchronized (mountLock) {
+            for (Entry e : new ArrayList<>(entries.values())) {
+                if (pid.equals(e.pid)) {
+                    unmountQuietly(e, "its configuration is gone");
+                    entries.remove(e.name(), e);
+                }
+            }
+        }
+    }
+
+    /** Records the entry's settings as its configuration; a no-op without Config Admin. */
+    private void persist(Entry e) {
+        ConfigurationAdmin ca = configAdmin;
+        if (ca == null) {
+            return;
+        }
+        try {
+            Configuration c = e.pid != null ? ca.getConfiguration(e.pid, "?")
+                    : ca.createFactoryConfiguration(VOLUME_FACTORY_PID, "?");
+            e.pid = c.getPid();
+            c.updateIfDifferent(e.settings.properties());
+        } catch (IOException | RuntimeException ex) {
+            warn("volume " + e.name() + ": its configuration could not be recorded (it will not be mounted after a "
+                    + "restart): " + ex.getMessage());
+        }
+    }
+
+    private void forget(String pid) {
+        ConfigurationAdmin ca = configAdmin;
+        if (ca == null || pid == null) {
+            return;
+        }
+        try {
+            ca.getConfiguration(pid, "?").delete();
+        } catch (IOException | RuntimeException ex) {
+            warn("volume configuration " + pid + " could not be deleted: " + ex.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ mounting
+
+    /**
+     * Mounts a configured volume if every service it needs is there, otherwise records
+     * what it waits for; a mount that fails leaves it FAILED with the reason, and nothing
+     * mounted. Called with the mount lock held.
+     */
+    private void tryMount(Entry e) {
+        VolumeSettings s = e.settings;
+        if (e.volume != null || e.malformed) {
+            return;
+        }
+        String waiting = missingFor(s);
+        if (waiting != null) {
+            e.state = waiting.startsWith("device") ? VolumeState.OFFLINE : VolumeState.SUSPENDED;
+            e.detail = waiting;
+            return;
+        }
+        try {
+            mountNow(e);
+        } catch (IOException | RuntimeException ex) {
+            String reason = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+            if (e.state != VolumeState.FAILED || !reason.equals(e.detail)) {
+                error("volume " + e.name() + " could not be mounted from its configuration: " + reason);
+            }
+            e.state = VolumeState.FAILED;
+            e.detail = reason;
+        }
+    }
+
+    /** What a configured volume waits for before it can be mounted, or null. */
+    private String missingFor(VolumeSettings s) {
+        String scheme = s.device().getScheme().toLowerCase(Locale.ROOT);
+        if (!devices.containsKey(scheme)) {
+            return "device backend " + scheme + ":";
+        }
+        MountOptions o = s.options();
+        if (!o.checksum().isEmpty() && checksum(o.checksum()) == null) {
+            return "checksum " + o.checksum();
+        }
+        if (!o.readOnly() && !policies.containsKey(o.allocationPolicy())) {
+            return "allocation policy " + o.allocationPolicy();
+        }
+        if (!o.readOnly() && !strategies.containsKey(o.dioStrategy())) {
+            return "DIO strategy " + o.dioStrategy();
+        }
+        return null;
+    }
+
+    /** Opens the device, mounts, registers the Volume service and starts the commit timer. */
+    private CowVolume mountNow(Entry e) throws IOException {
+        VolumeSettings s = e.settings;
+        DeviceProvider p = provider(s.device());
+        MountOptions o = s.options();
+        BlockDevice d = p.open(s.device(), o.readOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
+        CowVolume volume;
+        try {
+            volume = CowVolume.mount(s.name(), s.device(), d, this, o, CowVolume.DEFAULT_CACHE_BYTES);
+        } catch (IOException | RuntimeException ex) {
+            d.close();
+            throw ex;
+        }
+        e.volume = volume;
+        e.state = volume.state();
+        e.detail = "";
+        e.registration = context.registerService(Volume.class, volume, properties(volume));
+        e.timer = schedule(volume, o.commitInterval());
+        info("mounted " + s.name() + " on " + s.device() + " (" + volume.state() + ", generation "
+                + volume.committedGeneration() + ", " + o + ")");
+        return volume;
+    }
+
+    private ScheduledFuture<?> schedule(CowVolume volume, java.time.Duration interval) {
+        long ms = interval.toMillis();
+        return committer.scheduleWithFixedDelay(() -> commitQuietly(volume), ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** Forgets the mounted volume of an entry (unregistered, timer stopped) without committing: it is closed or offline. */
+    private void dropMounted(Entry e) {
+        CowVolume v = e.volume;
+        if (v == null) {
+            return;
+        }
+        stopServing(e);
+        try {
+            v.abandon();
+        } catch (IOException ex) {
+            warn("volume " + e.name() + ": closing its device failed: " + ex.getMessage());
+        }
+    }
+
+    private void stopServing(Entry e) {
+        ScheduledFuture<?> t = e.timer;
+        if (t != null) {
+            t.cancel(false);
+        }
+        ServiceRegistration<Volume> r = e.registration;
+        if (r != null) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException gone) {
+                // unregistered with the bundle
+            }
+        }
+        e.volume = null;
+        e.registration = null;
+        e.timer = null;
+        e.state = VolumeState.OFFLINE;
+        e.detail = "";
+    }
+
+    /** Commits and unmounts; when the commit cannot be done the volume is closed anyway and the loss logged. */
+    private void unmountQuietly(Entry e, String why) {
+        CowVolume v = e.volume;
+        if (v == null) {
+            return;
+        }
+        stopServing(e);
+        try {
+            v.unmount();
+            info("unmounted " + e.name() + ": " + why);
+        } catch (IOException ex) {
+            error("volume " + e.name() + " was closed without its last changes (" + why + "): " + ex.getMessage());
+            try {
+                v.abandon();
+            } catch (IOException closing) {
+                warn("volume " + e.name() + ": closing its device failed: " + closing.getMessage());
+            }
+        }
+    }
 
     private DeviceProvider provider(URI device) throws IOException {
         String scheme = device.getScheme();
@@ -267,11 +686,28 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         return p;
     }
 
+    private static void checkName(String name) throws InvalidArgumentException {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new InvalidArgumentException("volume name", name,
+                    "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+    }
+
+    private static void requireInstalled(String what, String name, Map<String, ?> installed)
+            throws NotSupportedException {
+        if (!installed.containsKey(name)) {
+            throw new NotSupportedException(what + " " + name + " is not installed (installed: "
+                    + String.join(", ", new TreeSet<>(installed.keySet())) + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------ VolumeManager
+
     @Override
     public FormatResult mkfs(URI device, FormatOptions options) throws IOException {
-        for (Mounted m : mounted.values()) {
-            if (m.volume().device().equals(device)) {
-                throw new BusyException(device.toString(), "it is mounted as " + m.volume().name());
+        for (Entry e : entries.values()) {
+            if (e.volume != null && device.equals(e.settings.device())) {
+                throw new BusyException(device.toString(), "it is mounted as " + e.name());
             }
         }
         DeviceProvider p = provider(device);
@@ -286,79 +722,108 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
 
     @Override
     public Volume mount(String name, URI device, MountOptions options) throws IOException {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new InvalidArgumentException("volume name", name,
-                    "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
+        checkName(name);
+        Objects.requireNonNull(device, "device");
         synchronized (mountLock) {
-            Mounted existing = mounted.get(name);
-            if (existing != null) {
-                if (existing.volume().device().equals(device)) {
-                    return existing.volume(); // mounting again what is mounted changes nothing
+            if (!active) {
+                throw new NotSupportedException("the storage engine is stopping");
+            }
+            Entry existing = entries.get(name);
+            if (existing != null && existing.volume != null) {
+                if (existing.settings.device().equals(device)) {
+                    return existing.volume; // mounting again what is mounted changes nothing
                 }
-                throw new BusyException("volume name " + name, "it is mounted on " + existing.volume().device());
+                throw new BusyException("volume name " + name, "it is mounted on " + existing.settings.device());
+            }
+            for (Entry e : entries.values()) {
+                if (e.volume != null && device.equals(e.settings.device())) {
+                    throw new BusyException(device.toString(), "it is mounted as " + e.name());
+                }
+            }
+            if (!options.checksum().isEmpty() && checksum(options.checksum()) == null) {
+                throw new NotSupportedException("checksum algorithm " + options.checksum() + " is not installed");
             }
             requireInstalled("allocation policy", options.allocationPolicy(), policies);
             requireInstalled("DIO strategy", options.dioStrategy(), strategies);
-            DeviceProvider p = provider(device);
-            BlockDevice d = p.open(device, options.readOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
-            CowVolume volume;
+            Entry e = existing != null ? existing : new Entry(new VolumeSettings(name, device, options), null);
+            VolumeSettings before = e.settings;
+            e.malformed = false;
+            e.settings = new VolumeSettings(name, device, options);
+            CowVolume v;
             try {
-                volume = CowVolume.mount(name, device, d, this, options, CowVolume.DEFAULT_CACHE_BYTES);
-            } catch (IOException | RuntimeException e) {
-                d.close();
-                throw e;
+                v = mountNow(e);
+            } catch (IOException | RuntimeException ex) {
+                e.settings = before; // a configured volume keeps its configuration; a new one is not recorded
+                throw ex;
             }
-            ServiceRegistration<Volume> registration = context.registerService(Volume.class, volume,
-                    properties(volume));
-            long interval = options.commitInterval().toMillis();
-            ScheduledFuture<?> timer = committer.scheduleWithFixedDelay(() -> commitQuietly(volume), interval,
-                    interval, TimeUnit.MILLISECONDS);
-            mounted.put(name, new Mounted(volume, options, registration, timer));
-            info("mounted " + name + " on " + device + " (" + volume.state() + ", generation "
-                    + volume.committedGeneration() + ")");
-            return volume;
+            // Recorded with the image's algorithm, so a device formatted again is not mounted by mistake.
+            e.settings = e.settings.with(options.checksum(v.checksum()));
+            entries.put(name, e);
+            persist(e);
+            return v;
         }
     }
 
-    private static void requireInstalled(String what, String name, Map<String, ?> installed)
-            throws NotSupportedException {
-        if (!installed.containsKey(name)) {
-            throw new NotSupportedException(what + " " + name + " is not installed (installed: "
-                    + String.join(", ", new java.util.TreeSet<>(installed.keySet())) + ")");
+    @Override
+    public void unmount(String name) throws IOException {
+        String pid;
+        synchronized (mountLock) {
+            Entry e = entries.get(name);
+            if (e == null) {
+                throw new NoSuchFileException(name, null, "no volume of that name is mounted");
+            }
+            CowVolume v = e.volume;
+            if (v != null) {
+                v.unmount(); // a commit that cannot be done now fails here, and the volume stays
+                stopServing(e);
+                info("unmounted " + name);
+            }
+            entries.remove(name, e);
+            pid = e.pid;
         }
+        forget(pid);
     }
 
     @Override
     public Optional<MountOptions> options(String name) {
-        Mounted m = mounted.get(name);
-        return m == null ? Optional.empty() : Optional.of(m.options()
-                .allocationPolicy(m.volume().allocationPolicy())
-                .dioStrategy(m.volume().dioStrategy()));
+        Entry e = entries.get(name);
+        return e == null ? Optional.empty() : Optional.of(e.settings.options());
     }
 
     @Override
     public void allocationPolicy(String name, String policy) throws IOException {
-        CowVolume v = mountedVolume(name);
         requireInstalled("allocation policy", policy, policies);
-        v.allocationPolicy(policy);
+        synchronized (mountLock) {
+            Entry e = entry(name);
+            if (e.volume != null) {
+                e.volume.allocationPolicy(policy);
+            }
+            e.settings = e.settings.with(e.settings.options().allocationPolicy(policy));
+            persist(e);
+        }
         info("volume " + name + " allocates with " + policy + " from now on");
     }
 
     @Override
     public void dioStrategy(String name, String strategy) throws IOException {
-        CowVolume v = mountedVolume(name);
         requireInstalled("DIO strategy", strategy, strategies);
-        v.dioStrategy(strategy);
+        synchronized (mountLock) {
+            Entry e = entry(name);
+            if (e.volume != null) {
+                e.volume.dioStrategy(strategy);
+            }
+            e.settings = e.settings.with(e.settings.options().dioStrategy(strategy));
+            persist(e);
+        }
         info("volume " + name + " executes direct writes with " + strategy + " from now on");
     }
 
-    private CowVolume mountedVolume(String name) throws NoSuchFileException {
-        Mounted m = mounted.get(name);
-        if (m == null) {
+    private Entry entry(String name) throws NoSuchFileException {
+        Entry e = entries.get(name);
+        if (e == null) {
             throw new NoSuchFileException(name, null, "no volume of that name is mounted");
         }
-        return m.volume();
+        return e;
     }
 
     private void commitQuietly(CowVolume volume) {
@@ -367,15 +832,19 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         } catch (IOException | RuntimeException e) {
             warn("volume " + volume.name() + ": the periodic commit failed: " + e.getMessage());
         }
-        updateProperties(volume);
+        Entry e = entries.get(volume.name());
+        if (e != null && e.volume == volume) {
+            updateProperties(e);
+        }
     }
 
-    private void updateProperties(CowVolume volume) {
-        Mounted m = mounted.get(volume.name());
-        if (m != null && m.volume() == volume) {
+    private void updateProperties(Entry e) {
+        ServiceRegistration<Volume> r = e.registration;
+        CowVolume v = e.volume;
+        if (r != null && v != null) {
             try {
-                m.registration().setProperties(properties(volume));
-            } catch (IllegalStateException e) {
+                r.setProperties(properties(v));
+            } catch (IllegalStateException gone) {
                 // unregistered meanwhile
             }
         }
@@ -392,35 +861,40 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
     }
 
     @Override
-    public void unmount(String name) throws IOException {
-        Mounted m;
-        synchronized (mountLock) {
-            m = mounted.remove(name);
-        }
-        if (m == null) {
-            throw new NoSuchFileException(name, null, "no volume of that name is mounted");
-        }
-        m.timer().cancel(false);
-        try {
-            m.registration().unregister();
-        } catch (IllegalStateException e) {
-            // already gone with the bundle
-        }
-        m.volume().unmount();
-        info("unmounted " + name);
-    }
-
-    @Override
     public Optional<Volume> volume(String name) {
-        Mounted m = mounted.get(name);
-        return m == null ? Optional.empty() : Optional.of(m.volume());
+        Entry e = entries.get(name);
+        CowVolume v = e == null ? null : e.volume;
+        return Optional.ofNullable(v);
     }
 
     @Override
     public List<Volume> volumes() {
         List<Volume> out = new ArrayList<>();
-        mounted.values().forEach(m -> out.add(m.volume()));
+        for (Entry e : entries.values()) {
+            CowVolume v = e.volume;
+            if (v != null) {
+                out.add(v);
+            }
+        }
         out.sort(Comparator.comparing(Volume::name));
+        return out;
+    }
+
+    @Override
+    public List<VolumeStatus> status() {
+        List<VolumeStatus> out = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            CowVolume v = e.volume;
+            URI device = e.settings.device();
+            if (v != null) {
+                VolumeState s = v.state();
+                String detail = s == VolumeState.FAILED ? v.failure() : v.waitingFor();
+                out.add(new VolumeStatus(e.name(), device, s, detail, true));
+            } else {
+                out.add(new VolumeStatus(e.name(), device, e.state, e.detail, false));
+            }
+        }
+        out.sort(Comparator.comparing(VolumeStatus::name));
         return out;
     }
 }

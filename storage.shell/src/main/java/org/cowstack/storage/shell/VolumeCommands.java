@@ -26,6 +26,7 @@ import org.cowstack.storage.api.volume.SpaceUsage;
 import org.cowstack.storage.api.volume.Volume;
 import org.cowstack.storage.api.volume.VolumeManager;
 import org.cowstack.storage.api.volume.VolumeState;
+import org.cowstack.storage.api.volume.VolumeStatus;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -40,7 +41,7 @@ public final class VolumeCommands {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile VolumeManager manager;
 
-    /** One mounted volume. */
+    /** One mounted or configured volume; {@code state} as {@link VolumeStatus#describe()} puts it. */
     public record VolumeInfo(String name, String device, String state, String csum, long size, long used) {
     }
 
@@ -106,6 +107,9 @@ public final class VolumeCommands {
             @Descriptor("DIO fallback strategy, as storage:dio lists them") @Parameter(names = "--dio", absentValue = "buffered") String dio,
             @Descriptor("how often dirty data is committed without fsync, such as 30 (seconds), 500ms or 2m; default 30s")
             @Parameter(names = "--commit-interval", absentValue = "") String commitInterval,
+            @Descriptor("how long an operation waits for a missing service (checksum, policy, strategy, device backend) "
+                    + "before it fails, such as 10 (seconds), 500ms or 0; default 10s")
+            @Parameter(names = "--suspend-timeout", absentValue = "") String suspendTimeout,
             @Descriptor("volume name") String name,
             @Descriptor("device URI") String device) throws IOException {
         MountOptions options = MountOptions.defaults().readOnly(readOnly).allocationPolicy(alloc)
@@ -113,28 +117,40 @@ public final class VolumeCommands {
         if (!commitInterval.isEmpty()) {
             options = options.commitInterval(DurationArg.positive("commit interval", commitInterval));
         }
+        if (!suspendTimeout.isEmpty()) {
+            options = options.suspendTimeout(DurationArg.parse("suspend timeout", suspendTimeout));
+        }
         Volume v = manager().mount(name, device(device), options);
         return "mounted " + v.name() + " on " + v.device() + " (" + v.state() + ")";
     }
 
-    @Descriptor("commit and unmount a volume")
+    @Descriptor("commit and unmount a volume, and remove it from the configuration (it is not mounted at the next start)")
     public String umount(@Descriptor("volume name") String name) throws IOException {
         manager().unmount(name);
         return "unmounted " + name;
     }
 
-    @Descriptor("list the mounted volumes: name, device, state, checksum, size, used")
+    @Descriptor("list the mounted and configured volumes: name, device, state (and what a SUSPENDED or OFFLINE "
+            + "volume waits for, or why one FAILED), checksum, size, used")
     public Table<VolumeInfo> volumes() throws IOException {
         List<VolumeInfo> rows = new ArrayList<>();
-        for (Volume v : manager().volumes()) {
+        VolumeManager m = manager();
+        for (VolumeStatus st : m.status()) {
             long size = -1;
             long used = -1;
-            if (v.state() != VolumeState.FAILED && v.state() != VolumeState.OFFLINE) {
-                SpaceUsage s = v.space();
-                size = s.size();
-                used = s.used();
+            String csum = "-";
+            Volume v = st.mounted() ? m.volume(st.name()).orElse(null) : null;
+            if (v != null) {
+                csum = v.checksum();
+                // A volume waiting for a service would make this wait too: its space is shown once it is back.
+                if (st.state() == VolumeState.MOUNTED || st.state() == VolumeState.READ_ONLY) {
+                    SpaceUsage s = v.space();
+                    size = s.size();
+                    used = s.used();
+                }
             }
-            rows.add(new VolumeInfo(v.name(), v.device().toString(), v.state().name(), v.checksum(), size, used));
+            rows.add(new VolumeInfo(st.name(), st.device() == null ? "-" : st.device().toString(), st.describe(), csum,
+                    size, used));
         }
         return Table.of(rows)
                 .column("name", VolumeInfo::name)

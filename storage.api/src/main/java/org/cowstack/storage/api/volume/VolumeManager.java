@@ -10,11 +10,20 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * The engine's entry point: formats devices and mounts volumes.
  *
+ * <p>Which volumes exist is configuration, like an fstab: {@link #mount} and
+ * {@link #unmount} and the policy setters record their effect as a Config Admin factory
+ * configuration ({@value #VOLUME_FACTORY_PID}) when Config Admin is installed, so the
+ * same volumes are mounted again, with the same policies, after a restart of the
+ * framework or of the engine. A configuration created by other means (a file, the
+ * {@code cm} commands) mounts its volume too.
+ *
  * <p>Thread safety: all methods may be called concurrently; mounting and unmounting
  * one name are serialised.
  */
 @ProviderType
 public interface VolumeManager {
+    /** The factory PID of volume configurations; their properties are described by metatype. */
+    String VOLUME_FACTORY_PID = "org.cowstack.storage.volume";
 
     /**
      * Writes a new, empty file system on a device, creating the device's backing store
@@ -32,20 +41,25 @@ public interface VolumeManager {
 
     /**
      * Mounts the file system on {@code device} as {@code name} and registers it as a
-     * {@link Volume} service. Mounting a name already mounted on the same device with
-     * the same options returns the mounted volume unchanged.
+     * {@link Volume} service, and records it as a configuration. Mounting a name already
+     * mounted on the same device returns the mounted volume unchanged, so scripts can be
+     * run again. Every service the volume needs must be installed; nothing is recorded
+     * when the mount fails.
      *
      * @throws org.cowstack.storage.api.CorruptImageException when the device does not
      *         hold a valid image
-     * @throws org.cowstack.storage.api.InvalidArgumentException when the name is
-     *         malformed or already mounted on another device
+     * @throws org.cowstack.storage.api.InvalidArgumentException when the name is malformed
+     * @throws org.cowstack.storage.api.BusyException when the name is mounted on another device
+     * @throws org.cowstack.storage.api.NotSupportedException when the device backend,
+     *         checksum algorithm, allocation policy or DIO strategy is not installed
      * @throws IOException when the device cannot be opened or read
      */
     Volume mount(String name, URI device, MountOptions options) throws IOException;
 
     /**
-     * Commits all dirty data, closes the device and unregisters the volume. Open file
-     * handles become invalid.
+     * Commits all dirty data, closes the device, unregisters the volume and removes its
+     * configuration. Open file handles become invalid. A volume that is configured but
+     * not mounted (failed, or waiting for its device backend) loses its configuration.
      *
      * @throws java.nio.file.NoSuchFileException when no volume has that name
      * @throws IOException when the final commit fails; the volume is then offline and
@@ -82,4 +96,11 @@ public interface VolumeManager {
 
     /** Every mounted volume, by name. */
     List<Volume> volumes();
+
+    /**
+     * Every volume mounted or configured, by name, with its state: what
+     * {@code storage:volumes} shows, including configured volumes that wait for a
+     * service or failed to mount.
+     */
+    List<VolumeStatus> status();
 }

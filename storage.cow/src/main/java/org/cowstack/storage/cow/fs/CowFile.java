@@ -51,50 +51,53 @@ final class CowFile implements FileHandle {
     @Override
     public long size() throws IOException {
         open();
-        return volume.size(inode, path);
+        return volume.fileOperation(false, false, () -> volume.size(inode, path));
     }
 
     @Override
     public FileStat stat() throws IOException {
         open();
-        return volume.stat(inode, path);
+        return volume.fileOperation(false, false, () -> volume.stat(inode, path));
     }
 
     @Override
     public int read(ByteBuffer dst, long offset) throws IOException {
         open();
-        return volume.read(inode, path, dst, offset);
+        return volume.fileOperation(false, false, () -> volume.read(inode, path, dst, offset));
     }
 
     @Override
     public int write(ByteBuffer src, long offset) throws IOException {
         writable();
-        return volume.write(inode, path, src, offset);
+        return volume.fileOperation(true, false, () -> volume.write(inode, path, src, offset));
     }
 
     @Override
     public int writeDirect(ByteBuffer src, long offset) throws IOException {
         writable();
-        return volume.writeDirect(inode, path, src, offset);
+        return volume.fileOperation(true, true, () -> volume.writeDirect(inode, path, src, offset));
     }
 
     @Override
     public long append(ByteBuffer src, boolean direct) throws IOException {
         writable();
-        return volume.append(inode, path, src, direct);
+        return volume.fileOperation(true, direct, () -> volume.append(inode, path, src, direct));
     }
 
     @Override
     public long appendFrom(java.nio.channels.ReadableByteChannel source, long count, boolean direct)
             throws IOException {
         writable();
-        return volume.appendFrom(inode, path, source, count, direct);
+        return volume.fileOperation(true, direct, () -> volume.appendFrom(inode, path, source, count, direct));
     }
 
     @Override
     public void truncate(long size) throws IOException {
         writable();
-        volume.truncate(inode, path, size);
+        volume.fileOperation(true, false, () -> {
+            volume.truncate(inode, path, size);
+            return null;
+        });
     }
 
     @Override
@@ -106,20 +109,27 @@ final class CowFile implements FileHandle {
     @Override
     public void fallocate(FallocateMode mode, long offset, long length) throws IOException {
         writable();
-        volume.fallocate(inode, path, mode, offset, length);
+        volume.fileOperation(true, false, () -> {
+            volume.fallocate(inode, path, mode, offset, length);
+            return null;
+        });
     }
 
     @Override
     public long cloneRange(FileHandle source, long sourceOffset, long offset, long length) throws IOException {
         writable();
-        return volume.cloneRange(inode, path, sourceOf("clone range", source), sourceOffset, offset, length);
+        CowFile from = sourceOf("clone range", source);
+        return volume.fileOperation(true, false,
+                () -> volume.cloneRange(inode, path, from, sourceOffset, offset, length));
     }
 
     @Override
     public DedupeResult dedupeRange(FileHandle source, long sourceOffset, long offset, long length)
             throws IOException {
         writable();
-        return volume.dedupeRange(inode, path, sourceOf("dedupe range", source), sourceOffset, offset, length);
+        CowFile from = sourceOf("dedupe range", source);
+        return volume.fileOperation(true, false,
+                () -> volume.dedupeRange(inode, path, from, sourceOffset, offset, length));
     }
 
     /** The source of a clone or dedupe: an open file of this engine (of any volume; the volume checks which). */
@@ -143,13 +153,16 @@ final class CowFile implements FileHandle {
     @Override
     public List<ExtentMapping> extents(long offset, long length) throws IOException {
         open();
-        return volume.extents(inode, path, offset, length);
+        return volume.fileOperation(true, false, () -> volume.extents(inode, path, offset, length));
     }
 
     @Override
     public void setFlags(Set<FileFlag> add, Set<FileFlag> remove) throws IOException {
         writable();
-        volume.setFlags(inode, path, add, remove);
+        volume.fileOperation(true, false, () -> {
+            volume.setFlags(inode, path, add, remove);
+            return null;
+        });
     }
 
     @Override

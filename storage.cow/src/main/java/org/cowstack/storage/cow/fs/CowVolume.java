@@ -106,12 +106,12 @@ public final class CowVolume implements Volume {
     private final URI deviceUri;
     private final BlockDevice device;
     private final VolumeServices services;
+    /** The services this volume is bound to, and the gate every operation passes. */
+    private final VolumeBindings bindings;
     private final ChecksumAlgorithm checksum;
     private final boolean readOnly;
-    private volatile String allocationPolicy;
-    private volatile String dioStrategy;
     private final DataCopies copies = new DataCopies();
-    private volatile VolumeState state;
+    /** Why the volume failed; null while it has not. */
     private volatile String failure;
 
     private final int blockSize;
@@ -148,11 +148,16 @@ public final class CowVolume implements Volume {
             long cacheBytes) throws IOException {
         this.name = name;
         this.deviceUri = deviceUri;
-        this.device = device;
         this.services = services;
-        this.checksum = checksum;
-        this.allocationPolicy = allocationPolicy;
-        this.dioStrategy = MountOptions.defaults().dioStrategy();
+        this.bindings = new VolumeBindings(name, deviceUri.getScheme(), checksum.name(),
+                MountOptions.defaults().suspendTimeout().toMillis());
+        this.device = new BoundDevice(bindings, device);
+        this.checksum = new BoundChecksum(bindings, checksum);
+        bindings.device(device);
+        bindings.checksum(checksum);
+        bindings.policy(allocationPolicy, services.allocationPolicy(allocationPolicy));
+        String strategy = MountOptions.defaults().dioStrategy();
+        bindings.strategy(strategy, services.dioStrategy(strategy));
         this.readOnly = readOnly;
         this.blockSize = sb.blockSize;
         int nodeSize = Math.max(MIN_NODE_SIZE, blockSize);
@@ -164,7 +169,8 @@ public final class CowVolume implements Volume {
         }
         this.space = new SpaceMap(name, blockSize, sb.totalBlocks,
                 SpaceMap.defaultMetadataReserve(sb.totalBlocks, blockSize));
-        this.meta = new MetadataStore(name, checksum.name(), device, new NodeCodec(nodeSize, sb.uuid, checksum),
+        this.meta = new MetadataStore(name, checksum.name(), this.device, new NodeCodec(nodeSize, sb.uuid,
+                this.checksum),
                 blockSize, new MetadataStore.Blocks() {
                     @Override
                     public Extent allocateNode(int blocks) throws IOException {
@@ -190,11 +196,10 @@ public final class CowVolume implements Volume {
             this.csumTree = tree(sb, TreeId.CSUM);
             this.freeTree = tree(sb, TreeId.FREE_SPACE);
         }
-        this.checksums = new Checksums(csumTree, checksum.digestLength(), nodeSize);
+        this.checksums = new Checksums(csumTree, this.checksum.digestLength(), nodeSize);
         this.refCounts = new RefCounts(refTree, freeTree, checksums, space, sb.usedBlocks);
         this.extents = new Extents(fsTree, ledger);
         this.cache = new PageCache(blockSize, cacheBytes);
-        this.state = readOnly ? VolumeState.READ_ONLY : VolumeState.MOUNTED;
     }
 
     private BTree tree(Superblock sb, TreeId id) {
@@ -268,11 +273,16 @@ public final class CowVolume implements Volume {
         boolean readOnly = options.readOnly() || device.isReadOnly()
                 || (sb.compatRo & ~Superblock.COMPAT_RO_SUPPORTED) != 0;
         ChecksumAlgorithm checksum = services.checksum(sb.checksumId);
+        if (!options.checksum().isEmpty() && !options.checksum().equals(checksum.name())) {
+            throw new InvalidArgumentException("checksum", options.checksum(), "the algorithm of the image on " + uri
+                    + ", which is " + checksum.name() + " (was the device formatted again?)");
+        }
         CowVolume v;
         try {
             v = new CowVolume(name, uri, device, services, checksum, options.allocationPolicy(), readOnly, sb, false,
                     cacheBytes);
-            v.dioStrategy = options.dioStrategy();
+            v.bindings.strategy(options.dioStrategy(), services.dioStrategy(options.dioStrategy()));
+            v.bindings.timeoutMillis(options.suspendTimeout().toMillis());
             v.loadFreeSpace();
             v.inodeOrThrow(ROOT_INODE, "/");
         } catch (Corruption e) {
@@ -330,58 +340,34 @@ public final class CowVolume implements Volume {
     // ------------------------------------------------------------------ services and state
 
     private AllocationPolicy policy() throws SuspendedException {
-        String wanted = allocationPolicy;
-        AllocationPolicy p = services.allocationPolicy(wanted);
+        AllocationPolicy p = bindings.policy();
         if (p == null) {
-            p = pinnedPolicy.get();
-        }
-        if (p == null) {
-            throw new SuspendedException(name, "allocation policy " + wanted);
+            // Only an operation that entered the gate without the policy gets here (none should).
+            throw new SuspendedException(name, bindings.describe(VolumeBindings.Service.POLICY));
         }
         return p;
     }
 
-    /**
-     * The policy a write started with, used to its end even if its service goes away
-     * meanwhile: a write that has accepted data must not then fail for want of the
-     * policy (its data would land later although the caller was told it failed). Held
-     * only for the call, so a departed bundle is not kept.
-     */
-    private final ThreadLocal<AllocationPolicy> pinnedPolicy = new ThreadLocal<>();
-
-    /** Runs a write with the policy pinned: found now (or SuspendedException, nothing done) and kept to the end. */
-    private <T> T withPolicy(TreeQuery<T> write) throws IOException {
-        if (pinnedPolicy.get() != null) {
-            return write.run();
+    /** Changes the allocation policy used from the next allocation on; it must be installed. */
+    public void allocationPolicy(String policyName) throws NotSupportedException {
+        AllocationPolicy p = services.allocationPolicy(policyName);
+        if (p == null) {
+            throw new NotSupportedException("allocation policy " + policyName + " is not installed");
         }
-        pinnedPolicy.set(policy());
-        try {
-            return write.run();
-        } finally {
-            pinnedPolicy.remove();
-        }
-    }
-
-    /**
-     * Runs {@code action} (the removal of a service this volume allocates with) while no
-     * tree change or commit is in progress, so that none finds it gone half-way.
-     */
-    public void quiesce(Runnable action) {
-        treeLock.writeLock().lock();
-        try {
-            action.run();
-        } finally {
-            treeLock.writeLock().unlock();
-        }
-    }
-
-    /** Changes the allocation policy used from the next allocation on. */
-    public void allocationPolicy(String policyName) {
-        this.allocationPolicy = policyName;
+        bindings.policy(policyName, p);
     }
 
     public String allocationPolicy() {
-        return allocationPolicy;
+        return bindings.policyName();
+    }
+
+    /** How long operations wait for a missing service before they fail with SuspendedException. */
+    public void suspendTimeout(java.time.Duration timeout) {
+        bindings.timeoutMillis(timeout.toMillis());
+    }
+
+    public java.time.Duration suspendTimeout() {
+        return java.time.Duration.ofMillis(bindings.timeoutMillis());
     }
 
     private Extent allocateMetadata(int blocks) throws IOException {
@@ -397,12 +383,11 @@ public final class CowVolume implements Volume {
     }
 
     private void checkUsable() throws StorageException {
-        VolumeState s = state;
-        if (s == VolumeState.FAILED) {
+        if (failure != null) {
             throw new StorageException("volume " + name + " failed (" + failure
                     + "); unmount it and mount it again to get back its last committed state");
         }
-        if (s == VolumeState.OFFLINE) {
+        if (bindings.closed()) {
             throw new OfflineException("volume " + name);
         }
     }
@@ -416,7 +401,6 @@ public final class CowVolume implements Volume {
 
     private IOException fail(String what, Throwable e) {
         failure = what + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-        state = VolumeState.FAILED;
         if (e instanceof IOException) {
             return (IOException) e;
         }
@@ -429,7 +413,7 @@ public final class CowVolume implements Volume {
 
     /** Work on the trees that answers a value. */
     @FunctionalInterface
-    private interface TreeQuery<T> {
+    interface TreeQuery<T> {
         T run() throws IOException;
     }
 
@@ -464,10 +448,9 @@ public final class CowVolume implements Volume {
     private <T> T under(Lock lock, TreeQuery<T> query) throws IOException {
         lock.lock();
         try {
-            if (lock == treeLock.writeLock()) {
+            if (lock == treeLock.writeLock() && !readOnly) {
                 // A change may allocate metadata nodes half-way: without the policy it must
-                // not start. (The policy cannot go between here and the end of the change:
-                // see quiesce.)
+                // not start. (The policy cannot go before the operation ends: see VolumeBindings.)
                 policy();
             }
             return query.run();
@@ -527,7 +510,42 @@ public final class CowVolume implements Volume {
 
     @Override
     public VolumeState state() {
-        return state;
+        if (failure != null) {
+            return VolumeState.FAILED;
+        }
+        if (bindings.closed() || bindings.device() == null) {
+            return VolumeState.OFFLINE;
+        }
+        if (bindings.missing(readOnly ? VolumeBindings.READ : VolumeBindings.DIRECT) != null) {
+            return VolumeState.SUSPENDED;
+        }
+        return readOnly ? VolumeState.READ_ONLY : VolumeState.MOUNTED;
+    }
+
+    /**
+     * What a suspended or offline volume waits for, as {@code storage:volumes} shows it
+     * ({@code "checksum crc32c"}; several joined by commas); empty when nothing is missing.
+     */
+    public String waitingFor() {
+        if (bindings.closed()) {
+            return "";
+        }
+        return String.join(", ", bindings.missingNames(readOnly ? VolumeBindings.READ : VolumeBindings.DIRECT));
+    }
+
+    /** The device object bound now (the provider's), or null while offline: for test benches. */
+    BlockDevice boundDevice() {
+        return bindings.device();
+    }
+
+    /** Whether the volume is unmounted (or abandoned): it never serves again. */
+    public boolean isClosed() {
+        return bindings.closed();
+    }
+
+    /** Whether the volume was mounted read-only (by request, or because the device or image demands it). */
+    public boolean isReadOnly() {
+        return readOnly;
     }
 
     /** Why the volume failed, or null. */
@@ -557,25 +575,27 @@ public final class CowVolume implements Volume {
 
     @Override
     public SpaceUsage space() throws IOException {
-        checkUsable();
-        long total = committed.totalBlocks - committed.firstDataBlock();
-        long shared = changing(() -> {
-            refCounts.apply(ledger); // counts as of now, not as of the last commit
-            long[] sharedBlocks = {0};
-            refTree.scanAll((k, v) -> {
-                RefRun r = RefRun.decode(v);
-                if (r.count() > 1) {
-                    sharedBlocks[0] += r.blocks();
-                }
-                return true;
+        return gated(changes(), () -> {
+            checkUsable();
+            long total = committed.totalBlocks - committed.firstDataBlock();
+            long shared = changing(() -> {
+                refCounts.apply(ledger); // counts as of now, not as of the last commit
+                long[] sharedBlocks = {0};
+                refTree.scanAll((k, v) -> {
+                    RefRun r = RefRun.decode(v);
+                    if (r.count() > 1) {
+                        sharedBlocks[0] += r.blocks();
+                    }
+                    return true;
+                });
+                return sharedBlocks[0];
             });
-            return sharedBlocks[0];
+            long free = space.freeBlocks() + space.pendingBlocks();
+            long used = total - free;
+            long reserved = space.reservedBlocks();
+            return new SpaceUsage(total * blockSize, used * blockSize, reserved * blockSize,
+                    space.availableBlocks() * blockSize, shared * blockSize);
         });
-        long free = space.freeBlocks() + space.pendingBlocks();
-        long used = total - free;
-        long reserved = space.reservedBlocks();
-        return new SpaceUsage(total * blockSize, used * blockSize, reserved * blockSize,
-                space.availableBlocks() * blockSize, shared * blockSize);
     }
 
     // ------------------------------------------------------------------ commit
@@ -586,18 +606,34 @@ public final class CowVolume implements Volume {
         if (readOnly) {
             return;
         }
-        commitLock.lock();
-        try {
-            commit();
-        } finally {
-            commitLock.unlock();
-        }
+        gated(changes(), () -> {
+            commitLock.lock();
+            try {
+                commit();
+            } finally {
+                commitLock.unlock();
+            }
+            return null;
+        });
     }
 
-    /** Commits if anything changed since the last commit: the commit interval's task. */
+    private boolean dirty() {
+        return cache.dirtyPages() > 0 || meta.dirtyCount() > 0;
+    }
+
+    /**
+     * Commits if anything changed since the last commit: the commit interval's task. A
+     * volume waiting for a service skips it (the commit would wait too); so does one
+     * that failed.
+     */
     public void commitIfDirty() throws IOException {
-        if (state == VolumeState.MOUNTED && (cache.dirtyPages() > 0 || meta.dirtyCount() > 0)) {
+        if (readOnly || failure != null || !dirty() || !bindings.tryEnter(VolumeBindings.CHANGE)) {
+            return;
+        }
+        try {
             sync();
+        } finally {
+            bindings.exit();
         }
     }
 
@@ -643,13 +679,8 @@ public final class CowVolume implements Volume {
         Superblock next;
         List<long[]> frees;
         TreeMap<Long, TreeMap<Long, PageCache.Page>> pages;
+        policy(); // a commit without its policy does not start, and fails nothing (the gate keeps it to the end)
         treeLock.writeLock().lock();
-        try {
-            policy(); // as in under(): a commit without its policy does not start, and fails nothing
-        } catch (SuspendedException e) {
-            treeLock.writeLock().unlock();
-            throw e;
-        }
         try {
             pages = cache.takeDirty();
             refCounts.apply(ledger); // current counts: writeback decides what may go in place
@@ -897,22 +928,197 @@ public final class CowVolume implements Volume {
         });
     }
 
-    /** Commits and closes the device; the volume is offline afterwards. */
+    /**
+     * Commits and closes the device once the operations in flight have finished; the
+     * volume is offline afterwards, and operations waiting for a service give up. A
+     * volume with uncommitted data that cannot be committed now (a service it needs is
+     * missing) stays mounted: the commit's SuspendedException says what it waits for.
+     */
     public void unmount() throws IOException {
-        try {
-            if (state == VolumeState.MOUNTED) {
+        bindings.exclusive(() -> {
+            if (!readOnly && failure == null && !bindings.closed() && dirty()) {
                 sync();
             }
-        } finally {
-            state = VolumeState.OFFLINE;
-            device.close();
-        }
+            close();
+            return null;
+        });
     }
 
     /** Closes the device without committing: what a crash does (for tests of what was durable). */
     public void abandon() throws IOException {
-        state = VolumeState.OFFLINE;
+        bindings.exclusive(() -> {
+            close();
+            return null;
+        });
+    }
+
+    private void close() throws IOException {
+        bindings.close();
         device.close();
+        bindings.checksum(null);
+        bindings.policy(bindings.policyName(), null);
+        bindings.strategy(bindings.strategyName(), null);
+    }
+
+    // ------------------------------------------------------------------ the services, swapped under the volume
+
+    /** Runs an operation inside the gate, once the services in {@code needs} are bound. */
+    private <T> T gated(java.util.Set<VolumeBindings.Service> needs, TreeQuery<T> op) throws IOException {
+        bindings.enter(needs);
+        try {
+            return op.run();
+        } finally {
+            bindings.exit();
+        }
+    }
+
+    /** What a change needs: a read-only volume allocates nothing. */
+    private java.util.Set<VolumeBindings.Service> changes() {
+        return readOnly ? VolumeBindings.READ : VolumeBindings.CHANGE;
+    }
+
+    /** What a direct write needs. */
+    private java.util.Set<VolumeBindings.Service> directWrites() {
+        return readOnly ? VolumeBindings.READ : VolumeBindings.DIRECT;
+    }
+
+    /** Runs a file operation for {@link CowFile}: reads need the device and checksum, changes the policy too. */
+    <T> T fileOperation(boolean change, boolean direct, TreeQuery<T> op) throws IOException {
+        return gated(direct ? directWrites() : change ? changes() : VolumeBindings.READ, op);
+    }
+
+    /**
+     * A service this volume uses is going away (its unbind): once the operations using
+     * it have finished, the volume commits with it, then binds {@code replacement}, a
+     * service of the same name or id, or nothing: operations that need it then wait
+     * (SUSPENDED) until {@link #checksumArrived} or its like binds one.
+     *
+     * @return false when the volume was not bound to {@code gone}
+     */
+    public boolean checksumGone(ChecksumAlgorithm gone, ChecksumAlgorithm replacement) throws IOException {
+        return unbind(VolumeBindings.Service.CHECKSUM, gone, () -> bindings.checksum(replacement));
+    }
+
+    /** As {@link #checksumGone}, for the allocation policy. */
+    public boolean policyGone(AllocationPolicy gone, AllocationPolicy replacement) throws IOException {
+        return unbind(VolumeBindings.Service.POLICY, gone,
+                () -> bindings.policy(bindings.policyName(), replacement));
+    }
+
+    /** As {@link #checksumGone}, for the DIO strategy (which holds nothing to commit, but may be in use). */
+    public boolean strategyGone(DioStrategy gone, DioStrategy replacement) throws IOException {
+        return unbind(VolumeBindings.Service.STRATEGY, gone,
+                () -> bindings.strategy(bindings.strategyName(), replacement));
+    }
+
+    /**
+     * The device backend is going away (its unbind, while its devices are still open):
+     * the volume commits, flushes and closes the device, and is OFFLINE until
+     * {@link #deviceArrived} gives it the device again.
+     */
+    public boolean deviceGone() throws IOException {
+        return unbind(VolumeBindings.Service.DEVICE, bindings.device(), () -> {
+            BlockDevice d = bindings.device();
+            bindings.device(null);
+            try {
+                d.flush();
+            } finally {
+                d.close();
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Rebind {
+        void run() throws IOException;
+    }
+
+    private boolean unbind(VolumeBindings.Service what, Object gone, Rebind rebind) throws IOException {
+        if (gone == null) {
+            return false;
+        }
+        return bindings.exclusive(() -> {
+            if (bindings.bound(what) != gone || bindings.closed()) {
+                return false;
+            }
+            IOException notCommitted = null;
+            if (!readOnly && failure == null && dirty()) {
+                if (bindings.missing(VolumeBindings.CHANGE) == null) {
+                    try {
+                        sync(); // with the departing service, still valid inside its unbind
+                    } catch (IOException e) {
+                        notCommitted = e;
+                    }
+                } else {
+                    notCommitted = new SuspendedException(name, String.join(", ",
+                            bindings.missingNames(VolumeBindings.CHANGE)));
+                }
+            }
+            rebind.run();
+            if (notCommitted != null) {
+                // The data stays dirty in memory, for the commit once everything is back.
+                throw notCommitted;
+            }
+            return true;
+        });
+    }
+
+    /** Binds an algorithm of the volume's id, if it has none now; answers whether it did. */
+    public boolean checksumArrived(ChecksumAlgorithm a) {
+        if (bindings.closed() || a.id() != checksum.id() || bindings.checksum() != null) {
+            return false;
+        }
+        bindings.checksum(a);
+        return true;
+    }
+
+    /** Binds a policy of the wanted name, if it has none now. */
+    public boolean policyArrived(AllocationPolicy p) {
+        if (bindings.closed() || !p.name().equals(bindings.policyName()) || bindings.policy() != null) {
+            return false;
+        }
+        bindings.policy(p.name(), p);
+        return true;
+    }
+
+    /** Binds a strategy of the wanted name, if it has none now. */
+    public boolean strategyArrived(DioStrategy d) {
+        if (bindings.closed() || !d.name().equals(bindings.strategyName()) || bindings.strategy() != null) {
+            return false;
+        }
+        bindings.strategy(d.name(), d);
+        return true;
+    }
+
+    /**
+     * The device backend is back: {@code d} is the device opened again. It is bound if it
+     * still holds what this volume last committed (same file system, same generation);
+     * the volume then resumes with its caches and open files as they were.
+     *
+     * @return false (and {@code d} is not used) when the volume is not offline, or the
+     *         device holds something else: the caller mounts it afresh or gives up
+     */
+    public boolean deviceArrived(BlockDevice d) throws IOException {
+        return bindings.exclusive(() -> {
+            if (bindings.closed() || bindings.device() != null) {
+                return false;
+            }
+            if (d.size() != device.size() || d.blockSize() != device.blockSize()) {
+                return false;
+            }
+            Superblock now;
+            try {
+                now = readSuperblock(d, services);
+            } catch (IOException e) {
+                return false;
+            }
+            Superblock mine = committed;
+            if (!now.uuid.equals(mine.uuid) || now.generation != mine.generation) {
+                return false;
+            }
+            bindings.device(d);
+            return true;
+        });
     }
 
     // ------------------------------------------------------------------ trees: inodes and names
@@ -1045,33 +1251,37 @@ public final class CowVolume implements Volume {
             throw new ReadOnlyException("volume " + name);
         }
         String normalized = Paths.normalize(path);
-        long ino = changing(() -> {
-            List<String> parts = Paths.split(normalized);
-            if (parts.isEmpty()) {
-                throw new FileSystemException(normalized, null, "is a directory");
-            }
-            long dir = resolveDirectory(parts, parts.size() - 1, normalized);
-            String leaf = parts.get(parts.size() - 1);
-            DirEntries.Entry e = lookup(dir, leaf);
-            if (e != null) {
-                if (options.contains(StandardOpenOption.CREATE_NEW)) {
-                    throw new FileAlreadyExistsException(normalized);
-                }
-                if (e.directory()) {
+        // Opening to read changes nothing: it needs neither the allocation policy nor the exclusive lock.
+        return gated(writable ? changes() : VolumeBindings.READ, () -> {
+            TreeQuery<Long> find = () -> {
+                List<String> parts = Paths.split(normalized);
+                if (parts.isEmpty()) {
                     throw new FileSystemException(normalized, null, "is a directory");
                 }
-                return e.inode();
+                long dir = resolveDirectory(parts, parts.size() - 1, normalized);
+                String leaf = parts.get(parts.size() - 1);
+                DirEntries.Entry e = lookup(dir, leaf);
+                if (e != null) {
+                    if (options.contains(StandardOpenOption.CREATE_NEW)) {
+                        throw new FileAlreadyExistsException(normalized);
+                    }
+                    if (e.directory()) {
+                        throw new FileSystemException(normalized, null, "is a directory");
+                    }
+                    return e.inode();
+                }
+                if (!create) {
+                    throw new NoSuchFileException(normalized);
+                }
+                return createInode(dir, leaf, InodeItem.FILE);
+            };
+            long ino = create ? changing(find) : reading(find);
+            CowFile file = new CowFile(this, ino, normalized, writable);
+            if (options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
+                truncate(ino, normalized, 0);
             }
-            if (!create) {
-                throw new NoSuchFileException(normalized);
-            }
-            return createInode(dir, leaf, InodeItem.FILE);
+            return file;
         });
-        CowFile file = new CowFile(this, ino, normalized, writable);
-        if (options.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
-            truncate(ino, normalized, 0);
-        }
-        return file;
     }
 
     private long createInode(long dir, String leaf, int type) throws IOException {
@@ -1085,49 +1295,56 @@ public final class CowVolume implements Volume {
 
     @Override
     public void mkdir(String path) throws IOException {
-        checkWritable();
-        String normalized = Paths.normalize(path);
-        changing(() -> {
-            List<String> parts = Paths.split(normalized);
-            if (parts.isEmpty()) {
-                throw new FileAlreadyExistsException("/");
-            }
-            long dir = resolveDirectory(parts, parts.size() - 1, normalized);
-            if (lookup(dir, parts.get(parts.size() - 1)) != null) {
-                throw new FileAlreadyExistsException(normalized);
-            }
-            createInode(dir, parts.get(parts.size() - 1), InodeItem.DIRECTORY);
+        gated(changes(), () -> {
+            checkWritable();
+            String normalized = Paths.normalize(path);
+            changing(() -> {
+                List<String> parts = Paths.split(normalized);
+                if (parts.isEmpty()) {
+                    throw new FileAlreadyExistsException("/");
+                }
+                long dir = resolveDirectory(parts, parts.size() - 1, normalized);
+                if (lookup(dir, parts.get(parts.size() - 1)) != null) {
+                    throw new FileAlreadyExistsException(normalized);
+                }
+                createInode(dir, parts.get(parts.size() - 1), InodeItem.DIRECTORY);
+            });
+            return null;
         });
     }
 
     @Override
     public List<DirEntry> list(String path) throws IOException {
-        checkUsable();
-        String normalized = Paths.normalize(path);
-        return reading(() -> {
-            long dir = resolveExisting(normalized);
-            if (!inodeOrThrow(dir, normalized).isDirectory()) {
-                throw new NotDirectoryException(normalized);
-            }
-            List<DirEntry> out = new ArrayList<>();
-            fsTree.scan(Key.first(dir, ItemType.DIR_ENTRY), Key.last(dir, ItemType.DIR_ENTRY), (k, v) -> {
-                for (DirEntries.Entry e : DirEntries.decode(v)) {
-                    out.add(new DirEntry(e.name(), e.inode(), e.directory()));
+        return gated(VolumeBindings.READ, () -> {
+            checkUsable();
+            String normalized = Paths.normalize(path);
+            return reading(() -> {
+                long dir = resolveExisting(normalized);
+                if (!inodeOrThrow(dir, normalized).isDirectory()) {
+                    throw new NotDirectoryException(normalized);
                 }
-                return true;
+                List<DirEntry> out = new ArrayList<>();
+                fsTree.scan(Key.first(dir, ItemType.DIR_ENTRY), Key.last(dir, ItemType.DIR_ENTRY), (k, v) -> {
+                    for (DirEntries.Entry e : DirEntries.decode(v)) {
+                        out.add(new DirEntry(e.name(), e.inode(), e.directory()));
+                    }
+                    return true;
+                });
+                out.sort(Comparator.comparing(DirEntry::name));
+                return out;
             });
-            out.sort(Comparator.comparing(DirEntry::name));
-            return out;
         });
     }
 
     @Override
     public FileStat stat(String path) throws IOException {
-        checkUsable();
-        String normalized = Paths.normalize(path);
-        return reading(() -> {
-            long ino = resolveExisting(normalized);
-            return stat(ino, inodeOrThrow(ino, normalized));
+        return gated(VolumeBindings.READ, () -> {
+            checkUsable();
+            String normalized = Paths.normalize(path);
+            return reading(() -> {
+                long ino = resolveExisting(normalized);
+                return stat(ino, inodeOrThrow(ino, normalized));
+            });
         });
     }
 
@@ -1167,78 +1384,84 @@ public final class CowVolume implements Volume {
 
     @Override
     public void delete(String path) throws IOException {
-        checkWritable();
-        String normalized = Paths.normalize(path);
-        List<String> parts = Paths.split(normalized);
-        if (parts.isEmpty()) {
-            throw new InvalidArgumentException("path", "/", "a path below the root; the root cannot be removed");
-        }
-        long ino = reading(() -> resolveExisting(normalized));
-        ReentrantLock fileLock = fileLock(ino);
-        fileLock.lock();
-        try {
-            changing(() -> {
-                long dir = resolveDirectory(parts, parts.size() - 1, normalized);
-                DirEntries.Entry e = lookup(dir, parts.get(parts.size() - 1));
-                if (e == null || e.inode() != ino) {
-                    throw new NoSuchFileException(normalized);
-                }
-                if (e.directory() && !isEmptyDirectory(ino)) {
-                    throw new DirectoryNotEmptyException(normalized);
-                }
-                unlink(dir, e);
-                putInode(dir, inodeOrThrow(dir, "parent").touched(now()));
-            });
-        } finally {
-            fileLock.unlock();
-        }
+        gated(changes(), () -> {
+            checkWritable();
+            String normalized = Paths.normalize(path);
+            List<String> parts = Paths.split(normalized);
+            if (parts.isEmpty()) {
+                throw new InvalidArgumentException("path", "/", "a path below the root; the root cannot be removed");
+            }
+            long ino = reading(() -> resolveExisting(normalized));
+            ReentrantLock fileLock = fileLock(ino);
+            fileLock.lock();
+            try {
+                changing(() -> {
+                    long dir = resolveDirectory(parts, parts.size() - 1, normalized);
+                    DirEntries.Entry e = lookup(dir, parts.get(parts.size() - 1));
+                    if (e == null || e.inode() != ino) {
+                        throw new NoSuchFileException(normalized);
+                    }
+                    if (e.directory() && !isEmptyDirectory(ino)) {
+                        throw new DirectoryNotEmptyException(normalized);
+                    }
+                    unlink(dir, e);
+                    putInode(dir, inodeOrThrow(dir, "parent").touched(now()));
+                });
+            } finally {
+                fileLock.unlock();
+            }
+            return null;
+        });
     }
 
     @Override
     public void rename(String from, String to) throws IOException {
-        checkWritable();
-        String source = Paths.normalize(from);
-        String target = Paths.normalize(to);
-        List<String> sp = Paths.split(source);
-        List<String> tp = Paths.split(target);
-        if (sp.isEmpty() || tp.isEmpty()) {
-            throw new InvalidArgumentException("path", sp.isEmpty() ? source : target,
-                    "a path below the root; the root cannot be renamed or replaced");
-        }
-        if (tp.size() > sp.size() && tp.subList(0, sp.size()).equals(sp)) {
-            throw new InvalidArgumentException("rename target", target, "not inside " + source);
-        }
-        changing(() -> {
-            long sdir = resolveDirectory(sp, sp.size() - 1, source);
-            DirEntries.Entry s = lookup(sdir, sp.get(sp.size() - 1));
-            if (s == null) {
-                throw new NoSuchFileException(source);
+        gated(changes(), () -> {
+            checkWritable();
+            String source = Paths.normalize(from);
+            String target = Paths.normalize(to);
+            List<String> sp = Paths.split(source);
+            List<String> tp = Paths.split(target);
+            if (sp.isEmpty() || tp.isEmpty()) {
+                throw new InvalidArgumentException("path", sp.isEmpty() ? source : target,
+                        "a path below the root; the root cannot be renamed or replaced");
             }
-            long tdir = resolveDirectory(tp, tp.size() - 1, target);
-            DirEntries.Entry t = lookup(tdir, tp.get(tp.size() - 1));
-            if (t != null && t.inode() == s.inode()) {
-                return; // the same file: nothing to do, as rename(2)
+            if (tp.size() > sp.size() && tp.subList(0, sp.size()).equals(sp)) {
+                throw new InvalidArgumentException("rename target", target, "not inside " + source);
             }
-            if (t != null) {
-                if (t.directory() && !s.directory()) {
-                    throw new FileSystemException(target, null, "is a directory");
+            changing(() -> {
+                long sdir = resolveDirectory(sp, sp.size() - 1, source);
+                DirEntries.Entry s = lookup(sdir, sp.get(sp.size() - 1));
+                if (s == null) {
+                    throw new NoSuchFileException(source);
                 }
-                if (!t.directory() && s.directory()) {
-                    throw new NotDirectoryException(target);
+                long tdir = resolveDirectory(tp, tp.size() - 1, target);
+                DirEntries.Entry t = lookup(tdir, tp.get(tp.size() - 1));
+                if (t != null && t.inode() == s.inode()) {
+                    return; // the same file: nothing to do, as rename(2)
                 }
-                if (t.directory() && !isEmptyDirectory(t.inode())) {
-                    throw new DirectoryNotEmptyException(target);
+                if (t != null) {
+                    if (t.directory() && !s.directory()) {
+                        throw new FileSystemException(target, null, "is a directory");
+                    }
+                    if (!t.directory() && s.directory()) {
+                        throw new NotDirectoryException(target);
+                    }
+                    if (t.directory() && !isEmptyDirectory(t.inode())) {
+                        throw new DirectoryNotEmptyException(target);
+                    }
+                    unlink(tdir, t);
                 }
-                unlink(tdir, t);
-            }
-            removeEntry(sdir, s.name());
-            addEntry(tdir, tp.get(tp.size() - 1), s.inode(), s.directory());
-            long now = now();
-            putInode(s.inode(), inodeOrThrow(s.inode(), source).withParent(tdir, now));
-            putInode(sdir, inodeOrThrow(sdir, "parent").touched(now));
-            if (tdir != sdir) {
-                putInode(tdir, inodeOrThrow(tdir, "parent").touched(now));
-            }
+                removeEntry(sdir, s.name());
+                addEntry(tdir, tp.get(tp.size() - 1), s.inode(), s.directory());
+                long now = now();
+                putInode(s.inode(), inodeOrThrow(s.inode(), source).withParent(tdir, now));
+                putInode(sdir, inodeOrThrow(sdir, "parent").touched(now));
+                if (tdir != sdir) {
+                    putInode(tdir, inodeOrThrow(tdir, "parent").touched(now));
+                }
+            });
+            return null;
         });
     }
 
@@ -1342,10 +1565,6 @@ public final class CowVolume implements Volume {
     }
 
     int write(long ino, String path, ByteBuffer src, long offset) throws IOException {
-        return withPolicy(() -> writeBuffered(ino, path, src, offset));
-    }
-
-    private int writeBuffered(long ino, String path, ByteBuffer src, long offset) throws IOException {
         checkWritable();
         if (offset < 0) {
             throw new InvalidArgumentException("offset", offset, ">= 0");
@@ -1562,21 +1781,24 @@ public final class CowVolume implements Volume {
     }
 
     private DioStrategy strategy() throws SuspendedException {
-        String wanted = dioStrategy;
-        DioStrategy s = services.dioStrategy(wanted);
+        DioStrategy s = bindings.strategy();
         if (s == null) {
-            throw new SuspendedException(name, "DIO strategy " + wanted);
+            throw new SuspendedException(name, bindings.describe(VolumeBindings.Service.STRATEGY));
         }
         return s;
     }
 
-    /** Changes the DIO fallback strategy used from the next direct write on. */
-    public void dioStrategy(String strategyName) {
-        this.dioStrategy = strategyName;
+    /** Changes the DIO fallback strategy used from the next direct write on; it must be installed. */
+    public void dioStrategy(String strategyName) throws NotSupportedException {
+        DioStrategy s = services.dioStrategy(strategyName);
+        if (s == null) {
+            throw new NotSupportedException("DIO strategy " + strategyName + " is not installed");
+        }
+        bindings.strategy(strategyName, s);
     }
 
     public String dioStrategy() {
-        return dioStrategy;
+        return bindings.strategyName();
     }
 
     /** The free extents now, start block to length in blocks (a copy): what fragmentation reports show. */
@@ -1594,10 +1816,6 @@ public final class CowVolume implements Volume {
      * executes the decision. Unaligned writes can only be buffered, whatever it says.
      */
     int writeDirect(long ino, String path, ByteBuffer src, long offset) throws IOException {
-        return withPolicy(() -> writeDirectPinned(ino, path, src, offset));
-    }
-
-    private int writeDirectPinned(long ino, String path, ByteBuffer src, long offset) throws IOException {
         checkWritable();
         int length = src.remaining();
         if (offset < 0) {
@@ -1893,11 +2111,6 @@ public final class CowVolume implements Volume {
 
     long appendFrom(long ino, String path, java.nio.channels.ReadableByteChannel source, long count, boolean direct)
             throws IOException {
-        return withPolicy(() -> appendFromPinned(ino, path, source, count, direct));
-    }
-
-    private long appendFromPinned(long ino, String path, java.nio.channels.ReadableByteChannel source, long count,
-            boolean direct) throws IOException {
         checkWritable();
         if (count < 0) {
             throw new InvalidArgumentException("count", count, ">= 0");
@@ -2578,38 +2791,40 @@ public final class CowVolume implements Volume {
 
     @Override
     public List<BlockOwner> owners(long block) throws IOException {
-        checkUsable();
-        if (block < 0 || block >= committed.totalBlocks) {
-            throw new InvalidArgumentException("block", block, "a block of the volume, 0.." + (committed.totalBlocks - 1));
-        }
-        if (block < committed.firstDataBlock()) {
-            return List.of(new BlockOwner(BlockOwner.Kind.RESERVED, "superblocks", -1, -1));
-        }
-        return reading(() -> {
-            List<BlockOwner> out = new ArrayList<>();
-            for (BTree t : List.of(fsTree, refTree, csumTree, freeTree)) {
-                t.forEachNode(n -> {
-                    if (block >= n.block() && block < n.block() + nodeBlocks) {
-                        out.add(new BlockOwner(BlockOwner.Kind.METADATA, t.id().name().toLowerCase(java.util.Locale.ROOT)
-                                + " tree", -1, -1));
-                    }
-                });
+        return gated(changes(), () -> {
+            checkUsable();
+            if (block < 0 || block >= committed.totalBlocks) {
+                throw new InvalidArgumentException("block", block, "a block of the volume, 0.." + (committed.totalBlocks - 1));
             }
-            // No back references on disk: a scan of the file extents, linear in their number.
-            List<long[]> files = new ArrayList<>();
-            fsTree.scanAll((k, v) -> {
-                if (k.type() == ItemType.EXTENT) {
-                    ExtentItem e = ExtentItem.decode(v);
-                    if (block >= e.physical() && block < e.physical() + e.blocks()) {
-                        files.add(new long[] {k.objectId(), (k.offset() + block - e.physical()) * blockSize});
-                    }
+            if (block < committed.firstDataBlock()) {
+                return List.of(new BlockOwner(BlockOwner.Kind.RESERVED, "superblocks", -1, -1));
+            }
+            return reading(() -> {
+                List<BlockOwner> out = new ArrayList<>();
+                for (BTree t : List.of(fsTree, refTree, csumTree, freeTree)) {
+                    t.forEachNode(n -> {
+                        if (block >= n.block() && block < n.block() + nodeBlocks) {
+                            out.add(new BlockOwner(BlockOwner.Kind.METADATA, t.id().name().toLowerCase(java.util.Locale.ROOT)
+                                    + " tree", -1, -1));
+                        }
+                    });
                 }
-                return true;
+                // No back references on disk: a scan of the file extents, linear in their number.
+                List<long[]> files = new ArrayList<>();
+                fsTree.scanAll((k, v) -> {
+                    if (k.type() == ItemType.EXTENT) {
+                        ExtentItem e = ExtentItem.decode(v);
+                        if (block >= e.physical() && block < e.physical() + e.blocks()) {
+                            files.add(new long[] {k.objectId(), (k.offset() + block - e.physical()) * blockSize});
+                        }
+                    }
+                    return true;
+                });
+                for (long[] f : files) {
+                    out.add(new BlockOwner(BlockOwner.Kind.FILE, pathOf(f[0]), f[0], f[1]));
+                }
+                return out;
             });
-            for (long[] f : files) {
-                out.add(new BlockOwner(BlockOwner.Kind.FILE, pathOf(f[0]), f[0], f[1]));
-            }
-            return out;
         });
     }
 
@@ -2656,82 +2871,84 @@ public final class CowVolume implements Volume {
      * else is counted; free space and used blocks add up. Returns problems found.
      */
     public List<String> audit() throws IOException {
-        sync();
-        commitLock.lock();
-        treeLock.readLock().lock();
-        try {
-            List<String> problems = new ArrayList<>();
-            TreeMap<Long, Integer> expected = new TreeMap<>();
-            for (BTree t : List.of(fsTree, refTree, csumTree, freeTree)) {
-                t.verify();
-                t.forEachNode(n -> {
-                    for (int i = 0; i < nodeBlocks; i++) {
-                        expected.merge(n.block() + i, 1, Integer::sum);
+        return gated(changes(), () -> {
+            sync();
+            commitLock.lock();
+            treeLock.readLock().lock();
+            try {
+                List<String> problems = new ArrayList<>();
+                TreeMap<Long, Integer> expected = new TreeMap<>();
+                for (BTree t : List.of(fsTree, refTree, csumTree, freeTree)) {
+                    t.verify();
+                    t.forEachNode(n -> {
+                        for (int i = 0; i < nodeBlocks; i++) {
+                            expected.merge(n.block() + i, 1, Integer::sum);
+                        }
+                    });
+                }
+                fsTree.scanAll((k, v) -> {
+                    if (k.type() == ItemType.EXTENT) {
+                        ExtentItem e = ExtentItem.decode(v);
+                        for (long b = 0; b < e.blocks(); b++) {
+                            expected.merge(e.physical() + b, 1, Integer::sum);
+                        }
                     }
+                    return true;
                 });
-            }
-            fsTree.scanAll((k, v) -> {
-                if (k.type() == ItemType.EXTENT) {
-                    ExtentItem e = ExtentItem.decode(v);
-                    for (long b = 0; b < e.blocks(); b++) {
-                        expected.merge(e.physical() + b, 1, Integer::sum);
+                TreeMap<Long, Integer> actual = new TreeMap<>();
+                refTree.scanAll((k, v) -> {
+                    RefRun r = RefRun.decode(v);
+                    for (long b = 0; b < r.blocks(); b++) {
+                        actual.put(k.objectId() + b, r.count());
                     }
-                }
-                return true;
-            });
-            TreeMap<Long, Integer> actual = new TreeMap<>();
-            refTree.scanAll((k, v) -> {
-                RefRun r = RefRun.decode(v);
-                for (long b = 0; b < r.blocks(); b++) {
-                    actual.put(k.objectId() + b, r.count());
-                }
-                return true;
-            });
-            if (!expected.equals(actual)) {
-                TreeMap<Long, String> diff = new TreeMap<>();
-                for (var e : expected.entrySet()) {
-                    if (!e.getValue().equals(actual.get(e.getKey()))) {
-                        diff.put(e.getKey(), "referenced " + e.getValue() + "x, counted " + actual.get(e.getKey()));
+                    return true;
+                });
+                if (!expected.equals(actual)) {
+                    TreeMap<Long, String> diff = new TreeMap<>();
+                    for (var e : expected.entrySet()) {
+                        if (!e.getValue().equals(actual.get(e.getKey()))) {
+                            diff.put(e.getKey(), "referenced " + e.getValue() + "x, counted " + actual.get(e.getKey()));
+                        }
                     }
-                }
-                for (var e : actual.entrySet()) {
-                    if (!expected.containsKey(e.getKey())) {
-                        diff.put(e.getKey(), "counted " + e.getValue() + "x, referenced by nothing (leaked)");
+                    for (var e : actual.entrySet()) {
+                        if (!expected.containsKey(e.getKey())) {
+                            diff.put(e.getKey(), "counted " + e.getValue() + "x, referenced by nothing (leaked)");
+                        }
                     }
+                    diff.entrySet().stream().limit(10).forEach(d -> problems.add("block " + d.getKey() + ": " + d.getValue()));
                 }
-                diff.entrySet().stream().limit(10).forEach(d -> problems.add("block " + d.getKey() + ": " + d.getValue()));
-            }
-            long[] freeInTree = {0};
-            freeTree.scanAll((k, v) -> {
-                long len = RefCounts.freeLength(v);
-                for (long b = k.objectId(); b < k.objectId() + len; b++) {
-                    if (actual.containsKey(b)) {
-                        problems.add("block " + b + " is both free and referenced");
-                        return false;
+                long[] freeInTree = {0};
+                freeTree.scanAll((k, v) -> {
+                    long len = RefCounts.freeLength(v);
+                    for (long b = k.objectId(); b < k.objectId() + len; b++) {
+                        if (actual.containsKey(b)) {
+                            problems.add("block " + b + " is both free and referenced");
+                            return false;
+                        }
                     }
+                    freeInTree[0] += len;
+                    return true;
+                });
+                long dataBlocks = committed.totalBlocks - committed.firstDataBlock();
+                if (freeInTree[0] + actual.size() != dataBlocks) {
+                    problems.add("free (" + freeInTree[0] + ") + referenced (" + actual.size() + ") != data blocks ("
+                            + dataBlocks + ")");
                 }
-                freeInTree[0] += len;
-                return true;
-            });
-            long dataBlocks = committed.totalBlocks - committed.firstDataBlock();
-            if (freeInTree[0] + actual.size() != dataBlocks) {
-                problems.add("free (" + freeInTree[0] + ") + referenced (" + actual.size() + ") != data blocks ("
-                        + dataBlocks + ")");
+                if (!readOnly && space.freeBlocks() + space.pendingBlocks() != freeInTree[0]) {
+                    problems.add("in memory " + space.freeBlocks() + " free + " + space.pendingBlocks()
+                            + " pending != " + freeInTree[0] + " free in the free-space tree");
+                }
+                if (refCounts.usedBlocks() != actual.size()) {
+                    problems.add("used blocks " + refCounts.usedBlocks() + " != referenced " + actual.size());
+                }
+                return problems;
+            } catch (Corruption c) {
+                throw corrupt(c);
+            } finally {
+                treeLock.readLock().unlock();
+                commitLock.unlock();
             }
-            if (!readOnly && space.freeBlocks() + space.pendingBlocks() != freeInTree[0]) {
-                problems.add("in memory " + space.freeBlocks() + " free + " + space.pendingBlocks()
-                        + " pending != " + freeInTree[0] + " free in the free-space tree");
-            }
-            if (refCounts.usedBlocks() != actual.size()) {
-                problems.add("used blocks " + refCounts.usedBlocks() + " != referenced " + actual.size());
-            }
-            return problems;
-        } catch (Corruption c) {
-            throw corrupt(c);
-        } finally {
-            treeLock.readLock().unlock();
-            commitLock.unlock();
-        }
+        });
     }
 
     @Override

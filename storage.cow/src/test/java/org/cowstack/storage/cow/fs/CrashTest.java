@@ -218,15 +218,8 @@ class CrashTest {
         assertTrue(rounds >= 100, "at least 100 crash points");
     }
 
-    private static FaultControl control(CowVolume v) throws IOException {
-        // The volume owns the device; reach it the way a test bench does, through its URI's provider.
-        try {
-            java.lang.reflect.Field f = CowVolume.class.getDeclaredField("device");
-            f.setAccessible(true);
-            return (FaultControl) f.get(v);
-        } catch (ReflectiveOperationException e) {
-            throw new IOException(e);
-        }
+    private static FaultControl control(CowVolume v) {
+        return (FaultControl) v.boundDevice();
     }
 
     private static boolean same(Map<String, byte[]> a, Map<String, byte[]> b) {

@@ -1,0 +1,110 @@
+package org.cowstack.storage.cow.fs;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.Set;
+
+import org.cowstack.storage.api.OfflineException;
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.device.DeviceCapability;
+
+/**
+ * The device a volume works on, whichever one its {@link VolumeBindings} holds: the
+ * engine keeps this, not the provider's object, so a device backend can go away and come
+ * back (a new provider, a new device object) under a mounted volume. The geometry is
+ * the one seen at mount; a device that comes back with another is not accepted.
+ */
+final class BoundDevice implements BlockDevice {
+    private final VolumeBindings bindings;
+    private final URI uri;
+    private final long size;
+    private final int blockSize;
+    private final Set<DeviceCapability> capabilities;
+    private final boolean readOnly;
+
+    BoundDevice(VolumeBindings bindings, BlockDevice first) {
+        this.bindings = bindings;
+        this.uri = first.uri();
+        this.size = first.size();
+        this.blockSize = first.blockSize();
+        this.capabilities = first.capabilities();
+        this.readOnly = first.isReadOnly();
+    }
+
+    /** The bound device; the gate guarantees one to every operation inside it. */
+    private BlockDevice bound() throws OfflineException {
+        BlockDevice d = bindings.device();
+        if (d == null) {
+            throw new OfflineException(uri.toString());
+        }
+        return d;
+    }
+
+    @Override
+    public URI uri() {
+        return uri;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public Set<DeviceCapability> capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        bound().read(dst, offset);
+    }
+
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        bound().write(src, offset);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        bound().flush();
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        bound().discard(offset, length);
+    }
+
+    @Override
+    public ByteBuffer allocate(int capacity) {
+        BlockDevice d = bindings.device();
+        // Buffers outlive a swap: one from the default allocation fits every device of this geometry.
+        return d != null ? d.allocate(capacity) : BlockDevice.super.allocate(capacity);
+    }
+
+    /** Closes the bound device, if any, and unbinds it. */
+    @Override
+    public void close() throws IOException {
+        BlockDevice d = bindings.device();
+        if (d != null) {
+            bindings.device(null);
+            d.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return uri.toString();
+    }
+}

@@ -1,0 +1,303 @@
+package org.cowstack.storage.cow.fs;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import org.cowstack.storage.api.OfflineException;
+import org.cowstack.storage.api.SuspendedException;
+import org.cowstack.storage.api.alloc.AllocationPolicy;
+import org.cowstack.storage.api.csum.ChecksumAlgorithm;
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.dio.DioStrategy;
+
+/**
+ * The services one mounted volume is bound to, and the gate that lets them be swapped
+ * under it while it runs (DESIGN 3, "Hot swap, precisely").
+ *
+ * <p>Every operation of the volume {@linkplain #enter enters} the gate, shared, for its
+ * whole call, once the services it needs are bound: while one is missing it waits, at
+ * most the suspend timeout, and then fails with {@link SuspendedException} naming what
+ * is missing, having changed nothing. A binding is only ever removed with the gate held
+ * exclusively ({@link #exclusive}), after the operations in flight have finished and
+ * after the volume committed with the departing service: so a service an operation
+ * found at its start serves it to its end, and nothing of a departed bundle is used, or
+ * kept, once its unbind returns. A binding is added, or replaced by a service of the
+ * same name, at any time: the next operation uses it.
+ */
+final class VolumeBindings {
+
+    /** A kind of service a volume is bound to. */
+    enum Service {
+        DEVICE, CHECKSUM, POLICY, STRATEGY
+    }
+
+    /** What reading needs: the device, and the algorithm that verifies data and metadata. */
+    static final Set<Service> READ = EnumSet.of(Service.DEVICE, Service.CHECKSUM);
+    /** What a change needs besides: the allocation policy (metadata nodes are copied on write). */
+    static final Set<Service> CHANGE = EnumSet.of(Service.DEVICE, Service.CHECKSUM, Service.POLICY);
+    /** What a direct write needs besides: the DIO strategy. */
+    static final Set<Service> DIRECT = EnumSet.allOf(Service.class);
+
+    private final String volume;
+    private final String deviceScheme;
+    private final String checksumName;
+    /** Operations share it; removing a binding takes it exclusively. Reentrant both ways. */
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    /** Signalled when a binding arrives or the volume closes; guards nothing else. */
+    private final Object arrivals = new Object();
+
+    private volatile BlockDevice device;
+    private volatile ChecksumAlgorithm checksum;
+    private volatile AllocationPolicy policy;
+    private volatile String policyName;
+    private volatile DioStrategy strategy;
+    private volatile String strategyName;
+    private volatile long timeoutNanos;
+    private volatile boolean closed;
+
+    VolumeBindings(String volume, String deviceScheme, String checksumName, long timeoutMillis) {
+        this.volume = volume;
+        this.deviceScheme = deviceScheme;
+        this.checksumName = checksumName;
+        this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    }
+
+    // ------------------------------------------------------------------ entering
+
+    /**
+     * Waits until every service in {@code needs} is bound and enters the gate; the caller
+     * must {@link #exit} in a finally block. An operation already inside (a nested call)
+     * does not wait: the swap waiting for it to finish would wait for the timeout.
+     *
+     * @throws SuspendedException when one stays missing for the suspend timeout
+     * @throws OfflineException   when the volume is unmounted meanwhile
+     */
+    void enter(Set<Service> needs) throws IOException {
+        if (gate.getReadHoldCount() > 0 || gate.isWriteLockedByCurrentThread()) {
+            gate.readLock().lock();
+            Service missing = missing(needs);
+            if (missing != null) {
+                gate.readLock().unlock();
+                throw suspended(missing);
+            }
+            return;
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        for (;;) {
+            if (closed) {
+                throw new OfflineException("volume " + volume);
+            }
+            Service missing = missing(needs);
+            if (missing == null) {
+                gate.readLock().lock();
+                if (missing(needs) == null && !closed) {
+                    return;
+                }
+                gate.readLock().unlock(); // removed between the look and the lock: wait again
+                continue;
+            }
+            synchronized (arrivals) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw suspended(missing);
+                }
+                if (missing(needs) != null && !closed) {
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(arrivals, left);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        InterruptedIOException ie = new InterruptedIOException("interrupted while volume " + volume
+                                + " waited for " + describe(missing));
+                        ie.initCause(e);
+                        throw ie;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Enters only if every service in {@code needs} is bound now: for work that can as
+     * well be skipped, such as the commit interval's commit.
+     */
+    boolean tryEnter(Set<Service> needs) {
+        if (closed || missing(needs) != null) {
+            return false;
+        }
+        gate.readLock().lock();
+        if (closed || missing(needs) != null) {
+            gate.readLock().unlock();
+            return false;
+        }
+        return true;
+    }
+
+    void exit() {
+        gate.readLock().unlock();
+    }
+
+    /** Work done with the gate held exclusively. */
+    @FunctionalInterface
+    interface Exclusive<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code work} once the operations in flight have finished, with new ones held
+     * at the gate: what removing a binding needs. The thread may enter the gate meanwhile
+     * (a commit inside the work).
+     */
+    <T> T exclusive(Exclusive<T> work) throws IOException {
+        gate.writeLock().lock();
+        try {
+            return work.run();
+        } finally {
+            gate.writeLock().unlock();
+            signal();
+        }
+    }
+
+    private void signal() {
+        synchronized (arrivals) {
+            arrivals.notifyAll();
+        }
+    }
+
+    // ------------------------------------------------------------------ what is bound
+
+    /** The first service of {@code needs} that is missing, or null. */
+    Service missing(Set<Service> needs) {
+        for (Service s : needs) {
+            if (bound(s) == null) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    Object bound(Service s) {
+        return switch (s) {
+            case DEVICE -> device;
+            case CHECKSUM -> checksum;
+            case POLICY -> policy;
+            case STRATEGY -> strategy;
+        };
+    }
+
+    /** Every service of {@code needs} that is missing, as {@code storage:volumes} names them; empty when none. */
+    List<String> missingNames(Set<Service> needs) {
+        List<String> out = new ArrayList<>();
+        for (Service s : needs) {
+            if (bound(s) == null) {
+                out.add(describe(s));
+            }
+        }
+        return out;
+    }
+
+    /** How a service is named to a user: {@code checksum crc32c}, {@code device backend file:}. */
+    String describe(Service s) {
+        return switch (s) {
+            case DEVICE -> "device backend " + deviceScheme + ":";
+            case CHECKSUM -> "checksum " + checksumName;
+            case POLICY -> "allocation policy " + policyName;
+            case STRATEGY -> "DIO strategy " + strategyName;
+        };
+    }
+
+    private SuspendedException suspended(Service missing) {
+        return new SuspendedException(volume, describe(missing));
+    }
+
+    BlockDevice device() {
+        return device;
+    }
+
+    ChecksumAlgorithm checksum() {
+        return checksum;
+    }
+
+    AllocationPolicy policy() {
+        return policy;
+    }
+
+    String policyName() {
+        return policyName;
+    }
+
+    DioStrategy strategy() {
+        return strategy;
+    }
+
+    String strategyName() {
+        return strategyName;
+    }
+
+    String checksumName() {
+        return checksumName;
+    }
+
+    String deviceScheme() {
+        return deviceScheme;
+    }
+
+    long timeoutMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+    }
+
+    void timeoutMillis(long millis) {
+        timeoutNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+        signal(); // waiters recompute nothing, but a shorter timeout should not wait for a longer one's end
+    }
+
+    // ------------------------------------------------------------------ binding
+
+    /*
+     * A setter that may remove a binding (null, or a service of another name while
+     * operations use the old one) is called only inside exclusive(); one that adds a
+     * binding may be called at any time.
+     */
+
+    void device(BlockDevice d) {
+        device = d;
+        signal();
+    }
+
+    void checksum(ChecksumAlgorithm a) {
+        checksum = a;
+        signal();
+    }
+
+    /**
+     * Binds the policy of that name (null while none is installed): the name is what the
+     * volume waits for. A new policy applies from the next allocation; one operation may
+     * allocate with both, which changes nothing but where its blocks go.
+     */
+    void policy(String name, AllocationPolicy p) {
+        policyName = name;
+        policy = p;
+        signal();
+    }
+
+    void strategy(String name, DioStrategy s) {
+        strategyName = name;
+        strategy = s;
+        signal();
+    }
+
+    /** The volume is unmounted: waiters give up, and no operation enters again. */
+    void close() {
+        closed = true;
+        signal();
+    }
+
+    boolean closed() {
+        return closed;
+    }
+}
