@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -197,5 +198,36 @@ class ExecutableJarIT {
         assertEquals(1, refused.status());
         assertEquals(1, refused.errLines().size(), refused.err());
         assertTrue(refused.errLines().get(0).contains("nothing-here.img"), refused.err());
+    }
+
+    /**
+     * Issue 6: volumes are configuration, like an fstab. Three volumes configured through
+     * the shell with different policies in one process are mounted, with those policies,
+     * by the next process, without a mount command.
+     */
+    @Test
+    void volumesConfiguredThroughTheShellAreMountedAgainAfterARestart() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        Run first = run(java, null, "-c", "storage:mkfs --size 16m file:a.img; "
+                + "storage:mkfs --size 16m --csum xxhash64 file:b.img; storage:mkfs --size 16m --csum sha256 file:c.img; "
+                + "storage:mount --alloc best-fit a file:a.img; storage:mount --dio verify b file:b.img; "
+                + "storage:mount --alloc next-fit --dio bounce --commit-interval 5s c file:c.img; "
+                + "storage:alloc c first-fit; storage:io a /f 'pwrite -S 0x42 0 64k'");
+        assertEquals(0, first.status(), first.err());
+        Run second = run(java, null, "-c", "storage:volumes; storage:alloc a; storage:dio a; storage:alloc b; "
+                + "storage:dio b; storage:alloc c; storage:dio c; storage:io a /f 'pread -P 0x42 0 64k'");
+        assertEquals(0, second.status(), second.err());
+        List<String> rows = second.out().lines().filter(l -> l.matches("(a|b|c|default) +.*"))
+                .map(l -> String.join(" ", Arrays.copyOf(l.split(" {2,}"), 4))).collect(Collectors.toList());
+        assertEquals(List.of("a file:a.img MOUNTED crc32c", "b file:b.img MOUNTED xxhash64", "c file:c.img MOUNTED sha256",
+                "default file:" + home.resolve("volumes/default.img") + " MOUNTED crc32c"), rows, second.out());
+        assertTrue(second.out().contains("a: allocates with best-fit\na: direct writes use buffered\n"
+                + "b: allocates with first-fit\nb: direct writes use verify\n"
+                + "c: allocates with first-fit\nc: direct writes use bounce\n"
+                + "read 65536/65536 bytes at offset 0"), second.out());
+        Run third = run(java, null, "-c", "storage:umount b; storage:volumes");
+        assertEquals(0, third.status(), third.err());
+        Run fourth = run(java, null, "-c", "storage:volumes");
+        assertFalse(fourth.out().lines().anyMatch(l -> l.startsWith("b ")), "b was unmounted for good: " + fourth.out());
     }
 }
