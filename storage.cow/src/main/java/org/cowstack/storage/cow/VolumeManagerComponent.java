@@ -94,7 +94,11 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             policy = ReferencePolicy.DYNAMIC)
     private volatile Logger log;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    /**
+     * Mandatory: without it a volume mounted before it arrived would be recorded late, or
+     * twice (the default volume's setup could not see the configuration of the last run).
+     */
+    @Reference(policy = ReferencePolicy.DYNAMIC)
     private volatile ConfigurationAdmin configAdmin;
 
     /**
