@@ -630,10 +630,14 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             return;
         }
         stopServing(e);
+        abandonQuietly(e.name(), v);
+    }
+
+    private void abandonQuietly(String name, CowVolume v) {
         try {
             v.abandon();
         } catch (IOException ex) {
-            warn("volume " + e.name() + ": closing its device failed: " + ex.getMessage());
+            warn("volume " + name + ": closing its device failed: " + ex.getMessage());
         }
     }
 
@@ -669,11 +673,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             info("unmounted " + e.name() + ": " + why);
         } catch (IOException ex) {
             error("volume " + e.name() + " was closed without its last changes (" + why + "): " + ex.getMessage());
-            try {
-                v.abandon();
-            } catch (IOException closing) {
-                warn("volume " + e.name() + ": closing its device failed: " + closing.getMessage());
-            }
+            abandonQuietly(e.name(), v);
         }
     }
 

@@ -44,8 +44,8 @@ record VolumeSettings(String name, URI device, MountOptions options) {
                 .checksum(text(p, CHECKSUM, ""))
                 .allocationPolicy(text(p, ALLOCATION_POLICY, defaults.allocationPolicy()))
                 .dioStrategy(text(p, DIO_STRATEGY, defaults.dioStrategy()))
-                .commitInterval(Duration.ofMillis(number(p, COMMIT_INTERVAL, defaults.commitInterval().toMillis())))
-                .suspendTimeout(Duration.ofMillis(number(p, SUSPEND_TIMEOUT, defaults.suspendTimeout().toMillis())));
+                .commitInterval(Duration.ofMillis(number(p, COMMIT_INTERVAL, defaults.commitInterval().toMillis(), 1)))
+                .suspendTimeout(Duration.ofMillis(number(p, SUSPEND_TIMEOUT, defaults.suspendTimeout().toMillis(), 0)));
         return new VolumeSettings(name, device, o);
     }
 
@@ -95,22 +95,25 @@ record VolumeSettings(String name, URI device, MountOptions options) {
         throw new InvalidArgumentException(key, v, "true or false");
     }
 
-    private static long number(Map<String, ?> p, String key, long absent) throws InvalidArgumentException {
+    private static long number(Map<String, ?> p, String key, long absent, long min) throws InvalidArgumentException {
         Object v = p.get(key);
         if (v == null) {
             return absent;
         }
-        if (v instanceof Number n && !(v instanceof Double) && !(v instanceof Float)) {
-            return n.longValue();
-        }
-        if (v instanceof String s) {
+        Long n = null;
+        if (v instanceof Number x && !(v instanceof Double) && !(v instanceof Float)) {
+            n = x.longValue();
+        } else if (v instanceof String s) {
             try {
-                return Long.parseLong(s.trim());
+                n = Long.parseLong(s.trim());
             } catch (NumberFormatException e) {
                 // reported below
             }
         }
-        throw new InvalidArgumentException(key, v, "a whole number of milliseconds");
+        if (n == null || n < min) {
+            throw new InvalidArgumentException(key, v, "a whole number of milliseconds >= " + min);
+        }
+        return n;
     }
 
     private static URI uri(String text) throws InvalidArgumentException {
