@@ -497,6 +497,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         } catch (NotSupportedException ex) {
             error("volume " + s.name() + ": " + ex.getMessage() + "; it keeps " + v.allocationPolicy() + " and "
                     + v.dioStrategy());
+            e.settings = s.with(now.allocationPolicy(v.allocationPolicy()).dioStrategy(v.dioStrategy()));
         }
         v.suspendTimeout(now.suspendTimeout());
         if (!was.commitInterval().equals(now.commitInterval())) {
