@@ -516,7 +516,7 @@ public final class CowVolume implements Volume {
         if (bindings.closed() || bindings.device() == null) {
             return VolumeState.OFFLINE;
         }
-        if (bindings.missing(readOnly ? VolumeBindings.READ : VolumeBindings.DIRECT) != null) {
+        if (bindings.missing(directWrites()) != null) {
             return VolumeState.SUSPENDED;
         }
         return readOnly ? VolumeState.READ_ONLY : VolumeState.MOUNTED;
@@ -530,7 +530,7 @@ public final class CowVolume implements Volume {
         if (bindings.closed()) {
             return "";
         }
-        return String.join(", ", bindings.missingNames(readOnly ? VolumeBindings.READ : VolumeBindings.DIRECT));
+        return String.join(", ", bindings.missingNames(directWrites()));
     }
 
     /** The device object bound now (the provider's), or null while offline: for test benches. */

@@ -8,9 +8,10 @@ import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.dio.DioStrategy;
 
 /**
- * The services a volume uses, looked up at each use so that a replaced bundle's service
- * is picked up by the next operation. The OSGi component answers from its dynamic
- * references; tests answer from plain objects.
+ * The services installed now, by name or id: where a volume finds its algorithm, policy
+ * and strategy at mount and when a setter names another (after that it keeps them bound,
+ * see {@link VolumeBindings}). The OSGi component answers from its dynamic references;
+ * tests answer from plain objects.
  */
 public interface VolumeServices {
     /** The installed checksum algorithms. */
