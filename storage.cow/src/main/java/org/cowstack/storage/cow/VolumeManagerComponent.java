@@ -323,7 +323,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             }
             defaultVolumeDone = true;
             try {
-                defaultVolume.setUp(this, configured(defaultVolume.name()));
+                defaultVolume.setUp(this, isConfigured(defaultVolume.name()));
                 Entry e = entries.get(defaultVolume.name());
                 if (e != null && e.volume == null) {
                     tryMount(e); // its configuration arrived before its image was there
@@ -336,7 +336,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
     }
 
     /** Whether a volume of this name is configured, or known: the default volume is then not created again. */
-    private boolean configured(String name) {
+    private boolean isConfigured(String name) {
         if (entries.containsKey(name)) {
             return true;
         }
@@ -691,6 +691,15 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         return p;
     }
 
+    /** A device that a volume is mounted on is neither formatted nor mounted a second time. */
+    private void requireNotMounted(URI device) throws BusyException {
+        for (Entry e : entries.values()) {
+            if (e.volume != null && device.equals(e.settings.device())) {
+                throw new BusyException(device.toString(), "it is mounted as " + e.name());
+            }
+        }
+    }
+
     private static void checkName(String name) throws InvalidArgumentException {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new InvalidArgumentException("volume name", name,
@@ -710,11 +719,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
 
     @Override
     public FormatResult mkfs(URI device, FormatOptions options) throws IOException {
-        for (Entry e : entries.values()) {
-            if (e.volume != null && device.equals(e.settings.device())) {
-                throw new BusyException(device.toString(), "it is mounted as " + e.name());
-            }
-        }
+        requireNotMounted(device);
         DeviceProvider p = provider(device);
         OpenOptions open = options.size() > 0 ? OpenOptions.create(options.size()) : OpenOptions.readWrite();
         try (BlockDevice d = p.open(device, open)) {
@@ -740,11 +745,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
                 }
                 throw new BusyException("volume name " + name, "it is mounted on " + existing.settings.device());
             }
-            for (Entry e : entries.values()) {
-                if (e.volume != null && device.equals(e.settings.device())) {
-                    throw new BusyException(device.toString(), "it is mounted as " + e.name());
-                }
-            }
+            requireNotMounted(device);
             if (!options.checksum().isEmpty() && checksum(options.checksum()) == null) {
                 throw new NotSupportedException("checksum algorithm " + options.checksum() + " is not installed");
             }

@@ -14,6 +14,7 @@ import org.cowstack.storage.api.volume.FallocateMode;
 import org.cowstack.storage.api.volume.FileFlag;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FileStat;
+import org.cowstack.storage.cow.fs.CowVolume.Access;
 
 /** An open file of a {@link CowVolume}: its inode number and the path it was opened with. */
 final class CowFile implements FileHandle {
@@ -51,53 +52,52 @@ final class CowFile implements FileHandle {
     @Override
     public long size() throws IOException {
         open();
-        return volume.fileOperation(false, false, () -> volume.size(inode, path));
+        return volume.operation(Access.READ, () -> volume.size(inode, path));
     }
 
     @Override
     public FileStat stat() throws IOException {
         open();
-        return volume.fileOperation(false, false, () -> volume.stat(inode, path));
+        return volume.operation(Access.READ, () -> volume.stat(inode, path));
     }
 
     @Override
     public int read(ByteBuffer dst, long offset) throws IOException {
         open();
-        return volume.fileOperation(false, false, () -> volume.read(inode, path, dst, offset));
+        return volume.operation(Access.READ, () -> volume.read(inode, path, dst, offset));
     }
 
     @Override
     public int write(ByteBuffer src, long offset) throws IOException {
         writable();
-        return volume.fileOperation(true, false, () -> volume.write(inode, path, src, offset));
+        return volume.operation(Access.CHANGE, () -> volume.write(inode, path, src, offset));
     }
 
     @Override
     public int writeDirect(ByteBuffer src, long offset) throws IOException {
         writable();
-        return volume.fileOperation(true, true, () -> volume.writeDirect(inode, path, src, offset));
+        return volume.operation(Access.DIRECT, () -> volume.writeDirect(inode, path, src, offset));
     }
 
     @Override
     public long append(ByteBuffer src, boolean direct) throws IOException {
         writable();
-        return volume.fileOperation(true, direct, () -> volume.append(inode, path, src, direct));
+        return volume.operation(direct ? Access.DIRECT : Access.CHANGE,
+                () -> volume.append(inode, path, src, direct));
     }
 
     @Override
     public long appendFrom(java.nio.channels.ReadableByteChannel source, long count, boolean direct)
             throws IOException {
         writable();
-        return volume.fileOperation(true, direct, () -> volume.appendFrom(inode, path, source, count, direct));
+        return volume.operation(direct ? Access.DIRECT : Access.CHANGE,
+                () -> volume.appendFrom(inode, path, source, count, direct));
     }
 
     @Override
     public void truncate(long size) throws IOException {
         writable();
-        volume.fileOperation(true, false, () -> {
-            volume.truncate(inode, path, size);
-            return null;
-        });
+        volume.operation(Access.CHANGE, () -> volume.truncate(inode, path, size));
     }
 
     @Override
@@ -109,17 +109,14 @@ final class CowFile implements FileHandle {
     @Override
     public void fallocate(FallocateMode mode, long offset, long length) throws IOException {
         writable();
-        volume.fileOperation(true, false, () -> {
-            volume.fallocate(inode, path, mode, offset, length);
-            return null;
-        });
+        volume.operation(Access.CHANGE, () -> volume.fallocate(inode, path, mode, offset, length));
     }
 
     @Override
     public long cloneRange(FileHandle source, long sourceOffset, long offset, long length) throws IOException {
         writable();
         CowFile from = sourceOf("clone range", source);
-        return volume.fileOperation(true, false,
+        return volume.operation(Access.CHANGE,
                 () -> volume.cloneRange(inode, path, from, sourceOffset, offset, length));
     }
 
@@ -128,7 +125,7 @@ final class CowFile implements FileHandle {
             throws IOException {
         writable();
         CowFile from = sourceOf("dedupe range", source);
-        return volume.fileOperation(true, false,
+        return volume.operation(Access.CHANGE,
                 () -> volume.dedupeRange(inode, path, from, sourceOffset, offset, length));
     }
 
@@ -153,16 +150,13 @@ final class CowFile implements FileHandle {
     @Override
     public List<ExtentMapping> extents(long offset, long length) throws IOException {
         open();
-        return volume.fileOperation(true, false, () -> volume.extents(inode, path, offset, length));
+        return volume.operation(Access.CHANGE, () -> volume.extents(inode, path, offset, length));
     }
 
     @Override
     public void setFlags(Set<FileFlag> add, Set<FileFlag> remove) throws IOException {
         writable();
-        volume.fileOperation(true, false, () -> {
-            volume.setFlags(inode, path, add, remove);
-            return null;
-        });
+        volume.operation(Access.CHANGE, () -> volume.setFlags(inode, path, add, remove));
     }
 
     @Override

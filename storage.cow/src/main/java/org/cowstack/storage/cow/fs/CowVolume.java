@@ -366,10 +366,6 @@ public final class CowVolume implements Volume {
         bindings.timeoutMillis(timeout.toMillis());
     }
 
-    public java.time.Duration suspendTimeout() {
-        return java.time.Duration.ofMillis(bindings.timeoutMillis());
-    }
-
     private Extent allocateMetadata(int blocks) throws IOException {
         Extent e;
         try {
@@ -419,7 +415,7 @@ public final class CowVolume implements Volume {
 
     /** Work on the trees that answers nothing. */
     @FunctionalInterface
-    private interface TreeUpdate {
+    interface TreeUpdate {
         void run() throws IOException;
     }
 
@@ -516,7 +512,7 @@ public final class CowVolume implements Volume {
         if (bindings.closed() || bindings.device() == null) {
             return VolumeState.OFFLINE;
         }
-        if (bindings.missing(directWrites()) != null) {
+        if (bindings.missing(needs(Access.DIRECT)) != null) {
             return VolumeState.SUSPENDED;
         }
         return readOnly ? VolumeState.READ_ONLY : VolumeState.MOUNTED;
@@ -530,7 +526,7 @@ public final class CowVolume implements Volume {
         if (bindings.closed()) {
             return "";
         }
-        return String.join(", ", bindings.missingNames(directWrites()));
+        return String.join(", ", bindings.missingNames(needs(Access.DIRECT)));
     }
 
     /** The device object bound now (the provider's), or null while offline: for test benches. */
@@ -575,7 +571,7 @@ public final class CowVolume implements Volume {
 
     @Override
     public SpaceUsage space() throws IOException {
-        return gated(changes(), () -> {
+        return operation(Access.CHANGE, () -> {
             checkUsable();
             long total = committed.totalBlocks - committed.firstDataBlock();
             long shared = changing(() -> {
@@ -606,14 +602,13 @@ public final class CowVolume implements Volume {
         if (readOnly) {
             return;
         }
-        gated(changes(), () -> {
+        operation(Access.CHANGE, () -> {
             commitLock.lock();
             try {
                 commit();
             } finally {
                 commitLock.unlock();
             }
-            return null;
         });
     }
 
@@ -962,9 +957,20 @@ public final class CowVolume implements Volume {
 
     // ------------------------------------------------------------------ the services, swapped under the volume
 
-    /** Runs an operation inside the gate, once the services in {@code needs} are bound. */
-    private <T> T gated(java.util.Set<VolumeBindings.Service> needs, TreeQuery<T> op) throws IOException {
-        bindings.enter(needs);
+    /** What an operation does, which decides the services it waits for (see {@link VolumeBindings}). */
+    enum Access {
+        READ, CHANGE, DIRECT
+    }
+
+    /** The services an access needs on this volume: a read-only volume allocates nothing. */
+    private java.util.Set<VolumeBindings.Service> needs(Access access) {
+        return access == Access.READ || readOnly ? VolumeBindings.READ
+                : access == Access.CHANGE ? VolumeBindings.CHANGE : VolumeBindings.DIRECT;
+    }
+
+    /** Runs an operation (of this volume or of one of its files) inside the gate, once what it needs is bound. */
+    <T> T operation(Access access, TreeQuery<T> op) throws IOException {
+        bindings.enter(needs(access));
         try {
             return op.run();
         } finally {
@@ -972,19 +978,11 @@ public final class CowVolume implements Volume {
         }
     }
 
-    /** What a change needs: a read-only volume allocates nothing. */
-    private java.util.Set<VolumeBindings.Service> changes() {
-        return readOnly ? VolumeBindings.READ : VolumeBindings.CHANGE;
-    }
-
-    /** What a direct write needs. */
-    private java.util.Set<VolumeBindings.Service> directWrites() {
-        return readOnly ? VolumeBindings.READ : VolumeBindings.DIRECT;
-    }
-
-    /** Runs a file operation for {@link CowFile}: reads need the device and checksum, changes the policy too. */
-    <T> T fileOperation(boolean change, boolean direct, TreeQuery<T> op) throws IOException {
-        return gated(direct ? directWrites() : change ? changes() : VolumeBindings.READ, op);
+    void operation(Access access, TreeUpdate op) throws IOException {
+        operation(access, () -> {
+            op.run();
+            return null;
+        });
     }
 
     /**
@@ -1252,7 +1250,7 @@ public final class CowVolume implements Volume {
         }
         String normalized = Paths.normalize(path);
         // Opening to read changes nothing: it needs neither the allocation policy nor the exclusive lock.
-        return gated(writable ? changes() : VolumeBindings.READ, () -> {
+        return operation(writable ? Access.CHANGE : Access.READ, () -> {
             TreeQuery<Long> find = () -> {
                 List<String> parts = Paths.split(normalized);
                 if (parts.isEmpty()) {
@@ -1295,7 +1293,7 @@ public final class CowVolume implements Volume {
 
     @Override
     public void mkdir(String path) throws IOException {
-        gated(changes(), () -> {
+        operation(Access.CHANGE, () -> {
             checkWritable();
             String normalized = Paths.normalize(path);
             changing(() -> {
@@ -1309,13 +1307,12 @@ public final class CowVolume implements Volume {
                 }
                 createInode(dir, parts.get(parts.size() - 1), InodeItem.DIRECTORY);
             });
-            return null;
         });
     }
 
     @Override
     public List<DirEntry> list(String path) throws IOException {
-        return gated(VolumeBindings.READ, () -> {
+        return operation(Access.READ, () -> {
             checkUsable();
             String normalized = Paths.normalize(path);
             return reading(() -> {
@@ -1338,7 +1335,7 @@ public final class CowVolume implements Volume {
 
     @Override
     public FileStat stat(String path) throws IOException {
-        return gated(VolumeBindings.READ, () -> {
+        return operation(Access.READ, () -> {
             checkUsable();
             String normalized = Paths.normalize(path);
             return reading(() -> {
@@ -1384,7 +1381,7 @@ public final class CowVolume implements Volume {
 
     @Override
     public void delete(String path) throws IOException {
-        gated(changes(), () -> {
+        operation(Access.CHANGE, () -> {
             checkWritable();
             String normalized = Paths.normalize(path);
             List<String> parts = Paths.split(normalized);
@@ -1410,13 +1407,12 @@ public final class CowVolume implements Volume {
             } finally {
                 fileLock.unlock();
             }
-            return null;
         });
     }
 
     @Override
     public void rename(String from, String to) throws IOException {
-        gated(changes(), () -> {
+        operation(Access.CHANGE, () -> {
             checkWritable();
             String source = Paths.normalize(from);
             String target = Paths.normalize(to);
@@ -1461,7 +1457,6 @@ public final class CowVolume implements Volume {
                     putInode(tdir, inodeOrThrow(tdir, "parent").touched(now));
                 }
             });
-            return null;
         });
     }
 
@@ -2791,7 +2786,7 @@ public final class CowVolume implements Volume {
 
     @Override
     public List<BlockOwner> owners(long block) throws IOException {
-        return gated(changes(), () -> {
+        return operation(Access.CHANGE, () -> {
             checkUsable();
             if (block < 0 || block >= committed.totalBlocks) {
                 throw new InvalidArgumentException("block", block, "a block of the volume, 0.." + (committed.totalBlocks - 1));
@@ -2871,7 +2866,7 @@ public final class CowVolume implements Volume {
      * else is counted; free space and used blocks add up. Returns problems found.
      */
     public List<String> audit() throws IOException {
-        return gated(changes(), () -> {
+        return operation(Access.CHANGE, () -> {
             sync();
             commitLock.lock();
             treeLock.readLock().lock();

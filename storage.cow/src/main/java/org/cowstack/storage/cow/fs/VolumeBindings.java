@@ -239,21 +239,9 @@ final class VolumeBindings {
         return strategyName;
     }
 
-    String checksumName() {
-        return checksumName;
-    }
-
-    String deviceScheme() {
-        return deviceScheme;
-    }
-
-    long timeoutMillis() {
-        return TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
-    }
-
+    /** From the next operation on: one already waiting keeps the deadline it started with. */
     void timeoutMillis(long millis) {
         timeoutNanos = TimeUnit.MILLISECONDS.toNanos(millis);
-        signal(); // waiters recompute nothing, but a shorter timeout should not wait for a longer one's end
     }
 
     // ------------------------------------------------------------------ binding
