@@ -668,6 +668,56 @@ public final class CowVolume implements Volume {
         }
     }
 
+    /**
+     * Writes the dirty pages to their blocks without committing, as memory pressure asks:
+     * allocation, mapping and checksums go into the running transaction, whose metadata
+     * stays in memory until the next commit. The data lands in blocks no committed tree
+     * references (or in place, exactly as a commit would put it), so nothing needs to be
+     * durable before that commit, and it flushes once for everything. The commit lock
+     * keeps a commit from starting while these writes are in flight.
+     */
+    private void writeBackDirtyPages() throws IOException {
+        commitLock.lock();
+        try {
+            if (cache.dirtyPages() <= cache.dirtyLimit()) {
+                return; // another writer did it while this one waited
+            }
+            TreeMap<Long, TreeMap<Long, PageCache.Page>> pages;
+            WriteBatch data;
+            policy();
+            treeLock.writeLock().lock();
+            try {
+                pages = cache.takeDirty();
+                data = placeDirtyPages(pages);
+            } catch (Corruption e) {
+                throw fail("writeback found corrupt metadata", corrupt(e));
+            } catch (IOException | RuntimeException e) {
+                throw fail("writeback failed before writing", e);
+            } finally {
+                treeLock.writeLock().unlock();
+            }
+            try {
+                for (DataWrite w : data.writes) {
+                    device.write(w.bytes(), w.block() * blockSize);
+                }
+            } catch (IOException | RuntimeException e) {
+                throw fail("writeback of dirty pages could not be written", e);
+            }
+            cache.written(pages);
+            data.recycle();
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** {@link #writeback} between applications of the ledger; with the tree lock held. */
+    private WriteBatch placeDirtyPages(TreeMap<Long, TreeMap<Long, PageCache.Page>> pages) throws IOException {
+        refCounts.apply(ledger); // current counts: writeback decides what may go in place
+        WriteBatch data = writeback(pages);
+        refCounts.apply(ledger);
+        return data;
+    }
+
     private void commit() throws IOException {
         WriteBatch data;
         List<MetadataStore.Encoded> nodes;
@@ -678,9 +728,7 @@ public final class CowVolume implements Volume {
         treeLock.writeLock().lock();
         try {
             pages = cache.takeDirty();
-            refCounts.apply(ledger); // current counts: writeback decides what may go in place
-            data = writeback(pages);
-            refCounts.apply(ledger);
+            data = placeDirtyPages(pages);
             if (data.writes.isEmpty() && meta.dirtyCount() == 0) {
                 return;
             }
@@ -1573,9 +1621,9 @@ public final class CowVolume implements Volume {
         }
         if (cache.dirtyPages() > cache.dirtyLimit()) {
             // Write back before accepting more than the cache holds, not after: a write that
-            // was accepted must not then report a failure of that commit (SuspendedException
+            // was accepted must not then report a failure of that writeback (SuspendedException
             // while the allocation policy is away) as its own.
-            sync();
+            writeBackDirtyPages();
         }
         int srcBase = src.position();
         ReentrantLock fileLock = fileLock(ino);
@@ -2633,10 +2681,10 @@ public final class CowVolume implements Volume {
                                 a++;
                                 continue;
                             }
-                            long runEnd = a + 1;
-                            while (runEnd < b && !pages.containsKey(runEnd)) {
-                                runEnd++;
-                            }
+                            // Up to the next dirty page: one lookup per run, not per block,
+                            // so a clone costs per extent however long the extents are.
+                            Long nextDirty = pages.higherKey(a);
+                            long runEnd = nextDirty == null ? b : Math.min(b, nextDirty);
                             ExtentItem piece = m.extent().slice(a - m.fileBlock(), runEnd - a);
                             ledger.add(piece.physical(), piece.blocks(), +1, piece.checksummed());
                             allocated += extents.replace(dst, dFirst + (a - sFirst), piece);

@@ -22,6 +22,11 @@ import java.util.TreeMap;
  *
  * <p>Thread-safe: one monitor for the maps; page contents are copied in and out while
  * it is held.
+ *
+ * <p>The arrays of evicted pages are kept for the next pages instead of being left to
+ * the garbage collector: streaming a file through the cache would otherwise allocate
+ * its whole size in page arrays that live just long enough to be copied between
+ * generations, and the collector's pauses would cost more than the I/O.
  */
 final class PageCache {
     enum State { CLEAN, DIRTY, WRITEBACK }
@@ -39,6 +44,10 @@ final class PageCache {
     }
 
     private record PageKey(long inode, long index) {
+        @Override
+        public int hashCode() {
+            return Long.hashCode(inode * 0x9E3779B97F4A7C15L + index);
+        }
     }
 
     private final int blockSize;
@@ -49,6 +58,8 @@ final class PageCache {
     private final TreeMap<Long, TreeMap<Long, Page>> byInode = new TreeMap<>();
     private final TreeMap<Long, TreeMap<Long, Page>> dirtyByInode = new TreeMap<>();
     private long dirtyPages;
+    /** Arrays of evicted clean pages, no longer referenced by any page: reused by the next ones. */
+    private final java.util.ArrayDeque<byte[]> spare = new java.util.ArrayDeque<>();
 
     PageCache(int blockSize, long maxBytes) {
         this.blockSize = blockSize;
@@ -90,7 +101,7 @@ final class PageCache {
         if (pages.containsKey(k)) {
             return;
         }
-        byte[] copy = new byte[blockSize];
+        byte[] copy = newPageData();
         System.arraycopy(data, from, copy, 0, blockSize);
         insert(k, new Page(copy, State.CLEAN));
         evict();
@@ -125,9 +136,11 @@ final class PageCache {
         PageKey k = new PageKey(inode, index);
         Page p = pages.get(k);
         if (p == null) {
-            byte[] data = new byte[blockSize];
+            byte[] data = newPageData();
             if (base != null) {
                 System.arraycopy(base, 0, data, 0, blockSize);
+            } else if (from > 0 || length < blockSize) {
+                java.util.Arrays.fill(data, (byte) 0); // a recycled array holds an old page
             }
             p = new Page(data, State.CLEAN);
             insert(k, p);
@@ -235,12 +248,26 @@ final class PageCache {
         return droppedReserved;
     }
 
+    /** An array for a new page: an evicted page's (old content) or a new one (zeros). */
+    private byte[] newPageData() {
+        if (pages.size() >= maxPages) {
+            evict(1);
+        }
+        byte[] data = spare.poll();
+        return data != null ? data : new byte[blockSize];
+    }
+
     private void evict() {
-        if (pages.size() <= maxPages) {
+        evict(0);
+    }
+
+    /** Evicts least recently used clean pages until {@code room} more fit. */
+    private void evict(int room) {
+        long excess = pages.size() + room - maxPages;
+        if (excess <= 0) {
             return;
         }
         List<PageKey> victims = new ArrayList<>();
-        long excess = pages.size() - maxPages;
         for (Map.Entry<PageKey, Page> e : pages.entrySet()) {
             if (victims.size() >= excess) {
                 break;
@@ -249,6 +276,11 @@ final class PageCache {
                 victims.add(e.getKey());
             }
         }
-        victims.forEach(this::forget);
+        for (PageKey k : victims) {
+            // A clean page in the maps is referenced by nothing else (copies go in and out
+            // under this monitor; a commit lets go of its pages when they become clean).
+            spare.push(pages.get(k).data);
+            forget(k);
+        }
     }
 }
