@@ -1,26 +1,13 @@
 package org.cowstack.storage.bench;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.cowstack.storage.alloc.FirstFit;
-import org.cowstack.storage.api.device.BlockDevice;
-import org.cowstack.storage.api.device.OpenOptions;
-import org.cowstack.storage.api.volume.FileHandle;
-import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.MountOptions;
 import org.cowstack.storage.cow.fs.CowVolume;
-import org.cowstack.storage.cow.fs.VolumeServices;
-import org.cowstack.storage.csum.Crc32c;
-import org.cowstack.storage.device.file.FileDeviceProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -36,114 +23,46 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A sequential buffered write of 256 MiB in 1 MiB writes plus fsync, and reading it
- * back, through a volume on a file: device, against FileChannel doing the same on a
- * file in the same directory (so the same disk) in the same run. Compare the ratio.
- * The read is after a remount: the volume's page cache is cold, the host's is warm, as
- * it is for the baseline file.
+ * Sequential buffered I/O of {@code mebibytes} in 1 MiB calls through a crc32c volume on
+ * a {@code file:} device, against {@code FileChannel} on a file in the same directory.
+ * <ul>
+ * <li>write: from an empty volume, fsync at the end; the baseline forces its file.</li>
+ * <li>read cold: the host page cache of the image (and of the baseline file) is dropped
+ * and the volume mounted afresh before every read, so everything comes from the disk
+ * and every block is verified against its checksum.</li>
+ * <li>read warm: the files sit in the host page cache; the volume stays mounted, so its
+ * own 64 MiB cache holds what it read last.</li>
+ * </ul>
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 2)
-@Measurement(iterations = 5)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
 @Fork(1)
 public class SequentialBenchmark {
-    static final int CHUNK = 1 << 20;
+    static final String IMAGE = "sequential.img";
+    static final String BASELINE = "sequential.dat";
 
-    static final VolumeServices SERVICES = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()),
-            List.of(new org.cowstack.storage.dio.Buffered()));
-
-    /** Where both the baseline file and the volume image live. */
     @State(Scope.Benchmark)
-    public static class Disk {
-        @Param("256")
+    public static class Data {
+        @Param("1024")
         public int mebibytes;
 
-        Path dir;
-        final ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
-        final FileDeviceProvider files = new FileDeviceProvider();
+        final ByteBuffer chunk = Workspace.pattern(Workspace.MIB, true, 1);
 
-        @Setup(Level.Trial)
-        public void setUp() throws IOException {
-            dir = Files.createDirectories(Path.of(System.getProperty("bench.dir", "target/bench-data")));
-            for (int i = 0; i < CHUNK; i++) {
-                chunk.put(i, (byte) (i * 31 + 7));
-            }
+        long bytes() {
+            return (long) mebibytes * Workspace.MIB;
+        }
+
+        CowVolume freshVolume() throws IOException {
+            return Workspace.create(IMAGE, bytes() * 2, "crc32c", false, MountOptions.defaults());
         }
 
         @TearDown(Level.Trial)
         public void tearDown() throws IOException {
-            files.deactivate();
-            Files.deleteIfExists(dir.resolve("baseline.dat"));
-            Files.deleteIfExists(dir.resolve("volume.img"));
+            Workspace.delete(IMAGE);
+            Workspace.delete(BASELINE);
         }
-
-        URI image() {
-            return dir.resolve("volume.img").toUri();
-        }
-
-        CowVolume freshVolume() throws IOException {
-            Files.deleteIfExists(dir.resolve("volume.img"));
-            try (BlockDevice d = files.open(image(), OpenOptions.create(bytes() * 2))) {
-                CowVolume.format(d, FormatOptions.defaults(), SERVICES, "first-fit");
-            }
-            return mount();
-        }
-
-        CowVolume mount() throws IOException {
-            return CowVolume.mount("bench", image(), files.open(image(), OpenOptions.readWrite()), SERVICES,
-                    MountOptions.defaults(), CowVolume.DEFAULT_CACHE_BYTES);
-        }
-
-        void writeBaseline() throws IOException {
-            Path f = dir.resolve("baseline.dat");
-            Files.deleteIfExists(f);
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeChunks(ch::write);
-                ch.force(true);
-            }
-        }
-
-        void writeVolume(CowVolume v) throws IOException {
-            try (FileHandle f = v.open("/data", EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE))) {
-                writeChunks(f::write);
-                f.fsync();
-            }
-        }
-
-        long bytes() {
-            return (long) mebibytes << 20;
-        }
-
-        private void writeChunks(PositionalIo write) throws IOException {
-            for (long at = 0; at < bytes(); at += CHUNK) {
-                ByteBuffer b = chunk.duplicate();
-                while (b.hasRemaining()) {
-                    write.apply(b, at + b.position());
-                }
-            }
-        }
-    }
-
-    /** {@code FileChannel} and {@code FileHandle} positional read or write: the same loop serves both. */
-    @FunctionalInterface
-    interface PositionalIo {
-        int apply(ByteBuffer buffer, long position) throws IOException;
-    }
-
-    /** Reads {@code bytes} in chunks into {@code b}; answers a byte of each chunk so nothing is optimised away. */
-    static long readChunks(PositionalIo read, ByteBuffer b, long bytes) throws IOException {
-        long sum = 0;
-        for (long at = 0; at < bytes; at += CHUNK) {
-            b.clear();
-            while (b.hasRemaining()) {
-                if (read.apply(b, at + b.position()) < 0) {
-                    throw new IOException("end of file at " + (at + b.position()) + " of " + bytes);
-                }
-            }
-            sum += b.get(7);
-        }
-        return sum;
     }
 
     /** A fresh volume for each measured write. */
@@ -152,8 +71,8 @@ public class SequentialBenchmark {
         CowVolume volume;
 
         @Setup(Level.Iteration)
-        public void setUp(Disk disk) throws IOException {
-            volume = disk.freshVolume();
+        public void setUp(Data data) throws IOException {
+            volume = data.freshVolume();
         }
 
         @TearDown(Level.Iteration)
@@ -162,54 +81,90 @@ public class SequentialBenchmark {
         }
     }
 
-    /** Data written before the measured reads; remounted so the volume's cache is cold. */
+    /** Both files written once; mounted afresh, with the host cache dropped, before each read. */
     @State(Scope.Thread)
-    public static class Written {
+    public static class Cold {
         CowVolume volume;
+        Path baseline;
 
         @Setup(Level.Trial)
-        public void write(Disk disk) throws IOException {
-            disk.writeBaseline();
-            CowVolume v = disk.freshVolume();
-            disk.writeVolume(v);
+        public void write(Data data) throws IOException {
+            baseline = Workspace.file(BASELINE);
+            Workspace.writeBaseline(baseline, data.chunk, data.bytes());
+            CowVolume v = data.freshVolume();
+            Workspace.writeVolumeFile(v, "/data", data.chunk, data.bytes());
             v.unmount();
         }
 
-        @Setup(Level.Iteration)
-        public void mount(Disk disk) throws IOException {
-            volume = disk.mount();
+        @Setup(Level.Invocation)
+        public void evict() throws IOException {
+            Workspace.dropCache(baseline);
+            Workspace.dropCache(Workspace.file(IMAGE));
+            volume = Workspace.mount(IMAGE, false, MountOptions.defaults());
         }
 
-        @TearDown(Level.Iteration)
+        @TearDown(Level.Invocation)
+        public void unmount() throws IOException {
+            volume.unmount();
+        }
+    }
+
+    /** Both files written once and read once before measuring; the volume stays mounted. */
+    @State(Scope.Thread)
+    public static class Warm {
+        CowVolume volume;
+        Path baseline;
+
+        @Setup(Level.Trial)
+        public void write(Data data) throws IOException {
+            baseline = Workspace.file(BASELINE);
+            if (!Files.exists(baseline) || Files.size(baseline) != data.bytes()) {
+                Workspace.writeBaseline(baseline, data.chunk, data.bytes());
+            }
+            CowVolume v = data.freshVolume();
+            Workspace.writeVolumeFile(v, "/data", data.chunk, data.bytes());
+            v.unmount();
+            volume = Workspace.mount(IMAGE, false, MountOptions.defaults());
+            Workspace.readBaseline(baseline, ByteBuffer.allocateDirect(Workspace.MIB), data.bytes());
+            Workspace.readVolumeFile(volume, "/data", ByteBuffer.allocate(Workspace.MIB), data.bytes());
+        }
+
+        @TearDown(Level.Trial)
         public void unmount() throws IOException {
             volume.unmount();
         }
     }
 
     @Benchmark
-    public void baselineWrite(Disk disk) throws IOException {
-        disk.writeBaseline();
+    public void baselineWrite(Data data) throws IOException {
+        Workspace.writeBaseline(Workspace.file(BASELINE), data.chunk, data.bytes());
     }
 
     @Benchmark
-    public void volumeWrite(Disk disk, FreshVolume fresh) throws IOException {
-        disk.writeVolume(fresh.volume);
+    public void volumeWrite(Data data, FreshVolume fresh) throws IOException {
+        Workspace.writeVolumeFile(fresh.volume, "/data", data.chunk, data.bytes());
+    }
+
+    // Each side reads into the buffer kind it is fastest with: FileChannel copies heap
+    // buffers through a direct one, the volume copies from its own heap pages.
+
+    @Benchmark
+    public long baselineReadCold(Data data, Cold cold) throws IOException {
+        return Workspace.readBaseline(cold.baseline, ByteBuffer.allocateDirect(Workspace.MIB), data.bytes());
     }
 
     @Benchmark
-    public long baselineRead(Disk disk, Written written) throws IOException {
-        // Each side reads into the buffer kind it is fastest with: FileChannel copies
-        // heap buffers through a direct one, the volume copies from its own heap pages.
-        try (FileChannel ch = FileChannel.open(disk.dir.resolve("baseline.dat"), StandardOpenOption.READ)) {
-            return readChunks(ch::read, ByteBuffer.allocateDirect(CHUNK), disk.bytes());
-        }
+    public long volumeReadCold(Data data, Cold cold) throws IOException {
+        return Workspace.readVolumeFile(cold.volume, "/data", ByteBuffer.allocate(Workspace.MIB), data.bytes());
     }
 
     @Benchmark
-    public long volumeRead(Disk disk, Written written) throws IOException {
-        try (FileHandle f = written.volume.open("/data", EnumSet.of(StandardOpenOption.READ))) {
-            return readChunks(f::read, ByteBuffer.allocate(CHUNK), disk.bytes());
-        }
+    public long baselineReadWarm(Data data, Warm warm) throws IOException {
+        return Workspace.readBaseline(warm.baseline, ByteBuffer.allocateDirect(Workspace.MIB), data.bytes());
     }
 
+    @Benchmark
+    public long volumeReadWarm(Data data, Warm warm) throws IOException {
+        return Workspace.readVolumeFile(warm.volume, "/data", ByteBuffer.allocate(Workspace.MIB), data.bytes());
+    }
 }

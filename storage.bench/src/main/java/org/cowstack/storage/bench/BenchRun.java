@@ -1,0 +1,198 @@
+package org.cowstack.storage.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.cowstack.storage.bench.Table.Limit;
+import org.cowstack.storage.bench.Table.Percentile;
+import org.cowstack.storage.bench.Table.Pick;
+import org.cowstack.storage.bench.Table.Ratio;
+import org.cowstack.storage.bench.Table.Row;
+import org.cowstack.storage.bench.Table.Scaling;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * {@code bench/run [--quick] [--only REGEX]}: runs the benchmarks, each in a forked JVM,
+ * and prints one table of ratios to baselines measured in the same run. JMH's own
+ * output goes to a log per benchmark class ({@code -Dbench.logs}). {@code --quick} runs
+ * smaller data and fewer iterations: the same rows, for a check in under two minutes,
+ * not for figures to quote.
+ */
+public final class BenchRun {
+    static final double REPORTED = Double.NaN;
+    static final List<String> ALGORITHMS = List.of("crc32c", "xxhash64", "sha256", "blake2b");
+    static final List<String> STRATEGIES = List.of("direct", "bounce", "verify", "buffered", "nodatasum");
+
+    /** How big and how long: the full run and the quick one differ only here. */
+    record Profile(boolean quick, int mebibytes, int[] reflinkExtents, int mountExtents, int swaps) {
+        static final Profile FULL = new Profile(false, 1024, new int[] {1, 10_000, 100_000}, 1_000_000, 100);
+        static final Profile QUICK = new Profile(true, 128, new int[] {1, 1_000, 10_000}, 100_000, 20);
+
+        String size() {
+            return mebibytes % 1024 == 0 ? mebibytes / 1024 + " GiB" : mebibytes + " MiB";
+        }
+    }
+
+    /** One JMH invocation: a benchmark class, the methods of it to run, parameters and iterations. */
+    record Run(Class<?> benchmark, String methods, Map<String, String[]> params, int warmups, int measurements,
+            TimeValue time) {
+        Run {
+            params = new LinkedHashMap<>(params);
+        }
+    }
+
+    private BenchRun() {
+    }
+
+    static List<Run> runs(Profile p) {
+        String mib = Integer.toString(p.mebibytes());
+        String[] extents = java.util.Arrays.stream(p.reflinkExtents()).mapToObj(Integer::toString)
+                .toArray(String[]::new);
+        TimeValue checksumTime = p.quick() ? TimeValue.milliseconds(300) : TimeValue.seconds(1);
+        TimeValue randomTime = p.quick() ? TimeValue.milliseconds(400) : TimeValue.seconds(2);
+        return List.of(
+                new Run(ChecksumBenchmark.class, "baselineJdkCrc32c|" + String.join("|", ALGORITHMS),
+                        Map.of("blockSize", new String[] {"4096", "65536"}, "memory", new String[] {"heap"}),
+                        p.quick() ? 1 : 2, p.quick() ? 2 : 5, checksumTime),
+                // Single shots need warm-ups enough for the engine's deeper paths to be compiled.
+                new Run(SequentialBenchmark.class, null, Map.of("mebibytes", new String[] {mib}),
+                        p.quick() ? 5 : 3, p.quick() ? 3 : 5, null),
+                new Run(RandomDirectBenchmark.class, null, Map.of("mebibytes", new String[] {mib}),
+                        1, p.quick() ? 2 : 3, randomTime),
+                new Run(ReflinkBenchmark.class, null, Map.of("mebibytes", new String[] {"1024"}, "extents", extents),
+                        p.quick() ? 3 : 5, p.quick() ? 5 : 10, null),
+                new Run(DedupeBenchmark.class, null, Map.of("mebibytes", new String[] {mib}),
+                        p.quick() ? 3 : 2, 3, null),
+                new Run(MountBenchmark.class, null, Map.of("mebibytes", new String[] {"1024"},
+                        "extents", new String[] {Integer.toString(p.mountExtents())}),
+                        1, p.quick() ? 3 : 5, null),
+                new Run(HotSwapBenchmark.class, null, Map.of(), p.quick() ? 2 : 5, p.swaps(), null));
+    }
+
+    /** The table: one entry per row, in the order printed. */
+    static List<Row> rows(Profile p) {
+        List<Row> rows = new ArrayList<>();
+        for (String block : List.of("4096", "65536")) {
+            for (String alg : ALGORITHMS) {
+                rows.add(new Ratio("checksum " + alg + ", " + Integer.parseInt(block) / 1024 + " KiB blocks",
+                        Pick.of("ChecksumBenchmark." + alg, "blockSize", block),
+                        Pick.of("ChecksumBenchmark.baselineJdkCrc32c", "blockSize", block),
+                        alg.equals("crc32c") ? 0.95 : REPORTED));
+            }
+        }
+        rows.add(new Ratio("sequential buffered write " + p.size() + ", 1 MiB writes, crc32c, fsync",
+                Pick.of("SequentialBenchmark.volumeWrite"), Pick.of("SequentialBenchmark.baselineWrite"), 0.80));
+        for (String cache : List.of("Cold", "Warm")) {
+            rows.add(new Ratio("sequential read " + p.size() + ", verified, " + cache.toLowerCase() + " cache",
+                    Pick.of("SequentialBenchmark.volumeRead" + cache),
+                    Pick.of("SequentialBenchmark.baselineRead" + cache), 0.90));
+        }
+        for (String strategy : STRATEGIES) {
+            rows.add(new Ratio("random 4 KiB direct writes, " + p.size() + " file, dio " + strategy,
+                    Pick.of("RandomDirectBenchmark.volumeWrite", "strategy", strategy),
+                    Pick.of("RandomDirectBenchmark.baselineWrite"), strategy.equals("nodatasum") ? 0.80 : REPORTED));
+        }
+        rows.add(new Ratio("random 4 KiB reads, " + p.size() + " file, cold volume cache",
+                Pick.of("RandomDirectBenchmark.volumeRead"), Pick.of("RandomDirectBenchmark.baselineRead"),
+                REPORTED));
+        int[] extents = p.reflinkExtents();
+        rows.add(new Limit("reflink 1 GiB file, 1 extent", Pick.of("ReflinkBenchmark.reflink", "extents", "1"), 1));
+        rows.add(new Scaling("reflink 1 GiB file, " + extents[2] + " extents (time per extent vs " + extents[1] + ")",
+                Pick.of("ReflinkBenchmark.reflink", "extents", Integer.toString(extents[2])),
+                Pick.of("ReflinkBenchmark.reflink", "extents", Integer.toString(extents[1])), "extents", 1.5));
+        rows.add(new Ratio("dedupe " + p.size() + " of identical data (vs reading twice that)",
+                Pick.of("DedupeBenchmark.dedupe"), Pick.of("DedupeBenchmark.baselineRead"), 0.80));
+        rows.add(new Limit("mount 1 GiB volume with " + p.mountExtents() + " extents, cold cache",
+                Pick.of("MountBenchmark.mount"), 1000));
+        rows.add(new Percentile("hot-swap stall: storage.csum updated under 2 writers, " + p.swaps() + " times",
+                Pick.of("HotSwapBenchmark.updateCsum"), "stallMillis", 0.99, 50, "ms"));
+        return rows;
+    }
+
+    public static void main(String[] args) throws IOException {
+        Profile profile = Profile.FULL;
+        Pattern only = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> profile = Profile.QUICK;
+                case "--only" -> {
+                    if (i + 1 == args.length) {
+                        usage("--only needs a regular expression");
+                    }
+                    only = Pattern.compile(args[++i]);
+                }
+                case "-h", "--help" -> {
+                    System.out.println("usage: bench/run [--quick] [--only REGEX]");
+                    return;
+                }
+                default -> usage("unknown argument " + args[i]);
+            }
+        }
+        Path logs = Files.createDirectories(Path.of(System.getProperty("bench.logs", "target/bench-logs")));
+        Table.Results results = new Table.Results();
+        List<Run> runs = new ArrayList<>(runs(profile));
+        if (only != null) {
+            Pattern p = only;
+            runs.removeIf(r -> !p.matcher(r.benchmark().getSimpleName()).find());
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < runs.size(); i++) {
+            Run run = runs.get(i);
+            Path log = logs.resolve(run.benchmark().getSimpleName() + ".log");
+            System.err.printf("[%d/%d] %s (log: %s) ... ", i + 1, runs.size(), run.benchmark().getSimpleName(), log);
+            long t0 = System.nanoTime();
+            try {
+                results.add(new Runner(options(run, log)).run());
+                System.err.printf("%d s%n", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0));
+            } catch (RunnerException e) {
+                System.err.println("failed: " + e.getMessage() + " (see the log)");
+            }
+        }
+        System.err.printf("all benchmarks: %d s%n%n", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start));
+        List<Row> rows = rows(profile);
+        if (only != null) {
+            Pattern p = only;
+            rows.removeIf(r -> !p.matcher(r.toString()).find());
+        }
+        System.out.print(Table.render(rows, results));
+    }
+
+    static org.openjdk.jmh.runner.options.Options options(Run run, Path log) {
+        String methods = run.methods() == null ? ".*" : "(" + run.methods() + ")";
+        ChainedOptionsBuilder o = new OptionsBuilder()
+                .include("^" + Pattern.quote(run.benchmark().getName()) + "\\." + methods + "$")
+                .warmupIterations(run.warmups())
+                .measurementIterations(run.measurements())
+                .forks(1)
+                .shouldFailOnError(true)
+                .jvmArgsAppend("-Dbench.dir=" + absolute("bench.dir", "target/bench-data"),
+                        "-Dbench.bundles=" + absolute("bench.bundles", "target/bundles"),
+                        "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED")
+                .output(log.toString());
+        if (run.time() != null) {
+            o.warmupTime(run.time()).measurementTime(run.time());
+        }
+        run.params().forEach(o::param);
+        return o.build();
+    }
+
+    private static String absolute(String property, String fallback) {
+        return Path.of(System.getProperty(property, fallback)).toAbsolutePath().toString();
+    }
+
+    private static void usage(String problem) {
+        System.err.println("error: " + problem + " (usage: bench/run [--quick] [--only REGEX])");
+        System.exit(2);
+    }
+}

@@ -1,0 +1,235 @@
+package org.cowstack.storage.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.annotations.Mode;
+
+/**
+ * The one table {@code bench/run} prints: a row per workload, each a ratio to its
+ * baseline from the same run (1.00 = as fast as the raw device; higher is better) or,
+ * where there is no baseline, a figure against an absolute limit. A row names the JMH
+ * benchmark methods and parameters it reads, so adding one is a few lines in
+ * {@link BenchRun#rows}.
+ */
+final class Table {
+    /** What a row reports and how it is judged. */
+    interface Row {
+        String workload();
+
+        /** The cells after the workload: ratio or value, engine, baseline, target, verdict. */
+        Cells evaluate(Results results);
+    }
+
+    record Cells(String ratio, String engine, String baseline, String target, Verdict verdict) {
+    }
+
+    enum Verdict {
+        OK("ok"), MISS("MISS"), REPORTED(""), NO_RESULT("NO RESULT");
+
+        final String text;
+
+        Verdict(String text) {
+            this.text = text;
+        }
+    }
+
+    /** Selects results by benchmark method ({@code Class.method}) and some parameters. */
+    record Pick(String method, Map<String, String> params) {
+        static Pick of(String method, String... keyValues) {
+            Map<String, String> p = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < keyValues.length; i += 2) {
+                p.put(keyValues[i], keyValues[i + 1]);
+            }
+            return new Pick(method, p);
+        }
+    }
+
+    /** The JMH results of the whole run. */
+    static final class Results {
+        private final List<RunResult> all = new ArrayList<>();
+
+        void add(Collection<RunResult> results) {
+            all.addAll(results);
+        }
+
+        Optional<RunResult> find(Pick pick) {
+            return all.stream().filter(r -> matches(r.getParams(), pick)).findFirst();
+        }
+
+        private static boolean matches(BenchmarkParams params, Pick pick) {
+            String name = params.getBenchmark();
+            String simple = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
+            if (!simple.equals(pick.method())) {
+                return false;
+            }
+            for (var e : pick.params().entrySet()) {
+                if (!e.getValue().equals(params.getParam(e.getKey()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** A speed ratio, engine over baseline, judged against a minimum (or only reported when NaN). */
+    record Ratio(String workload, Pick engine, Pick baseline, double atLeast) implements Row {
+        @Override
+        public Cells evaluate(Results results) {
+            Optional<RunResult> e = results.find(engine);
+            Optional<RunResult> b = results.find(baseline);
+            String target = Double.isNaN(atLeast) ? "reported" : ">= " + fixed(atLeast);
+            if (e.isEmpty() || b.isEmpty()) {
+                return new Cells("-", e.map(Table::score).orElse("-"), b.map(Table::score).orElse("-"), target,
+                        Verdict.NO_RESULT);
+            }
+            double ratio = speed(e.get()) / speed(b.get());
+            Verdict v = Double.isNaN(atLeast) ? Verdict.REPORTED : ratio >= atLeast ? Verdict.OK : Verdict.MISS;
+            return new Cells(fixed(ratio), score(e.get()), score(b.get()), target, v);
+        }
+    }
+
+    /** An absolute figure (the primary score) against a maximum, in the score's own unit. */
+    record Limit(String workload, Pick engine, double below) implements Row {
+        @Override
+        public Cells evaluate(Results results) {
+            Optional<RunResult> e = results.find(engine);
+            String target = "< " + number(below) + " " + e.map(r -> r.getPrimaryResult().getScoreUnit())
+                    .map(Table::timeUnit).orElse("");
+            if (e.isEmpty()) {
+                return new Cells("-", "-", "-", target, Verdict.NO_RESULT);
+            }
+            double value = e.get().getPrimaryResult().getScore();
+            return new Cells("-", score(e.get()), "-", target, value < below ? Verdict.OK : Verdict.MISS);
+        }
+    }
+
+    /**
+     * How time grows with size: the time per unit at {@code large} over the time per unit
+     * at {@code small}; 1.00 is linear, below is better than linear.
+     */
+    record Scaling(String workload, Pick large, Pick small, String sizeParam, double atMost) implements Row {
+        @Override
+        public Cells evaluate(Results results) {
+            Optional<RunResult> l = results.find(large);
+            Optional<RunResult> s = results.find(small);
+            String target = "<= " + fixed(atMost) + " (1 = linear)";
+            if (l.isEmpty() || s.isEmpty()) {
+                return new Cells("-", "-", "-", target, Verdict.NO_RESULT);
+            }
+            double perUnitLarge = l.get().getPrimaryResult().getScore()
+                    / Double.parseDouble(l.get().getParams().getParam(sizeParam));
+            double perUnitSmall = s.get().getPrimaryResult().getScore()
+                    / Double.parseDouble(s.get().getParams().getParam(sizeParam));
+            double ratio = perUnitLarge / perUnitSmall;
+            return new Cells(fixed(ratio), score(l.get()), score(s.get()) + " at " + s.get().getParams()
+                    .getParam(sizeParam), target, ratio <= atMost ? Verdict.OK : Verdict.MISS);
+        }
+    }
+
+    /** A percentile of a per-iteration secondary result (one sample per invocation) against a maximum. */
+    record Percentile(String workload, Pick engine, String counter, double percentile, double below, String unit)
+            implements Row {
+        @Override
+        public Cells evaluate(Results results) {
+            Optional<RunResult> e = results.find(engine);
+            String target = "p" + number(percentile * 100) + " < " + number(below) + " " + unit;
+            if (e.isEmpty()) {
+                return new Cells("-", "-", "-", target, Verdict.NO_RESULT);
+            }
+            double[] samples = samples(e.get(), counter);
+            if (samples.length == 0) {
+                return new Cells("-", "-", "-", target, Verdict.NO_RESULT);
+            }
+            Arrays.sort(samples);
+            double p = samples[(int) Math.ceil(percentile * samples.length) - 1];
+            String engineCell = "p" + number(percentile * 100) + " " + fixed(p) + " " + unit + ", max "
+                    + fixed(samples[samples.length - 1]) + " (" + samples.length + " samples)";
+            return new Cells("-", engineCell, "-", target, p < below ? Verdict.OK : Verdict.MISS);
+        }
+    }
+
+    static double[] samples(RunResult run, String counter) {
+        List<Double> out = new ArrayList<>();
+        for (BenchmarkResult b : run.getBenchmarkResults()) {
+            for (IterationResult i : b.getIterationResults()) {
+                Result r = i.getSecondaryResults().get(counter);
+                if (r != null) {
+                    out.add(r.getScore());
+                }
+            }
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** Operations per unit of time, whatever the mode measured. */
+    static double speed(RunResult r) {
+        double score = r.getPrimaryResult().getScore();
+        return r.getParams().getMode() == Mode.Throughput ? score : 1 / score;
+    }
+
+    static String score(RunResult r) {
+        return number(r.getPrimaryResult().getScore()) + " " + timeUnit(r.getPrimaryResult().getScoreUnit());
+    }
+
+    private static String timeUnit(String jmhUnit) {
+        return jmhUnit.replace("/op", "");
+    }
+
+    static String fixed(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    static String number(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e9) {
+            return String.format(Locale.ROOT, "%d", (long) v);
+        }
+        return String.format(Locale.ROOT, Math.abs(v) >= 100 ? "%.0f" : Math.abs(v) >= 10 ? "%.1f" : "%.3g", v);
+    }
+
+    /** The table, aligned, with a last line counting misses. */
+    static String render(List<Row> rows, Results results) {
+        List<String[]> lines = new ArrayList<>();
+        lines.add(new String[] {"WORKLOAD", "RATIO", "ENGINE", "BASELINE", "TARGET", ""});
+        int misses = 0;
+        int missing = 0;
+        for (Row row : rows) {
+            Cells c = row.evaluate(results);
+            misses += c.verdict() == Verdict.MISS ? 1 : 0;
+            missing += c.verdict() == Verdict.NO_RESULT ? 1 : 0;
+            lines.add(new String[] {row.workload(), c.ratio(), c.engine(), c.baseline(), c.target(),
+                c.verdict().text});
+        }
+        int[] width = new int[6];
+        for (String[] l : lines) {
+            for (int i = 0; i < l.length; i++) {
+                width[i] = Math.max(width[i], l[i].length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (String[] l : lines) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < l.length; i++) {
+                String cell = i == 1 ? " ".repeat(width[i] - l[i].length()) + l[i]
+                        : l[i] + " ".repeat(width[i] - l[i].length());
+                line.append(cell).append(i < l.length - 1 ? "  " : "");
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+        out.append(misses).append(" of ").append(rows.size()).append(" rows below target");
+        if (missing > 0) {
+            out.append(", ").append(missing).append(" without a result (see the log)");
+        }
+        return out.append('\n').toString();
+    }
+}
