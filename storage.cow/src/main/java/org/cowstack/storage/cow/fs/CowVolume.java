@@ -697,9 +697,7 @@ public final class CowVolume implements Volume {
                 treeLock.writeLock().unlock();
             }
             try {
-                for (DataWrite w : data.writes) {
-                    device.write(w.bytes(), w.block() * blockSize);
-                }
+                writeData(data);
             } catch (IOException | RuntimeException e) {
                 throw fail("writeback of dirty pages could not be written", e);
             }
@@ -707,6 +705,12 @@ public final class CowVolume implements Volume {
             data.recycle();
         } finally {
             commitLock.unlock();
+        }
+    }
+
+    private void writeData(WriteBatch data) throws IOException {
+        for (DataWrite w : data.writes) {
+            device.write(w.bytes(), w.block() * blockSize);
         }
     }
 
@@ -749,9 +753,7 @@ public final class CowVolume implements Volume {
             treeLock.writeLock().unlock();
         }
         try {
-            for (DataWrite w : data.writes) {
-                device.write(w.bytes(), w.block() * blockSize);
-            }
+            writeData(data);
             for (MetadataStore.Encoded n : nodes) {
                 device.write(n.bytes(), n.block() * blockSize);
             }
