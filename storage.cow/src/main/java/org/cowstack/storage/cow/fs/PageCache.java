@@ -44,10 +44,6 @@ final class PageCache {
     }
 
     private record PageKey(long inode, long index) {
-        @Override
-        public int hashCode() {
-            return Long.hashCode(inode * 0x9E3779B97F4A7C15L + index);
-        }
     }
 
     private final int blockSize;
@@ -267,20 +263,20 @@ final class PageCache {
         if (excess <= 0) {
             return;
         }
-        List<PageKey> victims = new ArrayList<>();
+        List<Map.Entry<PageKey, Page>> victims = new ArrayList<>();
         for (Map.Entry<PageKey, Page> e : pages.entrySet()) {
             if (victims.size() >= excess) {
                 break;
             }
             if (e.getValue().state == State.CLEAN) {
-                victims.add(e.getKey());
+                victims.add(e);
             }
         }
-        for (PageKey k : victims) {
+        for (Map.Entry<PageKey, Page> victim : victims) {
             // A clean page in the maps is referenced by nothing else (copies go in and out
             // under this monitor; a commit lets go of its pages when they become clean).
-            spare.push(pages.get(k).data);
-            forget(k);
+            spare.push(victim.getValue().data);
+            forget(victim.getKey());
         }
     }
 }
