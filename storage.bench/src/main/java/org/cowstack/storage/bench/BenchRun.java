@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,9 +46,6 @@ public final class BenchRun {
     /** One JMH invocation: a benchmark class, the methods of it to run, parameters and iterations. */
     record Run(Class<?> benchmark, String methods, Map<String, String[]> params, int warmups, int measurements,
             TimeValue time) {
-        Run {
-            params = new LinkedHashMap<>(params);
-        }
     }
 
     private BenchRun() {
@@ -130,7 +126,11 @@ public final class BenchRun {
                     if (i + 1 == args.length) {
                         usage("--only needs a regular expression");
                     }
-                    only = Pattern.compile(args[++i]);
+                    try {
+                        only = Pattern.compile(args[++i]);
+                    } catch (java.util.regex.PatternSyntaxException e) {
+                        usage("--only " + args[i] + " is not a regular expression: " + e.getDescription());
+                    }
                 }
                 case "-h", "--help" -> {
                     System.out.println("usage: bench/run [--quick] [--only REGEX]");

@@ -2,9 +2,8 @@ package org.cowstack.storage.bench;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.cowstack.storage.api.volume.DedupeResult;
@@ -42,7 +41,7 @@ public class DedupeBenchmark {
     static final long CALL = 16L << 20;
 
     @State(Scope.Thread)
-    public static class Files {
+    public static class Twins {
         @Param("1024")
         public int mebibytes;
 
@@ -75,7 +74,7 @@ public class DedupeBenchmark {
                 volume.delete("/b");
             }
             Workspace.writeVolumeFile(volume, "/b", chunk, bytes());
-            b = volume.open("/b", Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
+            b = volume.open("/b", Workspace.CREATE_READ_WRITE);
         }
 
         @TearDown(Level.Trial)
@@ -84,20 +83,20 @@ public class DedupeBenchmark {
             b.close();
             volume.unmount();
             Workspace.delete(IMAGE);
-            java.nio.file.Files.deleteIfExists(baselineA);
-            java.nio.file.Files.deleteIfExists(baselineB);
+            Files.deleteIfExists(baselineA);
+            Files.deleteIfExists(baselineB);
         }
     }
 
     @Benchmark
-    public long baselineRead(Files f) throws IOException {
+    public long baselineRead(Twins f) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocateDirect(Workspace.MIB);
         return Workspace.readBaseline(f.baselineA, buffer, f.bytes()) + Workspace.readBaseline(f.baselineB, buffer,
                 f.bytes());
     }
 
     @Benchmark
-    public long dedupe(Files f) throws IOException {
+    public long dedupe(Twins f) throws IOException {
         long shared = 0;
         for (long at = 0; at < f.bytes(); at += CALL) {
             DedupeResult r = f.b.dedupeRange(f.a, at, at, Math.min(CALL, f.bytes() - at));

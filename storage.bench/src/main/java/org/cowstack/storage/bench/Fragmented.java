@@ -1,9 +1,6 @@
 package org.cowstack.storage.bench;
 
 import java.io.IOException;
-import java.nio.file.StandardOpenOption;
-import java.util.Set;
-
 import org.cowstack.storage.api.volume.FallocateMode;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.cow.fs.CowVolume;
@@ -20,8 +17,7 @@ final class Fragmented {
      * neighbours are never physically contiguous. Synced, so the extents are on disk.
      */
     static FileHandle file(CowVolume volume, String path, long bytes, int extents) throws IOException {
-        FileHandle f = volume.open(path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE));
+        FileHandle f = volume.open(path, Workspace.CREATE_READ_WRITE);
         if (extents == 1) {
             // Preallocated in one piece, then written in place: contiguous however the
             // allocation policy interleaves data and metadata during writeback.
@@ -30,8 +26,7 @@ final class Fragmented {
         } else {
             long blocks = bytes / Workspace.BLOCK;
             long piece = (blocks + extents - 1) / extents;
-            try (FileHandle base = volume.open(path + ".base", Set.of(StandardOpenOption.CREATE,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE))) {
+            try (FileHandle base = volume.open(path + ".base", Workspace.CREATE_READ_WRITE)) {
                 Workspace.writeAll(base::write, Workspace.pattern(Workspace.BLOCK, true, 5), 0,
                         3 * piece * Workspace.BLOCK);
                 base.fsync(); // placed: a clone of dirty pages would copy them, not share extents

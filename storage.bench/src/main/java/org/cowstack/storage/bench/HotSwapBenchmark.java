@@ -5,14 +5,12 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.jar.JarFile;
@@ -120,8 +118,7 @@ public class HotSwapBenchmark {
             manager.mkfs(image, FormatOptions.defaults().size(1L << 30));
             volume = manager.mount("swap", image, MountOptions.defaults());
             for (int i = 0; i < WRITERS; i++) {
-                writers.add(new Writer(volume.open("/w" + i, Set.of(StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE))));
+                writers.add(new Writer(volume.open("/w" + i, Workspace.CREATE_WRITE)));
             }
             writers.forEach(Thread::start);
         }

@@ -67,6 +67,13 @@ public class RandomDirectBenchmark {
         public void probeDirect() throws IOException {
             direct = directSupported(Workspace.dir());
         }
+
+        /** A fresh crc32c volume holding {@code /data} written in full, mounted with {@code options}. */
+        CowVolume writtenVolume(MountOptions options) throws IOException {
+            CowVolume v = Workspace.create(IMAGE, bytes() * 2, "crc32c", direct, options);
+            Workspace.writeVolumeFile(v, "/data", Workspace.pattern(Workspace.MIB, true, 3), bytes());
+            return v;
+        }
     }
 
     /** The baseline file, opened with O_DIRECT where the host file system has it. */
@@ -103,10 +110,8 @@ public class RandomDirectBenchmark {
 
         @Setup(Level.Trial)
         public void open(Io io) throws IOException {
-            volume = Workspace.create(IMAGE, io.bytes() * 2, "crc32c", io.direct,
-                    MountOptions.defaults().dioStrategy(strategy));
-            Workspace.writeVolumeFile(volume, "/data", Workspace.pattern(Workspace.MIB, true, 3), io.bytes());
-            file = volume.open("/data", Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
+            volume = io.writtenVolume(MountOptions.defaults().dioStrategy(strategy));
+            file = volume.open("/data", Workspace.CREATE_READ_WRITE);
         }
 
         @TearDown(Level.Trial)
@@ -125,9 +130,7 @@ public class RandomDirectBenchmark {
 
         @Setup(Level.Trial)
         public void open(Io io) throws IOException {
-            volume = Workspace.create(IMAGE, io.bytes() * 2, "crc32c", io.direct, MountOptions.defaults());
-            Workspace.writeVolumeFile(volume, "/data", Workspace.pattern(Workspace.MIB, true, 3), io.bytes());
-            volume.unmount();
+            io.writtenVolume(MountOptions.defaults()).unmount();
             Workspace.dropCache(Workspace.file(IMAGE));
             volume = Workspace.mount(IMAGE, io.direct, MountOptions.defaults());
             file = volume.open("/data", Workspace.READ);

@@ -1,8 +1,6 @@
 package org.cowstack.storage.bench;
 
 import java.io.IOException;
-import java.nio.file.StandardOpenOption;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.cowstack.storage.api.volume.FileHandle;
@@ -59,7 +57,7 @@ public class ReflinkBenchmark {
 
         @Setup(Level.Invocation)
         public void target() throws IOException {
-            clone = volume.open("/clone" + clones++, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+            clone = volume.open("/clone" + clones++, Workspace.CREATE_WRITE);
         }
 
         @TearDown(Level.Invocation)

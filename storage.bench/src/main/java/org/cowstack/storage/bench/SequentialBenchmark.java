@@ -2,7 +2,6 @@ package org.cowstack.storage.bench;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -58,6 +57,16 @@ public class SequentialBenchmark {
             return Workspace.create(IMAGE, bytes() * 2, "crc32c", false, MountOptions.defaults());
         }
 
+        /** The baseline file and the volume's {@code /data}, the same bytes; the volume unmounted. */
+        Path writeBoth() throws IOException {
+            Path baseline = Workspace.file(BASELINE);
+            Workspace.writeBaseline(baseline, chunk, bytes());
+            CowVolume v = freshVolume();
+            Workspace.writeVolumeFile(v, "/data", chunk, bytes());
+            v.unmount();
+            return baseline;
+        }
+
         @TearDown(Level.Trial)
         public void tearDown() throws IOException {
             Workspace.delete(IMAGE);
@@ -89,11 +98,7 @@ public class SequentialBenchmark {
 
         @Setup(Level.Trial)
         public void write(Data data) throws IOException {
-            baseline = Workspace.file(BASELINE);
-            Workspace.writeBaseline(baseline, data.chunk, data.bytes());
-            CowVolume v = data.freshVolume();
-            Workspace.writeVolumeFile(v, "/data", data.chunk, data.bytes());
-            v.unmount();
+            baseline = data.writeBoth();
         }
 
         @Setup(Level.Invocation)
@@ -117,13 +122,7 @@ public class SequentialBenchmark {
 
         @Setup(Level.Trial)
         public void write(Data data) throws IOException {
-            baseline = Workspace.file(BASELINE);
-            if (!Files.exists(baseline) || Files.size(baseline) != data.bytes()) {
-                Workspace.writeBaseline(baseline, data.chunk, data.bytes());
-            }
-            CowVolume v = data.freshVolume();
-            Workspace.writeVolumeFile(v, "/data", data.chunk, data.bytes());
-            v.unmount();
+            baseline = data.writeBoth();
             volume = Workspace.mount(IMAGE, false, MountOptions.defaults());
             Workspace.readBaseline(baseline, ByteBuffer.allocateDirect(Workspace.MIB), data.bytes());
             Workspace.readVolumeFile(volume, "/data", ByteBuffer.allocate(Workspace.MIB), data.bytes());

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +51,8 @@ final class Workspace {
 
     private static final FileDeviceProvider FILES = new FileDeviceProvider();
     static final Set<OpenOption> CREATE_WRITE = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    static final Set<OpenOption> CREATE_READ_WRITE = Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
     static final Set<OpenOption> READ = Set.of(StandardOpenOption.READ);
 
     private Workspace() {
@@ -170,7 +171,7 @@ final class Workspace {
 
     /** A file of {@code bytes} written through the volume and fsynced. */
     static void writeVolumeFile(CowVolume v, String path, ByteBuffer chunk, long bytes) throws IOException {
-        try (FileHandle f = v.open(path, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE))) {
+        try (FileHandle f = v.open(path, CREATE_WRITE)) {
             writeAll(f::write, chunk, 0, bytes);
             f.fsync();
         }
