@@ -54,7 +54,7 @@ import org.cowstack.storage.api.volume.MountOptions;
 import org.cowstack.storage.api.volume.SpaceUsage;
 import org.cowstack.storage.api.volume.Volume;
 import org.cowstack.storage.api.volume.VolumeState;
-import org.cowstack.storage.cow.alloc.SpaceMap;
+import org.cowstack.storage.space.SpaceMap;
 import org.cowstack.storage.cow.btree.BTree;
 import org.cowstack.storage.cow.btree.NodeCodec;
 import org.cowstack.storage.cow.format.Corruption;

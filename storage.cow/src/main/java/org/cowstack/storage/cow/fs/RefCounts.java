@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-import org.cowstack.storage.cow.alloc.SpaceMap;
+import org.cowstack.storage.space.SpaceMap;
 import org.cowstack.storage.cow.btree.BTree;
 import org.cowstack.storage.cow.format.Corruption;
 import org.cowstack.storage.cow.format.ItemType;

@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.alloc;
+package org.cowstack.storage.space;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
-import org.cowstack.storage.alloc.FirstFit;
 import org.cowstack.storage.api.NoSpaceException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.alloc.Extent;
@@ -16,7 +15,28 @@ import org.cowstack.storage.api.alloc.AllocationRequest;
 import org.junit.jupiter.api.Test;
 
 class SpaceMapTest {
-    private final AllocationPolicy firstFit = new FirstFit();
+    /**
+     * The lowest free extent that holds the smallest acceptable piece, from the hint on:
+     * enough to drive the map (the real policies live in storage.alloc, which depends on
+     * this module's contract suite, not the other way round).
+     */
+    private final AllocationPolicy firstFit = new AllocationPolicy() {
+        @Override
+        public String name() {
+            return "lowest";
+        }
+
+        @Override
+        public Extent allocate(FreeSpaceView free, AllocationRequest request) throws NoSpaceException {
+            for (java.util.Iterator<Extent> it = free.freeExtents(Math.max(0, request.hint())); it.hasNext(); ) {
+                Extent e = it.next();
+                if (e.length() >= request.minLength()) {
+                    return new Extent(e.start(), Math.min(e.length(), request.length()));
+                }
+            }
+            throw new NoSpaceException(free.volume(), request.minLength() * free.blockSize(), "none fits");
+        }
+    };
 
     @Test
     void blocksFreedByTheRunningTransactionAreNotReusedUntilReleased() throws Exception {

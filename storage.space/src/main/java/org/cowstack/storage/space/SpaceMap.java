@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.alloc;
+package org.cowstack.storage.space;
 
 import java.util.ArrayList;
 import java.util.Iterator;
