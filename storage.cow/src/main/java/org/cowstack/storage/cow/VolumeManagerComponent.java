@@ -39,7 +39,7 @@ import org.cowstack.storage.api.volume.VolumeManager;
 import org.cowstack.storage.api.volume.VolumeState;
 import org.cowstack.storage.api.volume.VolumeStatus;
 import org.cowstack.storage.cow.fs.CowVolume;
-import org.cowstack.storage.cow.fs.VolumeServices;
+import org.cowstack.storage.cow.bind.VolumeServices;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceRegistration;

@@ -95,4 +95,22 @@ public interface Volume {
 
     /** Commits everything: durable when it returns. */
     void sync() throws IOException;
+
+    /**
+     * Changes the mode of the mounted volume without unmounting it, once the operations
+     * in flight have finished. To read-only ({@code true}) it first commits, then refuses
+     * every change with {@link org.cowstack.storage.api.ReadOnlyException} and its state
+     * is {@link VolumeState#READ_ONLY}; to read-write it takes changes again. Open
+     * {@link FileHandle}s survive both: one opened for writing refuses writes while the
+     * volume is read-only and writes again afterwards. Changing to the mode the volume
+     * has already does nothing. This does not change the volume's configuration;
+     * {@link VolumeManager#remount} does both.
+     *
+     * @throws org.cowstack.storage.api.ReadOnlyException when the volume cannot take
+     *         changes (its device cannot be opened for writing, or its image needs
+     *         features this engine can only read)
+     * @throws IOException when the commit before going read-only fails; the mode is then
+     *         unchanged
+     */
+    void remount(boolean readOnly) throws IOException;
 }

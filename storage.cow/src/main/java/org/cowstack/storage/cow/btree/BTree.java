@@ -70,6 +70,11 @@ public final class BTree {
     }
 
     /** The largest value that fits: half a node, so that a split always makes two nodes that fit. */
+    /** Bytes per node of this tree's store. */
+    public int nodeSize() {
+        return store.nodeSize();
+    }
+
     public static int maxValueBytes(int nodeSize) {
         return (nodeSize - Node.HEADER) / 2 - Node.LEAF_ITEM;
     }

@@ -4,6 +4,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.IntFunction;
 
@@ -12,20 +16,28 @@ import org.cowstack.storage.api.NotSupportedException;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 
 /**
- * The superblock: identity, geometry, generation and tree roots of a volume, with its
- * own checksum. Two copies live at fixed offsets; generation {@code g} is written to
- * slot {@code g % 2}, so a torn superblock write always leaves the previous one intact,
- * and mount takes the newest copy that verifies.
+ * The superblock: identity, geometry, profiles, generation and the root table of a
+ * volume, with its own checksum. Two copies live at fixed offsets; generation {@code g}
+ * is written to slot {@code g % 2}, so a torn superblock write always leaves the
+ * previous one intact, and mount takes the newest copy that verifies.
+ *
+ * <p>The <em>root table</em> names every tree by its id ({@link TreeId}) with its root
+ * block, generation and level, so a later format adds a tree (dirty bitmaps, back
+ * references) by adding a row and a feature bit, not by moving fields. A row whose id
+ * this engine does not know is kept as it is and written back unchanged; the feature
+ * bits decide whether such a volume may be mounted at all.
  *
  * <pre>
  * offset size
  *    0   32  digest of bytes [32, 4096) in the volume's algorithm (zero-padded)
  *   32    8  magic "_CoWStk_"
- *   40    4  format version
+ *   40    4  format version ({@value #VERSION})
  *   44    2  checksum algorithm id
  *   46    2  label length
  *   48    4  block size
- *   52    4  (zero)
+ *   52    1  data profile      ({@link Profile} code)
+ *   53    1  metadata profile
+ *   54    2  rows in the root table
  *   56    8  incompatible features   (a set bit this engine does not know: refuse to mount)
  *   64    8  compatible features     (unknown ones are ignored)
  *   72    8  read-only compatible    (unknown ones: mount read-only only)
@@ -34,8 +46,8 @@ import org.cowstack.storage.api.csum.ChecksumAlgorithm;
  *  104    8  total blocks
  *  112    8  next inode number
  *  120    8  used blocks
- *  128   96  4 tree roots: block u64, generation u64, level u8, 7 zero bytes
- *  224  255  label, UTF-8
+ *  128  255  label, UTF-8
+ *  384   24  per root-table row: tree id u16, level u8, 5 zero bytes, block u64, generation u64
  * </pre>
  */
 public final class Superblock {
@@ -45,16 +57,23 @@ public final class Superblock {
     /** Bytes at the start of the device that are never allocated: the superblocks and the 64 KiB before them. */
     public static final long RESERVED_BYTES = 256L << 10;
     public static final long MAGIC = 0x5F6B7453576F435FL; // "_CoWStk_" read little-endian
-    public static final int VERSION = 1;
+    /**
+     * The format this engine writes and reads. 1: four fixed root slots (refused: no
+     * engine in the field wrote volumes worth converting). 2: the root table and the
+     * profile bytes.
+     */
+    public static final int VERSION = 2;
     public static final long INCOMPAT_SUPPORTED = 0;
     public static final long COMPAT_RO_SUPPORTED = 0;
     /** Deeper trees than this are corruption, not data: it bounds every descent. */
     public static final int MAX_LEVEL = 16;
+    /** Most rows the root table may have. */
+    public static final int MAX_ROOTS = 64;
 
-    private static final int ROOTS_AT = 128;
-    private static final int ROOT_BYTES = 24;
-    private static final int LABEL_AT = 224;
+    private static final int LABEL_AT = 128;
     private static final int MAX_LABEL = 255;
+    private static final int ROOTS_AT = 384;
+    private static final int ROOT_BYTES = 24;
 
     /** Where a tree's root is. */
     public record Root(long block, long generation, int level) {
@@ -64,6 +83,8 @@ public final class Superblock {
     public final String label;
     public final int blockSize;
     public final int checksumId;
+    public final Profile dataProfile;
+    public final Profile metadataProfile;
     public final long generation;
     public final long totalBlocks;
     public final long nextInode;
@@ -71,17 +92,21 @@ public final class Superblock {
     public final long incompat;
     public final long compat;
     public final long compatRo;
-    private final Root[] roots;
+    /** Tree id to root, in id order. */
+    private final SortedMap<Integer, Root> roots;
 
-    public Superblock(UUID uuid, String label, int blockSize, int checksumId, long generation, long totalBlocks,
-            long nextInode, long usedBlocks, long incompat, long compat, long compatRo, Root[] roots) {
-        if (roots.length != TreeId.values().length) {
-            throw new IllegalArgumentException("one root per tree expected");
+    public Superblock(UUID uuid, String label, int blockSize, int checksumId, Profile dataProfile,
+            Profile metadataProfile, long generation, long totalBlocks, long nextInode, long usedBlocks, long incompat,
+            long compat, long compatRo, Map<Integer, Root> roots) {
+        if (roots.size() > MAX_ROOTS) {
+            throw new IllegalArgumentException(roots.size() + " roots (at most " + MAX_ROOTS + ")");
         }
         this.uuid = uuid;
         this.label = label;
         this.blockSize = blockSize;
         this.checksumId = checksumId;
+        this.dataProfile = dataProfile;
+        this.metadataProfile = metadataProfile;
         this.generation = generation;
         this.totalBlocks = totalBlocks;
         this.nextInode = nextInode;
@@ -89,11 +114,17 @@ public final class Superblock {
         this.incompat = incompat;
         this.compat = compat;
         this.compatRo = compatRo;
-        this.roots = roots.clone();
+        this.roots = Collections.unmodifiableSortedMap(new TreeMap<>(roots));
     }
 
+    /** The root of a tree, or null when the table has no row for it. */
     public Root root(TreeId tree) {
-        return roots[tree.ordinal()];
+        return roots.get(tree.id());
+    }
+
+    /** Every row of the root table, known trees and others, by tree id. */
+    public SortedMap<Integer, Root> roots() {
+        return roots;
     }
 
     /** The first block that may be allocated. */
@@ -105,10 +136,15 @@ public final class Superblock {
         return RESERVED_BYTES / blockSize;
     }
 
-    /** A copy for the next commit. */
-    public Superblock next(long generation, long nextInode, long usedBlocks, Root[] roots) {
-        return new Superblock(uuid, label, blockSize, checksumId, generation, totalBlocks, nextInode, usedBlocks,
-                incompat, compat, compatRo, roots);
+    /**
+     * A copy for the next commit: {@code changed} replaces the rows of the trees it
+     * names; every other row (a tree this engine does not know) is carried over.
+     */
+    public Superblock next(long generation, long nextInode, long usedBlocks, Map<Integer, Root> changed) {
+        TreeMap<Integer, Root> table = new TreeMap<>(roots);
+        table.putAll(changed);
+        return new Superblock(uuid, label, blockSize, checksumId, dataProfile, metadataProfile, generation,
+                totalBlocks, nextInode, usedBlocks, incompat, compat, compatRo, table);
     }
 
     /** The slot this generation is written to. */
@@ -124,6 +160,9 @@ public final class Superblock {
         b.putShort(44, (short) checksumId);
         b.putShort(46, (short) labelBytes.length);
         b.putInt(48, blockSize);
+        b.put(52, (byte) dataProfile.code());
+        b.put(53, (byte) metadataProfile.code());
+        b.putShort(54, (short) roots.size());
         b.putLong(56, incompat);
         b.putLong(64, compat);
         b.putLong(72, compatRo);
@@ -133,14 +172,16 @@ public final class Superblock {
         b.putLong(104, totalBlocks);
         b.putLong(112, nextInode);
         b.putLong(120, usedBlocks);
-        for (TreeId t : TreeId.values()) {
-            int at = ROOTS_AT + t.ordinal() * ROOT_BYTES;
-            Root r = roots[t.ordinal()];
-            b.putLong(at, r.block());
-            b.putLong(at + 8, r.generation());
-            b.put(at + 16, (byte) r.level());
-        }
         b.put(LABEL_AT, labelBytes);
+        int at = ROOTS_AT;
+        for (Map.Entry<Integer, Root> row : roots.entrySet()) {
+            Root r = row.getValue();
+            b.putShort(at, (short) (int) row.getKey());
+            b.put(at + 2, (byte) r.level());
+            b.putLong(at + 8, r.block());
+            b.putLong(at + 16, r.generation());
+            at += ROOT_BYTES;
+        }
         checksum.digest(b.duplicate().position(32).limit(SIZE), b.array(), 0);
         return b;
     }
@@ -151,8 +192,8 @@ public final class Superblock {
      * @param algorithms the installed algorithm for an id, or null
      * @throws CorruptImageException when it is not a valid superblock
      * @throws NotSupportedException when it is valid but needs what this engine or
-     *         framework does not have (a newer format, an unknown incompatible feature,
-     *         an algorithm not installed)
+     *         framework does not have (another format version, an unknown incompatible
+     *         feature, a profile it cannot serve, an algorithm not installed)
      */
     public static Superblock decode(ByteBuffer raw, String device, IntFunction<ChecksumAlgorithm> algorithms)
             throws CorruptImageException, NotSupportedException {
@@ -177,11 +218,7 @@ public final class Superblock {
         if (!Arrays.equals(digest, stored)) {
             throw new CorruptImageException(device, "superblock checksum mismatch");
         }
-        int version = b.getInt(40);
-        if (version != VERSION) {
-            throw new NotSupportedException(device + ": format version " + version + ", this engine reads version "
-                    + VERSION);
-        }
+        checkVersion(b.getInt(40), device);
         long incompat = b.getLong(56);
         if ((incompat & ~INCOMPAT_SUPPORTED) != 0) {
             throw new NotSupportedException(String.format("%s: unknown incompatible features 0x%x; "
@@ -191,6 +228,8 @@ public final class Superblock {
         if (blockSize < 512 || blockSize > 65536 || Integer.bitCount(blockSize) != 1) {
             throw new CorruptImageException(device, "block size " + blockSize + " in the superblock");
         }
+        Profile data = Profile.decode(b.get(52) & 0xff, "data", device);
+        Profile metadata = Profile.decode(b.get(53) & 0xff, "metadata", device);
         long total = b.getLong(104);
         long firstData = firstDataBlock(blockSize);
         if (total <= firstData || total > Long.MAX_VALUE / blockSize) {
@@ -202,15 +241,7 @@ public final class Superblock {
         }
         byte[] label = new byte[labelLength];
         b.get(LABEL_AT, label);
-        Root[] roots = new Root[TreeId.values().length];
-        for (TreeId t : TreeId.values()) {
-            int at = ROOTS_AT + t.ordinal() * ROOT_BYTES;
-            Root r = new Root(b.getLong(at), b.getLong(at + 8), b.get(at + 16) & 0xff);
-            if (r.block() < firstData || r.block() >= total || r.level() > MAX_LEVEL) {
-                throw new CorruptImageException(device, "the " + t + " root " + r + " is outside the volume");
-            }
-            roots[t.ordinal()] = r;
-        }
+        TreeMap<Integer, Root> roots = decodeRoots(b, device, firstData, total);
         long generation = b.getLong(96);
         long nextInode = b.getLong(112);
         long used = b.getLong(120);
@@ -219,7 +250,48 @@ public final class Superblock {
                     + ", used blocks " + used + " in the superblock");
         }
         return new Superblock(new UUID(b.getLong(80), b.getLong(88)), new String(label, StandardCharsets.UTF_8),
-                blockSize, checksumId, generation, total, nextInode, used, incompat, b.getLong(64), b.getLong(72),
-                roots);
+                blockSize, checksumId, data, metadata, generation, total, nextInode, used, incompat, b.getLong(64),
+                b.getLong(72), roots);
+    }
+
+    /** One line naming both versions when the image is of another format than this engine's. */
+    private static void checkVersion(int version, String device) throws NotSupportedException {
+        if (version == VERSION) {
+            return;
+        }
+        if (version < VERSION) {
+            throw new NotSupportedException(device + ": format version " + version + " is older than this engine's "
+                    + "format version " + VERSION + "; copy its files to a volume made by this engine's mkfs with "
+                    + "the engine that wrote it");
+        }
+        throw new NotSupportedException(device + ": format version " + version + " is newer than this engine's "
+                + "format version " + VERSION + "; a newer engine made this volume");
+    }
+
+    private static TreeMap<Integer, Root> decodeRoots(ByteBuffer b, String device, long firstData, long total)
+            throws CorruptImageException {
+        int rows = b.getShort(54) & 0xffff;
+        if (rows > MAX_ROOTS) {
+            throw new CorruptImageException(device, "a root table of " + rows + " rows (at most " + MAX_ROOTS + ")");
+        }
+        TreeMap<Integer, Root> roots = new TreeMap<>();
+        for (int i = 0; i < rows; i++) {
+            int at = ROOTS_AT + i * ROOT_BYTES;
+            int id = b.getShort(at) & 0xffff;
+            Root r = new Root(b.getLong(at + 8), b.getLong(at + 16), b.get(at + 2) & 0xff);
+            String tree = TreeId.of(id) != null ? TreeId.of(id).toString() : "tree " + id;
+            if (r.block() < firstData || r.block() >= total || r.level() > MAX_LEVEL) {
+                throw new CorruptImageException(device, "the " + tree + " root " + r + " is outside the volume");
+            }
+            if (roots.put(id, r) != null) {
+                throw new CorruptImageException(device, "the root table names the " + tree + " twice");
+            }
+        }
+        for (TreeId t : TreeId.values()) {
+            if (!roots.containsKey(t.id())) {
+                throw new CorruptImageException(device, "the root table has no row for the " + t);
+            }
+        }
+        return roots;
     }
 }

@@ -14,7 +14,7 @@ import org.cowstack.storage.api.volume.FallocateMode;
 import org.cowstack.storage.api.volume.FileFlag;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FileStat;
-import org.cowstack.storage.cow.fs.CowVolume.Access;
+import org.cowstack.storage.cow.bind.Access;
 
 /** An open file of a {@link CowVolume}: its inode number and the path it was opened with. */
 final class CowFile implements FileHandle {
@@ -52,52 +52,52 @@ final class CowFile implements FileHandle {
     @Override
     public long size() throws IOException {
         open();
-        return volume.operation(Access.READ, () -> volume.size(inode, path));
+        return volume.core.operation(Access.READ, () -> volume.core.size(inode, path));
     }
 
     @Override
     public FileStat stat() throws IOException {
         open();
-        return volume.operation(Access.READ, () -> volume.stat(inode, path));
+        return volume.core.operation(Access.READ, () -> volume.namespace.stat(inode, path));
     }
 
     @Override
     public int read(ByteBuffer dst, long offset) throws IOException {
         open();
-        return volume.operation(Access.READ, () -> volume.read(inode, path, dst, offset));
+        return volume.core.operation(Access.READ, () -> volume.reads.read(inode, path, dst, offset));
     }
 
     @Override
     public int write(ByteBuffer src, long offset) throws IOException {
         writable();
-        return volume.operation(Access.CHANGE, () -> volume.write(inode, path, src, offset));
+        return volume.core.operation(Access.CHANGE, () -> volume.buffered.write(inode, path, src, offset));
     }
 
     @Override
     public int writeDirect(ByteBuffer src, long offset) throws IOException {
         writable();
-        return volume.operation(Access.DIRECT, () -> volume.writeDirect(inode, path, src, offset));
+        return volume.core.operation(Access.DIRECT, () -> volume.direct.write(inode, path, src, offset));
     }
 
     @Override
     public long append(ByteBuffer src, boolean direct) throws IOException {
         writable();
-        return volume.operation(direct ? Access.DIRECT : Access.CHANGE,
-                () -> volume.append(inode, path, src, direct));
+        return volume.core.operation(direct ? Access.DIRECT : Access.CHANGE,
+                () -> volume.appends.append(inode, path, src, direct));
     }
 
     @Override
     public long appendFrom(java.nio.channels.ReadableByteChannel source, long count, boolean direct)
             throws IOException {
         writable();
-        return volume.operation(direct ? Access.DIRECT : Access.CHANGE,
-                () -> volume.appendFrom(inode, path, source, count, direct));
+        return volume.core.operation(direct ? Access.DIRECT : Access.CHANGE,
+                () -> volume.appends.appendFrom(inode, path, source, count, direct));
     }
 
     @Override
     public void truncate(long size) throws IOException {
         writable();
-        volume.operation(Access.CHANGE, () -> volume.truncate(inode, path, size));
+        volume.core.operation(Access.CHANGE, () -> volume.ranges.truncate(inode, path, size));
     }
 
     @Override
@@ -109,15 +109,17 @@ final class CowFile implements FileHandle {
     @Override
     public void fallocate(FallocateMode mode, long offset, long length) throws IOException {
         writable();
-        volume.operation(Access.CHANGE, () -> volume.fallocate(inode, path, mode, offset, length));
+        volume.core.operation(Access.CHANGE, () -> volume.ranges.fallocate(inode, path, mode, offset, length));
     }
 
     @Override
     public long cloneRange(FileHandle source, long sourceOffset, long offset, long length) throws IOException {
         writable();
         CowFile from = sourceOf("clone range", source);
-        return volume.operation(Access.CHANGE,
-                () -> volume.cloneRange(inode, path, from, sourceOffset, offset, length));
+        return volume.core.operation(Access.CHANGE, () -> {
+            sameVolume("clone range", from);
+            return volume.remap.cloneRange(inode, path, from.inode, from.path, sourceOffset, offset, length);
+        });
     }
 
     @Override
@@ -125,11 +127,13 @@ final class CowFile implements FileHandle {
             throws IOException {
         writable();
         CowFile from = sourceOf("dedupe range", source);
-        return volume.operation(Access.CHANGE,
-                () -> volume.dedupeRange(inode, path, from, sourceOffset, offset, length));
+        return volume.core.operation(Access.CHANGE, () -> {
+            sameVolume("dedupe range", from);
+            return volume.remap.dedupeRange(inode, path, from.inode, from.path, sourceOffset, offset, length);
+        });
     }
 
-    /** The source of a clone or dedupe: an open file of this engine (of any volume; the volume checks which). */
+    /** The source of a clone or dedupe: an open file of this engine (of any volume: see {@link #sameVolume}). */
     private CowFile sourceOf(String op, FileHandle source) throws StorageException {
         if (!(source instanceof CowFile)) {
             throw new CrossVolumeException(op, String.valueOf(source), path + " on " + volume.name());
@@ -139,24 +143,25 @@ final class CowFile implements FileHandle {
         return f;
     }
 
-    CowVolume volume() {
-        return volume;
-    }
-
-    long inode() {
-        return inode;
+    /** A clone or dedupe stays within one volume (EXDEV); a read-only volume refuses it first (EROFS). */
+    private void sameVolume(String op, CowFile source) throws StorageException {
+        volume.core.checkWritable();
+        if (source.volume != volume) {
+            throw new CrossVolumeException(op, source.path + " on " + source.volume.name(), path + " on "
+                    + volume.name());
+        }
     }
 
     @Override
     public List<ExtentMapping> extents(long offset, long length) throws IOException {
         open();
-        return volume.operation(Access.CHANGE, () -> volume.extents(inode, path, offset, length));
+        return volume.core.operation(Access.CHANGE, () -> volume.fiemap.map(inode, path, offset, length));
     }
 
     @Override
     public void setFlags(Set<FileFlag> add, Set<FileFlag> remove) throws IOException {
         writable();
-        volume.operation(Access.CHANGE, () -> volume.setFlags(inode, path, add, remove));
+        volume.core.operation(Access.CHANGE, () -> volume.namespace.setFlags(inode, path, add, remove));
     }
 
     @Override

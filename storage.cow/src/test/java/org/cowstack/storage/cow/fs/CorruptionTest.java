@@ -36,6 +36,7 @@ import org.cowstack.storage.testkit.ChecksumAlgorithmContract;
 import org.cowstack.storage.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.cowstack.storage.cow.bind.VolumeServices;
 
 /** Bad data, bad metadata and bad images: one clear error, never wrong data, never a crash. */
 class CorruptionTest {

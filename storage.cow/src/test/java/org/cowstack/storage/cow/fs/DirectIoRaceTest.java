@@ -35,6 +35,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.cowstack.storage.cow.io.DataCopies;
 
 /**
  * DESIGN P1: the caller changes its buffer after the engine took the checksum and before

@@ -11,6 +11,7 @@ import org.cowstack.storage.api.volume.FileHandle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.cowstack.storage.cow.io.DataCopies;
 
 /**
  * Copies per direct write for each strategy, measured by the engine's copy counters (the

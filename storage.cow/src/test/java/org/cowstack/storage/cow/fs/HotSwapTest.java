@@ -36,6 +36,7 @@ import org.cowstack.storage.csum.Crc32c;
 import org.cowstack.storage.device.file.FileDeviceProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.cowstack.storage.cow.bind.VolumeServices;
 
 /**
  * DESIGN 3, "Hot swap, precisely", at the engine: a service going away is committed

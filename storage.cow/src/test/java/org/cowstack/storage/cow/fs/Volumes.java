@@ -27,6 +27,7 @@ import org.cowstack.storage.dio.Buffered;
 import org.cowstack.storage.dio.Direct;
 import org.cowstack.storage.dio.NoDataSum;
 import org.cowstack.storage.dio.Verify;
+import org.cowstack.storage.cow.bind.VolumeServices;
 
 /** Test helpers: a RAM-disk provider, mkfs and mount in one line, whole-file reads. */
 final class Volumes {

@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.cache;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -28,14 +28,15 @@ import java.util.TreeMap;
  * its whole size in page arrays that live just long enough to be copied between
  * generations, and the collector's pauses would cost more than the I/O.
  */
-final class PageCache {
-    enum State { CLEAN, DIRTY, WRITEBACK }
+public final class PageCache {
+    public enum State { CLEAN, DIRTY, WRITEBACK }
 
-    static final class Page {
-        final byte[] data;
+    /** One block of a file in memory. */
+    public static final class Page {
+        public final byte[] data;
         State state;
         /** A block is promised to this dirty page (it will be copied on write). */
-        boolean reserved;
+        public boolean reserved;
 
         Page(byte[] data, State state) {
             this.data = data;
@@ -57,22 +58,22 @@ final class PageCache {
     /** Arrays of evicted clean pages, no longer referenced by any page: reused by the next ones. */
     private final java.util.ArrayDeque<byte[]> spare = new java.util.ArrayDeque<>();
 
-    PageCache(int blockSize, long maxBytes) {
+    public PageCache(int blockSize, long maxBytes) {
         this.blockSize = blockSize;
         this.maxPages = Math.max(64, maxBytes / blockSize);
     }
 
     /** Dirty pages over which writers should commit before adding more. */
-    long dirtyLimit() {
+    public long dirtyLimit() {
         return maxPages / 2;
     }
 
-    synchronized long dirtyPages() {
+    public synchronized long dirtyPages() {
         return dirtyPages;
     }
 
     /** Copies the cached page, if any, into {@code into} at {@code at}; returns whether it was cached. */
-    synchronized boolean copyOut(long inode, long index, int from, byte[] into, int at, int length) {
+    public synchronized boolean copyOut(long inode, long index, int from, byte[] into, int at, int length) {
         Page p = pages.get(new PageKey(inode, index));
         if (p == null) {
             return false;
@@ -82,17 +83,17 @@ final class PageCache {
     }
 
     /** True when the page is dirty: a write to it needs no new reservation. */
-    synchronized boolean isDirty(long inode, long index) {
+    public synchronized boolean isDirty(long inode, long index) {
         Page p = pages.get(new PageKey(inode, index));
         return p != null && p.state == State.DIRTY;
     }
 
-    synchronized boolean isCached(long inode, long index) {
+    public synchronized boolean isCached(long inode, long index) {
         return pages.containsKey(new PageKey(inode, index));
     }
 
     /** Adds a page read from disk, unless one is cached already. */
-    synchronized void putClean(long inode, long index, byte[] data, int from) {
+    public synchronized void putClean(long inode, long index, byte[] data, int from) {
         PageKey k = new PageKey(inode, index);
         if (pages.containsKey(k)) {
             return;
@@ -127,7 +128,7 @@ final class PageCache {
      * @param reserve whether a block was promised for the page if it becomes dirty now
      * @return true when the page was not dirty before
      */
-    synchronized boolean write(long inode, long index, int from, ByteBuffer src, int at, int length, byte[] base,
+    public synchronized boolean write(long inode, long index, int from, ByteBuffer src, int at, int length, byte[] base,
             boolean reserve) {
         PageKey k = new PageKey(inode, index);
         Page p = pages.get(k);
@@ -156,7 +157,7 @@ final class PageCache {
     }
 
     /** Pages of one file holding a reservation: data accepted whose blocks are not allocated yet. */
-    synchronized long reservedPagesOf(long inode) {
+    public synchronized long reservedPagesOf(long inode) {
         TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
         if (dirty == null) {
             return 0;
@@ -165,32 +166,22 @@ final class PageCache {
     }
 
     /** Dirty pages of one file. */
-    synchronized long dirtyPagesOf(long inode) {
+    public synchronized long dirtyPagesOf(long inode) {
         TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
         return dirty == null ? 0 : dirty.size();
     }
 
     /** Dirty pages of one file with index in {@code [from, to)}. */
-    synchronized long dirtyPagesOf(long inode, long from, long to) {
+    public synchronized long dirtyPagesOf(long inode, long from, long to) {
         TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
         return dirty == null ? 0 : dirty.subMap(from, true, to, false).size();
-    }
-
-    /** Copies of the dirty pages of one file with index in {@code [from, to)}, by index. */
-    synchronized TreeMap<Long, byte[]> dirtyCopies(long inode, long from, long to) {
-        TreeMap<Long, byte[]> out = new TreeMap<>();
-        TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
-        if (dirty != null) {
-            dirty.subMap(from, true, to, false).forEach((i, p) -> out.put(i, p.data.clone()));
-        }
-        return out;
     }
 
     /**
      * Hands every dirty page to a commit: they become WRITEBACK. The pages' data must be
      * copied while the caller holds the tree lock; {@link #written} ends the state.
      */
-    synchronized TreeMap<Long, TreeMap<Long, Page>> takeDirty() {
+    public synchronized TreeMap<Long, TreeMap<Long, Page>> takeDirty() {
         TreeMap<Long, TreeMap<Long, Page>> taken = new TreeMap<>(dirtyByInode);
         for (TreeMap<Long, Page> perInode : taken.values()) {
             for (Page p : perInode.values()) {
@@ -202,8 +193,35 @@ final class PageCache {
         return taken;
     }
 
+    /**
+     * As {@link #takeDirty()}, for the dirty pages of one file with index in
+     * {@code [from, to)} only: a range written back before it is cloned or deduped.
+     */
+    public synchronized TreeMap<Long, TreeMap<Long, Page>> takeDirty(long inode, long from, long to) {
+        TreeMap<Long, TreeMap<Long, Page>> taken = new TreeMap<>();
+        TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
+        if (dirty == null) {
+            return taken;
+        }
+        Map<Long, Page> range = dirty.subMap(from, true, to, false);
+        if (range.isEmpty()) {
+            return taken;
+        }
+        TreeMap<Long, Page> pages = new TreeMap<>(range);
+        for (Page p : pages.values()) {
+            p.state = State.WRITEBACK;
+        }
+        dirtyPages -= pages.size();
+        range.clear();
+        if (dirty.isEmpty()) {
+            dirtyByInode.remove(inode);
+        }
+        taken.put(inode, pages);
+        return taken;
+    }
+
     /** The pages' writes are done: those not dirtied again since are clean. */
-    synchronized void written(TreeMap<Long, TreeMap<Long, Page>> pagesWritten) {
+    public synchronized void written(TreeMap<Long, TreeMap<Long, Page>> pagesWritten) {
         for (TreeMap<Long, Page> perInode : pagesWritten.values()) {
             for (Page p : perInode.values()) {
                 if (p.state == State.WRITEBACK) {
@@ -218,7 +236,7 @@ final class PageCache {
      * Forgets the inode's pages with index in {@code [from, to)}; returns how many of them
      * were dirty and reserved (their reservations are to be given back).
      */
-    synchronized long drop(long inode, long from, long to) {
+    public synchronized long drop(long inode, long from, long to) {
         long droppedReserved = 0;
         TreeMap<Long, Page> dirty = dirtyByInode.get(inode);
         if (dirty != null) {

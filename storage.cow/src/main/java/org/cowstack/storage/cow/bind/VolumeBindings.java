@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.bind;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -30,19 +30,19 @@ import org.cowstack.storage.api.dio.DioStrategy;
  * kept, once its unbind returns. A binding is added, or replaced by a service of the
  * same name, at any time: the next operation uses it.
  */
-final class VolumeBindings {
+public final class VolumeBindings {
 
     /** A kind of service a volume is bound to. */
-    enum Service {
+    public enum Service {
         DEVICE, CHECKSUM, POLICY, STRATEGY
     }
 
     /** What reading needs: the device, and the algorithm that verifies data and metadata. */
-    static final Set<Service> READ = EnumSet.of(Service.DEVICE, Service.CHECKSUM);
+    public static final Set<Service> READ = EnumSet.of(Service.DEVICE, Service.CHECKSUM);
     /** What a change needs besides: the allocation policy (metadata nodes are copied on write). */
-    static final Set<Service> CHANGE = EnumSet.of(Service.DEVICE, Service.CHECKSUM, Service.POLICY);
+    public static final Set<Service> CHANGE = EnumSet.of(Service.DEVICE, Service.CHECKSUM, Service.POLICY);
     /** What a direct write needs besides: the DIO strategy. */
-    static final Set<Service> DIRECT = EnumSet.allOf(Service.class);
+    public static final Set<Service> DIRECT = EnumSet.allOf(Service.class);
 
     private final String volume;
     private final String deviceScheme;
@@ -61,7 +61,7 @@ final class VolumeBindings {
     private volatile long timeoutNanos;
     private volatile boolean closed;
 
-    VolumeBindings(String volume, String deviceScheme, String checksumName, long timeoutMillis) {
+    public VolumeBindings(String volume, String deviceScheme, String checksumName, long timeoutMillis) {
         this.volume = volume;
         this.deviceScheme = deviceScheme;
         this.checksumName = checksumName;
@@ -78,7 +78,7 @@ final class VolumeBindings {
      * @throws SuspendedException when one stays missing for the suspend timeout
      * @throws OfflineException   when the volume is unmounted meanwhile
      */
-    void enter(Set<Service> needs) throws IOException {
+    public void enter(Set<Service> needs) throws IOException {
         if (gate.getReadHoldCount() > 0 || gate.isWriteLockedByCurrentThread()) {
             gate.readLock().lock();
             Service missing = missing(needs);
@@ -126,7 +126,7 @@ final class VolumeBindings {
      * Enters only if every service in {@code needs} is bound now: for work that can as
      * well be skipped, such as the commit interval's commit.
      */
-    boolean tryEnter(Set<Service> needs) {
+    public boolean tryEnter(Set<Service> needs) {
         if (closed || missing(needs) != null) {
             return false;
         }
@@ -138,13 +138,13 @@ final class VolumeBindings {
         return true;
     }
 
-    void exit() {
+    public void exit() {
         gate.readLock().unlock();
     }
 
     /** Work done with the gate held exclusively. */
     @FunctionalInterface
-    interface Exclusive<T> {
+    public interface Exclusive<T> {
         T run() throws IOException;
     }
 
@@ -153,7 +153,7 @@ final class VolumeBindings {
      * at the gate: what removing a binding needs. The thread may enter the gate meanwhile
      * (a commit inside the work).
      */
-    <T> T exclusive(Exclusive<T> work) throws IOException {
+    public <T> T exclusive(Exclusive<T> work) throws IOException {
         gate.writeLock().lock();
         try {
             return work.run();
@@ -172,7 +172,7 @@ final class VolumeBindings {
     // ------------------------------------------------------------------ what is bound
 
     /** The first service of {@code needs} that is missing, or null. */
-    Service missing(Set<Service> needs) {
+    public Service missing(Set<Service> needs) {
         for (Service s : needs) {
             if (bound(s) == null) {
                 return s;
@@ -181,7 +181,7 @@ final class VolumeBindings {
         return null;
     }
 
-    Object bound(Service s) {
+    public Object bound(Service s) {
         return switch (s) {
             case DEVICE -> device;
             case CHECKSUM -> checksum;
@@ -191,7 +191,7 @@ final class VolumeBindings {
     }
 
     /** Every service of {@code needs} that is missing, as {@code storage:volumes} names them; empty when none. */
-    List<String> missingNames(Set<Service> needs) {
+    public List<String> missingNames(Set<Service> needs) {
         List<String> out = new ArrayList<>();
         for (Service s : needs) {
             if (bound(s) == null) {
@@ -202,7 +202,7 @@ final class VolumeBindings {
     }
 
     /** How a service is named to a user: {@code checksum crc32c}, {@code device backend file:}. */
-    String describe(Service s) {
+    public String describe(Service s) {
         return switch (s) {
             case DEVICE -> "device backend " + deviceScheme + ":";
             case CHECKSUM -> "checksum " + checksumName;
@@ -215,32 +215,32 @@ final class VolumeBindings {
         return new SuspendedException(volume, describe(missing));
     }
 
-    BlockDevice device() {
+    public BlockDevice device() {
         return device;
     }
 
-    ChecksumAlgorithm checksum() {
+    public ChecksumAlgorithm checksum() {
         return checksum;
     }
 
-    AllocationPolicy policy() {
+    public AllocationPolicy policy() {
         return policy;
     }
 
-    String policyName() {
+    public String policyName() {
         return policyName;
     }
 
-    DioStrategy strategy() {
+    public DioStrategy strategy() {
         return strategy;
     }
 
-    String strategyName() {
+    public String strategyName() {
         return strategyName;
     }
 
     /** From the next operation on: one already waiting keeps the deadline it started with. */
-    void timeoutMillis(long millis) {
+    public void timeoutMillis(long millis) {
         timeoutNanos = TimeUnit.MILLISECONDS.toNanos(millis);
     }
 
@@ -252,12 +252,12 @@ final class VolumeBindings {
      * binding may be called at any time.
      */
 
-    void device(BlockDevice d) {
+    public void device(BlockDevice d) {
         device = d;
         signal();
     }
 
-    void checksum(ChecksumAlgorithm a) {
+    public void checksum(ChecksumAlgorithm a) {
         checksum = a;
         signal();
     }
@@ -267,25 +267,25 @@ final class VolumeBindings {
      * volume waits for. A new policy applies from the next allocation; one operation may
      * allocate with both, which changes nothing but where its blocks go.
      */
-    void policy(String name, AllocationPolicy p) {
+    public void policy(String name, AllocationPolicy p) {
         policyName = name;
         policy = p;
         signal();
     }
 
-    void strategy(String name, DioStrategy s) {
+    public void strategy(String name, DioStrategy s) {
         strategyName = name;
         strategy = s;
         signal();
     }
 
     /** The volume is unmounted: waiters give up, and no operation enters again. */
-    void close() {
+    public void close() {
         closed = true;
         signal();
     }
 
-    boolean closed() {
+    public boolean closed() {
         return closed;
     }
 }

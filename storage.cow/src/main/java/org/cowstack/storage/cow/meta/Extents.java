@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.meta;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -13,30 +13,52 @@ import org.cowstack.storage.cow.format.Key;
  * A file's block map in the fs tree: items {@code (inode, EXTENT, first file block)}.
  * Replacing a range drops the references of the physical blocks it covered (through
  * the ledger) and trims or splits the extents at its edges; neighbours that continue
- * each other on disk are merged.
+ * each other on disk are merged. Every mapping made and lost is told to the change
+ * hook: this is the one place a file's blocks change.
  */
-final class Extents {
+public final class Extents {
     /** A mapped run of file blocks. */
-    record Mapping(long fileBlock, ExtentItem extent) {
-        long fileEnd() {
+    public record Mapping(long fileBlock, ExtentItem extent) {
+        /** The file block after the run. */
+        public long fileEnd() {
             return fileBlock + extent.blocks();
+        }
+
+        /** The physical block under {@code block}, a file block of the run. */
+        public long physicalAt(long block) {
+            return extent.physical() + (block - fileBlock);
+        }
+
+        /**
+         * The part of the run inside file blocks {@code [from, to)}, which it must
+         * overlap: its file blocks and the physical blocks under them.
+         */
+        public Mapping clip(long from, long to) {
+            long a = Math.max(from, fileBlock);
+            long b = Math.min(to, fileEnd());
+            if (a >= b) {
+                throw new IllegalArgumentException(this + " does not overlap [" + from + ", " + to + ")");
+            }
+            return a == fileBlock && b == fileEnd() ? this : new Mapping(a, extent.slice(a - fileBlock, b - a));
         }
     }
 
     private final BTree fs;
     private final RefLedger ledger;
+    private final ChangeListener changes;
 
-    Extents(BTree fs, RefLedger ledger) {
+    public Extents(BTree fs, RefLedger ledger, ChangeListener changes) {
         this.fs = fs;
         this.ledger = ledger;
+        this.changes = changes;
     }
 
     private static Key key(long inode, long fileBlock) {
         return new Key(inode, ItemType.EXTENT, fileBlock);
     }
 
-    /** The extents overlapping {@code [from, to)}, in file order. */
-    List<Mapping> overlapping(long inode, long from, long to) throws IOException {
+    /** The extents overlapping {@code [from, to)}, whole, in file order. */
+    public List<Mapping> overlapping(long inode, long from, long to) throws IOException {
         List<Mapping> out = new ArrayList<>();
         if (from >= to) {
             return out;
@@ -57,34 +79,41 @@ final class Extents {
         return out;
     }
 
+    /** The extents overlapping {@code [from, to)}, each clipped to the range, in file order. */
+    public List<Mapping> within(long inode, long from, long to) throws IOException {
+        List<Mapping> out = overlapping(inode, from, to);
+        out.replaceAll(m -> m.clip(from, to));
+        return out;
+    }
+
     /**
      * Unmaps {@code [from, to)}: the extents there are trimmed or removed and their
      * physical blocks lose a reference.
      *
      * @return blocks unmapped
      */
-    long remove(long inode, long from, long to) throws IOException {
+    public long remove(long inode, long from, long to) throws IOException {
         return unmap(inode, from, to, true);
     }
 
     private long unmap(long inode, long from, long to, boolean dropReferences) throws IOException {
         long removed = 0;
         for (Mapping m : overlapping(inode, from, to)) {
-            long cutFrom = Math.max(from, m.fileBlock());
-            long cutTo = Math.min(to, m.fileEnd());
+            Mapping cut = m.clip(from, to);
             ExtentItem e = m.extent();
             fs.delete(key(inode, m.fileBlock()));
-            if (m.fileBlock() < cutFrom) {
-                fs.put(key(inode, m.fileBlock()), e.slice(0, cutFrom - m.fileBlock()).encode());
+            if (m.fileBlock() < cut.fileBlock()) {
+                fs.put(key(inode, m.fileBlock()), e.slice(0, cut.fileBlock() - m.fileBlock()).encode());
             }
-            if (cutTo < m.fileEnd()) {
-                fs.put(key(inode, cutTo), e.slice(cutTo - m.fileBlock(), m.fileEnd() - cutTo).encode());
+            if (cut.fileEnd() < m.fileEnd()) {
+                fs.put(key(inode, cut.fileEnd()), e.slice(cut.fileEnd() - m.fileBlock(), m.fileEnd() - cut.fileEnd())
+                        .encode());
             }
-            long n = cutTo - cutFrom;
             if (dropReferences) {
-                ledger.add(e.physical() + (cutFrom - m.fileBlock()), n, -1, e.checksummed());
+                ledger.add(cut.extent().physical(), cut.extent().blocks(), -1, e.checksummed());
+                changes.unmapped(inode, cut.fileBlock(), cut.extent());
             }
-            removed += n;
+            removed += cut.extent().blocks();
         }
         return removed;
     }
@@ -95,9 +124,10 @@ final class Extents {
      *
      * @return the change in blocks mapped by the file
      */
-    long replace(long inode, long fileBlock, ExtentItem extent) throws IOException {
+    public long replace(long inode, long fileBlock, ExtentItem extent) throws IOException {
         long removed = remove(inode, fileBlock, fileBlock + extent.blocks());
         map(inode, fileBlock, extent);
+        changes.mapped(inode, fileBlock, extent);
         return extent.blocks() - removed;
     }
 
@@ -105,7 +135,7 @@ final class Extents {
      * Rewrites the flags of a mapped range in place (written after preallocated, checksums
      * dropped): the same physical blocks, so no reference changes.
      */
-    void retag(long inode, long fileBlock, ExtentItem extent) throws IOException {
+    public void retag(long inode, long fileBlock, ExtentItem extent) throws IOException {
         unmap(inode, fileBlock, fileBlock + extent.blocks(), false);
         map(inode, fileBlock, extent);
     }
@@ -137,7 +167,7 @@ final class Extents {
     }
 
     /** The physical block after the extent that ends at or before {@code fileBlock}: where to allocate next. */
-    long hint(long inode, long fileBlock) throws IOException {
+    public long hint(long inode, long fileBlock) throws IOException {
         if (fileBlock == 0) {
             return -1;
         }

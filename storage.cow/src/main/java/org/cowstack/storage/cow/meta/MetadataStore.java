@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.meta;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,11 +27,13 @@ import org.cowstack.storage.cow.format.TreeId;
  * nodes are kept in a bounded LRU. A node that fails its checksum or its identity
  * checks is reported with the volume and tree it belongs to, never returned.
  */
-final class MetadataStore implements NodeStore {
+public final class MetadataStore implements NodeStore {
     /** Allocates node blocks and records their references; implemented by the volume. */
-    interface Blocks {
+    public interface Blocks {
+        /** A new node's blocks, counted as referenced in the running transaction. */
         Extent allocateNode(int blocks) throws IOException;
 
+        /** A node's blocks lose their reference in the running transaction. */
         void nodeFreed(long block, int blocks);
     }
 
@@ -48,7 +50,7 @@ final class MetadataStore implements NodeStore {
     private final LinkedHashMap<Long, Node> clean = new LinkedHashMap<>(256, 0.75f, true);
     private volatile long generation;
 
-    MetadataStore(String volume, String checksumName, BlockDevice device, NodeCodec codec, int blockSize,
+    public MetadataStore(String volume, String checksumName, BlockDevice device, NodeCodec codec, int blockSize,
             Blocks blocks, long generation, int cleanLimit) {
         this.volume = volume;
         this.checksumName = checksumName;
@@ -62,7 +64,7 @@ final class MetadataStore implements NodeStore {
     }
 
     /** Blocks per node: the node size is at least 4 KiB, whatever the block size. */
-    int nodeBlocks() {
+    public int nodeBlocks() {
         return nodeBlocks;
     }
 
@@ -137,14 +139,14 @@ final class MetadataStore implements NodeStore {
     }
 
     /** A node encoded for writing, and where. */
-    record Encoded(long block, ByteBuffer bytes) {
+    public record Encoded(long block, ByteBuffer bytes) {
     }
 
     /**
      * Ends the running transaction for metadata: encodes every dirty node, keeps them
      * pinned until {@link #written()}, and starts the next generation.
      */
-    synchronized List<Encoded> freeze() {
+    public synchronized List<Encoded> freeze() {
         List<Encoded> out = new ArrayList<>(dirty.size());
         for (Node n : dirty.values()) {
             out.add(new Encoded(n.block(), codec.encode(n, device.allocate(codec.nodeSize()))));
@@ -156,7 +158,7 @@ final class MetadataStore implements NodeStore {
     }
 
     /** The frozen nodes are on the device: they may leave memory like any clean node. */
-    synchronized void written() {
+    public synchronized void written() {
         for (Map.Entry<Long, Node> e : frozen.entrySet()) {
             clean.put(e.getKey(), e.getValue());
         }
@@ -166,7 +168,7 @@ final class MetadataStore implements NodeStore {
         }
     }
 
-    synchronized int dirtyCount() {
+    public synchronized int dirtyCount() {
         return dirty.size();
     }
 }

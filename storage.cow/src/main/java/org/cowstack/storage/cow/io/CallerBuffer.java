@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.io;
 
 import java.nio.ByteBuffer;
 

@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.meta;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,27 +10,27 @@ import java.util.List;
  * until the ledger stays empty, which it does because a node is copied at most once
  * per transaction.
  */
-final class RefLedger {
+public final class RefLedger {
     /**
      * One change: every block of {@code [start, start + length)} gains {@code delta}
      * references. {@code data} blocks have checksums to drop when they become free.
      */
-    record Change(long start, long length, int delta, boolean data) {
+    public record Change(long start, long length, int delta, boolean data) {
     }
 
     private List<Change> changes = new ArrayList<>();
 
-    synchronized void add(long start, long length, int delta, boolean data) {
+    public synchronized void add(long start, long length, int delta, boolean data) {
         changes.add(new Change(start, length, delta, data));
     }
 
-    synchronized List<Change> drain() {
+    public synchronized List<Change> drain() {
         List<Change> taken = changes;
         changes = new ArrayList<>();
         return taken;
     }
 
-    synchronized boolean isEmpty() {
+    public synchronized boolean isEmpty() {
         return changes.isEmpty();
     }
 }

@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.bind;
 
 import java.io.IOException;
 import java.net.URI;
@@ -13,23 +13,22 @@ import org.cowstack.storage.api.device.DeviceCapability;
  * The device a volume works on, whichever one its {@link VolumeBindings} holds: the
  * engine keeps this, not the provider's object, so a device backend can go away and come
  * back (a new provider, a new device object) under a mounted volume. The geometry is
- * the one seen at mount; a device that comes back with another is not accepted.
+ * the one seen at mount; a device that comes back with another is not accepted. Whether
+ * it is read-only is the bound device's.
  */
-final class BoundDevice implements BlockDevice {
+public final class BoundDevice implements BlockDevice {
     private final VolumeBindings bindings;
     private final URI uri;
     private final long size;
     private final int blockSize;
     private final Set<DeviceCapability> capabilities;
-    private final boolean readOnly;
 
-    BoundDevice(VolumeBindings bindings, BlockDevice first) {
+    public BoundDevice(VolumeBindings bindings, BlockDevice first) {
         this.bindings = bindings;
         this.uri = first.uri();
         this.size = first.size();
         this.blockSize = first.blockSize();
         this.capabilities = first.capabilities();
-        this.readOnly = first.isReadOnly();
     }
 
     /** The bound device; the gate guarantees one to every operation inside it. */
@@ -61,9 +60,14 @@ final class BoundDevice implements BlockDevice {
         return capabilities;
     }
 
+    /**
+     * Whether the device bound now was opened read-only (a volume remounted read-write
+     * may be given a device opened for writing; one that is offline counts as read-only).
+     */
     @Override
     public boolean isReadOnly() {
-        return readOnly;
+        BlockDevice d = bindings.device();
+        return d == null || d.isReadOnly();
     }
 
     @Override

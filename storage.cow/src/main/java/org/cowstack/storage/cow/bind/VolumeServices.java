@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.bind;
 
 import java.util.Collection;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.meta;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,19 +14,19 @@ import org.cowstack.storage.cow.format.Key;
  * digests of consecutive blocks. Keyed by physical block, so a block shared by several
  * files has one checksum.
  */
-final class Checksums {
+public final class Checksums {
     private final BTree tree;
     private final int digestLength;
     private final int perItem;
 
-    Checksums(BTree tree, int digestLength, int nodeSize) {
+    public Checksums(BTree tree, int digestLength, int nodeSize) {
         this.tree = tree;
         this.digestLength = digestLength;
         this.perItem = Math.max(1, Math.min(256, BTree.maxValueBytes(nodeSize) / digestLength));
     }
 
     /** Records the digests of the blocks from {@code start}, {@code digestLength} bytes each, back to back. */
-    void insert(long start, byte[] digests) throws IOException {
+    public void insert(long start, byte[] digests) throws IOException {
         int blocks = digests.length / digestLength;
         for (int done = 0; done < blocks; done += perItem) {
             int n = Math.min(perItem, blocks - done);
@@ -40,7 +40,7 @@ final class Checksums {
      * The digests of {@code [start, start + count)}, back to back, or null when a block of
      * the range has none (the caller knows from the extent whether it should).
      */
-    byte[] lookup(long start, int count) throws IOException {
+    public byte[] lookup(long start, int count) throws IOException {
         byte[] out = new byte[count * digestLength];
         long end = start + count;
         long pos = start;
@@ -73,7 +73,7 @@ final class Checksums {
     }
 
     /** Forgets the digests of {@code [start, start + count)}: the blocks are free. */
-    void delete(long start, long count) throws IOException {
+    public void delete(long start, long count) throws IOException {
         long end = start + count;
         List<BTree.Entry> overlapping = new ArrayList<>();
         BTree.Entry first = tree.floor(new Key(start, ItemType.CSUM, 0));

@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.ns;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -8,12 +8,12 @@ import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.cow.format.DirEntries;
 
 /** Path rules: absolute, '/'-separated, no empty, '.' or '..' components, names of 1..255 UTF-8 bytes. */
-final class Paths {
+public final class Paths {
     private Paths() {
     }
 
     /** The components of {@code path}; empty for the root. */
-    static List<String> split(String path) throws InvalidArgumentException {
+    public static List<String> split(String path) throws InvalidArgumentException {
         if (path == null || !path.startsWith("/")) {
             throw new InvalidArgumentException("path", path, "an absolute path such as /dir/file");
         }
@@ -37,7 +37,7 @@ final class Paths {
     }
 
     /** The normalized form of {@code path}. */
-    static String normalize(String path) throws InvalidArgumentException {
+    public static String normalize(String path) throws InvalidArgumentException {
         return "/" + String.join("/", split(path));
     }
 }

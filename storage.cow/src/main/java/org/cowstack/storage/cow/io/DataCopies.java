@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.io;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -17,7 +17,7 @@ public final class DataCopies {
     private final LongAdder staged = new LongAdder();
     private final Map<DioMode, LongAdder> directWrites = new EnumMap<>(DioMode.class);
 
-    DataCopies() {
+    public DataCopies() {
         for (DioMode m : DioMode.values()) {
             directWrites.put(m, new LongAdder());
         }

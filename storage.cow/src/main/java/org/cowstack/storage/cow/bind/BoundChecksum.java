@@ -1,4 +1,4 @@
-package org.cowstack.storage.cow.fs;
+package org.cowstack.storage.cow.bind;
 
 import java.nio.ByteBuffer;
 
@@ -10,13 +10,13 @@ import org.cowstack.storage.api.csum.ChecksumAlgorithm;
  * departed {@code storage.csum} is referenced after its unbind. Name, id and digest
  * length are the image's; they cannot change.
  */
-final class BoundChecksum implements ChecksumAlgorithm {
+public final class BoundChecksum implements ChecksumAlgorithm {
     private final VolumeBindings bindings;
     private final String name;
     private final int id;
     private final int digestLength;
 
-    BoundChecksum(VolumeBindings bindings, ChecksumAlgorithm first) {
+    public BoundChecksum(VolumeBindings bindings, ChecksumAlgorithm first) {
         this.bindings = bindings;
         this.name = first.name();
         this.id = first.id();

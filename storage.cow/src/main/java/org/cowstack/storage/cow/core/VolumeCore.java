@@ -1,0 +1,280 @@
+package org.cowstack.storage.cow.core;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.cowstack.storage.api.OfflineException;
+import org.cowstack.storage.api.ReadOnlyException;
+import org.cowstack.storage.api.StorageException;
+import org.cowstack.storage.api.csum.ChecksumAlgorithm;
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.volume.MountOptions;
+import org.cowstack.storage.cow.bind.Access;
+import org.cowstack.storage.cow.bind.BoundChecksum;
+import org.cowstack.storage.cow.bind.BoundDevice;
+import org.cowstack.storage.cow.bind.VolumeBindings;
+import org.cowstack.storage.cow.bind.VolumeServices;
+import org.cowstack.storage.cow.btree.NodeCodec;
+import org.cowstack.storage.cow.cache.PageCache;
+import org.cowstack.storage.cow.format.Superblock;
+import org.cowstack.storage.cow.format.TreeId;
+import org.cowstack.storage.cow.meta.ChangeHook;
+import org.cowstack.storage.cow.meta.Checksums;
+import org.cowstack.storage.cow.meta.Extents;
+import org.cowstack.storage.cow.meta.FreeSpaceTree;
+import org.cowstack.storage.cow.meta.Inodes;
+import org.cowstack.storage.cow.meta.MetadataStore;
+import org.cowstack.storage.cow.meta.RefCounts;
+import org.cowstack.storage.cow.meta.RefLedger;
+import org.cowstack.storage.cow.meta.Trees;
+import org.cowstack.storage.cow.space.Allocator;
+import org.cowstack.storage.space.SpaceMap;
+
+/**
+ * What every room of a mounted volume shares: its identity and geometry, the services
+ * it is bound to, its trees and their records, free space, the page cache, the change
+ * hook, the locks, its mode (read-only or not) and whether it failed. The rooms (the
+ * block-I/O path, range operations, the namespace, the inspections) each hold this and
+ * nothing of each other's state; the facade, {@code CowVolume}, assembles them.
+ *
+ * <h2>Locks</h2>
+ * In acquisition order: a file's lock ({@link #fileLocks}: orders writes to one file),
+ * the {@link #commitLock} (one commit or writeback at a time), the {@link #trees tree
+ * lock} (shared by readers, exclusive for changes), then the page cache's and the space
+ * map's monitors. The gate of {@link VolumeBindings} is outside them all: an operation
+ * enters it first and leaves it last.
+ */
+public final class VolumeCore {
+    /** Smallest metadata node: a node is at least 4 KiB, whatever the block size. */
+    public static final int MIN_NODE_SIZE = 4096;
+    /** Longest run of blocks one data allocation or device write covers: 4 MiB at 4 KiB blocks. */
+    public static final int MAX_WRITE_RUN = 1024;
+    private static final int CLEAN_NODE_LIMIT = 4096;
+
+    public final String name;
+    public final URI deviceUri;
+    public final int blockSize;
+    /** Blocks per metadata node. */
+    public final int nodeBlocks;
+    public final VolumeServices services;
+    /** The services this volume is bound to, and the gate every operation passes. */
+    public final VolumeBindings bindings;
+    /** The device bound now, as the engine keeps it (never the provider's object). */
+    public final BoundDevice device;
+    /** The algorithm bound now, as the engine keeps it. */
+    public final BoundChecksum checksum;
+
+    public final SpaceMap space;
+    public final Allocator allocator;
+    public final RefLedger ledger = new RefLedger();
+    public final ChangeHook changes = new ChangeHook();
+    public final MetadataStore meta;
+    public final Trees trees;
+    public final FreeSpaceTree freeSpace;
+    public final Checksums checksums;
+    public final RefCounts refCounts;
+    public final Extents extents;
+    public final Inodes inodes;
+    public final PageCache cache;
+
+    /** The tree lock: every tree access goes through it. */
+    public final TreeLock treeLock;
+    /** One commit (or writeback) at a time. */
+    public final ReentrantLock commitLock = new ReentrantLock();
+    public final FileLocks fileLocks = new FileLocks();
+
+    private volatile Superblock committed;
+    /** Guarded by the tree lock. */
+    private long nextInode;
+    private volatile boolean readOnly;
+    /** Why the volume failed; null while it has not. */
+    private volatile String failure;
+
+    /**
+     * Builds the shared state of a volume on {@code device} whose newest superblock is
+     * {@code sb}; with {@code fresh}, the trees are created empty (mkfs).
+     */
+    public VolumeCore(String name, URI deviceUri, BlockDevice device, VolumeServices services,
+            ChecksumAlgorithm checksum, String allocationPolicy, boolean readOnly, Superblock sb, boolean fresh,
+            long cacheBytes) throws IOException {
+        this.name = name;
+        this.deviceUri = deviceUri;
+        this.services = services;
+        this.bindings = new VolumeBindings(name, deviceUri.getScheme(), checksum.name(),
+                MountOptions.defaults().suspendTimeout().toMillis());
+        this.device = new BoundDevice(bindings, device);
+        this.checksum = new BoundChecksum(bindings, checksum);
+        bindings.device(device);
+        bindings.checksum(checksum);
+        bindings.policy(allocationPolicy, services.allocationPolicy(allocationPolicy));
+        String strategy = MountOptions.defaults().dioStrategy();
+        bindings.strategy(strategy, services.dioStrategy(strategy));
+        this.readOnly = readOnly;
+        this.blockSize = sb.blockSize;
+        int nodeSize = Math.max(MIN_NODE_SIZE, blockSize);
+        this.nodeBlocks = nodeSize / blockSize;
+        this.committed = sb;
+        this.nextInode = sb.nextInode;
+        this.space = new SpaceMap(name, blockSize, sb.totalBlocks,
+                SpaceMap.defaultMetadataReserve(sb.totalBlocks, blockSize));
+        this.allocator = new Allocator(name, blockSize, space, bindings, ledger);
+        this.treeLock = new TreeLock(deviceUri.toString(), () -> !this.readOnly, allocator);
+        this.meta = new MetadataStore(name, checksum.name(), this.device,
+                new NodeCodec(nodeSize, sb.uuid, this.checksum), blockSize, new MetadataStore.Blocks() {
+                    @Override
+                    public org.cowstack.storage.api.alloc.Extent allocateNode(int blocks) throws IOException {
+                        return allocator.metadata(blocks);
+                    }
+
+                    @Override
+                    public void nodeFreed(long block, int blocks) {
+                        ledger.add(block, blocks, -1, false);
+                    }
+                }, sb.generation + 1, CLEAN_NODE_LIMIT);
+        if (fresh) {
+            space.addFree(sb.firstDataBlock(), sb.totalBlocks - sb.firstDataBlock());
+            this.trees = Trees.create(meta);
+        } else {
+            this.trees = Trees.open(meta, sb);
+        }
+        this.freeSpace = new FreeSpaceTree(trees.get(TreeId.FREE_SPACE));
+        if (fresh) {
+            freeSpace.add(sb.firstDataBlock(), sb.totalBlocks - sb.firstDataBlock());
+        }
+        this.checksums = new Checksums(trees.get(TreeId.CSUM), this.checksum.digestLength(), nodeSize);
+        this.refCounts = new RefCounts(trees.get(TreeId.REFCOUNT), freeSpace, checksums, space::freeLater, changes,
+                sb.usedBlocks);
+        this.extents = new Extents(trees.get(TreeId.FS), ledger, changes);
+        this.inodes = new Inodes(trees.get(TreeId.FS));
+        this.cache = new PageCache(blockSize, cacheBytes);
+    }
+
+    /** Loads the free-space tree into the free-space map: what a mount does before anything else. */
+    public void loadFreeSpace() throws IOException {
+        Superblock sb = committed;
+        freeSpace.forEach(sb.firstDataBlock(), sb.totalBlocks, (start, length) -> {
+            space.addFree(start, length);
+            return true;
+        });
+    }
+
+    // ------------------------------------------------------------------ the gate
+
+    /** Runs an operation (of the volume or of one of its files) inside the gate, once what it needs is bound. */
+    public <T> T operation(Access access, Query<T> op) throws IOException {
+        bindings.enter(access.needs(readOnly));
+        try {
+            return op.run();
+        } finally {
+            bindings.exit();
+        }
+    }
+
+    public void operation(Access access, Update op) throws IOException {
+        operation(access, () -> {
+            op.run();
+            return null;
+        });
+    }
+
+    // ------------------------------------------------------------------ mode and failure
+
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    /** Changes the mode; the caller holds the gate exclusively and has committed (see remount). */
+    public void readOnly(boolean ro) {
+        readOnly = ro;
+    }
+
+    /** Why the volume failed, or null. */
+    public String failure() {
+        return failure;
+    }
+
+    /** Fails unless the volume serves: not failed, not unmounted. */
+    public void checkUsable() throws StorageException {
+        if (failure != null) {
+            throw new StorageException("volume " + name + " failed (" + failure
+                    + "); unmount it and mount it again to get back its last committed state");
+        }
+        if (bindings.closed()) {
+            throw new OfflineException("volume " + name);
+        }
+    }
+
+    /** Fails unless the volume serves and takes changes. */
+    public void checkWritable() throws StorageException {
+        checkUsable();
+        if (readOnly) {
+            throw new ReadOnlyException("volume " + name);
+        }
+    }
+
+    /**
+     * The volume fails: a commit or writeback broke off half-way, so what is in memory can
+     * no longer be committed. It serves nothing more until it is mounted again, from its
+     * last commit. Answers the exception to throw.
+     */
+    public IOException fail(String what, Throwable e) {
+        failure = what + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        if (e instanceof IOException) {
+            return (IOException) e;
+        }
+        return new StorageException("volume " + name + ": " + failure, e);
+    }
+
+    // ------------------------------------------------------------------ commits and inode numbers
+
+    /** The last durable superblock. */
+    public Superblock committed() {
+        return committed;
+    }
+
+    /** A commit is durable. */
+    public void committed(Superblock sb) {
+        committed = sb;
+    }
+
+    /** A new inode number. Tree lock held exclusively. */
+    public long newInode() {
+        return nextInode++;
+    }
+
+    /** The next inode number, as a commit records it. Tree lock held. */
+    public long nextInode() {
+        return nextInode;
+    }
+
+    // ------------------------------------------------------------------ helpers every room uses
+
+    /** Whether the running transaction holds anything a commit would write. */
+    public boolean dirty() {
+        return cache.dirtyPages() > 0 || meta.dirtyCount() > 0;
+    }
+
+    /** The size of an open file (its lock is held, or a racing size is acceptable). */
+    public long size(long ino, String path) throws IOException {
+        checkUsable();
+        return treeLock.reading(() -> inodes.getOrThrow(ino, path).size());
+    }
+
+    /** Blocks that hold {@code bytes} bytes. */
+    public long blocksCovering(long bytes) {
+        return (bytes + blockSize - 1) / blockSize;
+    }
+
+    /** Now, in nanoseconds since the epoch: inode times. */
+    public static long now() {
+        Instant i = Instant.now();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    @Override
+    public String toString() {
+        return "volume " + name + " on " + deviceUri;
+    }
+}

@@ -1,0 +1,72 @@
+package org.cowstack.storage.cow.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+import org.cowstack.storage.api.ChecksumMismatchException;
+import org.cowstack.storage.api.CorruptImageException;
+import org.cowstack.storage.cow.core.VolumeCore;
+
+/**
+ * Every read and write of file data on the device goes through here: the one place
+ * where a second copy, a repair from it, or a media error reported to the blocks'
+ * owners hooks in. Blocks are file-system blocks; buffers hold whole blocks.
+ */
+public final class BlockIo {
+    private final VolumeCore core;
+    private final int blockSize;
+
+    public BlockIo(VolumeCore core) {
+        this.core = core;
+        this.blockSize = core.blockSize;
+    }
+
+    /** Reads the blocks from {@code physical} into {@code dst}'s remaining bytes. */
+    public void read(ByteBuffer dst, long physical) throws IOException {
+        core.device.read(dst, physical * blockSize);
+    }
+
+    /** Writes {@code src}'s remaining bytes to the blocks from {@code physical}. */
+    public void write(ByteBuffer src, long physical) throws IOException {
+        core.device.write(src, physical * blockSize);
+    }
+
+    /** A buffer the device writes from without a copy of its own, zero-positioned. */
+    public ByteBuffer allocate(int bytes) {
+        return core.device.allocate(bytes);
+    }
+
+    /**
+     * Checks {@code n} blocks of data read from {@code physical} (in {@code data} from
+     * {@code at}) against their stored checksums: file block {@code fileBlock} of
+     * {@code path} on. A read never returns data that fails its checksum.
+     *
+     * @throws ChecksumMismatchException naming the first block that differs
+     */
+    public void verify(String path, long fileBlock, long physical, int n, byte[] data, int at) throws IOException {
+        int d = core.checksum.digestLength();
+        byte[] expected = core.checksums.lookup(physical, n);
+        if (expected == null) {
+            throw new CorruptImageException(core.deviceUri.toString(), "blocks " + physical + "+" + n + " of " + path
+                    + " have no checksums");
+        }
+        byte[] actual = new byte[d];
+        for (int k = 0; k < n; k++) {
+            core.checksum.digest(ByteBuffer.wrap(data, at + k * blockSize, blockSize), actual, 0);
+            if (!Arrays.equals(expected, k * d, (k + 1) * d, actual, 0, d)) {
+                throw new ChecksumMismatchException(core.name, path, (fileBlock + k) * blockSize, physical + k,
+                        core.checksum.name(), Arrays.copyOfRange(expected, k * d, (k + 1) * d), actual);
+            }
+        }
+    }
+
+    /** The digests of what the device holds in {@code n} blocks from {@code physical}, into {@code out} at {@code at}. */
+    public void digestOnDevice(long physical, int n, byte[] out, int at) throws IOException {
+        ByteBuffer buf = allocate(n * blockSize);
+        read(buf, physical);
+        for (int k = 0; k < n; k++) {
+            core.checksum.digest(buf.slice(k * blockSize, blockSize), out, at + k * core.checksum.digestLength());
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package org.cowstack.storage.cow.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.SourceFaultException;
+import org.cowstack.storage.cow.core.FileLocks;
+import org.cowstack.storage.cow.core.VolumeCore;
+import org.cowstack.storage.cow.format.InodeItem;
+import org.cowstack.storage.cow.space.Reservations;
+
+/**
+ * Buffered writes: data is copied into the page cache and waits there, with a block
+ * reserved for every page that may copy on write (delayed allocation), until a commit
+ * or writeback places it. Also the zeroing of partial blocks that truncate, punch and
+ * zero range need at their edges.
+ */
+public final class BufferedWriter {
+    private final VolumeCore core;
+    private final ReadPath reads;
+    private final Placements placements;
+    private final Reservations reservations;
+    private final Committer committer;
+    private final DataCopies copies;
+    private final int blockSize;
+
+    public BufferedWriter(VolumeCore core, ReadPath reads, Placements placements, Reservations reservations,
+            Committer committer, DataCopies copies) {
+        this.core = core;
+        this.reads = reads;
+        this.placements = placements;
+        this.reservations = reservations;
+        this.committer = committer;
+        this.copies = copies;
+        this.blockSize = core.blockSize;
+    }
+
+    /**
+     * {@code FileHandle.write}: copies {@code src} into the cache at {@code offset}. A
+     * source that faults part-way leaves the blocks copied before it (a prefix) and fails
+     * with {@link SourceFaultException} saying how many bytes (DESIGN P3).
+     */
+    public int write(long ino, String path, ByteBuffer src, long offset) throws IOException {
+        core.checkWritable();
+        if (offset < 0) {
+            throw new InvalidArgumentException("offset", offset, ">= 0");
+        }
+        int length = src.remaining();
+        if (length == 0) {
+            return 0;
+        }
+        if (offset > Long.MAX_VALUE - length) {
+            throw new InvalidArgumentException("offset", offset, "an offset such that the write ends below 2^63");
+        }
+        if (core.cache.dirtyPages() > core.cache.dirtyLimit()) {
+            // Write back before accepting more than the cache holds, not after: a write that
+            // was accepted must not then report a failure of that writeback (SuspendedException
+            // while the allocation policy is away) as its own.
+            committer.writeBackDirtyPages();
+        }
+        int srcBase = src.position();
+        try (FileLocks.Held held = core.fileLocks.lock(ino)) {
+            long first = offset / blockSize;
+            long last = (offset + length - 1) / blockSize;
+            long size = core.size(ino, path);
+            // Blocks that will be overwritten in place need no space; every other one that is
+            // not dirty yet gets its block promised now, so the flush cannot run out.
+            Placements.Placement where = placements.forWrite(ino, path, first, (int) (last - first + 1));
+            boolean[] inPlace = where == null ? null : where.inPlace();
+            long needed = 0;
+            for (long b = first; b <= last; b++) {
+                if (!core.cache.isDirty(ino, b) && (inPlace == null || !inPlace[(int) (b - first)])) {
+                    needed++;
+                }
+            }
+            reservations.reserve(needed);
+            long dirtied = 0;
+            CallerBuffer caller = new CallerBuffer(src, blockSize, copies);
+            CallerBuffer.Fault fault = null;
+            int srcAt = 0;
+            for (long b = first; b <= last; b++) {
+                int from = b == first ? (int) (offset % blockSize) : 0;
+                int to = b == last ? (int) ((offset + length - 1) % blockSize) + 1 : blockSize;
+                byte[] base = null;
+                if ((from > 0 || to < blockSize) && !core.cache.isCached(ino, b) && b * blockSize < size) {
+                    base = reads.readBlockForUpdate(ino, path, b);
+                }
+                ByteBuffer piece;
+                try {
+                    piece = caller.read(srcAt, to - from); // staged when the caller's memory may fault
+                } catch (CallerBuffer.Fault f) {
+                    fault = f; // the blocks before this one are the prefix written
+                    break;
+                }
+                boolean reserve = inPlace == null || !inPlace[(int) (b - first)];
+                if (core.cache.write(ino, b, from, piece, piece.position(), to - from, base, reserve) && reserve) {
+                    dirtied++;
+                }
+                copies.intoCache(to - from);
+                srcAt += to - from;
+            }
+            reservations.settle(needed, dirtied);
+            long written = srcAt;
+            if (written > 0) {
+                core.treeLock.changing(() -> {
+                    InodeItem inode = core.inodes.getOrThrow(ino, path);
+                    core.inodes.put(ino, inode.withSize(Math.max(inode.size(), offset + written), VolumeCore.now()));
+                });
+                core.changes.contentChanged(ino, first, core.blocksCovering(offset + written) - first);
+            }
+            if (fault != null) {
+                src.position(srcBase + srcAt);
+                throw new SourceFaultException(path, offset, written, fault.getCause());
+            }
+        }
+        src.position(src.limit());
+        return length;
+    }
+
+    /** True when the file block is cached or mapped to written data (not a hole, not preallocated). */
+    private boolean holdsData(long ino, long block) throws IOException {
+        if (core.cache.isCached(ino, block)) {
+            return true;
+        }
+        return core.treeLock.reading(() -> core.extents.overlapping(ino, block, block + 1).stream()
+                .anyMatch(m -> !m.extent().unwritten()));
+    }
+
+    /**
+     * Makes bytes {@code [from, to)} of a file block read as zeros when it holds data:
+     * the edges of a truncate, punch or zero range. Never fails for lack of space (a
+     * block may come from the metadata reserve): shrinking must always be possible.
+     * The file's lock is held.
+     */
+    public void zeroInBlock(long ino, String path, long block, int from, int to) throws IOException {
+        if (from >= to || !holdsData(ino, block)) {
+            return;
+        }
+        byte[] base = core.cache.isCached(ino, block) ? null : reads.readBlockForUpdate(ino, path, block);
+        boolean needs = !core.cache.isDirty(ino, block);
+        if (needs) {
+            core.space.reserveAnyway(1);
+        }
+        boolean dirtied = core.cache.write(ino, block, from, ByteBuffer.wrap(new byte[to - from]), 0, to - from, base,
+                true);
+        reservations.settle(needs ? 1 : 0, dirtied ? 1 : 0);
+        core.changes.contentChanged(ino, block, 1);
+    }
+}

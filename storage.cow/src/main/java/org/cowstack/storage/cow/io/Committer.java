@@ -1,0 +1,186 @@
+package org.cowstack.storage.cow.io;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+import org.cowstack.storage.cow.bind.Access;
+import org.cowstack.storage.cow.bind.VolumeBindings;
+import org.cowstack.storage.cow.cache.PageCache;
+import org.cowstack.storage.cow.core.VolumeCore;
+import org.cowstack.storage.cow.format.Corruption;
+import org.cowstack.storage.cow.format.Superblock;
+import org.cowstack.storage.cow.meta.MetadataStore;
+
+/**
+ * Commits, and writes dirty pages back without committing.
+ *
+ * <h2>Transactions</h2>
+ * Every change goes into the running transaction, in memory: tree nodes are copied on
+ * write (new blocks), file data waits in the page cache with its blocks reserved but
+ * not yet allocated. {@link #sync()} (also fsync, unmount and the commit interval)
+ * commits: under the tree lock it allocates and maps the dirty pages, applies the
+ * reference-count ledger until it is stable, freezes the dirty nodes and starts the
+ * next transaction; then, without the lock, it writes data and nodes, flushes the
+ * device, writes the superblock to its slot and flushes again. Only then do blocks the
+ * transaction freed become reusable. A crash at any point leaves the previous
+ * superblock, whose trees are untouched on disk.
+ *
+ * <h2>Writeback without a commit</h2>
+ * Memory pressure (a cache half full of dirty pages), and a clone or dedupe of a range
+ * that holds dirty pages, write pages back into the running transaction instead:
+ * allocation, mapping and checksums stay in memory until the next commit, and the data
+ * lands in blocks no committed tree references (or in place, exactly as a commit would
+ * put it), so nothing needs to be durable before that commit, which flushes once for
+ * everything. The commit lock keeps a commit from starting while these writes are in
+ * flight.
+ */
+public final class Committer {
+    private final VolumeCore core;
+    private final Writeback writeback;
+    private volatile int nodesWrittenByLastCommit;
+
+    public Committer(VolumeCore core, BlockIo io, Placements placements, DataCopies copies) {
+        this.core = core;
+        this.writeback = new Writeback(core, io, placements, copies);
+    }
+
+    /** Commits everything: durable when it returns. A read-only volume has nothing to commit. */
+    public void sync() throws IOException {
+        core.checkUsable();
+        if (core.readOnly()) {
+            return;
+        }
+        core.operation(Access.CHANGE, () -> {
+            core.commitLock.lock();
+            try {
+                commit();
+            } finally {
+                core.commitLock.unlock();
+            }
+        });
+    }
+
+    /**
+     * Commits if anything changed since the last commit: the commit interval's task. A
+     * volume waiting for a service skips it (the commit would wait too); so does one
+     * that failed.
+     */
+    public void commitIfDirty() throws IOException {
+        if (core.readOnly() || core.failure() != null || !core.dirty()
+                || !core.bindings.tryEnter(VolumeBindings.CHANGE)) {
+            return;
+        }
+        try {
+            sync();
+        } finally {
+            core.bindings.exit();
+        }
+    }
+
+    /** Metadata nodes the last commit wrote: what an operation followed by a commit cost in metadata. */
+    public int nodesWrittenByLastCommit() {
+        return nodesWrittenByLastCommit;
+    }
+
+    /** Memory pressure: writes every dirty page back, unless another writer did while this one waited. */
+    public void writeBackDirtyPages() throws IOException {
+        core.commitLock.lock();
+        try {
+            if (core.cache.dirtyPages() <= core.cache.dirtyLimit()) {
+                return;
+            }
+            writeBack(core.cache::takeDirty);
+        } finally {
+            core.commitLock.unlock();
+        }
+    }
+
+    /**
+     * Writes back the dirty pages of one file in blocks {@code [from, to)}, no others:
+     * what a clone or dedupe of that range needs to share its blocks (the kernel writes
+     * back the source range before it remaps; btrfs flushes the whole file).
+     */
+    public void writeBackRange(long ino, long from, long to) throws IOException {
+        if (core.cache.dirtyPagesOf(ino, from, to) == 0) {
+            return;
+        }
+        core.commitLock.lock();
+        try {
+            writeBack(() -> core.cache.takeDirty(ino, from, to));
+        } finally {
+            core.commitLock.unlock();
+        }
+    }
+
+    /** Takes pages from the cache, places them in the running transaction and writes their data. Commit lock held. */
+    private void writeBack(Supplier<TreeMap<Long, TreeMap<Long, PageCache.Page>>> take) throws IOException {
+        TreeMap<Long, TreeMap<Long, PageCache.Page>> pages;
+        Writeback.Batch data;
+        core.allocator.policy();
+        core.treeLock.exclusive().lock();
+        try {
+            pages = take.get();
+            data = writeback.place(pages);
+        } catch (Corruption e) {
+            throw core.fail("writeback found corrupt metadata", core.treeLock.corrupt(e));
+        } catch (IOException | RuntimeException e) {
+            throw core.fail("writeback failed before writing", e);
+        } finally {
+            core.treeLock.exclusive().unlock();
+        }
+        try {
+            data.write();
+        } catch (IOException | RuntimeException e) {
+            throw core.fail("writeback of dirty pages could not be written", e);
+        }
+        core.cache.written(pages);
+        data.recycle();
+    }
+
+    private void commit() throws IOException {
+        Writeback.Batch data;
+        List<MetadataStore.Encoded> nodes;
+        Superblock next;
+        List<long[]> frees;
+        TreeMap<Long, TreeMap<Long, PageCache.Page>> pages;
+        core.allocator.policy(); // a commit without its policy does not start, and fails nothing (the gate keeps it to the end)
+        core.treeLock.exclusive().lock();
+        try {
+            pages = core.cache.takeDirty();
+            data = writeback.place(pages);
+            if (data.isEmpty() && core.meta.dirtyCount() == 0) {
+                return;
+            }
+            next = core.committed().next(core.meta.generation(), core.nextInode(), core.refCounts.usedBlocks(),
+                    core.trees.roots());
+            nodes = core.meta.freeze();
+            frees = core.space.takePending();
+            core.refCounts.transactionCommitted();
+        } catch (Corruption e) {
+            throw core.fail("commit found corrupt metadata", core.treeLock.corrupt(e));
+        } catch (IOException | RuntimeException e) {
+            throw core.fail("commit failed before writing", e);
+        } finally {
+            core.treeLock.exclusive().unlock();
+        }
+        try {
+            data.write();
+            for (MetadataStore.Encoded n : nodes) {
+                core.device.write(n.bytes(), n.block() * core.blockSize);
+            }
+            core.device.flush();
+            core.device.write(next.encode(core.checksum), next.offset());
+            core.device.flush();
+        } catch (IOException | RuntimeException e) {
+            throw core.fail("commit of generation " + next.generation + " could not be written", e);
+        }
+        core.committed(next);
+        nodesWrittenByLastCommit = nodes.size();
+        core.meta.written();
+        core.cache.written(pages);
+        core.space.release(frees);
+        data.recycle();
+    }
+}

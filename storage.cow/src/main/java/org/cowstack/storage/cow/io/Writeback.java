@@ -1,0 +1,211 @@
+package org.cowstack.storage.cow.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+import org.cowstack.storage.api.alloc.Extent;
+import org.cowstack.storage.cow.cache.PageCache;
+import org.cowstack.storage.cow.core.VolumeCore;
+import org.cowstack.storage.cow.format.ExtentItem;
+import org.cowstack.storage.cow.format.InodeItem;
+
+/**
+ * Gives dirty pages their blocks, in the running transaction: a page whose block may be
+ * overwritten in place (see {@link Placements}) keeps it, its checksum is replaced and
+ * a preallocated extent becomes written; every other page is copied on write:
+ * allocated (consuming its reservation), mapped, checksummed, referenced. The data goes
+ * into write buffers, for whoever writes the batch (a commit, or writeback without one).
+ */
+final class Writeback {
+    /**
+     * Write buffers of {@link VolumeCore#MAX_WRITE_RUN} blocks, reused from writeback to
+     * writeback (one at a time: the commit lock): allocating direct memory zeroes it,
+     * which cost more than the writes themselves. At most {@link #POOLED_WRITE_BUFFERS}
+     * are kept.
+     */
+    private final ArrayDeque<ByteBuffer> writeBuffers = new ArrayDeque<>();
+    private static final int POOLED_WRITE_BUFFERS = 8;
+
+    private final VolumeCore core;
+    private final BlockIo io;
+    private final Placements placements;
+    private final DataCopies copies;
+    private final int blockSize;
+
+    Writeback(VolumeCore core, BlockIo io, Placements placements, DataCopies copies) {
+        this.core = core;
+        this.io = io;
+        this.placements = placements;
+        this.copies = copies;
+        this.blockSize = core.blockSize;
+    }
+
+    /** A data write of a batch: {@code bytes} is a view of one of its buffers. */
+    private record DataWrite(long block, ByteBuffer bytes) {
+    }
+
+    /**
+     * The data writes of one writeback, packed into pooled buffers of
+     * {@link VolumeCore#MAX_WRITE_RUN} blocks: many short runs share a buffer instead of
+     * taking one each.
+     */
+    final class Batch {
+        private final List<DataWrite> writes = new ArrayList<>();
+        private final List<ByteBuffer> buffers = new ArrayList<>();
+        private ByteBuffer current;
+
+        /** A zero-positioned view of {@code blocks} blocks to fill, for the write of {@code physical} on. */
+        ByteBuffer add(long physical, int blocks) {
+            int bytes = blocks * blockSize;
+            if (current == null || current.remaining() < bytes) {
+                ByteBuffer b = writeBuffers.poll();
+                current = b != null ? b.clear() : io.allocate(VolumeCore.MAX_WRITE_RUN * blockSize);
+                buffers.add(current);
+            }
+            ByteBuffer view = current.slice(current.position(), bytes);
+            current.position(current.position() + bytes);
+            writes.add(new DataWrite(physical, view));
+            return view;
+        }
+
+        boolean isEmpty() {
+            return writes.isEmpty();
+        }
+
+        /** Writes the batch's data to its blocks. */
+        void write() throws IOException {
+            for (DataWrite w : writes) {
+                io.write(w.bytes(), w.block());
+            }
+        }
+
+        /** The batch is written: its buffers serve the next one. */
+        void recycle() {
+            for (ByteBuffer b : buffers) {
+                if (writeBuffers.size() < POOLED_WRITE_BUFFERS) {
+                    writeBuffers.push(b);
+                }
+            }
+        }
+    }
+
+    /**
+     * Places the dirty pages handed over by the cache, between applications of the
+     * ledger (current counts decide what may go in place). Tree lock held exclusively.
+     */
+    Batch place(TreeMap<Long, TreeMap<Long, PageCache.Page>> dirty) throws IOException {
+        core.refCounts.apply(core.ledger);
+        Batch writes = new Batch();
+        for (var perInode : dirty.entrySet()) {
+            placeFile(perInode.getKey(), perInode.getValue(), writes);
+        }
+        core.refCounts.apply(core.ledger);
+        return writes;
+    }
+
+    private void placeFile(long ino, TreeMap<Long, PageCache.Page> pages, Batch writes) throws IOException {
+        InodeItem inode = core.inodes.get(ino);
+        if (inode == null) {
+            // deleted after the pages were written
+            core.space.unreserve(pages.values().stream().filter(p -> p.reserved).count());
+            return;
+        }
+        boolean sums = !inode.has(InodeItem.NODATASUM);
+        int flags = sums ? 0 : ExtentItem.NODATASUM;
+        long allocatedDelta = 0;
+        List<Long> indexes = new ArrayList<>(pages.keySet());
+        int i = 0;
+        while (i < indexes.size()) {
+            int runEnd = i + 1;
+            while (runEnd < indexes.size() && runEnd - i < VolumeCore.MAX_WRITE_RUN
+                    && indexes.get(runEnd) == indexes.get(runEnd - 1) + 1) {
+                runEnd++;
+            }
+            long runFirst = indexes.get(i);
+            Placements.Placement where = placements.decide(ino, inode.has(InodeItem.NOCOW), runFirst, runEnd - i);
+            int k = 0;
+            while (k < runEnd - i) {
+                int j = where.runEnd(k);
+                List<PageCache.Page> run = new ArrayList<>();
+                for (int x = k; x < j; x++) {
+                    run.add(pages.get(runFirst + x));
+                }
+                if (where.inPlace()[k]) {
+                    overwriteInPlace(ino, runFirst + k, where.physical()[k], where.flags()[k], run, sums, flags,
+                            writes);
+                } else {
+                    allocatedDelta += copyOnWrite(ino, runFirst + k, run, sums, flags, writes);
+                }
+                k = j;
+            }
+            i = runEnd;
+        }
+        InodeItem mapped = core.inodes.get(ino);
+        core.inodes.put(ino, mapped.withAllocated(mapped.allocated() + allocatedDelta));
+    }
+
+    /** Pages for consecutive file blocks from {@code fileBlock}, written to new blocks; returns blocks newly mapped. */
+    private long copyOnWrite(long ino, long fileBlock, List<PageCache.Page> run, boolean sums, int flags,
+            Batch writes) throws IOException {
+        for (PageCache.Page p : run) {
+            if (!p.reserved) {
+                core.space.reserveAnyway(1); // was to go in place; its block became shared after all
+                p.reserved = true;
+            }
+        }
+        long allocatedDelta = 0;
+        int done = 0;
+        while (done < run.size()) {
+            Extent e = core.allocator.run(run.size() - done, core.extents.hint(ino, fileBlock + done));
+            int n = (int) e.length();
+            gather(e.start(), run.subList(done, done + n), sums, writes);
+            core.ledger.add(e.start(), n, +1, sums);
+            allocatedDelta += core.extents.replace(ino, fileBlock + done, new ExtentItem(e.start(), n, flags));
+            done += n;
+        }
+        return allocatedDelta;
+    }
+
+    /**
+     * Pages overwriting their own, unshared blocks from {@code physical}, which the file
+     * maps with {@code oldFlags} and will map with {@code newFlags}.
+     */
+    private void overwriteInPlace(long ino, long fileBlock, long physical, int oldFlags, List<PageCache.Page> run,
+            boolean sums, int newFlags, Batch writes) throws IOException {
+        for (PageCache.Page p : run) {
+            if (p.reserved) {
+                core.space.unreserve(1);
+                p.reserved = false;
+            }
+        }
+        core.checksums.delete(physical, run.size());
+        gather(physical, run, sums, writes);
+        if (oldFlags != newFlags) {
+            core.extents.retag(ino, fileBlock, new ExtentItem(physical, run.size(), newFlags));
+        }
+        core.changes.rewritten(physical, run.size());
+    }
+
+    /** Copies pages into a write buffer for {@code physical} on, recording their checksums when {@code sums}. */
+    private void gather(long physical, List<PageCache.Page> run, boolean sums, Batch writes) throws IOException {
+        int n = run.size();
+        ByteBuffer buf = writes.add(physical, n);
+        int dl = core.checksum.digestLength();
+        byte[] digests = sums ? new byte[n * dl] : null;
+        for (int k = 0; k < n; k++) {
+            byte[] page = run.get(k).data;
+            buf.put(k * blockSize, page);
+            copies.atWriteback(blockSize);
+            if (sums) {
+                core.checksum.digest(ByteBuffer.wrap(page), digests, k * dl);
+            }
+        }
+        if (sums) {
+            core.checksums.insert(physical, digests);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package org.cowstack.storage.cow.meta;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.cowstack.storage.api.NotSupportedException;
+import org.cowstack.storage.cow.btree.BTree;
+import org.cowstack.storage.cow.format.Corruption;
+import org.cowstack.storage.cow.format.DirEntries;
+import org.cowstack.storage.cow.format.InodeItem;
+import org.cowstack.storage.cow.format.ItemType;
+import org.cowstack.storage.cow.format.Key;
+
+/**
+ * Inodes and directory entries in the fs tree: {@code (inode, INODE, 0)} holds an
+ * {@link InodeItem}, {@code (directory, DIR_ENTRY, name hash)} the names with that hash.
+ * Records only: path rules and resolution are the namespace's.
+ */
+public final class Inodes {
+    /** The root directory's inode number, as in btrfs. */
+    public static final long ROOT = 256;
+
+    private final BTree fs;
+
+    public Inodes(BTree fs) {
+        this.fs = fs;
+    }
+
+    private static Key key(long ino) {
+        return new Key(ino, ItemType.INODE, 0);
+    }
+
+    private static Key entryKey(long dir, String name) {
+        return new Key(dir, ItemType.DIR_ENTRY, DirEntries.hash(name));
+    }
+
+    /** The inode, or null when there is none of that number. */
+    public InodeItem get(long ino) throws IOException {
+        byte[] v = fs.get(key(ino));
+        return v == null ? null : InodeItem.decode(v);
+    }
+
+    /** The inode of a file opened as {@code path}, which may have been deleted since. */
+    public InodeItem getOrThrow(long ino, String path) throws IOException {
+        InodeItem i = get(ino);
+        if (i == null) {
+            throw new NoSuchFileException(path, null, "no longer exists");
+        }
+        return i;
+    }
+
+    public void put(long ino, InodeItem item) throws IOException {
+        fs.put(key(ino), item.encode());
+    }
+
+    public void delete(long ino) throws IOException {
+        fs.delete(key(ino));
+    }
+
+    private List<DirEntries.Entry> entries(long dir, String name) throws IOException {
+        byte[] v = fs.get(entryKey(dir, name));
+        return v == null ? new ArrayList<>() : new ArrayList<>(DirEntries.decode(v));
+    }
+
+    /** The entry of {@code name} in directory {@code dir}, or null. */
+    public DirEntries.Entry lookup(long dir, String name) throws IOException {
+        for (DirEntries.Entry e : entries(dir, name)) {
+            if (e.name().equals(name)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    public void addEntry(long dir, String name, long ino, boolean isDir) throws IOException {
+        List<DirEntries.Entry> list = entries(dir, name);
+        list.add(new DirEntries.Entry(name, ino, isDir));
+        byte[] value = DirEntries.encode(list);
+        if (value.length > BTree.maxValueBytes(fs.nodeSize())) {
+            throw new NotSupportedException("too many names in this directory share a hash with " + name);
+        }
+        fs.put(entryKey(dir, name), value);
+    }
+
+    public void removeEntry(long dir, String name) throws IOException {
+        List<DirEntries.Entry> list = entries(dir, name);
+        list.removeIf(e -> e.name().equals(name));
+        Key k = entryKey(dir, name);
+        if (list.isEmpty()) {
+            fs.delete(k);
+        } else {
+            fs.put(k, DirEntries.encode(list));
+        }
+    }
+
+    /** Every entry of a directory, in hash order. */
+    public List<DirEntries.Entry> list(long dir) throws IOException {
+        List<DirEntries.Entry> out = new ArrayList<>();
+        fs.scan(Key.first(dir, ItemType.DIR_ENTRY), Key.last(dir, ItemType.DIR_ENTRY), (k, v) -> {
+            out.addAll(DirEntries.decode(v));
+            return true;
+        });
+        return out;
+    }
+
+    public boolean isEmptyDirectory(long dir) throws IOException {
+        boolean[] empty = {true};
+        fs.scan(Key.first(dir, ItemType.DIR_ENTRY), Key.last(dir, ItemType.DIR_ENTRY), (k, v) -> {
+            empty[0] = false;
+            return false;
+        });
+        return empty[0];
+    }
+
+    /** The path of an inode, from its parent pointers. */
+    public String pathOf(long ino) throws IOException {
+        List<String> names = new ArrayList<>();
+        long at = ino;
+        while (at != ROOT) {
+            InodeItem i = get(at);
+            Corruption.check(i != null && names.size() < 4096, "inode " + at + " on the path of inode " + ino);
+            long child = at;
+            String[] found = {null};
+            fs.scan(Key.first(i.parent(), ItemType.DIR_ENTRY), Key.last(i.parent(), ItemType.DIR_ENTRY), (k, v) -> {
+                for (DirEntries.Entry e : DirEntries.decode(v)) {
+                    if (e.inode() == child) {
+                        found[0] = e.name();
+                        return false;
+                    }
+                }
+                return true;
+            });
+            Corruption.check(found[0] != null, "inode " + at + " has no name in its parent " + i.parent());
+            names.add(0, found[0]);
+            at = i.parent();
+        }
+        return "/" + String.join("/", names);
+    }
+}

@@ -1,0 +1,333 @@
+package org.cowstack.storage.cow.ns;
+
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.NotSupportedException;
+import org.cowstack.storage.api.volume.DirEntry;
+import org.cowstack.storage.api.volume.FileFlag;
+import org.cowstack.storage.api.volume.FileStat;
+import org.cowstack.storage.cow.core.FileLocks;
+import org.cowstack.storage.cow.core.Query;
+import org.cowstack.storage.cow.core.VolumeCore;
+import org.cowstack.storage.cow.format.DirEntries;
+import org.cowstack.storage.cow.format.ExtentItem;
+import org.cowstack.storage.cow.format.InodeItem;
+import org.cowstack.storage.cow.meta.Extents;
+import org.cowstack.storage.cow.meta.Inodes;
+
+/**
+ * The namespace: paths resolved to inodes, files opened and created, directories made
+ * and listed, attributes, deletes, renames and file flags. Every change is atomic: one
+ * transaction holds the old names or the new ones, never both or neither.
+ */
+public final class Namespace {
+    /** An open file: its inode and the normalized path it was opened with. */
+    public record Opened(long inode, String path) {
+    }
+
+    private final VolumeCore core;
+
+    public Namespace(VolumeCore core) {
+        this.core = core;
+    }
+
+    /**
+     * Whether {@code options} open a file for writing ({@code CREATE}, {@code CREATE_NEW},
+     * {@code WRITE}, {@code APPEND}, {@code TRUNCATE_EXISTING}).
+     *
+     * @throws NotSupportedException for an option that is not a {@link StandardOpenOption}
+     */
+    public static boolean writable(Set<? extends OpenOption> options) throws NotSupportedException {
+        for (OpenOption o : options) {
+            if (!(o instanceof StandardOpenOption)) {
+                throw new NotSupportedException("open option " + o);
+            }
+        }
+        return options.contains(StandardOpenOption.CREATE) || options.contains(StandardOpenOption.CREATE_NEW)
+                || options.contains(StandardOpenOption.WRITE) || options.contains(StandardOpenOption.APPEND)
+                || options.contains(StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    /** Finds, or creates, the regular file {@code path} names. Truncation is the caller's. */
+    public Opened open(String path, Set<? extends OpenOption> options) throws IOException {
+        String normalized = Paths.normalize(path);
+        boolean create = options.contains(StandardOpenOption.CREATE)
+                || options.contains(StandardOpenOption.CREATE_NEW);
+        Query<Long> find = () -> {
+            List<String> parts = Paths.split(normalized);
+            if (parts.isEmpty()) {
+                throw new FileSystemException(normalized, null, "is a directory");
+            }
+            long dir = resolveDirectory(parts, parts.size() - 1, normalized);
+            String leaf = parts.get(parts.size() - 1);
+            DirEntries.Entry e = core.inodes.lookup(dir, leaf);
+            if (e != null) {
+                if (options.contains(StandardOpenOption.CREATE_NEW)) {
+                    throw new FileAlreadyExistsException(normalized);
+                }
+                if (e.directory()) {
+                    throw new FileSystemException(normalized, null, "is a directory");
+                }
+                return e.inode();
+            }
+            if (!create) {
+                throw new NoSuchFileException(normalized);
+            }
+            return createInode(dir, leaf, InodeItem.FILE);
+        };
+        // Opening to read changes nothing: it needs no exclusive lock.
+        long ino = create ? core.treeLock.changing(find) : core.treeLock.reading(find);
+        return new Opened(ino, normalized);
+    }
+
+    private long createInode(long dir, String leaf, int type) throws IOException {
+        long ino = core.newInode();
+        long now = VolumeCore.now();
+        core.inodes.put(ino, new InodeItem(type, 0, dir, 0, now, now, now, core.meta.generation(), 0));
+        core.inodes.addEntry(dir, leaf, ino, type == InodeItem.DIRECTORY);
+        core.inodes.put(dir, core.inodes.getOrThrow(dir, "parent").touched(now));
+        return ino;
+    }
+
+    public void mkdir(String path) throws IOException {
+        core.checkWritable();
+        String normalized = Paths.normalize(path);
+        core.treeLock.changing(() -> {
+            List<String> parts = Paths.split(normalized);
+            if (parts.isEmpty()) {
+                throw new FileAlreadyExistsException("/");
+            }
+            long dir = resolveDirectory(parts, parts.size() - 1, normalized);
+            if (core.inodes.lookup(dir, parts.get(parts.size() - 1)) != null) {
+                throw new FileAlreadyExistsException(normalized);
+            }
+            createInode(dir, parts.get(parts.size() - 1), InodeItem.DIRECTORY);
+        });
+    }
+
+    public List<DirEntry> list(String path) throws IOException {
+        core.checkUsable();
+        String normalized = Paths.normalize(path);
+        return core.treeLock.reading(() -> {
+            long dir = resolveExisting(normalized);
+            if (!core.inodes.getOrThrow(dir, normalized).isDirectory()) {
+                throw new NotDirectoryException(normalized);
+            }
+            List<DirEntry> out = new ArrayList<>();
+            for (DirEntries.Entry e : core.inodes.list(dir)) {
+                out.add(new DirEntry(e.name(), e.inode(), e.directory()));
+            }
+            out.sort(Comparator.comparing(DirEntry::name));
+            return out;
+        });
+    }
+
+    public FileStat stat(String path) throws IOException {
+        core.checkUsable();
+        String normalized = Paths.normalize(path);
+        return core.treeLock.reading(() -> {
+            long ino = resolveExisting(normalized);
+            return stat(ino, core.inodes.getOrThrow(ino, normalized));
+        });
+    }
+
+    /** The attributes of an open file. */
+    public FileStat stat(long ino, String path) throws IOException {
+        core.checkUsable();
+        return core.treeLock.reading(() -> stat(ino, core.inodes.getOrThrow(ino, path)));
+    }
+
+    /** Tree lock held (shared). */
+    private FileStat stat(long ino, InodeItem i) throws IOException {
+        Set<FileFlag> flags = EnumSet.noneOf(FileFlag.class);
+        if (i.has(InodeItem.NOCOW)) {
+            flags.add(FileFlag.NOCOW);
+        }
+        if (i.has(InodeItem.NODATASUM)) {
+            flags.add(FileFlag.NODATASUM);
+        }
+        // Delayed allocation: pages with a reserved block count as allocated, as Linux counts
+        // delalloc blocks (pages going in place have theirs already).
+        long allocated = (i.allocated() + core.cache.reservedPagesOf(ino)) * core.blockSize;
+        long unchecksummed = 0;
+        if (!i.isDirectory()) {
+            for (Extents.Mapping m : core.extents.overlapping(ino, 0, Long.MAX_VALUE)) {
+                int f = m.extent().flags();
+                if ((f & ExtentItem.NODATASUM) != 0 && (f & ExtentItem.UNWRITTEN) == 0) {
+                    unchecksummed += m.extent().blocks();
+                }
+            }
+        }
+        return new FileStat(ino, i.isDirectory(), i.size(), allocated, flags, instant(i.mtime()), instant(i.ctime()),
+                instant(i.crtime()), Math.min(i.size(), unchecksummed * core.blockSize));
+    }
+
+    private static Instant instant(long ns) {
+        return Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L), Math.floorMod(ns, 1_000_000_000L));
+    }
+
+    public void delete(String path) throws IOException {
+        core.checkWritable();
+        String normalized = Paths.normalize(path);
+        List<String> parts = Paths.split(normalized);
+        if (parts.isEmpty()) {
+            throw new InvalidArgumentException("path", "/", "a path below the root; the root cannot be removed");
+        }
+        long ino = core.treeLock.reading(() -> resolveExisting(normalized));
+        try (FileLocks.Held held = core.fileLocks.lock(ino)) {
+            core.treeLock.changing(() -> {
+                long dir = resolveDirectory(parts, parts.size() - 1, normalized);
+                DirEntries.Entry e = core.inodes.lookup(dir, parts.get(parts.size() - 1));
+                if (e == null || e.inode() != ino) {
+                    throw new NoSuchFileException(normalized);
+                }
+                if (e.directory() && !core.inodes.isEmptyDirectory(ino)) {
+                    throw new DirectoryNotEmptyException(normalized);
+                }
+                unlink(dir, e);
+                core.inodes.put(dir, core.inodes.getOrThrow(dir, "parent").touched(VolumeCore.now()));
+            });
+        }
+    }
+
+    public void rename(String from, String to) throws IOException {
+        core.checkWritable();
+        String source = Paths.normalize(from);
+        String target = Paths.normalize(to);
+        List<String> sp = Paths.split(source);
+        List<String> tp = Paths.split(target);
+        if (sp.isEmpty() || tp.isEmpty()) {
+            throw new InvalidArgumentException("path", sp.isEmpty() ? source : target,
+                    "a path below the root; the root cannot be renamed or replaced");
+        }
+        if (tp.size() > sp.size() && tp.subList(0, sp.size()).equals(sp)) {
+            throw new InvalidArgumentException("rename target", target, "not inside " + source);
+        }
+        core.treeLock.changing(() -> {
+            long sdir = resolveDirectory(sp, sp.size() - 1, source);
+            DirEntries.Entry s = core.inodes.lookup(sdir, sp.get(sp.size() - 1));
+            if (s == null) {
+                throw new NoSuchFileException(source);
+            }
+            long tdir = resolveDirectory(tp, tp.size() - 1, target);
+            DirEntries.Entry t = core.inodes.lookup(tdir, tp.get(tp.size() - 1));
+            if (t != null && t.inode() == s.inode()) {
+                return; // the same file: nothing to do, as rename(2)
+            }
+            if (t != null) {
+                if (t.directory() && !s.directory()) {
+                    throw new FileSystemException(target, null, "is a directory");
+                }
+                if (!t.directory() && s.directory()) {
+                    throw new NotDirectoryException(target);
+                }
+                if (t.directory() && !core.inodes.isEmptyDirectory(t.inode())) {
+                    throw new DirectoryNotEmptyException(target);
+                }
+                unlink(tdir, t);
+            }
+            core.inodes.removeEntry(sdir, s.name());
+            core.inodes.addEntry(tdir, tp.get(tp.size() - 1), s.inode(), s.directory());
+            long now = VolumeCore.now();
+            core.inodes.put(s.inode(), core.inodes.getOrThrow(s.inode(), source).withParent(tdir, now));
+            core.inodes.put(sdir, core.inodes.getOrThrow(sdir, "parent").touched(now));
+            if (tdir != sdir) {
+                core.inodes.put(tdir, core.inodes.getOrThrow(tdir, "parent").touched(now));
+            }
+        });
+    }
+
+    /** Sets and clears NOCOW (only on an empty file, as {@code chattr +C} on btrfs) and nodatasum. */
+    public void setFlags(long ino, String path, Set<FileFlag> add, Set<FileFlag> remove) throws IOException {
+        core.checkWritable();
+        for (FileFlag f : add) {
+            if (remove.contains(f)) {
+                throw new InvalidArgumentException("flags", "+" + f + " and -" + f, "a flag added or removed, not both");
+            }
+        }
+        try (FileLocks.Held held = core.fileLocks.lock(ino)) {
+            core.treeLock.changing(() -> {
+                InodeItem inode = core.inodes.getOrThrow(ino, path);
+                int flags = inode.flags();
+                for (FileFlag f : add) {
+                    flags |= flagBit(f);
+                }
+                for (FileFlag f : remove) {
+                    flags &= ~flagBit(f);
+                }
+                boolean holdsData = inode.size() > 0 || inode.allocated() > 0 || core.cache.dirtyPagesOf(ino) > 0;
+                if (((flags ^ inode.flags()) & InodeItem.NOCOW) != 0 && holdsData) {
+                    throw new InvalidArgumentException("NOCOW on " + path, "a file of " + inode.size() + " bytes",
+                            "an empty file: NOCOW changes only before a file holds data, as chattr +C on btrfs");
+                }
+                if (flags != inode.flags()) {
+                    core.inodes.put(ino, inode.withFlags(flags, VolumeCore.now()));
+                }
+            });
+        }
+    }
+
+    private static int flagBit(FileFlag f) {
+        switch (f) {
+            case NOCOW: return InodeItem.NOCOW;
+            case NODATASUM: return InodeItem.NODATASUM;
+            default: throw new IllegalArgumentException("flag " + f);
+        }
+    }
+
+    /**
+     * Removes a name and, as there are no hard links, its inode with its cached pages
+     * and extents (their blocks are released by the commit). Tree lock held.
+     */
+    private void unlink(long dir, DirEntries.Entry e) throws IOException {
+        core.space.unreserve(core.cache.drop(e.inode(), 0, Long.MAX_VALUE));
+        core.extents.remove(e.inode(), 0, Long.MAX_VALUE);
+        core.inodes.delete(e.inode());
+        core.inodes.removeEntry(dir, e.name());
+        core.changes.removed(e.inode());
+    }
+
+    /** The inode of the path's last component's parent directory, checking every step. */
+    private long resolveDirectory(List<String> parts, int count, String path) throws IOException {
+        long ino = Inodes.ROOT;
+        for (int i = 0; i < count; i++) {
+            DirEntries.Entry e = core.inodes.lookup(ino, parts.get(i));
+            if (e == null) {
+                throw new NoSuchFileException(path);
+            }
+            if (!e.directory()) {
+                throw new NotDirectoryException(path);
+            }
+            ino = e.inode();
+        }
+        return ino;
+    }
+
+    /** The inode a path names. Tree lock held. */
+    private long resolveExisting(String path) throws IOException {
+        List<String> parts = Paths.split(path);
+        if (parts.isEmpty()) {
+            return Inodes.ROOT;
+        }
+        long dir = resolveDirectory(parts, parts.size() - 1, path);
+        DirEntries.Entry e = core.inodes.lookup(dir, parts.get(parts.size() - 1));
+        if (e == null) {
+            throw new NoSuchFileException(path);
+        }
+        return e.inode();
+    }
+}

@@ -1,0 +1,75 @@
+package org.cowstack.storage.cow.space;
+
+import java.io.IOException;
+
+import org.cowstack.storage.api.NoSpaceException;
+import org.cowstack.storage.api.SuspendedException;
+import org.cowstack.storage.api.alloc.AllocationPolicy;
+import org.cowstack.storage.api.alloc.Extent;
+import org.cowstack.storage.cow.bind.VolumeBindings;
+import org.cowstack.storage.cow.meta.RefLedger;
+import org.cowstack.storage.space.SpaceMap;
+
+/**
+ * Allocation through the volume's bound allocation policy: data runs (from blocks
+ * promised by a {@link Reservations reservation}), preallocated extents, and metadata
+ * nodes (which may use the metadata reserve and are counted in the ledger at once).
+ */
+public final class Allocator {
+    private final String volume;
+    private final int blockSize;
+    private final SpaceMap space;
+    private final VolumeBindings bindings;
+    private final RefLedger ledger;
+    /** Where the last metadata node went: the next one goes after it. Tree lock held. */
+    private long metadataHint = -1;
+
+    public Allocator(String volume, int blockSize, SpaceMap space, VolumeBindings bindings, RefLedger ledger) {
+        this.volume = volume;
+        this.blockSize = blockSize;
+        this.space = space;
+        this.bindings = bindings;
+        this.ledger = ledger;
+    }
+
+    /** The bound policy; an operation that entered the gate for a change always finds one. */
+    public AllocationPolicy policy() throws SuspendedException {
+        AllocationPolicy p = bindings.policy();
+        if (p == null) {
+            // Only an operation that entered the gate without the policy gets here (none should).
+            throw new SuspendedException(volume, bindings.describe(VolumeBindings.Service.POLICY));
+        }
+        return p;
+    }
+
+    /** Blocks for a metadata node, referenced in the running transaction. Tree lock held. */
+    public Extent metadata(int blocks) throws IOException {
+        Extent e;
+        try {
+            e = space.allocate(policy(), blocks, blocks, metadataHint, false);
+        } catch (NoSpaceException full) {
+            throw new NoSpaceException(volume, (long) blocks * blockSize, "no space left even for metadata");
+        }
+        metadataHint = e.end();
+        ledger.add(e.start(), e.length(), +1, false);
+        return e;
+    }
+
+    /**
+     * Reserved blocks for a run of {@code length} consecutive file blocks: one extent of
+     * the whole run while the volume has one that large, else a piece; the caller asks
+     * again for the rest.
+     */
+    public Extent run(long length, long hint) throws IOException {
+        return space.allocateRun(policy(), length, hint, true);
+    }
+
+    /** Reserved blocks in one extent when free space allows it, else the policy's best piece. */
+    public Extent contiguous(long blocks, long hint) throws IOException {
+        try {
+            return space.allocate(policy(), blocks, blocks, hint, true);
+        } catch (NoSpaceException fragmented) {
+            return space.allocate(policy(), blocks, 1, hint, true);
+        }
+    }
+}
