@@ -2,16 +2,19 @@ package org.cowstack.storage.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 
 import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.api.NoSpaceException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
+import org.cowstack.storage.api.alloc.AllocationPolicyService;
 import org.cowstack.storage.api.alloc.AllocationRequest;
 import org.cowstack.storage.api.alloc.Extent;
 import org.cowstack.storage.space.SpaceMap;
@@ -49,6 +52,18 @@ public abstract class AllocationPolicyContract {
     @Test
     void name() {
         assertEquals(expectedName(), policy().name());
+    }
+
+    @Test
+    void nameIsDeclaredOnceByItsAllocationPolicyService() {
+        Class<?> type = policy().getClass();
+        AllocationPolicyService service = type.getAnnotation(AllocationPolicyService.class);
+        assertNotNull(service, type.getName() + " is annotated with @AllocationPolicyService, which sets the "
+                + AllocationPolicy.NAME + " service property volumes select it by");
+        String name = policy().name();
+        assertEquals(service.name(), name, "name() is the " + AllocationPolicy.NAME + " service property");
+        assertFalse(name.isBlank(), "a name to type in storage:alloc");
+        assertEquals(name.toLowerCase(Locale.ROOT), name, "a lower-case name");
     }
 
     @Test
