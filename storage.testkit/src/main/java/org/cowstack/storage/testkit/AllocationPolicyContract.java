@@ -59,7 +59,7 @@ public abstract class AllocationPolicyContract {
         Class<?> type = policy().getClass();
         AllocationPolicyService service = type.getAnnotation(AllocationPolicyService.class);
         assertNotNull(service, type.getName() + " is annotated with @AllocationPolicyService, which sets the "
-                + AllocationPolicy.NAME + " service property volumes select it by");
+                + AllocationPolicy.NAME + " service property consumers select it by");
         String name = policy().name();
         assertEquals(service.name(), name, "name() is the " + AllocationPolicy.NAME + " service property");
         assertFalse(name.isBlank(), "a name to type in storage:alloc");

@@ -106,7 +106,7 @@ public abstract class BlockDeviceContract {
         DeviceProvider p = provider();
         DeviceProviderService service = p.getClass().getAnnotation(DeviceProviderService.class);
         assertNotNull(service, p.getClass().getName() + " is annotated with @DeviceProviderService, which sets the "
-                + DeviceProvider.SCHEME + " service property the engine selects it by");
+                + DeviceProvider.SCHEME + " service property consumers select it by");
         assertEquals(service.scheme(), p.scheme(), "scheme() is the " + DeviceProvider.SCHEME + " service property");
         assertFalse(p.scheme().isBlank(), "a scheme");
         assertEquals(p.scheme().toLowerCase(Locale.ROOT), p.scheme(), "a lower-case scheme");

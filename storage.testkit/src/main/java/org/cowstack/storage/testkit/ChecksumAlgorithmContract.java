@@ -106,7 +106,7 @@ public abstract class ChecksumAlgorithmContract {
         ChecksumAlgorithmService service = a.getClass().getAnnotation(ChecksumAlgorithmService.class);
         assertNotNull(service, a.getClass().getName() + " is annotated with @ChecksumAlgorithmService, which sets the "
                 + ChecksumAlgorithm.NAME + ", " + ChecksumAlgorithm.ID + " and " + ChecksumAlgorithm.DIGEST_LENGTH
-                + " service properties the engine and the shell select it by");
+                + " service properties consumers select it by");
         assertEquals(service.name(), a.name(), "name() is the " + ChecksumAlgorithm.NAME + " service property");
         assertEquals(service.id(), a.id(), "id() is the " + ChecksumAlgorithm.ID + " service property");
         assertEquals(service.digest_length(), a.digestLength(),

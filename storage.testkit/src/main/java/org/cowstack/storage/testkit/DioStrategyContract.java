@@ -188,7 +188,7 @@ public abstract class DioStrategyContract {
         Class<?> type = strategy().getClass();
         DioStrategyService service = type.getAnnotation(DioStrategyService.class);
         assertNotNull(service, type.getName() + " is annotated with @DioStrategyService, which sets the "
-                + DioStrategy.NAME + " service property volumes select it by");
+                + DioStrategy.NAME + " service property consumers select it by");
         String name = strategy().name();
         assertEquals(service.name(), name, "name() is the " + DioStrategy.NAME + " service property");
         assertFalse(name.isBlank(), "a name to type in storage:dio");

@@ -9,7 +9,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  *
  * <p>An implementation is a component annotated with {@link AllocationPolicyService},
  * which declares its name once: the annotation sets the {@value #NAME} service property
- * by which volumes select it, and {@link #name()} reads the same annotation. The engine
+ * consumers select it by, and {@link #name()} reads the same annotation. The engine
  * calls {@link #allocate} with its allocation lock held and marks the returned extent
  * used before the next call, so a policy never sees concurrent calls for one volume; it
  * may see concurrent calls for different volumes and must keep no per-volume state (the

@@ -9,8 +9,8 @@ import org.osgi.service.component.annotations.ComponentPropertyType;
 
 /**
  * Component property type for {@link AllocationPolicy} components: sets the
- * {@value AllocationPolicy#NAME} service property, by which volumes select a policy,
- * and is where {@link AllocationPolicy#name()} reads the name from. The name is
+ * {@value AllocationPolicy#NAME} service property consumers select a policy by, and
+ * is where {@link AllocationPolicy#name()} reads the name from. The name is
  * declared here and nowhere else.
  *
  * <pre>

@@ -9,8 +9,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  *
  * <p>An implementation is a component annotated with {@link ChecksumAlgorithmService},
  * which declares its identity once: the annotation sets the {@value #NAME},
- * {@value #ID} and {@value #DIGEST_LENGTH} service properties by which the engine and
- * the shell select and list algorithms, and {@link #name()}, {@link #id()} and
+ * {@value #ID} and {@value #DIGEST_LENGTH} service properties consumers select and
+ * list algorithms by, and {@link #name()}, {@link #id()} and
  * {@link #digestLength()} read the same annotation. The
  * id is written into every superblock, so it never changes once published; the ids
  * 0..3 are btrfs's ({@code crc32c}, {@code xxhash64}, {@code sha256},

@@ -11,7 +11,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  *
  * <p>An implementation is a component annotated with {@link DeviceProviderService},
  * which declares its scheme once: the annotation sets the {@value #SCHEME} service
- * property by which the engine selects the provider, and {@link #scheme()} reads the
+ * property consumers select the provider by, and {@link #scheme()} reads the
  * same annotation. Backend-specific knobs
  * travel in the URI's query ({@code file:vm.img?direct=true}), as qemu's driver
  * options do; generic ones in {@link OpenOptions}. A query parameter the provider does

@@ -9,8 +9,8 @@ import org.osgi.service.component.annotations.ComponentPropertyType;
 
 /**
  * Component property type for {@link DeviceProvider} components: sets the
- * {@value DeviceProvider#SCHEME} service property, by which the engine selects a
- * provider for a device URI, and is where {@link DeviceProvider#scheme()} reads the
+ * {@value DeviceProvider#SCHEME} service property consumers select a provider for a
+ * device URI by, and is where {@link DeviceProvider#scheme()} reads the
  * scheme from. The scheme is declared here and nowhere else.
  *
  * <pre>

@@ -6,8 +6,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  * Decides how one direct write is executed; the engine executes the decision.
  *
  * <p>An implementation is a component annotated with {@link DioStrategyService}, which
- * declares its name once: the annotation sets the {@value #NAME} service property by
- * which volumes select it, and {@link #name()} reads the same annotation.
+ * declares its name once: the annotation sets the {@value #NAME} service property
+ * consumers select it by, and {@link #name()} reads the same annotation.
  *
  * <p>{@link #choose} is called for every direct write, concurrently, without locks
  * held: decide from the facts in {@link DirectWrite} only, quickly, keeping no state,

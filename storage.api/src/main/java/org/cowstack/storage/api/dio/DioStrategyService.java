@@ -9,8 +9,8 @@ import org.osgi.service.component.annotations.ComponentPropertyType;
 
 /**
  * Component property type for {@link DioStrategy} components: sets the
- * {@value DioStrategy#NAME} service property, by which volumes select a strategy, and
- * is where {@link DioStrategy#name()} reads the name from. The name is declared here
+ * {@value DioStrategy#NAME} service property consumers select a strategy by, and is
+ * where {@link DioStrategy#name()} reads the name from. The name is declared here
  * and nowhere else.
  *
  * <pre>
