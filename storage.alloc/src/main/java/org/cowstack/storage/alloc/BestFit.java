@@ -4,6 +4,7 @@ import java.util.Iterator;
 
 import org.cowstack.storage.api.NoSpaceException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
+import org.cowstack.storage.api.alloc.AllocationPolicyService;
 import org.cowstack.storage.api.alloc.AllocationRequest;
 import org.cowstack.storage.api.alloc.Extent;
 import org.cowstack.storage.api.alloc.FreeSpaceView;
@@ -15,15 +16,9 @@ import org.osgi.service.component.annotations.Component;
  * request is split into as few pieces as possible. Keeps large free extents whole for
  * large requests, at the price of a scan of every free extent per allocation.
  */
-@Component(service = AllocationPolicy.class, property = AllocationPolicy.NAME + "=" + BestFit.NAME)
+@Component(service = AllocationPolicy.class)
+@AllocationPolicyService(name = "best-fit")
 public final class BestFit implements AllocationPolicy {
-    static final String NAME = "best-fit";
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
     @Override
     public Extent allocate(FreeSpaceView free, AllocationRequest request) throws NoSpaceException {
         Extent best = null;

@@ -4,6 +4,7 @@ import java.util.Iterator;
 
 import org.cowstack.storage.api.NoSpaceException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
+import org.cowstack.storage.api.alloc.AllocationPolicyService;
 import org.cowstack.storage.api.alloc.AllocationRequest;
 import org.cowstack.storage.api.alloc.Extent;
 import org.cowstack.storage.api.alloc.FreeSpaceView;
@@ -15,15 +16,9 @@ import org.osgi.service.component.annotations.Component;
  * as that extent holds. Cheap, keeps files near their hint, and fragments free space
  * at the start of the volume over time (best-fit and next-fit trade that differently).
  */
-@Component(service = AllocationPolicy.class, property = AllocationPolicy.NAME + "=" + FirstFit.NAME)
+@Component(service = AllocationPolicy.class)
+@AllocationPolicyService(name = "first-fit")
 public final class FirstFit implements AllocationPolicy {
-    static final String NAME = "first-fit";
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
     @Override
     public Extent allocate(FreeSpaceView free, AllocationRequest request) throws NoSpaceException {
         long from = Math.max(0, request.hint());

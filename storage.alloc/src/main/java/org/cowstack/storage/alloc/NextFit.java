@@ -4,6 +4,7 @@ import java.util.Iterator;
 
 import org.cowstack.storage.api.NoSpaceException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
+import org.cowstack.storage.api.alloc.AllocationPolicyService;
 import org.cowstack.storage.api.alloc.AllocationRequest;
 import org.cowstack.storage.api.alloc.Extent;
 import org.cowstack.storage.api.alloc.FreeSpaceView;
@@ -15,15 +16,9 @@ import org.osgi.service.component.annotations.Component;
  * The hint is ignored: every write, data or metadata, lands after the last one, so
  * writes stay sequential on the device and space is reused only after a full lap.
  */
-@Component(service = AllocationPolicy.class, property = AllocationPolicy.NAME + "=" + NextFit.NAME)
+@Component(service = AllocationPolicy.class)
+@AllocationPolicyService(name = "next-fit")
 public final class NextFit implements AllocationPolicy {
-    static final String NAME = "next-fit";
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
     @Override
     public Extent allocate(FreeSpaceView free, AllocationRequest request) throws NoSpaceException {
         long cursor = Math.max(0, free.cursor());

@@ -2,12 +2,11 @@ package org.cowstack.storage.alloc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.cowstack.storage.api.NoSpaceException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.alloc.AllocationRequest;
 import org.cowstack.storage.api.alloc.Extent;
+import org.cowstack.storage.space.SpaceMap;
 import org.cowstack.storage.testkit.AllocationPolicyContract;
-import org.cowstack.storage.testkit.TreeFreeSpace;
 import org.junit.jupiter.api.Test;
 
 class FirstFitTest extends AllocationPolicyContract {
@@ -25,9 +24,9 @@ class FirstFitTest extends AllocationPolicyContract {
 
     @Test
     void startsAtTheHintAndWrapsAround() throws Exception {
-        TreeFreeSpace space = new TreeFreeSpace(100);
+        SpaceMap space = freeSpace(100);
         assertEquals(new Extent(40, 10), policy.allocate(space, AllocationRequest.of(10, 10, 40)));
-        space.use(new Extent(40, 60));
+        space.take(40, 60);
         assertEquals(new Extent(0, 10), policy.allocate(space, AllocationRequest.of(10, 10, 40)));
     }
 }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.alloc.AllocationRequest;
 import org.cowstack.storage.api.alloc.Extent;
+import org.cowstack.storage.space.SpaceMap;
 import org.cowstack.storage.testkit.AllocationPolicyContract;
-import org.cowstack.storage.testkit.TreeFreeSpace;
 import org.junit.jupiter.api.Test;
 
 class NextFitTest extends AllocationPolicyContract {
@@ -24,16 +24,16 @@ class NextFitTest extends AllocationPolicyContract {
 
     @Test
     void continuesAfterThePreviousAllocationAndReusesFreedSpaceOnlyAfterALap() throws Exception {
-        TreeFreeSpace space = new TreeFreeSpace(100);
-        Extent a = policy.allocate(space, AllocationRequest.of(10, 1, 70));
+        SpaceMap space = freeSpace(100);
+        // Allocated through the map, as the engine does: it moves the cursor past each extent.
+        Extent a = allocate(space, AllocationRequest.of(10, 1, 70));
         assertEquals(new Extent(0, 10), a, "the hint is ignored");
-        space.use(a);
-        Extent b = policy.allocate(space, AllocationRequest.of(10, 1, -1));
-        space.use(b);
-        space.release(a);
+        assertEquals(new Extent(10, 10), allocate(space, AllocationRequest.of(10, 1, -1)));
+        space.giveBack(a.start(), a.length());
         assertEquals(new Extent(20, 10), policy.allocate(space, AllocationRequest.of(10, 1, -1)),
                 "freed space behind the cursor waits for the next lap");
-        space.use(new Extent(20, 80));
+        assertEquals(new Extent(20, 80), allocate(space, AllocationRequest.of(80, 80, -1)));
+        assertEquals(100, space.cursor());
         assertEquals(new Extent(0, 10), policy.allocate(space, AllocationRequest.of(10, 1, -1)), "wraps around");
     }
 }

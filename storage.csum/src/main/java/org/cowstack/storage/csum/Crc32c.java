@@ -13,30 +13,11 @@ import org.osgi.service.component.annotations.Component;
  * ARMv8 CRC instructions) for heap and direct buffers alike.
  */
 @Component(service = ChecksumAlgorithm.class)
-@ChecksumAlgorithmService(name = Crc32c.NAME, id = Crc32c.ID, digest_length = Crc32c.LENGTH)
+@ChecksumAlgorithmService(name = "crc32c", id = 0, digest_length = 4)
 public final class Crc32c implements ChecksumAlgorithm {
-    static final String NAME = "crc32c";
-    static final int ID = 0;
-    static final int LENGTH = 4;
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int id() {
-        return ID;
-    }
-
-    @Override
-    public int digestLength() {
-        return LENGTH;
-    }
-
     @Override
     public void digest(ByteBuffer data, byte[] out, int offset) {
-        Objects.checkFromIndexSize(offset, LENGTH, out.length);
+        Objects.checkFromIndexSize(offset, Integer.BYTES, out.length);
         CRC32C crc = new CRC32C();
         if (data.hasArray()) {
             // Straight to the array: no duplicate buffer on the path of every page (the

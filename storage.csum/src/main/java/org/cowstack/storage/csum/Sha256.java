@@ -17,11 +17,13 @@ import org.osgi.service.component.annotations.Component;
  * search, so every call clones a prototype created once.
  */
 @Component(service = ChecksumAlgorithm.class)
-@ChecksumAlgorithmService(name = Sha256.NAME, id = Sha256.ID, digest_length = Sha256.LENGTH)
+@ChecksumAlgorithmService(name = "sha256", id = 2, digest_length = 32)
 public final class Sha256 implements ChecksumAlgorithm {
-    static final String NAME = "sha256";
-    static final int ID = 2;
-    static final int LENGTH = 32;
+    /**
+     * The digest's width, as SHA-256 defines it: digest() does not ask digestLength(), a
+     * reflective lookup, per block (the contract checks that the two agree).
+     */
+    private static final int BYTES = 256 / 8;
 
     private final MessageDigest prototype;
 
@@ -35,27 +37,12 @@ public final class Sha256 implements ChecksumAlgorithm {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int id() {
-        return ID;
-    }
-
-    @Override
-    public int digestLength() {
-        return LENGTH;
-    }
-
-    @Override
     public void digest(ByteBuffer data, byte[] out, int offset) {
-        Objects.checkFromIndexSize(offset, LENGTH, out.length);
+        Objects.checkFromIndexSize(offset, BYTES, out.length);
         try {
             MessageDigest md = (MessageDigest) prototype.clone();
             md.update(data.duplicate());
-            md.digest(out, offset, LENGTH);
+            md.digest(out, offset, BYTES);
         } catch (CloneNotSupportedException | DigestException e) {
             throw new IllegalStateException("SHA-256 of the SUN provider is cloneable and 32 bytes long", e);
         }

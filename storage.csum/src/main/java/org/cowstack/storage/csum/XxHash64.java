@@ -22,12 +22,8 @@ import org.osgi.service.component.annotations.Component;
  * 4 KiB blocks, see the README).
  */
 @Component(service = ChecksumAlgorithm.class)
-@ChecksumAlgorithmService(name = XxHash64.NAME, id = XxHash64.ID, digest_length = XxHash64.LENGTH)
+@ChecksumAlgorithmService(name = "xxhash64", id = 1, digest_length = 8)
 public final class XxHash64 implements ChecksumAlgorithm {
-    static final String NAME = "xxhash64";
-    static final int ID = 1;
-    static final int LENGTH = 8;
-
     /** Little-endian views of direct (or read-only) buffers and of heap arrays, intrinsified by C2. */
     private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
@@ -41,23 +37,8 @@ public final class XxHash64 implements ChecksumAlgorithm {
     private static final long P5 = 0x27D4EB2F165667C5L;
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public int id() {
-        return ID;
-    }
-
-    @Override
-    public int digestLength() {
-        return LENGTH;
-    }
-
-    @Override
     public void digest(ByteBuffer data, byte[] out, int offset) {
-        Objects.checkFromIndexSize(offset, LENGTH, out.length);
+        Objects.checkFromIndexSize(offset, Long.BYTES, out.length);
         LittleEndian.putLong(out, offset, hash(data, 0));
     }
 

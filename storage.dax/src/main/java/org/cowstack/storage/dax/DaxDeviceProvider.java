@@ -35,9 +35,8 @@ import org.osgi.service.component.annotations.Deactivate;
  * deactivated.
  */
 @Component(service = DeviceProvider.class)
-@DeviceProviderService(scheme = DaxDeviceProvider.SCHEME)
+@DeviceProviderService(scheme = "dax")
 public final class DaxDeviceProvider implements DeviceProvider {
-    static final String SCHEME = "dax";
     private static final Set<String> PARAMETERS = Set.of("sync");
     private static final Set<String> SYNC_CHOICES = Set.of("auto", "required", "off");
 
@@ -54,11 +53,6 @@ public final class DaxDeviceProvider implements DeviceProvider {
     }
 
     @Override
-    public String scheme() {
-        return SCHEME;
-    }
-
-    @Override
     public String description() {
         return "image file mapped into memory (DAX); MAP_SYNC where the file system allows, "
                 + "?sync=required|off to insist or refuse";
@@ -66,7 +60,7 @@ public final class DaxDeviceProvider implements DeviceProvider {
 
     @Override
     public BlockDevice open(URI uri, OpenOptions options) throws IOException {
-        DeviceUri parsed = DeviceUri.parse(uri, SCHEME, PARAMETERS);
+        DeviceUri parsed = DeviceUri.parse(uri, scheme(), PARAMETERS);
         String sync = parsed.choice("sync", "auto", SYNC_CHOICES);
         boolean readOnly = options.isReadOnly();
         Path path = Path.of(parsed.path());

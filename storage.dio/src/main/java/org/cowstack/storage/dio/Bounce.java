@@ -2,6 +2,7 @@ package org.cowstack.storage.dio;
 
 import org.cowstack.storage.api.dio.DioMode;
 import org.cowstack.storage.api.dio.DioStrategy;
+import org.cowstack.storage.api.dio.DioStrategyService;
 import org.cowstack.storage.api.dio.DirectWrite;
 import org.osgi.service.component.annotations.Component;
 
@@ -11,15 +12,9 @@ import org.osgi.service.component.annotations.Component;
  * Unaligned writes are buffered and files without checksums are written as is, as
  * {@link Fallbacks} says.
  */
-@Component(service = DioStrategy.class, property = DioStrategy.NAME + "=" + Bounce.NAME)
+@Component(service = DioStrategy.class)
+@DioStrategyService(name = "bounce")
 public final class Bounce implements DioStrategy {
-    static final String NAME = "bounce";
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
     @Override
     public DioMode choose(DirectWrite write) {
         return Fallbacks.or(write, DioMode.BOUNCE);

@@ -2,6 +2,7 @@ package org.cowstack.storage.dio;
 
 import org.cowstack.storage.api.dio.DioMode;
 import org.cowstack.storage.api.dio.DioStrategy;
+import org.cowstack.storage.api.dio.DioStrategyService;
 import org.cowstack.storage.api.dio.DirectWrite;
 import org.osgi.service.component.annotations.Component;
 
@@ -11,15 +12,9 @@ import org.osgi.service.component.annotations.Component;
  * Unaligned writes are buffered and files without checksums are written as is, as
  * {@link Fallbacks} says.
  */
-@Component(service = DioStrategy.class, property = DioStrategy.NAME + "=" + Buffered.NAME)
+@Component(service = DioStrategy.class)
+@DioStrategyService(name = "buffered")
 public final class Buffered implements DioStrategy {
-    static final String NAME = "buffered";
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
     @Override
     public DioMode choose(DirectWrite write) {
         return Fallbacks.or(write, DioMode.BUFFERED);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +29,7 @@ import org.cowstack.storage.api.ReadOnlyException;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.DeviceCapability;
 import org.cowstack.storage.api.device.DeviceProvider;
+import org.cowstack.storage.api.device.DeviceProviderService;
 import org.cowstack.storage.api.device.OpenOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -96,6 +99,18 @@ public abstract class BlockDeviceContract {
         assertFalse(d.isReadOnly());
         assertEquals(provider().scheme(), uri.getScheme());
         assertFalse(provider().description().isBlank(), "a provider describes itself");
+    }
+
+    @Test
+    void schemeIsDeclaredOnceByItsDeviceProviderService() {
+        DeviceProvider p = provider();
+        DeviceProviderService service = p.getClass().getAnnotation(DeviceProviderService.class);
+        assertNotNull(service, p.getClass().getName() + " is annotated with @DeviceProviderService, which sets the "
+                + DeviceProvider.SCHEME + " service property consumers select it by");
+        assertEquals(service.scheme(), p.scheme(), "scheme() is the " + DeviceProvider.SCHEME + " service property");
+        assertFalse(p.scheme().isBlank(), "a scheme");
+        assertEquals(p.scheme().toLowerCase(Locale.ROOT), p.scheme(), "a lower-case scheme");
+        assertFalse(p.scheme().contains(":"), "a scheme without the colon");
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.cowstack.storage.testkit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +22,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
+import org.cowstack.storage.api.csum.ChecksumAlgorithmService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -95,6 +98,22 @@ public abstract class ChecksumAlgorithmContract {
         assertEquals(expectedDigestLength(), a.digestLength());
         assertTrue(a.digestLength() >= 1 && a.digestLength() <= ChecksumAlgorithm.MAX_DIGEST_LENGTH,
                 "digest length within 1.." + ChecksumAlgorithm.MAX_DIGEST_LENGTH);
+    }
+
+    @Test
+    void identityIsDeclaredOnceByItsChecksumAlgorithmService() {
+        ChecksumAlgorithm a = algorithm();
+        ChecksumAlgorithmService service = a.getClass().getAnnotation(ChecksumAlgorithmService.class);
+        assertNotNull(service, a.getClass().getName() + " is annotated with @ChecksumAlgorithmService, which sets the "
+                + ChecksumAlgorithm.NAME + ", " + ChecksumAlgorithm.ID + " and " + ChecksumAlgorithm.DIGEST_LENGTH
+                + " service properties consumers select it by");
+        assertEquals(service.name(), a.name(), "name() is the " + ChecksumAlgorithm.NAME + " service property");
+        assertEquals(service.id(), a.id(), "id() is the " + ChecksumAlgorithm.ID + " service property");
+        assertEquals(service.digest_length(), a.digestLength(),
+                "digestLength() is the " + ChecksumAlgorithm.DIGEST_LENGTH + " service property");
+        assertFalse(a.name().isBlank(), "a name to type in storage:mkfs --csum");
+        assertEquals(a.name().toLowerCase(Locale.ROOT), a.name(), "a lower-case name");
+        assertTrue(a.id() >= 0 && a.id() <= 0xffff, "an on-disk id within 0..65535");
     }
 
     @Test

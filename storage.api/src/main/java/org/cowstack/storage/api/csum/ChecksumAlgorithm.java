@@ -7,9 +7,11 @@ import org.osgi.annotation.versioning.ConsumerType;
 /**
  * A checksum algorithm used for data and metadata blocks.
  *
- * <p>Registered as a service with the properties {@value #NAME}, {@value #ID} and
- * {@value #DIGEST_LENGTH} equal to {@link #name()}, {@link #id()} and
- * {@link #digestLength()} (use {@link ChecksumAlgorithmService} on the component). The
+ * <p>An implementation is a component annotated with {@link ChecksumAlgorithmService},
+ * which declares its identity once: the annotation sets the {@value #NAME},
+ * {@value #ID} and {@value #DIGEST_LENGTH} service properties consumers select and
+ * list algorithms by, and {@link #name()}, {@link #id()} and
+ * {@link #digestLength()} read the same annotation. The
  * id is written into every superblock, so it never changes once published; the ids
  * 0..3 are btrfs's ({@code crc32c}, {@code xxhash64}, {@code sha256},
  * {@code blake2b}). Integer digests (crc32c, xxhash64) are stored little-endian, as
@@ -31,14 +33,51 @@ public interface ChecksumAlgorithm {
     /** The room reserved for a digest on disk, as in btrfs: no algorithm may be longer. */
     int MAX_DIGEST_LENGTH = 32;
 
-    /** Lower-case name, as typed in {@code storage:mkfs --csum NAME}. */
-    String name();
+    /**
+     * Lower-case name, as typed in {@code storage:mkfs --csum NAME}: by default the
+     * {@link ChecksumAlgorithmService#name()} of the implementing class.
+     *
+     * @throws IllegalStateException when the implementing class has no
+     *         {@link ChecksumAlgorithmService} annotation and does not override this method
+     */
+    default String name() {
+        return service(this).name();
+    }
 
-    /** The stable on-disk id, 0..65535. */
-    int id();
+    /**
+     * The stable on-disk id, 0..65535: by default the {@link ChecksumAlgorithmService#id()}
+     * of the implementing class.
+     *
+     * @throws IllegalStateException when the implementing class has no
+     *         {@link ChecksumAlgorithmService} annotation and does not override this method
+     */
+    default int id() {
+        return service(this).id();
+    }
 
-    /** Digest length in bytes, 1..{@value #MAX_DIGEST_LENGTH}. */
-    int digestLength();
+    /**
+     * Digest length in bytes, 1..{@value #MAX_DIGEST_LENGTH}: by default the
+     * {@link ChecksumAlgorithmService#digest_length()} of the implementing class. A
+     * reflective lookup (cheap, and cached by the JDK, but not a field read): callers on
+     * a per-block path read it once (the engine does when it mounts a volume), and
+     * {@link #digest(ByteBuffer, byte[], int)} does not call it.
+     *
+     * @throws IllegalStateException when the implementing class has no
+     *         {@link ChecksumAlgorithmService} annotation and does not override this method
+     */
+    default int digestLength() {
+        return service(this).digest_length();
+    }
+
+    private static ChecksumAlgorithmService service(ChecksumAlgorithm algorithm) {
+        ChecksumAlgorithmService service = algorithm.getClass().getAnnotation(ChecksumAlgorithmService.class);
+        if (service == null) {
+            throw new IllegalStateException(algorithm.getClass().getName() + " implements ChecksumAlgorithm without"
+                    + " a @ChecksumAlgorithmService annotation, so it has no name, id or digest length: annotate"
+                    + " the class or override name(), id() and digestLength()");
+        }
+        return service;
+    }
 
     /**
      * Computes the digest of the bytes between {@code data}'s position and limit.

@@ -9,8 +9,10 @@ import org.osgi.annotation.versioning.ConsumerType;
  * Opens block devices for one URI scheme ({@code file:}, {@code mem:}, {@code dax:},
  * ...).
  *
- * <p>A provider is registered as a service with the {@value #SCHEME} property equal to
- * {@link #scheme()}; the engine selects it by that property. Backend-specific knobs
+ * <p>An implementation is a component annotated with {@link DeviceProviderService},
+ * which declares its scheme once: the annotation sets the {@value #SCHEME} service
+ * property consumers select the provider by, and {@link #scheme()} reads the
+ * same annotation. Backend-specific knobs
  * travel in the URI's query ({@code file:vm.img?direct=true}), as qemu's driver
  * options do; generic ones in {@link OpenOptions}. A query parameter the provider does
  * not know is refused with an {@link org.cowstack.storage.api.InvalidArgumentException},
@@ -25,8 +27,22 @@ public interface DeviceProvider {
     /** Service property: the URI scheme this provider serves, a String. */
     String SCHEME = "storage.device.scheme";
 
-    /** The URI scheme served, lower case, without the colon. */
-    String scheme();
+    /**
+     * The URI scheme served, lower case, without the colon: by default the
+     * {@link DeviceProviderService#scheme()} of the implementing class.
+     *
+     * @throws IllegalStateException when the implementing class has no
+     *         {@link DeviceProviderService} annotation and does not override this method
+     */
+    default String scheme() {
+        DeviceProviderService service = getClass().getAnnotation(DeviceProviderService.class);
+        if (service == null) {
+            throw new IllegalStateException(getClass().getName() + " implements DeviceProvider without a"
+                    + " @DeviceProviderService annotation, so it has no scheme: annotate the class or override"
+                    + " scheme()");
+        }
+        return service.scheme();
+    }
 
     /**
      * Opens the device named by {@code uri}, creating its backing store if the options

@@ -20,8 +20,10 @@ public interface DirectWrite {
     /**
      * True when offset and length are multiples of the file-system block size, so that
      * whole blocks can be written without reading any first. An unaligned write can
-     * only be executed as {@link DioMode#BUFFERED}. (The buffer's address is the
-     * device's concern: a device that needs aligned memory copies through its own.)
+     * only be executed as {@link DioMode#BUFFERED}: only whole blocks can bypass the
+     * cache. A strategy answers {@code BUFFERED} for it, and the engine executes it as
+     * {@code BUFFERED} whatever the answer. (The buffer's address is the device's
+     * concern: a device that needs aligned memory copies through its own.)
      */
     boolean aligned();
 
@@ -31,6 +33,10 @@ public interface DirectWrite {
     /** True when the file is NOCOW: unshared blocks are overwritten in place. */
     boolean nocow();
 
-    /** True when some block of the range is shared with another file or offset (reflink, dedupe). */
+    /**
+     * True when some block of the range is shared with another file or offset (reflink,
+     * dedupe). Not free: the engine looks the range's reference counts up when asked, so
+     * a strategy asks at most once per decision, and only when its answer depends on it.
+     */
     boolean shared();
 }

@@ -24,10 +24,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * implements {@link org.cowstack.storage.device.faulty.FaultControl}.
  */
 @Component(service = DeviceProvider.class)
-@DeviceProviderService(scheme = FaultyDeviceProvider.SCHEME)
+@DeviceProviderService(scheme = "faulty")
 public final class FaultyDeviceProvider implements DeviceProvider {
-    static final String SCHEME = "faulty";
-
     private final Map<String, DeviceProvider> providers = new ConcurrentHashMap<>();
     private final Function<String, DeviceProvider> inner;
     private final OpenDevices open = new OpenDevices();
@@ -42,8 +40,13 @@ public final class FaultyDeviceProvider implements DeviceProvider {
         this.inner = inner;
     }
 
+    /**
+     * Every provider but this one: a faulty device never wraps a faulty one. A reference
+     * target must be a constant, so the filter repeats the scheme of the annotation above
+     * (FaultyDeviceTest checks the generated component description against scheme()).
+     */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            target = "(!(" + DeviceProvider.SCHEME + "=" + SCHEME + "))")
+            target = "(!(" + DeviceProvider.SCHEME + "=faulty))")
     void addProvider(DeviceProvider provider) {
         providers.put(provider.scheme(), provider);
     }
@@ -53,18 +56,14 @@ public final class FaultyDeviceProvider implements DeviceProvider {
     }
 
     @Override
-    public String scheme() {
-        return SCHEME;
-    }
-
-    @Override
     public String description() {
         return "wraps another device and injects failures, torn writes and power cuts (test bench)";
     }
 
     @Override
     public BlockDevice open(URI uri, OpenOptions options) throws IOException {
-        if (!SCHEME.equalsIgnoreCase(uri.getScheme())) {
+        String scheme = scheme();
+        if (!scheme.equalsIgnoreCase(uri.getScheme())) {
             throw new InvalidArgumentException("device", uri, "a faulty: URI");
         }
         URI innerUri;
@@ -73,7 +72,7 @@ public final class FaultyDeviceProvider implements DeviceProvider {
         } catch (IllegalArgumentException e) {
             throw new InvalidArgumentException("device", uri, "faulty:INNER-URI, such as faulty:mem:disk1");
         }
-        if (innerUri.getScheme() == null || SCHEME.equalsIgnoreCase(innerUri.getScheme())) {
+        if (innerUri.getScheme() == null || scheme.equalsIgnoreCase(innerUri.getScheme())) {
             throw new InvalidArgumentException("device", uri, "faulty:INNER-URI with another scheme inside");
         }
         DeviceProvider provider = inner.apply(innerUri.getScheme().toLowerCase(java.util.Locale.ROOT));

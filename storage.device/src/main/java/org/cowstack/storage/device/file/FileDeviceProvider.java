@@ -35,18 +35,12 @@ import org.osgi.service.component.annotations.Deactivate;
  * punching holes needs {@code fallocate(2)}, which Java does not offer.
  */
 @Component(service = DeviceProvider.class)
-@DeviceProviderService(scheme = FileDeviceProvider.SCHEME)
+@DeviceProviderService(scheme = "file")
 public final class FileDeviceProvider implements DeviceProvider {
-    static final String SCHEME = "file";
     private static final Set<String> PARAMETERS = Set.of("direct", "dsync");
     private static final int BUFFERED_BLOCK_SIZE = 512;
 
     private final OpenDevices open = new OpenDevices();
-
-    @Override
-    public String scheme() {
-        return SCHEME;
-    }
 
     @Override
     public String description() {
@@ -55,7 +49,7 @@ public final class FileDeviceProvider implements DeviceProvider {
 
     @Override
     public BlockDevice open(URI uri, OpenOptions options) throws IOException {
-        DeviceUri parsed = DeviceUri.parse(uri, SCHEME, PARAMETERS);
+        DeviceUri parsed = DeviceUri.parse(uri, scheme(), PARAMETERS);
         boolean direct = parsed.flag("direct", false);
         boolean dsync = parsed.flag("dsync", false);
         boolean readOnly = options.isReadOnly();

@@ -30,19 +30,13 @@ import org.osgi.service.component.annotations.Deactivate;
  * {@code -XX:MaxDirectMemorySize}; disks over 2 GiB are held in 1 GiB tiles.
  */
 @Component(service = DeviceProvider.class)
-@DeviceProviderService(scheme = MemDeviceProvider.SCHEME)
+@DeviceProviderService(scheme = "mem")
 public final class MemDeviceProvider implements DeviceProvider {
-    static final String SCHEME = "mem";
     private static final Set<String> PARAMETERS = Set.of("size");
 
     private final OpenDevices open = new OpenDevices();
     /** Guarded by itself. */
     private final Map<String, TiledMemory> disks = new HashMap<>();
-
-    @Override
-    public String scheme() {
-        return SCHEME;
-    }
 
     @Override
     public String description() {
@@ -51,7 +45,7 @@ public final class MemDeviceProvider implements DeviceProvider {
 
     @Override
     public BlockDevice open(URI uri, OpenOptions options) throws IOException {
-        DeviceUri parsed = DeviceUri.parse(uri, SCHEME, PARAMETERS);
+        DeviceUri parsed = DeviceUri.parse(uri, scheme(), PARAMETERS);
         String name = parsed.path();
         long size = parsed.size("size", options.size());
         boolean create = options.isCreate() || parsed.params().containsKey("size");

@@ -48,6 +48,19 @@ class FaultyDeviceTest extends BlockDeviceContract {
         mem.deactivate();
     }
 
+    /** The reference target cannot read the annotation, so it repeats the scheme: they must agree. */
+    @Test
+    void theInnerProviderReferenceExcludesExactlyThisScheme() throws IOException {
+        String xml;
+        try (java.io.InputStream in = FaultyDeviceProvider.class.getResourceAsStream(
+                "/OSGI-INF/" + FaultyDeviceProvider.class.getName() + ".xml")) {
+            assertTrue(in != null, "bnd generated the component description");
+            xml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String target = "target=\"(!(" + DeviceProvider.SCHEME + "=" + provider.scheme() + "))\"";
+        assertTrue(xml.contains(target), "the component description has " + target + ":\n" + xml);
+    }
+
     private static byte[] read(BlockDevice d, long offset, int length) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(length);
         d.read(b, offset);
