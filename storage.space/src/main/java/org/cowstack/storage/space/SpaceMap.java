@@ -162,7 +162,7 @@ public final class SpaceMap implements FreeSpaceView {
             boolean fromReservation) throws NoSpaceException, InvalidArgumentException {
         Extent e = policy.allocate(this, AllocationRequest.of(length, minLength, hint));
         if (e.length() < minLength || e.length() > length || !isFree(e)) {
-            throw new IllegalStateException("allocation policy " + policy.name() + " returned " + e
+            throw new IllegalStateException("allocation policy " + nameOf(policy) + " returned " + e
                     + " for " + length + " blocks (at least " + minLength + "), which is not free space");
         }
         remove(e.start(), e.length());
@@ -171,6 +171,15 @@ public final class SpaceMap implements FreeSpaceView {
         }
         cursor = e.end();
         return e;
+    }
+
+    /** A policy's name for a message, or its class when it cannot say (no identity annotation). */
+    private static String nameOf(AllocationPolicy policy) {
+        try {
+            return policy.name();
+        } catch (RuntimeException e) {
+            return policy.getClass().getName();
+        }
     }
 
     /**
