@@ -90,9 +90,10 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
     private DefaultVolume defaultVolume;
     private boolean defaultVolumeDone;
 
-    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+    @Reference(name = "log", service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
             policy = ReferencePolicy.DYNAMIC)
-    private volatile Logger log;
+    private volatile Logger logger;
+    private final EngineLog log = new EngineLog(() -> logger);
 
     /**
      * Mandatory: without it a volume mounted before it arrived would be recorded late, or
@@ -148,16 +149,16 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         try {
             BlockDevice d = provider.open(s.device(), v.isReadOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
             if (v.deviceArrived(d)) {
-                info("volume " + e.name() + " is back on " + s.device());
+                log.info("volume " + e.name() + " is back on " + s.device());
                 updateProperties(e);
                 return;
             }
             d.close();
         } catch (IOException | RuntimeException ex) {
-            warn("volume " + e.name() + ": " + s.device() + " could not be opened again: " + ex.getMessage());
+            log.warn("volume " + e.name() + ": " + s.device() + " could not be opened again: " + ex.getMessage());
         }
         synchronized (mountLock) {
-            warn("volume " + e.name() + ": " + s.device() + " no longer holds what the volume committed; mounting it "
+            log.warn("volume " + e.name() + ": " + s.device() + " no longer holds what the volume committed; mounting it "
                     + "afresh (open files of the volume are invalid)");
             dropMounted(e);
             tryMount(e);
@@ -179,10 +180,10 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             }
             try {
                 if (v.deviceGone()) {
-                    info("volume " + e.name() + " committed and went offline: device backend " + scheme + ": is going away");
+                    log.info("volume " + e.name() + " committed and went offline: device backend " + scheme + ": is going away");
                 }
             } catch (IOException ex) {
-                warn("volume " + e.name() + " could not be committed before device backend " + scheme + ": went away: "
+                log.warn("volume " + e.name() + " could not be committed before device backend " + scheme + ": went away: "
                         + ex.getMessage());
             }
             updateProperties(e);
@@ -253,10 +254,10 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             }
             try {
                 if (swap.apply(v) && v.state() == VolumeState.SUSPENDED) {
-                    info("volume " + e.name() + " committed and is suspended: " + what + " is going away");
+                    log.info("volume " + e.name() + " committed and is suspended: " + what + " is going away");
                 }
             } catch (IOException ex) {
-                warn("volume " + e.name() + " could not commit before " + what + " went away (its data stays in "
+                log.warn("volume " + e.name() + " could not commit before " + what + " went away (its data stays in "
                         + "memory until it can): " + ex.getMessage());
             }
             updateProperties(e);
@@ -267,7 +268,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         for (Entry e : entries.values()) {
             CowVolume v = e.volume;
             if (v != null && bind.test(v)) {
-                info("volume " + e.name() + " resumed: " + (v.waitingFor().isEmpty() ? "nothing missing"
+                log.info("volume " + e.name() + " resumed: " + (v.waitingFor().isEmpty() ? "nothing missing"
                         : "still waiting for " + v.waitingFor()));
                 updateProperties(e);
             }
@@ -329,7 +330,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
                     tryMount(e); // its configuration arrived before its image was there
                 }
             } catch (IOException | RuntimeException e) {
-                error("the default volume " + defaultVolume.name() + " on " + defaultVolume.image()
+                log.error("the default volume " + defaultVolume.name() + " on " + defaultVolume.image()
                         + " could not be set up: " + e.getMessage());
             }
         }
@@ -365,27 +366,6 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         committer.shutdownNow();
     }
 
-    private void info(String message) {
-        Logger l = log;
-        if (l != null) {
-            l.info(message);
-        }
-    }
-
-    private void warn(String message) {
-        Logger l = log;
-        if (l != null) {
-            l.warn(message);
-        }
-    }
-
-    private void error(String message) {
-        Logger l = log;
-        if (l != null) {
-            l.error(message);
-        }
-    }
-
     // ------------------------------------------------------------------ VolumeServices
 
     @Override
@@ -413,7 +393,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             checkName(s.name());
         } catch (InvalidArgumentException e) {
             String name = VolumeSettings.nameOf(properties);
-            error("volume configuration " + pid + (name == null ? "" : " (volume " + name + ")") + " is malformed and "
+            log.error("volume configuration " + pid + (name == null ? "" : " (volume " + name + ")") + " is malformed and "
                     + "mounts nothing: " + e.getMessage());
             if (name != null && NAME.matcher(name).matches()) {
                 synchronized (mountLock) {
@@ -445,7 +425,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
                 return;
             }
             if (e.pid != null && !e.pid.equals(pid)) {
-                error("volume configuration " + pid + " names volume " + s.name() + ", which configuration " + e.pid
+                log.error("volume configuration " + pid + " names volume " + s.name() + ", which configuration " + e.pid
                         + " already has; it is ignored");
                 return;
             }
@@ -480,7 +460,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         boolean remount = !old.device().equals(s.device()) || was.readOnly() != now.readOnly()
                 || !(now.checksum().isEmpty() || now.checksum().equals(v.checksum()));
         if (remount) {
-            info("volume " + s.name() + " is mounted again: its configuration changed device, mode or checksum");
+            log.info("volume " + s.name() + " is mounted again: its configuration changed device, mode or checksum");
             unmountQuietly(e, "its configuration changed");
             e.settings = s;
             tryMount(e);
@@ -495,7 +475,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
                 v.dioStrategy(now.dioStrategy());
             }
         } catch (NotSupportedException ex) {
-            error("volume " + s.name() + ": " + ex.getMessage() + "; it keeps " + v.allocationPolicy() + " and "
+            log.error("volume " + s.name() + ": " + ex.getMessage() + "; it keeps " + v.allocationPolicy() + " and "
                     + v.dioStrategy());
             e.settings = s.with(now.allocationPolicy(v.allocationPolicy()).dioStrategy(v.dioStrategy()));
         }
@@ -530,7 +510,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             e.pid = c.getPid();
             c.updateIfDifferent(e.settings.properties());
         } catch (IOException | RuntimeException ex) {
-            warn("volume " + e.name() + ": its configuration could not be recorded (it will not be mounted after a "
+            log.warn("volume " + e.name() + ": its configuration could not be recorded (it will not be mounted after a "
                     + "restart): " + ex.getMessage());
         }
     }
@@ -543,7 +523,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         try {
             ca.getConfiguration(pid, "?").delete();
         } catch (IOException | RuntimeException ex) {
-            warn("volume configuration " + pid + " could not be deleted: " + ex.getMessage());
+            log.warn("volume configuration " + pid + " could not be deleted: " + ex.getMessage());
         }
     }
 
@@ -570,7 +550,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         } catch (IOException | RuntimeException ex) {
             String reason = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             if (e.state != VolumeState.FAILED || !reason.equals(e.detail)) {
-                error("volume " + e.name() + " could not be mounted from its configuration: " + reason);
+                log.error("volume " + e.name() + " could not be mounted from its configuration: " + reason);
             }
             e.state = VolumeState.FAILED;
             e.detail = reason;
@@ -614,7 +594,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         e.detail = "";
         e.registration = context.registerService(Volume.class, volume, properties(volume));
         e.timer = schedule(volume, o.commitInterval());
-        info("mounted " + s.name() + " on " + s.device() + " (" + volume.state() + ", generation "
+        log.info("mounted " + s.name() + " on " + s.device() + " (" + volume.state() + ", generation "
                 + volume.committedGeneration() + ", " + o + ")");
         return volume;
     }
@@ -638,7 +618,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         try {
             v.abandon();
         } catch (IOException ex) {
-            warn("volume " + name + ": closing its device failed: " + ex.getMessage());
+            log.warn("volume " + name + ": closing its device failed: " + ex.getMessage());
         }
     }
 
@@ -671,9 +651,9 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         stopServing(e);
         try {
             v.unmount();
-            info("unmounted " + e.name() + ": " + why);
+            log.info("unmounted " + e.name() + ": " + why);
         } catch (IOException ex) {
-            error("volume " + e.name() + " was closed without its last changes (" + why + "): " + ex.getMessage());
+            log.error("volume " + e.name() + " was closed without its last changes (" + why + "): " + ex.getMessage());
             abandonQuietly(e.name(), v);
         }
     }
@@ -724,7 +704,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         OpenOptions open = options.size() > 0 ? OpenOptions.create(options.size()) : OpenOptions.readWrite();
         try (BlockDevice d = p.open(device, open)) {
             FormatResult r = CowVolume.format(d, options, this, MountOptions.defaults().allocationPolicy());
-            info("formatted " + device + ": " + r.size() + " bytes, " + r.blockSize() + "-byte blocks, "
+            log.info("formatted " + device + ": " + r.size() + " bytes, " + r.blockSize() + "-byte blocks, "
                     + r.checksum() + ", uuid " + r.uuid());
             return r;
         }
@@ -782,7 +762,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             if (v != null) {
                 v.unmount(); // a commit that cannot be done now fails here, and the volume stays
                 stopServing(e);
-                info("unmounted " + name);
+                log.info("unmounted " + name);
             }
             entries.remove(name, e);
             pid = e.pid;
@@ -807,7 +787,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             e.settings = e.settings.with(e.settings.options().allocationPolicy(policy));
             persist(e);
         }
-        info("volume " + name + " allocates with " + policy + " from now on");
+        log.info("volume " + name + " allocates with " + policy + " from now on");
     }
 
     @Override
@@ -821,7 +801,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             e.settings = e.settings.with(e.settings.options().dioStrategy(strategy));
             persist(e);
         }
-        info("volume " + name + " executes direct writes with " + strategy + " from now on");
+        log.info("volume " + name + " executes direct writes with " + strategy + " from now on");
     }
 
     private Entry entry(String name) throws NoSuchFileException {
@@ -836,7 +816,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         try {
             volume.commitIfDirty();
         } catch (IOException | RuntimeException e) {
-            warn("volume " + volume.name() + ": the periodic commit failed: " + e.getMessage());
+            log.warn("volume " + volume.name() + ": the periodic commit failed: " + e.getMessage());
         }
         Entry e = entries.get(volume.name());
         if (e != null && e.volume == volume) {
