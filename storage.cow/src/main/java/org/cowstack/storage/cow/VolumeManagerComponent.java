@@ -4,18 +4,14 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -39,7 +35,6 @@ import org.cowstack.storage.api.volume.VolumeManager;
 import org.cowstack.storage.api.volume.VolumeState;
 import org.cowstack.storage.api.volume.VolumeStatus;
 import org.cowstack.storage.cow.fs.CowVolume;
-import org.cowstack.storage.cow.fs.VolumeServices;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceRegistration;
@@ -73,13 +68,9 @@ import org.osgi.service.log.LoggerFactory;
  * mounts them again.
  */
 @Component(service = {VolumeManager.class, ConfiguredVolumes.class}, immediate = true)
-public final class VolumeManagerComponent implements VolumeManager, VolumeServices, ConfiguredVolumes {
+public final class VolumeManagerComponent implements VolumeManager, ConfiguredVolumes {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    private final Map<String, DeviceProvider> devices = new ConcurrentHashMap<>();
-    private final List<ChecksumAlgorithm> algorithms = new CopyOnWriteArrayList<>();
-    private final Map<String, AllocationPolicy> policies = new ConcurrentHashMap<>();
-    private final Map<String, DioStrategy> strategies = new ConcurrentHashMap<>();
     /** Every volume mounted or configured, by name. Changed under {@link #mountLock}. */
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     /** Serialises mounting, unmounting and reconfiguring; never held while waiting for a volume's operations. */
@@ -94,6 +85,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             policy = ReferencePolicy.DYNAMIC)
     private volatile Logger logger;
     private final EngineLog log = new EngineLog(() -> logger);
+    private final InstalledServices installed = new InstalledServices(log);
 
     /**
      * Mandatory: without it a volume mounted before it arrived would be recorded late, or
@@ -131,9 +123,11 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
     // ------------------------------------------------------------------ services coming and going
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addDevice(DeviceProvider provider) {
-        String scheme = provider.scheme().toLowerCase(Locale.ROOT);
-        devices.put(scheme, provider);
+    void addDevice(DeviceProvider provider, Map<String, Object> properties) {
+        String scheme = installed.addDevice(provider, properties);
+        if (scheme == null) {
+            return;
+        }
         for (Entry e : entriesOn(scheme)) {
             CowVolume v = e.volume;
             if (v != null && v.state() == VolumeState.OFFLINE && !v.isClosed()) {
@@ -171,8 +165,11 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
      * their device and go OFFLINE until it returns.
      */
     void removeDevice(DeviceProvider provider) {
-        String scheme = provider.scheme().toLowerCase(Locale.ROOT);
-        devices.remove(scheme, provider);
+        InstalledServices.Departure<DeviceProvider> gone = installed.removeDevice(provider);
+        if (gone == null) {
+            return;
+        }
+        String scheme = gone.name();
         for (Entry e : entriesOn(scheme)) {
             CowVolume v = e.volume;
             if (v == null) {
@@ -202,42 +199,51 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addChecksum(ChecksumAlgorithm algorithm) {
-        algorithms.add(algorithm);
+    void addChecksum(ChecksumAlgorithm algorithm, Map<String, Object> properties) {
+        if (installed.addChecksum(algorithm, properties) == null) {
+            return;
+        }
         forEachMounted(v -> v.checksumArrived(algorithm));
         servicesArrived();
     }
 
     void removeChecksum(ChecksumAlgorithm algorithm) {
-        algorithms.remove(algorithm);
-        ChecksumAlgorithm replacement = checksum(algorithm.id());
-        swapOut("checksum " + algorithm.name(), v -> v.checksumGone(algorithm, replacement));
+        InstalledServices.Departure<ChecksumAlgorithm> gone = installed.removeChecksum(algorithm);
+        if (gone != null) {
+            swapOut("checksum " + gone.name(), v -> v.checksumGone(algorithm, gone.replacement()));
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addPolicy(AllocationPolicy policy) {
-        policies.put(policy.name(), policy);
+    void addPolicy(AllocationPolicy policy, Map<String, Object> properties) {
+        if (installed.addPolicy(policy, properties) == null) {
+            return;
+        }
         forEachMounted(v -> v.policyArrived(policy));
         servicesArrived();
     }
 
     void removePolicy(AllocationPolicy policy) {
-        policies.remove(policy.name(), policy);
-        AllocationPolicy replacement = policies.get(policy.name());
-        swapOut("allocation policy " + policy.name(), v -> v.policyGone(policy, replacement));
+        InstalledServices.Departure<AllocationPolicy> gone = installed.removePolicy(policy);
+        if (gone != null) {
+            swapOut("allocation policy " + gone.name(), v -> v.policyGone(policy, gone.replacement()));
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addStrategy(DioStrategy strategy) {
-        strategies.put(strategy.name(), strategy);
+    void addStrategy(DioStrategy strategy, Map<String, Object> properties) {
+        if (installed.addStrategy(strategy, properties) == null) {
+            return;
+        }
         forEachMounted(v -> v.strategyArrived(strategy));
         servicesArrived();
     }
 
     void removeStrategy(DioStrategy strategy) {
-        strategies.remove(strategy.name(), strategy);
-        DioStrategy replacement = strategies.get(strategy.name());
-        swapOut("DIO strategy " + strategy.name(), v -> v.strategyGone(strategy, replacement));
+        InstalledServices.Departure<DioStrategy> gone = installed.removeStrategy(strategy);
+        if (gone != null) {
+            swapOut("DIO strategy " + gone.name(), v -> v.strategyGone(strategy, gone.replacement()));
+        }
     }
 
     @FunctionalInterface
@@ -317,9 +323,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
     private void setUpDefaultVolume() {
         synchronized (mountLock) {
             if (!active || defaultVolume == null || defaultVolumeDone
-                    || !devices.containsKey(DefaultVolume.SCHEME) || checksum(DefaultVolume.CHECKSUM) == null
-                    || policies.get(MountOptions.defaults().allocationPolicy()) == null
-                    || strategies.get(MountOptions.defaults().dioStrategy()) == null) {
+                    || !defaultVolume.canSetUp(installed)) {
                 return;
             }
             defaultVolumeDone = true;
@@ -364,23 +368,6 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
             entries.clear();
         }
         committer.shutdownNow();
-    }
-
-    // ------------------------------------------------------------------ VolumeServices
-
-    @Override
-    public Collection<ChecksumAlgorithm> checksums() {
-        return algorithms;
-    }
-
-    @Override
-    public AllocationPolicy allocationPolicy(String name) {
-        return policies.get(name);
-    }
-
-    @Override
-    public DioStrategy dioStrategy(String name) {
-        return strategies.get(name);
     }
 
     // ------------------------------------------------------------------ configuration
@@ -539,7 +526,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         if (e.volume != null || e.malformed) {
             return;
         }
-        String waiting = missingFor(s);
+        String waiting = installed.missingFor(s);
         if (waiting != null) {
             e.state = waiting.startsWith("device") ? VolumeState.OFFLINE : VolumeState.SUSPENDED;
             e.detail = waiting;
@@ -557,34 +544,15 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         }
     }
 
-    /** What a configured volume waits for before it can be mounted, or null. */
-    private String missingFor(VolumeSettings s) {
-        String scheme = s.device().getScheme().toLowerCase(Locale.ROOT);
-        if (!devices.containsKey(scheme)) {
-            return "device backend " + scheme + ":";
-        }
-        MountOptions o = s.options();
-        if (!o.checksum().isEmpty() && checksum(o.checksum()) == null) {
-            return "checksum " + o.checksum();
-        }
-        if (!o.readOnly() && !policies.containsKey(o.allocationPolicy())) {
-            return "allocation policy " + o.allocationPolicy();
-        }
-        if (!o.readOnly() && !strategies.containsKey(o.dioStrategy())) {
-            return "DIO strategy " + o.dioStrategy();
-        }
-        return null;
-    }
-
     /** Opens the device, mounts, registers the Volume service and starts the commit timer. */
     private CowVolume mountNow(Entry e) throws IOException {
         VolumeSettings s = e.settings;
-        DeviceProvider p = provider(s.device());
+        DeviceProvider p = installed.provider(s.device());
         MountOptions o = s.options();
         BlockDevice d = p.open(s.device(), o.readOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
         CowVolume volume;
         try {
-            volume = CowVolume.mount(s.name(), s.device(), d, this, o, CowVolume.DEFAULT_CACHE_BYTES);
+            volume = CowVolume.mount(s.name(), s.device(), d, installed, o, CowVolume.DEFAULT_CACHE_BYTES);
         } catch (IOException | RuntimeException ex) {
             d.close();
             throw ex;
@@ -658,19 +626,6 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         }
     }
 
-    private DeviceProvider provider(URI device) throws IOException {
-        String scheme = device.getScheme();
-        if (scheme == null) {
-            throw new InvalidArgumentException("device", device, "a URI with a scheme, such as file:vol.img or mem:disk");
-        }
-        DeviceProvider p = devices.get(scheme.toLowerCase(Locale.ROOT));
-        if (p == null) {
-            throw new NotSupportedException("no device backend for " + scheme + ": is installed; storage:devices "
-                    + "lists those that are");
-        }
-        return p;
-    }
-
     /** A device that a volume is mounted on is neither formatted nor mounted a second time. */
     private void requireNotMounted(URI device) throws BusyException {
         for (Entry e : entries.values()) {
@@ -687,23 +642,15 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
         }
     }
 
-    private static void requireInstalled(String what, String name, Map<String, ?> installed)
-            throws NotSupportedException {
-        if (!installed.containsKey(name)) {
-            throw new NotSupportedException(what + " " + name + " is not installed (installed: "
-                    + String.join(", ", new TreeSet<>(installed.keySet())) + ")");
-        }
-    }
-
     // ------------------------------------------------------------------ VolumeManager
 
     @Override
     public FormatResult mkfs(URI device, FormatOptions options) throws IOException {
         requireNotMounted(device);
-        DeviceProvider p = provider(device);
+        DeviceProvider p = installed.provider(device);
         OpenOptions open = options.size() > 0 ? OpenOptions.create(options.size()) : OpenOptions.readWrite();
         try (BlockDevice d = p.open(device, open)) {
-            FormatResult r = CowVolume.format(d, options, this, MountOptions.defaults().allocationPolicy());
+            FormatResult r = CowVolume.format(d, options, installed, MountOptions.defaults().allocationPolicy());
             log.info("formatted " + device + ": " + r.size() + " bytes, " + r.blockSize() + "-byte blocks, "
                     + r.checksum() + ", uuid " + r.uuid());
             return r;
@@ -726,11 +673,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
                 throw new BusyException("volume name " + name, "it is mounted on " + existing.settings.device());
             }
             requireNotMounted(device);
-            if (!options.checksum().isEmpty() && checksum(options.checksum()) == null) {
-                throw new NotSupportedException("checksum algorithm " + options.checksum() + " is not installed");
-            }
-            requireInstalled("allocation policy", options.allocationPolicy(), policies);
-            requireInstalled("DIO strategy", options.dioStrategy(), strategies);
+            installed.requireInstalled(options);
             Entry e = existing != null ? existing : new Entry(new VolumeSettings(name, device, options), null);
             VolumeSettings before = e.settings;
             e.malformed = false;
@@ -778,7 +721,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
 
     @Override
     public void allocationPolicy(String name, String policy) throws IOException {
-        requireInstalled("allocation policy", policy, policies);
+        installed.requirePolicy(policy);
         synchronized (mountLock) {
             Entry e = entry(name);
             if (e.volume != null) {
@@ -792,7 +735,7 @@ public final class VolumeManagerComponent implements VolumeManager, VolumeServic
 
     @Override
     public void dioStrategy(String name, String strategy) throws IOException {
-        requireInstalled("DIO strategy", strategy, strategies);
+        installed.requireStrategy(strategy);
         synchronized (mountLock) {
             Entry e = entry(name);
             if (e.volume != null) {
