@@ -2,20 +2,10 @@ package org.cowstack.storage.cow;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.NoSuchFileException;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.cowstack.storage.api.BusyException;
@@ -37,7 +27,6 @@ import org.cowstack.storage.api.volume.VolumeStatus;
 import org.cowstack.storage.cow.fs.CowVolume;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -71,14 +60,7 @@ import org.osgi.service.log.LoggerFactory;
 public final class VolumeManagerComponent implements VolumeManager, ConfiguredVolumes {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    /** Every volume mounted or configured, by name. Changed under {@link #mountLock}. */
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-    /** Serialises mounting, unmounting and reconfiguring; never held while waiting for a volume's operations. */
-    private final Object mountLock = new Object();
-    private ScheduledExecutorService committer;
-    private volatile BundleContext context;
-    private volatile boolean active;
-    private DefaultVolume defaultVolume;
+    private volatile DefaultVolume defaultVolume;
     private boolean defaultVolumeDone;
 
     @Reference(name = "log", service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
@@ -86,6 +68,7 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
     private volatile Logger logger;
     private final EngineLog log = new EngineLog(() -> logger);
     private final InstalledServices installed = new InstalledServices(log);
+    private final MountTable table = new MountTable(installed, log);
 
     /**
      * Mandatory: without it a volume mounted before it arrived would be recorded late, or
@@ -93,32 +76,6 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
      */
     @Reference(policy = ReferencePolicy.DYNAMIC)
     private volatile ConfigurationAdmin configAdmin;
-
-    /**
-     * One volume: its settings (as configured, or as last mounted and changed), its
-     * configuration PID (null when not recorded), and the mounted volume, or why there is none.
-     */
-    private static final class Entry {
-        volatile VolumeSettings settings;
-        volatile String pid;
-        volatile CowVolume volume;
-        volatile ServiceRegistration<Volume> registration;
-        volatile ScheduledFuture<?> timer;
-        /** Not mounted: OFFLINE or SUSPENDED (waiting for {@link #detail}) or FAILED (because of it). */
-        volatile VolumeState state = VolumeState.OFFLINE;
-        volatile String detail = "";
-        /** The configuration cannot be read: nothing is mounted until it is corrected. */
-        volatile boolean malformed;
-
-        Entry(VolumeSettings settings, String pid) {
-            this.settings = settings;
-            this.pid = pid;
-        }
-
-        String name() {
-            return settings.name();
-        }
-    }
 
     // ------------------------------------------------------------------ services coming and going
 
@@ -128,7 +85,7 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
         if (scheme == null) {
             return;
         }
-        for (Entry e : entriesOn(scheme)) {
+        for (MountEntry e : table.on(scheme)) {
             CowVolume v = e.volume;
             if (v != null && v.state() == VolumeState.OFFLINE && !v.isClosed()) {
                 reattach(e, v, provider);
@@ -138,24 +95,24 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
     }
 
     /** The device backend is back: the offline volume gets its device again, or is mounted afresh. */
-    private void reattach(Entry e, CowVolume v, DeviceProvider provider) {
+    private void reattach(MountEntry e, CowVolume v, DeviceProvider provider) {
         VolumeSettings s = e.settings;
         try {
             BlockDevice d = provider.open(s.device(), v.isReadOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
             if (v.deviceArrived(d)) {
                 log.info("volume " + e.name() + " is back on " + s.device());
-                updateProperties(e);
+                e.updateProperties();
                 return;
             }
             d.close();
         } catch (IOException | RuntimeException ex) {
             log.warn("volume " + e.name() + ": " + s.device() + " could not be opened again: " + ex.getMessage());
         }
-        synchronized (mountLock) {
+        synchronized (table.lock()) {
             log.warn("volume " + e.name() + ": " + s.device() + " no longer holds what the volume committed; mounting it "
                     + "afresh (open files of the volume are invalid)");
-            dropMounted(e);
-            tryMount(e);
+            table.dropMounted(e);
+            table.tryMount(e);
         }
     }
 
@@ -170,7 +127,7 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
             return;
         }
         String scheme = gone.name();
-        for (Entry e : entriesOn(scheme)) {
+        for (MountEntry e : table.on(scheme)) {
             CowVolume v = e.volume;
             if (v == null) {
                 continue;
@@ -183,19 +140,8 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
                 log.warn("volume " + e.name() + " could not be committed before device backend " + scheme + ": went away: "
                         + ex.getMessage());
             }
-            updateProperties(e);
+            e.updateProperties();
         }
-    }
-
-    private List<Entry> entriesOn(String scheme) {
-        List<Entry> out = new ArrayList<>();
-        for (Entry e : entries.values()) {
-            URI device = e.settings.device();
-            if (device != null && scheme.equalsIgnoreCase(device.getScheme())) {
-                out.add(e);
-            }
-        }
-        return out;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -253,7 +199,7 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     /** Takes a departing service out of every volume bound to it, each committing with it first. */
     private void swapOut(String what, Swap swap) {
-        for (Entry e : new ArrayList<>(entries.values())) {
+        for (MountEntry e : table.entries()) {
             CowVolume v = e.volume;
             if (v == null) {
                 continue;
@@ -266,30 +212,30 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
                 log.warn("volume " + e.name() + " could not commit before " + what + " went away (its data stays in "
                         + "memory until it can): " + ex.getMessage());
             }
-            updateProperties(e);
+            e.updateProperties();
         }
     }
 
     private void forEachMounted(java.util.function.Predicate<CowVolume> bind) {
-        for (Entry e : entries.values()) {
+        for (MountEntry e : table.entries()) {
             CowVolume v = e.volume;
             if (v != null && bind.test(v)) {
                 log.info("volume " + e.name() + " resumed: " + (v.waitingFor().isEmpty() ? "nothing missing"
                         : "still waiting for " + v.waitingFor()));
-                updateProperties(e);
+                e.updateProperties();
             }
         }
     }
 
     /** A service arrived: configured volumes that were waiting for it are mounted now. */
     private void servicesArrived() {
-        if (!active) {
+        if (!table.isOpen()) {
             return;
         }
-        synchronized (mountLock) {
-            for (Entry e : new ArrayList<>(entries.values())) {
+        synchronized (table.lock()) {
+            for (MountEntry e : table.entries()) {
                 if (e.volume == null) {
-                    tryMount(e);
+                    table.tryMount(e);
                 }
             }
         }
@@ -300,17 +246,9 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     @Activate
     void activate(BundleContext bundleContext) {
-        this.committer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "storage: commit interval");
-            t.setDaemon(true);
-            return t;
-        });
-        synchronized (mountLock) {
-            defaultVolume = DefaultVolume.of(bundleContext.getProperty(DefaultVolume.VOLUME),
-                    bundleContext.getProperty(DefaultVolume.HOME));
-            this.context = bundleContext;
-            this.active = true;
-        }
+        defaultVolume = DefaultVolume.of(bundleContext.getProperty(DefaultVolume.VOLUME),
+                bundleContext.getProperty(DefaultVolume.HOME));
+        table.open(bundleContext);
         servicesArrived();
     }
 
@@ -321,17 +259,17 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
      * executable runs its commands.
      */
     private void setUpDefaultVolume() {
-        synchronized (mountLock) {
-            if (!active || defaultVolume == null || defaultVolumeDone
+        synchronized (table.lock()) {
+            if (!table.isOpen() || defaultVolume == null || defaultVolumeDone
                     || !defaultVolume.canSetUp(installed)) {
                 return;
             }
             defaultVolumeDone = true;
             try {
                 defaultVolume.setUp(this, isConfigured(defaultVolume.name()));
-                Entry e = entries.get(defaultVolume.name());
+                MountEntry e = table.get(defaultVolume.name());
                 if (e != null && e.volume == null) {
-                    tryMount(e); // its configuration arrived before its image was there
+                    table.tryMount(e); // its configuration arrived before its image was there
                 }
             } catch (IOException | RuntimeException e) {
                 log.error("the default volume " + defaultVolume.name() + " on " + defaultVolume.image()
@@ -342,7 +280,7 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     /** Whether a volume of this name is configured, or known: the default volume is then not created again. */
     private boolean isConfigured(String name) {
-        if (entries.containsKey(name)) {
+        if (table.contains(name)) {
             return true;
         }
         ConfigurationAdmin ca = configAdmin;
@@ -360,14 +298,7 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     @Deactivate
     void deactivate() {
-        synchronized (mountLock) {
-            active = false;
-            for (Entry e : new ArrayList<>(entries.values())) {
-                unmountQuietly(e, "the engine stopped");
-            }
-            entries.clear();
-        }
-        committer.shutdownNow();
+        table.close("the engine stopped");
     }
 
     // ------------------------------------------------------------------ configuration
@@ -383,32 +314,32 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
             log.error("volume configuration " + pid + (name == null ? "" : " (volume " + name + ")") + " is malformed and "
                     + "mounts nothing: " + e.getMessage());
             if (name != null && NAME.matcher(name).matches()) {
-                synchronized (mountLock) {
-                    Entry e2 = entries.get(name);
+                synchronized (table.lock()) {
+                    MountEntry e2 = table.get(name);
                     if (e2 == null || pid.equals(e2.pid)) {
                         if (e2 != null) {
-                            dropMounted(e2);
+                            table.dropMounted(e2);
                         }
-                        Entry bad = new Entry(new VolumeSettings(name, null, MountOptions.defaults()), pid);
+                        MountEntry bad = new MountEntry(new VolumeSettings(name, null, MountOptions.defaults()), pid);
                         bad.malformed = true;
                         bad.state = VolumeState.FAILED;
                         bad.detail = "malformed configuration: " + e.getMessage();
-                        entries.put(name, bad);
+                        table.put(bad);
                     }
                 }
             }
             return;
         }
-        synchronized (mountLock) {
-            if (!active) {
+        synchronized (table.lock()) {
+            if (!table.isOpen()) {
                 return;
             }
             removeOtherNamesOf(pid, s.name());
-            Entry e = entries.get(s.name());
+            MountEntry e = table.get(s.name());
             if (e == null) {
-                e = new Entry(s, pid);
-                entries.put(s.name(), e);
-                tryMount(e);
+                e = new MountEntry(s, pid);
+                table.put(e);
+                table.tryMount(e);
                 return;
             }
             if (e.pid != null && !e.pid.equals(pid)) {
@@ -423,23 +354,23 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     /** A configuration renamed its volume: the volume of the old name goes. */
     private void removeOtherNamesOf(String pid, String name) {
-        for (Entry other : new ArrayList<>(entries.values())) {
+        for (MountEntry other : table.entries()) {
             if (pid.equals(other.pid) && !other.name().equals(name)) {
-                unmountQuietly(other, "its configuration now names " + name);
-                entries.remove(other.name(), other);
+                table.unmountQuietly(other, "its configuration now names " + name);
+                table.remove(other);
             }
         }
     }
 
     /** Applies changed settings: policies, intervals and timeouts in place; a new device or mode by mounting again. */
-    private void reconfigure(Entry e, VolumeSettings s) {
+    private void reconfigure(MountEntry e, VolumeSettings s) {
         VolumeSettings old = e.settings;
         CowVolume v = e.volume;
         e.malformed = false;
         if (v == null || v.isClosed()) {
             e.settings = s;
-            dropMounted(e);
-            tryMount(e);
+            table.dropMounted(e);
+            table.tryMount(e);
             return;
         }
         MountOptions was = old.options();
@@ -448,9 +379,9 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
                 || !(now.checksum().isEmpty() || now.checksum().equals(v.checksum()));
         if (remount) {
             log.info("volume " + s.name() + " is mounted again: its configuration changed device, mode or checksum");
-            unmountQuietly(e, "its configuration changed");
+            table.unmountQuietly(e, "its configuration changed");
             e.settings = s;
-            tryMount(e);
+            table.tryMount(e);
             return;
         }
         e.settings = s;
@@ -468,25 +399,24 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
         }
         v.suspendTimeout(now.suspendTimeout());
         if (!was.commitInterval().equals(now.commitInterval())) {
-            e.timer.cancel(false);
-            e.timer = schedule(v, now.commitInterval());
+            table.reschedule(e, now.commitInterval());
         }
     }
 
     @Override
     public void unconfigured(String pid) {
-        synchronized (mountLock) {
-            for (Entry e : new ArrayList<>(entries.values())) {
+        synchronized (table.lock()) {
+            for (MountEntry e : table.entries()) {
                 if (pid.equals(e.pid)) {
-                    unmountQuietly(e, "its configuration is gone");
-                    entries.remove(e.name(), e);
+                    table.unmountQuietly(e, "its configuration is gone");
+                    table.remove(e);
                 }
             }
         }
     }
 
     /** Records the entry's settings as its configuration; a no-op without Config Admin. */
-    private void persist(Entry e) {
+    private void persist(MountEntry e) {
         ConfigurationAdmin ca = configAdmin;
         if (ca == null) {
             return;
@@ -514,127 +444,6 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
         }
     }
 
-    // ------------------------------------------------------------------ mounting
-
-    /**
-     * Mounts a configured volume if every service it needs is there, otherwise records
-     * what it waits for; a mount that fails leaves it FAILED with the reason, and nothing
-     * mounted. Called with the mount lock held.
-     */
-    private void tryMount(Entry e) {
-        VolumeSettings s = e.settings;
-        if (e.volume != null || e.malformed) {
-            return;
-        }
-        String waiting = installed.missingFor(s);
-        if (waiting != null) {
-            e.state = waiting.startsWith("device") ? VolumeState.OFFLINE : VolumeState.SUSPENDED;
-            e.detail = waiting;
-            return;
-        }
-        try {
-            mountNow(e);
-        } catch (IOException | RuntimeException ex) {
-            String reason = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-            if (e.state != VolumeState.FAILED || !reason.equals(e.detail)) {
-                log.error("volume " + e.name() + " could not be mounted from its configuration: " + reason);
-            }
-            e.state = VolumeState.FAILED;
-            e.detail = reason;
-        }
-    }
-
-    /** Opens the device, mounts, registers the Volume service and starts the commit timer. */
-    private CowVolume mountNow(Entry e) throws IOException {
-        VolumeSettings s = e.settings;
-        DeviceProvider p = installed.provider(s.device());
-        MountOptions o = s.options();
-        BlockDevice d = p.open(s.device(), o.readOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
-        CowVolume volume;
-        try {
-            volume = CowVolume.mount(s.name(), s.device(), d, installed, o, CowVolume.DEFAULT_CACHE_BYTES);
-        } catch (IOException | RuntimeException ex) {
-            d.close();
-            throw ex;
-        }
-        e.volume = volume;
-        e.state = volume.state();
-        e.detail = "";
-        e.registration = context.registerService(Volume.class, volume, properties(volume));
-        e.timer = schedule(volume, o.commitInterval());
-        log.info("mounted " + s.name() + " on " + s.device() + " (" + volume.state() + ", generation "
-                + volume.committedGeneration() + ", " + o + ")");
-        return volume;
-    }
-
-    private ScheduledFuture<?> schedule(CowVolume volume, java.time.Duration interval) {
-        long ms = interval.toMillis();
-        return committer.scheduleWithFixedDelay(() -> commitQuietly(volume), ms, ms, TimeUnit.MILLISECONDS);
-    }
-
-    /** Forgets the mounted volume of an entry (unregistered, timer stopped) without committing: it is closed or offline. */
-    private void dropMounted(Entry e) {
-        CowVolume v = e.volume;
-        if (v == null) {
-            return;
-        }
-        stopServing(e);
-        abandonQuietly(e.name(), v);
-    }
-
-    private void abandonQuietly(String name, CowVolume v) {
-        try {
-            v.abandon();
-        } catch (IOException ex) {
-            log.warn("volume " + name + ": closing its device failed: " + ex.getMessage());
-        }
-    }
-
-    private void stopServing(Entry e) {
-        ScheduledFuture<?> t = e.timer;
-        if (t != null) {
-            t.cancel(false);
-        }
-        ServiceRegistration<Volume> r = e.registration;
-        if (r != null) {
-            try {
-                r.unregister();
-            } catch (IllegalStateException gone) {
-                // unregistered with the bundle
-            }
-        }
-        e.volume = null;
-        e.registration = null;
-        e.timer = null;
-        e.state = VolumeState.OFFLINE;
-        e.detail = "";
-    }
-
-    /** Commits and unmounts; when the commit cannot be done the volume is closed anyway and the loss logged. */
-    private void unmountQuietly(Entry e, String why) {
-        CowVolume v = e.volume;
-        if (v == null) {
-            return;
-        }
-        stopServing(e);
-        try {
-            v.unmount();
-            log.info("unmounted " + e.name() + ": " + why);
-        } catch (IOException ex) {
-            log.error("volume " + e.name() + " was closed without its last changes (" + why + "): " + ex.getMessage());
-            abandonQuietly(e.name(), v);
-        }
-    }
-
-    /** A device that a volume is mounted on is neither formatted nor mounted a second time. */
-    private void requireNotMounted(URI device) throws BusyException {
-        for (Entry e : entries.values()) {
-            if (e.volume != null && device.equals(e.settings.device())) {
-                throw new BusyException(device.toString(), "it is mounted as " + e.name());
-            }
-        }
-    }
-
     private static void checkName(String name) throws InvalidArgumentException {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new InvalidArgumentException("volume name", name,
@@ -646,7 +455,7 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     @Override
     public FormatResult mkfs(URI device, FormatOptions options) throws IOException {
-        requireNotMounted(device);
+        table.requireNotMounted(device);
         DeviceProvider p = installed.provider(device);
         OpenOptions open = options.size() > 0 ? OpenOptions.create(options.size()) : OpenOptions.readWrite();
         try (BlockDevice d = p.open(device, open)) {
@@ -661,33 +470,33 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
     public Volume mount(String name, URI device, MountOptions options) throws IOException {
         checkName(name);
         Objects.requireNonNull(device, "device");
-        synchronized (mountLock) {
-            if (!active) {
+        synchronized (table.lock()) {
+            if (!table.isOpen()) {
                 throw new NotSupportedException("the storage engine is stopping");
             }
-            Entry existing = entries.get(name);
+            MountEntry existing = table.get(name);
             if (existing != null && existing.volume != null) {
                 if (existing.settings.device().equals(device)) {
                     return existing.volume; // mounting again what is mounted changes nothing
                 }
                 throw new BusyException("volume name " + name, "it is mounted on " + existing.settings.device());
             }
-            requireNotMounted(device);
+            table.requireNotMounted(device);
             installed.requireInstalled(options);
-            Entry e = existing != null ? existing : new Entry(new VolumeSettings(name, device, options), null);
+            MountEntry e = existing != null ? existing : new MountEntry(new VolumeSettings(name, device, options), null);
             VolumeSettings before = e.settings;
             e.malformed = false;
             e.settings = new VolumeSettings(name, device, options);
             CowVolume v;
             try {
-                v = mountNow(e);
+                v = table.mountNow(e);
             } catch (IOException | RuntimeException ex) {
                 e.settings = before; // a configured volume keeps its configuration; a new one is not recorded
                 throw ex;
             }
             // Recorded with the image's algorithm, so a device formatted again is not mounted by mistake.
             e.settings = e.settings.with(options.checksum(v.checksum()));
-            entries.put(name, e);
+            table.put(e);
             persist(e);
             return v;
         }
@@ -696,18 +505,10 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
     @Override
     public void unmount(String name) throws IOException {
         String pid;
-        synchronized (mountLock) {
-            Entry e = entries.get(name);
-            if (e == null) {
-                throw new NoSuchFileException(name, null, "no volume of that name is mounted");
-            }
-            CowVolume v = e.volume;
-            if (v != null) {
-                v.unmount(); // a commit that cannot be done now fails here, and the volume stays
-                stopServing(e);
-                log.info("unmounted " + name);
-            }
-            entries.remove(name, e);
+        synchronized (table.lock()) {
+            MountEntry e = table.require(name);
+            table.unmount(e); // a commit that cannot be done now fails here, and the volume stays
+            table.remove(e);
             pid = e.pid;
         }
         forget(pid);
@@ -715,15 +516,14 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     @Override
     public Optional<MountOptions> options(String name) {
-        Entry e = entries.get(name);
-        return e == null ? Optional.empty() : Optional.of(e.settings.options());
+        return table.options(name);
     }
 
     @Override
     public void allocationPolicy(String name, String policy) throws IOException {
         installed.requirePolicy(policy);
-        synchronized (mountLock) {
-            Entry e = entry(name);
+        synchronized (table.lock()) {
+            MountEntry e = table.require(name);
             if (e.volume != null) {
                 e.volume.allocationPolicy(policy);
             }
@@ -736,8 +536,8 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
     @Override
     public void dioStrategy(String name, String strategy) throws IOException {
         installed.requireStrategy(strategy);
-        synchronized (mountLock) {
-            Entry e = entry(name);
+        synchronized (table.lock()) {
+            MountEntry e = table.require(name);
             if (e.volume != null) {
                 e.volume.dioStrategy(strategy);
             }
@@ -747,83 +547,18 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
         log.info("volume " + name + " executes direct writes with " + strategy + " from now on");
     }
 
-    private Entry entry(String name) throws NoSuchFileException {
-        Entry e = entries.get(name);
-        if (e == null) {
-            throw new NoSuchFileException(name, null, "no volume of that name is mounted");
-        }
-        return e;
-    }
-
-    private void commitQuietly(CowVolume volume) {
-        try {
-            volume.commitIfDirty();
-        } catch (IOException | RuntimeException e) {
-            log.warn("volume " + volume.name() + ": the periodic commit failed: " + e.getMessage());
-        }
-        Entry e = entries.get(volume.name());
-        if (e != null && e.volume == volume) {
-            updateProperties(e);
-        }
-    }
-
-    private void updateProperties(Entry e) {
-        ServiceRegistration<Volume> r = e.registration;
-        CowVolume v = e.volume;
-        if (r != null && v != null) {
-            try {
-                r.setProperties(properties(v));
-            } catch (IllegalStateException gone) {
-                // unregistered meanwhile
-            }
-        }
-    }
-
-    private static Dictionary<String, Object> properties(CowVolume v) {
-        Hashtable<String, Object> p = new Hashtable<>();
-        p.put(Volume.PROP_NAME, v.name());
-        p.put(Volume.PROP_UUID, v.uuid().toString());
-        p.put(Volume.PROP_DEVICE, v.device().toString());
-        p.put(Volume.PROP_STATE, v.state().name());
-        p.put(Volume.PROP_CHECKSUM, v.checksum());
-        return p;
-    }
-
     @Override
     public Optional<Volume> volume(String name) {
-        Entry e = entries.get(name);
-        CowVolume v = e == null ? null : e.volume;
-        return Optional.ofNullable(v);
+        return table.volume(name);
     }
 
     @Override
     public List<Volume> volumes() {
-        List<Volume> out = new ArrayList<>();
-        for (Entry e : entries.values()) {
-            CowVolume v = e.volume;
-            if (v != null) {
-                out.add(v);
-            }
-        }
-        out.sort(Comparator.comparing(Volume::name));
-        return out;
+        return table.volumes();
     }
 
     @Override
     public List<VolumeStatus> status() {
-        List<VolumeStatus> out = new ArrayList<>();
-        for (Entry e : entries.values()) {
-            CowVolume v = e.volume;
-            URI device = e.settings.device();
-            if (v != null) {
-                VolumeState s = v.state();
-                String detail = s == VolumeState.FAILED ? v.failure() : v.waitingFor();
-                out.add(new VolumeStatus(e.name(), device, s, detail, true));
-            } else {
-                out.add(new VolumeStatus(e.name(), device, e.state, e.detail, false));
-            }
-        }
-        out.sort(Comparator.comparing(VolumeStatus::name));
-        return out;
+        return table.status();
     }
 }
