@@ -4,13 +4,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
-import org.cowstack.storage.api.BusyException;
-import org.cowstack.storage.api.InvalidArgumentException;
-import org.cowstack.storage.api.NotSupportedException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.BlockDevice;
@@ -26,8 +21,6 @@ import org.cowstack.storage.api.volume.VolumeState;
 import org.cowstack.storage.api.volume.VolumeStatus;
 import org.cowstack.storage.cow.fs.CowVolume;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -58,17 +51,8 @@ import org.osgi.service.log.LoggerFactory;
  */
 @Component(service = {VolumeManager.class, ConfiguredVolumes.class}, immediate = true)
 public final class VolumeManagerComponent implements VolumeManager, ConfiguredVolumes {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-
     private volatile DefaultVolume defaultVolume;
     private boolean defaultVolumeDone;
-
-    @Reference(name = "log", service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
-            policy = ReferencePolicy.DYNAMIC)
-    private volatile Logger logger;
-    private final EngineLog log = new EngineLog(() -> logger);
-    private final InstalledServices installed = new InstalledServices(log);
-    private final MountTable table = new MountTable(installed, log);
 
     /**
      * Mandatory: without it a volume mounted before it arrived would be recorded late, or
@@ -76,6 +60,14 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
      */
     @Reference(policy = ReferencePolicy.DYNAMIC)
     private volatile ConfigurationAdmin configAdmin;
+
+    @Reference(name = "log", service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    private volatile Logger logger;
+    private final EngineLog log = new EngineLog(() -> logger);
+    private final InstalledServices installed = new InstalledServices(log);
+    private final MountTable table = new MountTable(installed, log);
+    private final VolumeFstab fstab = new VolumeFstab(table, installed, () -> configAdmin, log);
 
     // ------------------------------------------------------------------ services coming and going
 
@@ -266,7 +258,7 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
             }
             defaultVolumeDone = true;
             try {
-                defaultVolume.setUp(this, isConfigured(defaultVolume.name()));
+                defaultVolume.setUp(this, fstab.isConfigured(defaultVolume.name()));
                 MountEntry e = table.get(defaultVolume.name());
                 if (e != null && e.volume == null) {
                     table.tryMount(e); // its configuration arrived before its image was there
@@ -275,24 +267,6 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
                 log.error("the default volume " + defaultVolume.name() + " on " + defaultVolume.image()
                         + " could not be set up: " + e.getMessage());
             }
-        }
-    }
-
-    /** Whether a volume of this name is configured, or known: the default volume is then not created again. */
-    private boolean isConfigured(String name) {
-        if (table.contains(name)) {
-            return true;
-        }
-        ConfigurationAdmin ca = configAdmin;
-        if (ca == null) {
-            return false;
-        }
-        try {
-            Configuration[] found = ca.listConfigurations("(&(service.factoryPid=" + VOLUME_FACTORY_PID + ")("
-                    + VolumeSettings.NAME + "=" + name + "))");
-            return found != null && found.length > 0;
-        } catch (IOException | InvalidSyntaxException e) {
-            return false;
         }
     }
 
@@ -305,150 +279,12 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     @Override
     public void configured(String pid, Map<String, ?> properties) {
-        VolumeSettings s;
-        try {
-            s = VolumeSettings.read(properties);
-            checkName(s.name());
-        } catch (InvalidArgumentException e) {
-            String name = VolumeSettings.nameOf(properties);
-            log.error("volume configuration " + pid + (name == null ? "" : " (volume " + name + ")") + " is malformed and "
-                    + "mounts nothing: " + e.getMessage());
-            if (name != null && NAME.matcher(name).matches()) {
-                synchronized (table.lock()) {
-                    MountEntry e2 = table.get(name);
-                    if (e2 == null || pid.equals(e2.pid)) {
-                        if (e2 != null) {
-                            table.dropMounted(e2);
-                        }
-                        MountEntry bad = new MountEntry(new VolumeSettings(name, null, MountOptions.defaults()), pid);
-                        bad.malformed = true;
-                        bad.state = VolumeState.FAILED;
-                        bad.detail = "malformed configuration: " + e.getMessage();
-                        table.put(bad);
-                    }
-                }
-            }
-            return;
-        }
-        synchronized (table.lock()) {
-            if (!table.isOpen()) {
-                return;
-            }
-            removeOtherNamesOf(pid, s.name());
-            MountEntry e = table.get(s.name());
-            if (e == null) {
-                e = new MountEntry(s, pid);
-                table.put(e);
-                table.tryMount(e);
-                return;
-            }
-            if (e.pid != null && !e.pid.equals(pid)) {
-                log.error("volume configuration " + pid + " names volume " + s.name() + ", which configuration " + e.pid
-                        + " already has; it is ignored");
-                return;
-            }
-            e.pid = pid;
-            reconfigure(e, s);
-        }
-    }
-
-    /** A configuration renamed its volume: the volume of the old name goes. */
-    private void removeOtherNamesOf(String pid, String name) {
-        for (MountEntry other : table.entries()) {
-            if (pid.equals(other.pid) && !other.name().equals(name)) {
-                table.unmountQuietly(other, "its configuration now names " + name);
-                table.remove(other);
-            }
-        }
-    }
-
-    /** Applies changed settings: policies, intervals and timeouts in place; a new device or mode by mounting again. */
-    private void reconfigure(MountEntry e, VolumeSettings s) {
-        VolumeSettings old = e.settings;
-        CowVolume v = e.volume;
-        e.malformed = false;
-        if (v == null || v.isClosed()) {
-            e.settings = s;
-            table.dropMounted(e);
-            table.tryMount(e);
-            return;
-        }
-        MountOptions was = old.options();
-        MountOptions now = s.options();
-        boolean remount = !old.device().equals(s.device()) || was.readOnly() != now.readOnly()
-                || !(now.checksum().isEmpty() || now.checksum().equals(v.checksum()));
-        if (remount) {
-            log.info("volume " + s.name() + " is mounted again: its configuration changed device, mode or checksum");
-            table.unmountQuietly(e, "its configuration changed");
-            e.settings = s;
-            table.tryMount(e);
-            return;
-        }
-        e.settings = s;
-        try {
-            if (!now.allocationPolicy().equals(v.allocationPolicy())) {
-                v.allocationPolicy(now.allocationPolicy());
-            }
-            if (!now.dioStrategy().equals(v.dioStrategy())) {
-                v.dioStrategy(now.dioStrategy());
-            }
-        } catch (NotSupportedException ex) {
-            log.error("volume " + s.name() + ": " + ex.getMessage() + "; it keeps " + v.allocationPolicy() + " and "
-                    + v.dioStrategy());
-            e.settings = s.with(now.allocationPolicy(v.allocationPolicy()).dioStrategy(v.dioStrategy()));
-        }
-        v.suspendTimeout(now.suspendTimeout());
-        if (!was.commitInterval().equals(now.commitInterval())) {
-            table.reschedule(e, now.commitInterval());
-        }
+        fstab.configured(pid, properties);
     }
 
     @Override
     public void unconfigured(String pid) {
-        synchronized (table.lock()) {
-            for (MountEntry e : table.entries()) {
-                if (pid.equals(e.pid)) {
-                    table.unmountQuietly(e, "its configuration is gone");
-                    table.remove(e);
-                }
-            }
-        }
-    }
-
-    /** Records the entry's settings as its configuration; a no-op without Config Admin. */
-    private void persist(MountEntry e) {
-        ConfigurationAdmin ca = configAdmin;
-        if (ca == null) {
-            return;
-        }
-        try {
-            Configuration c = e.pid != null ? ca.getConfiguration(e.pid, "?")
-                    : ca.createFactoryConfiguration(VOLUME_FACTORY_PID, "?");
-            e.pid = c.getPid();
-            c.updateIfDifferent(e.settings.properties());
-        } catch (IOException | RuntimeException ex) {
-            log.warn("volume " + e.name() + ": its configuration could not be recorded (it will not be mounted after a "
-                    + "restart): " + ex.getMessage());
-        }
-    }
-
-    private void forget(String pid) {
-        ConfigurationAdmin ca = configAdmin;
-        if (ca == null || pid == null) {
-            return;
-        }
-        try {
-            ca.getConfiguration(pid, "?").delete();
-        } catch (IOException | RuntimeException ex) {
-            log.warn("volume configuration " + pid + " could not be deleted: " + ex.getMessage());
-        }
-    }
-
-    private static void checkName(String name) throws InvalidArgumentException {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new InvalidArgumentException("volume name", name,
-                    "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
+        fstab.unconfigured(pid);
     }
 
     // ------------------------------------------------------------------ VolumeManager
@@ -468,50 +304,12 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     @Override
     public Volume mount(String name, URI device, MountOptions options) throws IOException {
-        checkName(name);
-        Objects.requireNonNull(device, "device");
-        synchronized (table.lock()) {
-            if (!table.isOpen()) {
-                throw new NotSupportedException("the storage engine is stopping");
-            }
-            MountEntry existing = table.get(name);
-            if (existing != null && existing.volume != null) {
-                if (existing.settings.device().equals(device)) {
-                    return existing.volume; // mounting again what is mounted changes nothing
-                }
-                throw new BusyException("volume name " + name, "it is mounted on " + existing.settings.device());
-            }
-            table.requireNotMounted(device);
-            installed.requireInstalled(options);
-            MountEntry e = existing != null ? existing : new MountEntry(new VolumeSettings(name, device, options), null);
-            VolumeSettings before = e.settings;
-            e.malformed = false;
-            e.settings = new VolumeSettings(name, device, options);
-            CowVolume v;
-            try {
-                v = table.mountNow(e);
-            } catch (IOException | RuntimeException ex) {
-                e.settings = before; // a configured volume keeps its configuration; a new one is not recorded
-                throw ex;
-            }
-            // Recorded with the image's algorithm, so a device formatted again is not mounted by mistake.
-            e.settings = e.settings.with(options.checksum(v.checksum()));
-            table.put(e);
-            persist(e);
-            return v;
-        }
+        return fstab.mount(name, device, options);
     }
 
     @Override
     public void unmount(String name) throws IOException {
-        String pid;
-        synchronized (table.lock()) {
-            MountEntry e = table.require(name);
-            table.unmount(e); // a commit that cannot be done now fails here, and the volume stays
-            table.remove(e);
-            pid = e.pid;
-        }
-        forget(pid);
+        fstab.unmount(name);
     }
 
     @Override
@@ -521,30 +319,12 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     @Override
     public void allocationPolicy(String name, String policy) throws IOException {
-        installed.requirePolicy(policy);
-        synchronized (table.lock()) {
-            MountEntry e = table.require(name);
-            if (e.volume != null) {
-                e.volume.allocationPolicy(policy);
-            }
-            e.settings = e.settings.with(e.settings.options().allocationPolicy(policy));
-            persist(e);
-        }
-        log.info("volume " + name + " allocates with " + policy + " from now on");
+        fstab.allocationPolicy(name, policy);
     }
 
     @Override
     public void dioStrategy(String name, String strategy) throws IOException {
-        installed.requireStrategy(strategy);
-        synchronized (table.lock()) {
-            MountEntry e = table.require(name);
-            if (e.volume != null) {
-                e.volume.dioStrategy(strategy);
-            }
-            e.settings = e.settings.with(e.settings.options().dioStrategy(strategy));
-            persist(e);
-        }
-        log.info("volume " + name + " executes direct writes with " + strategy + " from now on");
+        fstab.dioStrategy(name, strategy);
     }
 
     @Override
