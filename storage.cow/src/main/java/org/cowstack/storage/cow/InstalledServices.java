@@ -87,9 +87,9 @@ final class InstalledServices implements VolumeServices {
         }
         Object id = properties.get(ChecksumAlgorithm.ID);
         if (!(id instanceof Integer)) { // as the shell's storage:csum requires, so both list the same algorithms
-            log.warn("checksum algorithm " + describe(algorithm, properties) + " is ignored: its " + ChecksumAlgorithm.ID
-                    + " property is " + (id == null ? "missing" : id + " (" + id.getClass().getSimpleName() + ")")
-                    + ", not the Integer the engine selects it by");
+            String found = id == null ? "missing" : id + " (" + id.getClass().getSimpleName() + ")";
+            log.warn("checksum algorithm " + describe(algorithm, properties) + " is ignored: its "
+                    + ChecksumAlgorithm.ID + " property is " + found + ", not the Integer the engine selects it by");
             return null;
         }
         checksums.add(new ChecksumKey(name, (Integer) id), algorithm);
@@ -138,8 +138,9 @@ final class InstalledServices implements VolumeServices {
         if (value instanceof String s && !s.isBlank()) {
             return s;
         }
-        log.warn(what + " " + describe(service, properties) + " is ignored: it is registered without the " + property
-                + " property the engine selects it by" + (value == null ? "" : " (it has " + property + "=" + value + ")"));
+        log.warn(what + " " + describe(service, properties) + " is ignored: it is registered without the "
+                + property + " property the engine selects it by"
+                + (value == null ? "" : " (it has " + property + "=" + value + ")"));
         return null;
     }
 
@@ -167,7 +168,8 @@ final class InstalledServices implements VolumeServices {
     DeviceProvider provider(URI device) throws IOException {
         String scheme = device.getScheme();
         if (scheme == null) {
-            throw new InvalidArgumentException("device", device, "a URI with a scheme, such as file:vol.img or mem:disk");
+            throw new InvalidArgumentException("device", device,
+                    "a URI with a scheme, such as file:vol.img or mem:disk");
         }
         DeviceProvider p = device(scheme);
         if (p == null) {

@@ -19,6 +19,8 @@ import org.cowstack.storage.api.BusyException;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.api.volume.FormatOptions;
+import org.cowstack.storage.api.volume.FormatResult;
 import org.cowstack.storage.api.volume.MountOptions;
 import org.cowstack.storage.api.volume.Volume;
 import org.cowstack.storage.api.volume.VolumeState;
@@ -140,6 +142,19 @@ final class MountTable {
         }
     }
 
+    /** Formats a device no volume is mounted on; see {@link org.cowstack.storage.api.volume.VolumeManager#mkfs}. */
+    FormatResult format(URI device, FormatOptions options) throws IOException {
+        requireNotMounted(device);
+        DeviceProvider p = installed.provider(device);
+        OpenOptions open = options.size() > 0 ? OpenOptions.create(options.size()) : OpenOptions.readWrite();
+        try (BlockDevice d = p.open(device, open)) {
+            FormatResult r = CowVolume.format(d, options, installed, MountOptions.defaults().allocationPolicy());
+            log.info("formatted " + device + ": " + r.size() + " bytes, " + r.blockSize() + "-byte blocks, "
+                    + r.checksum() + ", uuid " + r.uuid());
+            return r;
+        }
+    }
+
     // ------------------------------------------------------------------ mounting
 
     /**
@@ -242,7 +257,10 @@ final class MountTable {
         }
     }
 
-    /** Forgets the mounted volume of an entry (unregistered, timer stopped) without committing: it is closed or offline. */
+    /**
+     * Forgets the mounted volume of an entry (unregistered, timer stopped) without
+     * committing: it is closed or offline.
+     */
     void dropMounted(MountEntry e) {
         CowVolume v = e.volume;
         if (v == null) {

@@ -42,7 +42,8 @@ final class VolumeFstab {
     private final EngineLog log;
 
     /** @param configAdmin answers the Config Admin bound now, or null while there is none (nothing is recorded then) */
-    VolumeFstab(MountTable table, InstalledServices installed, Supplier<ConfigurationAdmin> configAdmin, EngineLog log) {
+    VolumeFstab(MountTable table, InstalledServices installed, Supplier<ConfigurationAdmin> configAdmin,
+            EngineLog log) {
         this.table = table;
         this.installed = installed;
         this.configAdmin = configAdmin;
@@ -68,7 +69,8 @@ final class VolumeFstab {
             }
             table.requireNotMounted(device);
             installed.requireInstalled(options);
-            MountEntry e = existing != null ? existing : new MountEntry(new VolumeSettings(name, device, options), null);
+            MountEntry e = existing != null ? existing
+                    : new MountEntry(new VolumeSettings(name, device, options), null);
             VolumeSettings before = e.settings;
             e.malformed = false;
             e.settings = new VolumeSettings(name, device, options);
@@ -208,7 +210,7 @@ final class VolumeFstab {
         }
     }
 
-    /** A configuration that cannot be read: its volume, if it names one, is unmounted and shown FAILED with the reason. */
+    /** A configuration that cannot be read: the volume it names, if any, is unmounted and shown FAILED with why. */
     private void malformed(String pid, Map<String, ?> properties, InvalidArgumentException why) {
         String name = VolumeSettings.nameOf(properties);
         log.error("volume configuration " + pid + (name == null ? "" : " (volume " + name + ")") + " is malformed and "

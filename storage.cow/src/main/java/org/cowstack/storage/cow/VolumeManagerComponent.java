@@ -8,18 +8,14 @@ import java.util.Optional;
 
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
-import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.DeviceProvider;
-import org.cowstack.storage.api.device.OpenOptions;
 import org.cowstack.storage.api.dio.DioStrategy;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.FormatResult;
 import org.cowstack.storage.api.volume.MountOptions;
 import org.cowstack.storage.api.volume.Volume;
 import org.cowstack.storage.api.volume.VolumeManager;
-import org.cowstack.storage.api.volume.VolumeState;
 import org.cowstack.storage.api.volume.VolumeStatus;
-import org.cowstack.storage.cow.fs.CowVolume;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -34,26 +30,27 @@ import org.osgi.service.log.LoggerFactory;
 /**
  * The engine as a service: formats devices, mounts volumes and registers each mounted
  * volume as a {@link Volume} service with its name, uuid, device, state and checksum.
- *
- * <p>Which volumes exist is Config Admin configuration (see {@link VolumeConfiguration}):
- * the API's mount, unmount and policy setters record what they do there, and a
- * configuration arriving (at start, or written by other means) mounts its volume.
+ * This class is the Declarative Services component only: it binds the services and
+ * hands each event and call to the class that holds its concern.
+ * <ul>
+ * <li>{@link InstalledServices}: the plug-ins installed now, selected by the service
+ * properties they are registered with;
+ * <li>{@link HotSwap}: what a plug-in coming or going does to every volume;
+ * <li>{@link MountTable}: the volumes known, mounted or waiting, and their
+ * {@code Volume} services and commit timers;
+ * <li>{@link VolumeFstab}: which volumes exist, as Config Admin configuration (see
+ * {@link VolumeConfiguration}), recorded by the API and applied when it arrives;
+ * <li>{@link EngineLog}: the log they share.
+ * </ul>
  *
  * <p>Every service a mounted volume uses is a dynamic reference, bound into the volume
- * (see {@code VolumeBindings}). When one goes, its unbind waits for the operations using
- * it, commits with it while it is still valid, and binds a replacement of the same name
- * or id if one is installed; otherwise the volume is SUSPENDED (OFFLINE for a device
- * backend) and its operations wait for one, at most the suspend timeout. When one comes,
- * it is bound into every volume waiting for it, and configured volumes that could not be
- * mounted for want of it are mounted. Deactivation (the engine stopping or updated)
- * commits and unmounts every volume and keeps the configuration, so the next engine
- * mounts them again.
+ * (see {@code VolumeBindings}); a bind or unbind may run before activation, during it,
+ * or concurrently with the API. Deactivation (the engine stopping or updated) commits
+ * and unmounts every volume and keeps the configuration, so the next engine mounts them
+ * again.
  */
 @Component(service = {VolumeManager.class, ConfiguredVolumes.class}, immediate = true)
 public final class VolumeManagerComponent implements VolumeManager, ConfiguredVolumes {
-    private volatile DefaultVolume defaultVolume;
-    private boolean defaultVolumeDone;
-
     /**
      * Mandatory: without it a volume mounted before it arrived would be recorded late, or
      * twice (the default volume's setup could not see the configuration of the last run).
@@ -64,174 +61,65 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
     @Reference(name = "log", service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
             policy = ReferencePolicy.DYNAMIC)
     private volatile Logger logger;
+
     private final EngineLog log = new EngineLog(() -> logger);
     private final InstalledServices installed = new InstalledServices(log);
     private final MountTable table = new MountTable(installed, log);
+    private final HotSwap hotSwap = new HotSwap(installed, table, log);
     private final VolumeFstab fstab = new VolumeFstab(table, installed, () -> configAdmin, log);
 
+    /** Set before the table opens, so whoever sees it open sees this. */
+    private volatile DefaultVolume defaultVolume;
+    /** Guarded by the table's lock. */
+    private boolean defaultVolumeDone;
+
     // ------------------------------------------------------------------ services coming and going
+    //
+    // Each bind takes the service's properties: the engine selects a plug-in by them, as the
+    // shell lists it, never by asking the service (see InstalledServices).
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addDevice(DeviceProvider provider, Map<String, Object> properties) {
-        String scheme = installed.addDevice(provider, properties);
-        if (scheme == null) {
-            return;
-        }
-        for (MountEntry e : table.on(scheme)) {
-            CowVolume v = e.volume;
-            if (v != null && v.state() == VolumeState.OFFLINE && !v.isClosed()) {
-                reattach(e, v, provider);
-            }
-        }
-        servicesArrived();
-    }
-
-    /** The device backend is back: the offline volume gets its device again, or is mounted afresh. */
-    private void reattach(MountEntry e, CowVolume v, DeviceProvider provider) {
-        VolumeSettings s = e.settings;
-        try {
-            BlockDevice d = provider.open(s.device(), v.isReadOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
-            if (v.deviceArrived(d)) {
-                log.info("volume " + e.name() + " is back on " + s.device());
-                e.updateProperties();
-                return;
-            }
-            d.close();
-        } catch (IOException | RuntimeException ex) {
-            log.warn("volume " + e.name() + ": " + s.device() + " could not be opened again: " + ex.getMessage());
-        }
-        synchronized (table.lock()) {
-            log.warn("volume " + e.name() + ": " + s.device() + " no longer holds what the volume committed; mounting it "
-                    + "afresh (open files of the volume are invalid)");
-            table.dropMounted(e);
-            table.tryMount(e);
+        if (hotSwap.deviceArrived(provider, properties)) {
+            setUpDefaultVolume();
         }
     }
 
-    /**
-     * A backend is going away: Declarative Services calls this after unregistering it and
-     * before deactivating it, so its devices are still open. Volumes on it commit, close
-     * their device and go OFFLINE until it returns.
-     */
     void removeDevice(DeviceProvider provider) {
-        InstalledServices.Departure<DeviceProvider> gone = installed.removeDevice(provider);
-        if (gone == null) {
-            return;
-        }
-        String scheme = gone.name();
-        for (MountEntry e : table.on(scheme)) {
-            CowVolume v = e.volume;
-            if (v == null) {
-                continue;
-            }
-            try {
-                if (v.deviceGone()) {
-                    log.info("volume " + e.name() + " committed and went offline: device backend " + scheme + ": is going away");
-                }
-            } catch (IOException ex) {
-                log.warn("volume " + e.name() + " could not be committed before device backend " + scheme + ": went away: "
-                        + ex.getMessage());
-            }
-            e.updateProperties();
-        }
+        hotSwap.deviceGone(provider);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addChecksum(ChecksumAlgorithm algorithm, Map<String, Object> properties) {
-        if (installed.addChecksum(algorithm, properties) == null) {
-            return;
+        if (hotSwap.checksumArrived(algorithm, properties)) {
+            setUpDefaultVolume();
         }
-        forEachMounted(v -> v.checksumArrived(algorithm));
-        servicesArrived();
     }
 
     void removeChecksum(ChecksumAlgorithm algorithm) {
-        InstalledServices.Departure<ChecksumAlgorithm> gone = installed.removeChecksum(algorithm);
-        if (gone != null) {
-            swapOut("checksum " + gone.name(), v -> v.checksumGone(algorithm, gone.replacement()));
-        }
+        hotSwap.checksumGone(algorithm);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addPolicy(AllocationPolicy policy, Map<String, Object> properties) {
-        if (installed.addPolicy(policy, properties) == null) {
-            return;
+        if (hotSwap.policyArrived(policy, properties)) {
+            setUpDefaultVolume();
         }
-        forEachMounted(v -> v.policyArrived(policy));
-        servicesArrived();
     }
 
     void removePolicy(AllocationPolicy policy) {
-        InstalledServices.Departure<AllocationPolicy> gone = installed.removePolicy(policy);
-        if (gone != null) {
-            swapOut("allocation policy " + gone.name(), v -> v.policyGone(policy, gone.replacement()));
-        }
+        hotSwap.policyGone(policy);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addStrategy(DioStrategy strategy, Map<String, Object> properties) {
-        if (installed.addStrategy(strategy, properties) == null) {
-            return;
+        if (hotSwap.strategyArrived(strategy, properties)) {
+            setUpDefaultVolume();
         }
-        forEachMounted(v -> v.strategyArrived(strategy));
-        servicesArrived();
     }
 
     void removeStrategy(DioStrategy strategy) {
-        InstalledServices.Departure<DioStrategy> gone = installed.removeStrategy(strategy);
-        if (gone != null) {
-            swapOut("DIO strategy " + gone.name(), v -> v.strategyGone(strategy, gone.replacement()));
-        }
-    }
-
-    @FunctionalInterface
-    private interface Swap {
-        boolean apply(CowVolume v) throws IOException;
-    }
-
-    /** Takes a departing service out of every volume bound to it, each committing with it first. */
-    private void swapOut(String what, Swap swap) {
-        for (MountEntry e : table.entries()) {
-            CowVolume v = e.volume;
-            if (v == null) {
-                continue;
-            }
-            try {
-                if (swap.apply(v) && v.state() == VolumeState.SUSPENDED) {
-                    log.info("volume " + e.name() + " committed and is suspended: " + what + " is going away");
-                }
-            } catch (IOException ex) {
-                log.warn("volume " + e.name() + " could not commit before " + what + " went away (its data stays in "
-                        + "memory until it can): " + ex.getMessage());
-            }
-            e.updateProperties();
-        }
-    }
-
-    private void forEachMounted(java.util.function.Predicate<CowVolume> bind) {
-        for (MountEntry e : table.entries()) {
-            CowVolume v = e.volume;
-            if (v != null && bind.test(v)) {
-                log.info("volume " + e.name() + " resumed: " + (v.waitingFor().isEmpty() ? "nothing missing"
-                        : "still waiting for " + v.waitingFor()));
-                e.updateProperties();
-            }
-        }
-    }
-
-    /** A service arrived: configured volumes that were waiting for it are mounted now. */
-    private void servicesArrived() {
-        if (!table.isOpen()) {
-            return;
-        }
-        synchronized (table.lock()) {
-            for (MountEntry e : table.entries()) {
-                if (e.volume == null) {
-                    table.tryMount(e);
-                }
-            }
-        }
-        setUpDefaultVolume();
+        hotSwap.strategyGone(strategy);
     }
 
     // ------------------------------------------------------------------ life cycle
@@ -241,31 +129,32 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
         defaultVolume = DefaultVolume.of(bundleContext.getProperty(DefaultVolume.VOLUME),
                 bundleContext.getProperty(DefaultVolume.HOME));
         table.open(bundleContext);
-        servicesArrived();
+        hotSwap.mountWaiting();
+        setUpDefaultVolume();
     }
 
     /**
      * Sets up the default volume, once, as soon as this component is active and has the
-     * file backend, checksum and policy it needs: whichever of them arrives last calls
+     * file backend, checksum, policy and strategy it needs: whichever of them arrives last calls
      * this from its bind, during framework start, so the volume is there before the
      * executable runs its commands.
      */
     private void setUpDefaultVolume() {
         synchronized (table.lock()) {
-            if (!table.isOpen() || defaultVolume == null || defaultVolumeDone
-                    || !defaultVolume.canSetUp(installed)) {
+            DefaultVolume d = defaultVolume;
+            if (!table.isOpen() || d == null || defaultVolumeDone || !d.canSetUp(installed)) {
                 return;
             }
             defaultVolumeDone = true;
             try {
-                defaultVolume.setUp(this, fstab.isConfigured(defaultVolume.name()));
-                MountEntry e = table.get(defaultVolume.name());
+                d.setUp(this, fstab.isConfigured(d.name()));
+                MountEntry e = table.get(d.name());
                 if (e != null && e.volume == null) {
                     table.tryMount(e); // its configuration arrived before its image was there
                 }
             } catch (IOException | RuntimeException e) {
-                log.error("the default volume " + defaultVolume.name() + " on " + defaultVolume.image()
-                        + " could not be set up: " + e.getMessage());
+                log.error("the default volume " + d.name() + " on " + d.image() + " could not be set up: "
+                        + e.getMessage());
             }
         }
     }
@@ -275,7 +164,7 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
         table.close("the engine stopped");
     }
 
-    // ------------------------------------------------------------------ configuration
+    // ------------------------------------------------------------------ ConfiguredVolumes
 
     @Override
     public void configured(String pid, Map<String, ?> properties) {
@@ -291,15 +180,7 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     @Override
     public FormatResult mkfs(URI device, FormatOptions options) throws IOException {
-        table.requireNotMounted(device);
-        DeviceProvider p = installed.provider(device);
-        OpenOptions open = options.size() > 0 ? OpenOptions.create(options.size()) : OpenOptions.readWrite();
-        try (BlockDevice d = p.open(device, open)) {
-            FormatResult r = CowVolume.format(d, options, installed, MountOptions.defaults().allocationPolicy());
-            log.info("formatted " + device + ": " + r.size() + " bytes, " + r.blockSize() + "-byte blocks, "
-                    + r.checksum() + ", uuid " + r.uuid());
-            return r;
-        }
+        return table.format(device, options);
     }
 
     @Override
