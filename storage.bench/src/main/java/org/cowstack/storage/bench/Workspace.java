@@ -21,7 +21,7 @@ import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.MountOptions;
 import org.cowstack.storage.cow.fs.CowVolume;
-import org.cowstack.storage.cow.fs.VolumeServices;
+import org.cowstack.storage.cow.bind.VolumeServices;
 import org.cowstack.storage.csum.Blake2b256;
 import org.cowstack.storage.csum.Crc32c;
 import org.cowstack.storage.csum.Sha256;

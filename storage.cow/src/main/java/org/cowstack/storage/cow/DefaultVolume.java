@@ -55,6 +55,14 @@ final class DefaultVolume {
         return image;
     }
 
+    /** Whether what it needs is installed: the file backend, its checksum, the default policy and strategy. */
+    boolean canSetUp(InstalledServices installed) {
+        MountOptions defaults = MountOptions.defaults();
+        return installed.device(SCHEME) != null && installed.checksum(CHECKSUM) != null
+                && installed.allocationPolicy(defaults.allocationPolicy()) != null
+                && installed.dioStrategy(defaults.dioStrategy()) != null;
+    }
+
     /**
      * Creates the image if it is missing, and mounts it (which records its configuration)
      * unless a volume of its name is configured already: the default volume is a
