@@ -193,7 +193,10 @@ final class MountTable {
         BlockDevice d = p.open(s.device(), o.readOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
         CowVolume volume;
         try {
-            volume = CowVolume.mount(s.name(), s.device(), d, installed, o, CowVolume.DEFAULT_CACHE_BYTES);
+            // A remount to read-write opens the device again through the provider installed then.
+            volume = CowVolume.mount(s.name(), s.device(), d, installed, o, CowVolume.DEFAULT_CACHE_BYTES,
+                    readOnly -> installed.provider(s.device()).open(s.device(),
+                            readOnly ? OpenOptions.readOnly() : OpenOptions.readWrite()));
         } catch (IOException | RuntimeException ex) {
             d.close();
             throw ex;

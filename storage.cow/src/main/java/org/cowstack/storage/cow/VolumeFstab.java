@@ -129,6 +129,31 @@ final class VolumeFstab {
         log.info("volume " + name + " executes direct writes with " + strategy + " from now on");
     }
 
+    /**
+     * Changes a volume's mode in place and records it. The volume's operations in flight
+     * are awaited without the table's lock held; the entry is then updated if it still
+     * holds the same volume.
+     */
+    void remount(String name, boolean readOnly) throws IOException {
+        CowVolume v;
+        synchronized (table.lock()) {
+            v = table.require(name).volume;
+        }
+        if (v != null) {
+            v.remount(readOnly);
+        }
+        synchronized (table.lock()) {
+            MountEntry e = table.require(name);
+            if (e.volume == v) {
+                e.settings = e.settings.with(e.settings.options().readOnly(readOnly));
+                persist(e);
+                e.updateProperties();
+            }
+        }
+        log.info("volume " + name + " is " + (readOnly ? "read-only" : "read-write") + " from now on"
+                + (v == null ? " (when it is mounted)" : ""));
+    }
+
     /** Whether a volume of this name is configured, or known: the default volume is then not created again. */
     boolean isConfigured(String name) {
         if (table.contains(name)) {
@@ -243,7 +268,7 @@ final class VolumeFstab {
         }
     }
 
-    /** Applies changed settings: policies, intervals and timeouts in place; a new device or mode by mounting again. */
+    /** Applies changed settings: mode, policies, intervals and timeouts in place; a new device or checksum by mounting again. */
     private void reconfigure(MountEntry e, VolumeSettings s) {
         VolumeSettings old = e.settings;
         CowVolume v = e.volume;
@@ -256,16 +281,28 @@ final class VolumeFstab {
         }
         MountOptions was = old.options();
         MountOptions now = s.options();
-        boolean remount = !old.device().equals(s.device()) || was.readOnly() != now.readOnly()
+        boolean remount = !old.device().equals(s.device())
                 || !(now.checksum().isEmpty() || now.checksum().equals(v.checksum()));
         if (remount) {
-            log.info("volume " + s.name() + " is mounted again: its configuration changed device, mode or checksum");
+            log.info("volume " + s.name() + " is mounted again: its configuration changed device or checksum");
             table.unmountQuietly(e, "its configuration changed");
             e.settings = s;
             table.tryMount(e);
             return;
         }
         e.settings = s;
+        if (was.readOnly() != now.readOnly()) {
+            try {
+                v.remount(now.readOnly()); // in place: open files stay open
+                log.info("volume " + s.name() + " is " + (now.readOnly() ? "read-only" : "read-write")
+                        + ", as its configuration says");
+            } catch (IOException ex) {
+                log.error("volume " + s.name() + " could not be remounted " + (now.readOnly() ? "read-only" : "read-write")
+                        + " as its configuration says: " + ex.getMessage());
+                e.settings = s.with(now.readOnly(v.isReadOnly()));
+            }
+            e.updateProperties();
+        }
         try {
             if (!now.allocationPolicy().equals(v.allocationPolicy())) {
                 v.allocationPolicy(now.allocationPolicy());

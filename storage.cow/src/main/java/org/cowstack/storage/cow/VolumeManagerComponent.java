@@ -209,6 +209,11 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
     }
 
     @Override
+    public void remount(String name, boolean readOnly) throws IOException {
+        fstab.remount(name, readOnly);
+    }
+
+    @Override
     public Optional<Volume> volume(String name) {
         return table.volume(name);
     }

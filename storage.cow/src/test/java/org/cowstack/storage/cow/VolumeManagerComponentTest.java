@@ -3,9 +3,13 @@ package org.cowstack.storage.cow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
+import java.nio.ByteBuffer;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,10 +18,12 @@ import java.util.List;
 import java.util.Map;
 
 import org.cowstack.storage.alloc.FirstFit;
+import org.cowstack.storage.api.ReadOnlyException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.dio.DioStrategy;
+import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.MountOptions;
 import org.cowstack.storage.api.volume.Volume;
@@ -124,6 +130,31 @@ class VolumeManagerComponentTest {
         manager.addPolicy(new FirstFit(), Map.of(AllocationPolicy.NAME, "first-fit"));
         assertEquals(VolumeState.MOUNTED, v.state());
         assertEquals("MOUNTED", registration().properties.get(Volume.PROP_STATE));
+    }
+
+    @Test
+    void aConfigurationThatChangesTheModeRemountsInPlaceAndOpenFilesSurvive() throws Exception {
+        bindAll();
+        manager.activate(context());
+        manager.mkfs(DEVICE, FormatOptions.defaults().size(SIZE));
+        manager.configured("pid.1", Map.of("name", "v", "device", DEVICE.toString()));
+        Volume v = manager.volume("v").orElseThrow();
+        Registration r = registration();
+        try (FileHandle f = v.open("/f", EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE))) {
+            f.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 0);
+
+            manager.configured("pid.1", Map.of("name", "v", "device", DEVICE.toString(), "readOnly", true));
+            assertSame(v, manager.volume("v").orElseThrow(), "not unmounted and mounted again");
+            assertFalse(r.unregistered);
+            assertEquals("READ_ONLY", r.properties.get(Volume.PROP_STATE));
+            assertThrows(ReadOnlyException.class, () -> f.write(ByteBuffer.wrap(new byte[] {9}), 0));
+            assertTrue(manager.options("v").orElseThrow().readOnly());
+
+            manager.configured("pid.1", Map.of("name", "v", "device", DEVICE.toString(), "readOnly", false));
+            assertEquals("MOUNTED", r.properties.get(Volume.PROP_STATE));
+            assertEquals(1, f.write(ByteBuffer.wrap(new byte[] {4}), 3));
+        }
+        assertEquals(4, v.stat("/f").size());
     }
 
     @Test

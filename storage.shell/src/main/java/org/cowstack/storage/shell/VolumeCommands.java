@@ -34,7 +34,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** Volume and file commands: thin views over the engine's {@link VolumeManager}. */
 @Component(service = VolumeCommands.class, immediate = true)
-@GogoCommand(scope = "storage", function = {"mkfs", "mount", "umount", "volumes", "df", "ls", "mkdir", "rm", "mv", "io",
+@GogoCommand(scope = "storage", function = {"mkfs", "mount", "remount", "umount", "volumes", "df", "ls", "mkdir", "rm", "mv", "io",
         "cp", "owners"})
 public final class VolumeCommands {
 
@@ -122,6 +122,21 @@ public final class VolumeCommands {
         }
         Volume v = manager().mount(name, device(device), options);
         return "mounted " + v.name() + " on " + v.device() + " (" + v.state() + ")";
+    }
+
+    @Descriptor("change a mounted volume to read-only (--ro: it commits, then refuses every change) or back to "
+            + "read-write (--rw) without unmounting it: open files stay open; the mode is recorded in its configuration")
+    public String remount(
+            @Descriptor("make it read-only") @Parameter(names = "--ro", presentValue = "true", absentValue = "false") boolean readOnly,
+            @Descriptor("make it read-write") @Parameter(names = "--rw", presentValue = "true", absentValue = "false") boolean readWrite,
+            @Descriptor("volume name") String name) throws IOException {
+        if (readOnly == readWrite) {
+            throw new IllegalArgumentException("storage:remount takes one of --ro and --rw, as in storage:remount --ro "
+                    + name);
+        }
+        manager().remount(name, readOnly);
+        return "remounted " + name + (readOnly ? " read-only" : " read-write") + " ("
+                + manager().volume(name).map(v -> v.state().toString()).orElse("not mounted") + ")";
     }
 
     @Descriptor("commit and unmount a volume, and remove it from the configuration (it is not mounted at the next start)")

@@ -91,6 +91,19 @@ public interface VolumeManager {
      */
     void dioStrategy(String name, String strategy) throws IOException;
 
+    /**
+     * Changes the mode of a volume without unmounting it ({@link Volume#remount}: to
+     * read-only it commits, then refuses changes; open files stay open) and records the
+     * mode in the volume's configuration, so the next start mounts it so. A volume that
+     * is configured but not mounted now only has its configuration changed.
+     *
+     * @throws java.nio.file.NoSuchFileException when no volume has that name
+     * @throws org.cowstack.storage.api.ReadOnlyException when it cannot be made writable
+     *         (its device cannot be opened for writing); the mode is then unchanged
+     * @throws IOException when the commit before going read-only fails; the mode is then unchanged
+     */
+    void remount(String name, boolean readOnly) throws IOException;
+
     /** The mounted volume of that name. */
     Optional<Volume> volume(String name);
 
