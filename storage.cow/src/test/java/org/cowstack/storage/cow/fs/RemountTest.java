@@ -30,26 +30,20 @@ import org.junit.jupiter.api.io.TempDir;
 class RemountTest {
     private static final int K = 1024;
 
-    private static ByteBuffer fill(int length, int value) {
-        byte[] b = new byte[length];
-        Arrays.fill(b, (byte) value);
-        return ByteBuffer.wrap(b);
-    }
-
     @Test
     void anOpenHandleRefusesWritesWhileReadOnlyAndWritesAgainAfter() throws IOException {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:remount");
         CowVolume v = volumes.fresh(uri, 64 << 20);
         try (FileHandle f = v.open("/f", Volumes.RW)) {
-            f.write(fill(8 * K, 1), 0); // dirty, not committed
+            f.write(Volumes.filled(8 * K, 1), 0); // dirty, not committed
             long generation = v.committedGeneration();
             v.remount(true);
             assertEquals(VolumeState.READ_ONLY, v.state());
             assertTrue(v.committedGeneration() > generation, "going read-only commits first");
             long committed = v.committedGeneration();
             // Every change through the open handle and the volume is refused, and nothing changes.
-            assertThrows(ReadOnlyException.class, () -> f.write(fill(4 * K, 2), 0));
+            assertThrows(ReadOnlyException.class, () -> f.write(Volumes.filled(4 * K, 2), 0));
             assertThrows(ReadOnlyException.class, () -> f.truncate(0));
             assertThrows(ReadOnlyException.class, () -> f.fallocate(FallocateMode.PUNCH_HOLE, 0, 4 * K));
             assertThrows(ReadOnlyException.class, () -> f.setFlags(Set.of(FileFlag.NODATASUM), Set.of()));
@@ -60,17 +54,17 @@ class RemountTest {
             f.fsync(); // nothing to commit: not an error, as on a read-only mount
             v.sync();
             assertEquals(committed, v.committedGeneration(), "a read-only volume commits nothing");
-            assertArrayEquals(fill(8 * K, 1).array(), Volumes.readAll(v, "/f"), "reads go on");
+            assertArrayEquals(Volumes.filled(8 * K, 1).array(), Volumes.readAll(v, "/f"), "reads go on");
             v.remount(true); // already read-only: nothing happens
 
             v.remount(false);
             assertEquals(VolumeState.MOUNTED, v.state());
-            assertEquals(4 * K, f.write(fill(4 * K, 3), 4 * K));
+            assertEquals(4 * K, f.write(Volumes.filled(4 * K, 3), 4 * K));
             f.fsync();
         }
         v.unmount();
         CowVolume again = volumes.mount(uri);
-        byte[] expected = fill(8 * K, 1).array();
+        byte[] expected = Volumes.filled(8 * K, 1).array();
         Arrays.fill(expected, 4 * K, 8 * K, (byte) 3);
         assertArrayEquals(expected, Volumes.readAll(again, "/f"));
         assertEquals(java.util.List.of(), again.audit());
@@ -117,7 +111,7 @@ class RemountTest {
             Thread writer = new Thread(() -> {
                 for (int i = 0; i < 2000; i++) {
                     try {
-                        f.write(fill(4 * K, i), (long) i * 4 * K);
+                        f.write(Volumes.filled(4 * K, i), (long) i * 4 * K);
                         acknowledged.set(i + 1);
                     } catch (ReadOnlyException refused) {
                         return;

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -28,12 +27,6 @@ import org.junit.jupiter.api.Test;
 class TripwireTest {
     private static final int K = 1024;
 
-    private static ByteBuffer fill(int length, int value) {
-        byte[] b = new byte[length];
-        Arrays.fill(b, (byte) value);
-        return ByteBuffer.wrap(b);
-    }
-
     /** storage:rm v /fill; storage:io v /g 'pwrite 0 1m' 'fsync' on a full 64 MiB volume, in one process. */
     @Test
     void aFullVolumeTakesWritesAgainOnceAFileIsRemovedWithoutAnExplicitCommit() throws IOException {
@@ -42,7 +35,7 @@ class TripwireTest {
             long at = 0;
             try {
                 for (;;) {
-                    fill.write(fill(1 << 20, 0xee), at);
+                    fill.write(Volumes.filled(1 << 20, 0xee), at);
                     at += 1 << 20;
                 }
             } catch (NoSpaceException full) {
@@ -56,10 +49,10 @@ class TripwireTest {
         v.delete("/fill");
         assertEquals(generation, v.committedGeneration(), "the rm itself commits nothing");
         try (FileHandle g = v.open("/g", Volumes.RW)) {
-            assertEquals(1 << 20, g.write(fill(1 << 20, 0x11), 0));
+            assertEquals(1 << 20, g.write(Volumes.filled(1 << 20, 0x11), 0));
             g.fsync();
         }
-        assertArrayEquals(fill(1 << 20, 0x11).array(), Volumes.readAll(v, "/g"));
+        assertArrayEquals(Volumes.filled(1 << 20, 0x11).array(), Volumes.readAll(v, "/g"));
         assertEquals(List.of(), v.audit());
         v.unmount();
     }
@@ -69,7 +62,7 @@ class TripwireTest {
     void aReflinkOfDataNotYetWrittenBackSharesItsBlocksWritingBackTheClonedRangeOnly() throws IOException {
         CowVolume v = Volumes.mem().fresh(URI.create("mem:reflink"), 64 << 20);
         try (FileHandle src = v.open("/src", Volumes.RW); FileHandle dst = v.open("/dst", Volumes.RW)) {
-            src.write(fill(1 << 20, 0xab), 0);
+            src.write(Volumes.filled(1 << 20, 0xab), 0);
             long generation = v.committedGeneration();
             DataCopies.Snapshot before = v.dataCopies();
             assertEquals(256 * K, dst.cloneRange(src, 256 * K, 0, 256 * K));
@@ -85,7 +78,7 @@ class TripwireTest {
             long srcPhysical = src.extents(256 * K, 256 * K).get(0).physical();
             assertEquals(srcPhysical, d.physical(), "the same blocks as the source's, block for block");
             assertEquals(256 * K, v.space().shared(), "storage:df counts the shared blocks once");
-            assertArrayEquals(fill(256 * K, 0xab).array(), Volumes.readAll(v, "/dst"));
+            assertArrayEquals(Volumes.filled(256 * K, 0xab).array(), Volumes.readAll(v, "/dst"));
         }
         v.unmount();
     }
@@ -95,8 +88,8 @@ class TripwireTest {
     void aDedupeOfDataNotYetWrittenBackSharesWithoutACommit() throws IOException {
         CowVolume v = Volumes.mem().fresh(URI.create("mem:dedupe"), 64 << 20);
         try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
-            a.write(fill(512 * K, 0x5a), 0);
-            b.write(fill(512 * K, 0x5a), 0);
+            a.write(Volumes.filled(512 * K, 0x5a), 0);
+            b.write(Volumes.filled(512 * K, 0x5a), 0);
             long generation = v.committedGeneration();
             DataCopies.Snapshot before = v.dataCopies();
             assertEquals(128 * K, b.dedupeRange(a, 0, 0, 128 * K).bytesDeduped());
@@ -113,7 +106,7 @@ class TripwireTest {
     void fiemapListsBlocksPreallocatedPastTheEndOfTheFile() throws IOException {
         CowVolume v = Volumes.mem().fresh(URI.create("mem:pasteof"), 64 << 20);
         try (FileHandle f = v.open("/f", Volumes.RW)) {
-            f.write(fill(8 * K, 1), 0);
+            f.write(Volumes.filled(8 * K, 1), 0);
             f.fallocate(FallocateMode.ALLOCATE_KEEP_SIZE, 8 * K, 56 * K);
             assertEquals(8 * K, f.size());
             assertEquals(64 * K, f.stat().allocated());

@@ -95,6 +95,13 @@ final class Volumes {
         }
     }
 
+    /** {@code length} bytes of {@code value}. */
+    static ByteBuffer filled(int length, int value) {
+        byte[] b = new byte[length];
+        java.util.Arrays.fill(b, (byte) value);
+        return ByteBuffer.wrap(b);
+    }
+
     static void write(CowVolume v, String path, long offset, byte[] data) throws IOException {
         try (FileHandle f = v.open(path, RW)) {
             f.write(ByteBuffer.wrap(data), offset);
