@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.lang.ref.WeakReference;
@@ -14,10 +15,14 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.cowstack.storage.alloc.BestFit;
 import org.cowstack.storage.api.SuspendedException;
@@ -66,6 +71,58 @@ class HotSwapTest {
         return Volumes.SERVICES.checksum("crc32c");
     }
 
+    /** An operation on a thread of its own, so that the test can see where it waits. */
+    private record Running<T>(Thread thread, FutureTask<T> task) {
+        /**
+         * Waits, at most 10 s, until the operation is parked (WAITING or TIMED_WAITING)
+         * inside {@code VolumeBindings.<method>}: that it waits in the volume's gate, where
+         * a sleep would only show that it had not finished yet. Fails at once when it
+         * finishes (or fails) instead.
+         */
+        void awaitWaitingIn(String method) throws InterruptedException {
+            String gate = VolumeBindings.class.getName() + "." + method;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            for (;;) {
+                if (task.isDone()) {
+                    fail(thread.getName() + " did not wait in " + gate + ": it " + outcome());
+                }
+                Thread.State before = thread.getState();
+                StackTraceElement[] stack = thread.getStackTrace();
+                Thread.State after = thread.getState();
+                if (parked(before) && parked(after) && Arrays.stream(stack).anyMatch(
+                        f -> (f.getClassName() + "." + f.getMethodName()).equals(gate))) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    fail(thread.getName() + " was not waiting in " + gate + " after 10 s: " + after + " at\n\t"
+                            + Arrays.stream(stack).map(String::valueOf).collect(Collectors.joining("\n\t")));
+                }
+                Thread.sleep(1);
+            }
+        }
+
+        private static boolean parked(Thread.State s) {
+            return s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING;
+        }
+
+        private String outcome() throws InterruptedException {
+            try {
+                T value = task.get();
+                return "returned " + (value instanceof byte[] b ? b.length + " bytes" : value);
+            } catch (ExecutionException e) {
+                return "failed with " + e.getCause();
+            }
+        }
+    }
+
+    private static <T> Running<T> start(String name, Callable<T> op) {
+        FutureTask<T> task = new FutureTask<>(op);
+        Thread t = new Thread(task, name);
+        t.setDaemon(true);
+        t.start();
+        return new Running<>(t, task);
+    }
+
     @Test
     void aDepartingChecksumIsCommittedWithThenOperationsWaitAndFailNamingIt() throws Exception {
         CowVolume v = fresh(Duration.ofMillis(200));
@@ -90,18 +147,13 @@ class HotSwapTest {
     void anOperationWaitingForTheChecksumContinuesWhenAReplacementArrives() throws Exception {
         CowVolume v = fresh(Duration.ofSeconds(30));
         Volumes.write(v, "/f", 0, DATA);
-        v.checksumGone(crc32c(), null);
-        CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
-            try {
-                return Volumes.readAll(v, "/f");
-            } catch (IOException e) {
-                throw new RuntimeException(e);
-            }
-        });
-        Thread.sleep(100);
-        assertFalse(read.isDone(), "the read waits for the algorithm");
-        v.checksumArrived(new Crc32c());
-        assertArrayEquals(DATA, read.get(10, TimeUnit.SECONDS));
+        assertTrue(v.checksumGone(crc32c(), null));
+        assertEquals(VolumeState.SUSPENDED, v.state());
+        Running<byte[]> read = start("read of /f", () -> Volumes.readAll(v, "/f"));
+        read.awaitWaitingIn("enter");
+        assertFalse(read.task().isDone(), "the read waits for the algorithm");
+        assertTrue(v.checksumArrived(new Crc32c()));
+        assertArrayEquals(DATA, read.task().get(10, TimeUnit.SECONDS));
         v.unmount();
     }
 
@@ -151,26 +203,23 @@ class HotSwapTest {
                 java.util.List.of(Volumes.SERVICES.allocationPolicy("first-fit")), java.util.List.of(slow));
         CowVolume v = CowVolume.mount("test", uri, d, services, MountOptions.defaults().dioStrategy("slow"),
                 CowVolume.DEFAULT_CACHE_BYTES);
-        CompletableFuture<Integer> write = CompletableFuture.supplyAsync(() -> {
+        Running<Integer> write = start("direct write of /d", () -> {
             try (FileHandle f = v.open("/d", Volumes.RW)) {
                 return f.writeDirect(ByteBuffer.wrap(DATA), 0);
-            } catch (IOException e) {
-                throw new RuntimeException(e);
             }
         });
-        assertTrue(inside.await(10, TimeUnit.SECONDS));
-        CompletableFuture<Boolean> unbind = CompletableFuture.supplyAsync(() -> {
-            try {
-                return v.strategyGone(slow, null);
-            } catch (IOException e) {
-                throw new RuntimeException(e);
-            }
-        });
-        Thread.sleep(100);
-        assertFalse(unbind.isDone(), "the unbind waits for the write that uses the strategy");
-        release.countDown();
-        assertEquals(DATA.length, write.get(10, TimeUnit.SECONDS));
-        assertTrue(unbind.get(10, TimeUnit.SECONDS));
+        Running<Boolean> unbind;
+        try {
+            assertTrue(inside.await(10, TimeUnit.SECONDS));
+            unbind = start("unbind of the strategy", () -> v.strategyGone(slow, null));
+            unbind.awaitWaitingIn("exclusive");
+            assertFalse(unbind.task().isDone(), "the unbind waits for the write that uses the strategy");
+            assertFalse(write.task().isDone(), "the write is still inside the strategy");
+        } finally {
+            release.countDown(); // and on a failure, lets the write leave the gate
+        }
+        assertEquals(DATA.length, write.task().get(10, TimeUnit.SECONDS));
+        assertTrue(unbind.task().get(10, TimeUnit.SECONDS));
         assertEquals("DIO strategy slow", v.waitingFor());
         assertArrayEquals(DATA, Volumes.readAll(v, "/d"), "buffered reads and writes need no strategy");
         v.unmount();
