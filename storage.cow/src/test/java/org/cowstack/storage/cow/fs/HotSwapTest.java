@@ -41,6 +41,7 @@ import org.cowstack.storage.csum.Crc32c;
 import org.cowstack.storage.device.file.FileDeviceProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.cowstack.storage.cow.bind.VolumeBindings;
 import org.cowstack.storage.cow.bind.VolumeServices;
 
 /**
