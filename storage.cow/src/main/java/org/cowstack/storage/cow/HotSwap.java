@@ -63,7 +63,7 @@ final class HotSwap {
         try {
             BlockDevice d = provider.open(s.device(),
                     v.isReadOnly() ? OpenOptions.readOnly() : OpenOptions.readWrite());
-            if (v.deviceArrived(d)) {
+            if (v.swap().deviceArrived(d)) {
                 log.info("volume " + e.name() + " is back on " + s.device());
                 e.updateProperties();
                 return;
@@ -82,17 +82,20 @@ final class HotSwap {
 
     /** @return false when it is ignored (registered without its name and id properties) */
     boolean checksumArrived(ChecksumAlgorithm algorithm, Map<String, ?> properties) {
-        return arrived(installed.addChecksum(algorithm, properties), v -> v.checksumArrived(algorithm));
+        InstalledServices.ChecksumKey key = installed.addChecksum(algorithm, properties);
+        return arrived(key == null ? null : key.name(), v -> v.swap().checksumArrived(key.id(), algorithm));
     }
 
     /** @return false when it is ignored (registered without its name property) */
     boolean policyArrived(AllocationPolicy policy, Map<String, ?> properties) {
-        return arrived(installed.addPolicy(policy, properties), v -> v.policyArrived(policy));
+        String name = installed.addPolicy(policy, properties);
+        return arrived(name, v -> v.swap().policyArrived(name, policy));
     }
 
     /** @return false when it is ignored (registered without its name property) */
     boolean strategyArrived(DioStrategy strategy, Map<String, ?> properties) {
-        return arrived(installed.addStrategy(strategy, properties), v -> v.strategyArrived(strategy));
+        String name = installed.addStrategy(strategy, properties);
+        return arrived(name, v -> v.swap().strategyArrived(name, strategy));
     }
 
     private boolean arrived(String installedAs, Predicate<CowVolume> bind) {
@@ -149,7 +152,7 @@ final class HotSwap {
                 continue;
             }
             try {
-                if (v.deviceGone()) {
+                if (v.swap().deviceGone()) {
                     log.info("volume " + e.name() + " committed and went offline: device backend " + scheme
                             + ": is going away");
                 }
@@ -164,21 +167,21 @@ final class HotSwap {
     void checksumGone(ChecksumAlgorithm algorithm) {
         Departure<ChecksumAlgorithm> gone = installed.removeChecksum(algorithm);
         if (gone != null) {
-            swapOut("checksum " + gone.name(), v -> v.checksumGone(algorithm, gone.replacement()));
+            swapOut("checksum " + gone.name(), v -> v.swap().checksumGone(algorithm, gone.replacement()));
         }
     }
 
     void policyGone(AllocationPolicy policy) {
         Departure<AllocationPolicy> gone = installed.removePolicy(policy);
         if (gone != null) {
-            swapOut("allocation policy " + gone.name(), v -> v.policyGone(policy, gone.replacement()));
+            swapOut("allocation policy " + gone.name(), v -> v.swap().policyGone(policy, gone.replacement()));
         }
     }
 
     void strategyGone(DioStrategy strategy) {
         Departure<DioStrategy> gone = installed.removeStrategy(strategy);
         if (gone != null) {
-            swapOut("DIO strategy " + gone.name(), v -> v.strategyGone(strategy, gone.replacement()));
+            swapOut("DIO strategy " + gone.name(), v -> v.swap().strategyGone(strategy, gone.replacement()));
         }
     }
 

@@ -79,8 +79,8 @@ final class InstalledServices implements VolumeServices {
         return scheme == null ? null : new Departure<>(scheme, devices.get(scheme));
     }
 
-    /** @return its name, or null when it is ignored */
-    String addChecksum(ChecksumAlgorithm algorithm, Map<String, ?> properties) {
+    /** @return its name and id, or null when it is ignored */
+    ChecksumKey addChecksum(ChecksumAlgorithm algorithm, Map<String, ?> properties) {
         String name = name(algorithm, properties, ChecksumAlgorithm.NAME, "checksum algorithm");
         if (name == null) {
             return null;
@@ -92,8 +92,9 @@ final class InstalledServices implements VolumeServices {
                     + ChecksumAlgorithm.ID + " property is " + found + ", not the Integer the engine selects it by");
             return null;
         }
-        checksums.add(new ChecksumKey(name, (Integer) id), algorithm);
-        return name;
+        ChecksumKey key = new ChecksumKey(name, (Integer) id);
+        checksums.add(key, algorithm);
+        return key;
     }
 
     /** @return its name and the algorithm of its id still installed, or null when it was ignored */

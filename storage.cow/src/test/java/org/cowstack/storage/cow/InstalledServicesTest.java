@@ -46,8 +46,8 @@ class InstalledServicesTest {
         assertEquals("first-fit", installed.addPolicy(policy, Map.of(AllocationPolicy.NAME, "first-fit")));
         assertEquals("verify", installed.addStrategy(strategy, Map.of(DioStrategy.NAME, "verify")));
         assertEquals("mem", installed.addDevice(device, Map.of(DeviceProvider.SCHEME, "MEM")));
-        assertEquals("crc32c", installed.addChecksum(checksum, Map.of(ChecksumAlgorithm.NAME, "crc32c",
-                ChecksumAlgorithm.ID, 0)));
+        assertEquals(new InstalledServices.ChecksumKey("crc32c", 0), installed.addChecksum(checksum,
+                Map.of(ChecksumAlgorithm.NAME, "crc32c", ChecksumAlgorithm.ID, 0)));
 
         assertSame(policy, installed.allocationPolicy("first-fit"));
         assertSame(strategy, installed.dioStrategy("verify"));

@@ -123,30 +123,33 @@ public final class ServiceSwap {
         });
     }
 
-    /** Binds an algorithm of the volume's id, if it has none now; answers whether it did. */
-    public boolean checksumArrived(ChecksumAlgorithm a) {
-        if (bindings.closed() || a.id() != checksum.id() || bindings.checksum() != null) {
+    /**
+     * Binds an algorithm installed with the id {@code id} (its service property) if it is
+     * the volume's id and the volume has none now; answers whether it did.
+     */
+    public boolean checksumArrived(int id, ChecksumAlgorithm a) {
+        if (bindings.closed() || id != checksum.id() || bindings.checksum() != null) {
             return false;
         }
         bindings.checksum(a);
         return true;
     }
 
-    /** Binds a policy of the wanted name, if it has none now. */
-    public boolean policyArrived(AllocationPolicy p) {
-        if (bindings.closed() || !p.name().equals(bindings.policyName()) || bindings.policy() != null) {
+    /** Binds a policy installed under {@code name} (its service property) if the volume waits for that name. */
+    public boolean policyArrived(String name, AllocationPolicy p) {
+        if (bindings.closed() || !name.equals(bindings.policyName()) || bindings.policy() != null) {
             return false;
         }
-        bindings.policy(p.name(), p);
+        bindings.policy(name, p);
         return true;
     }
 
-    /** Binds a strategy of the wanted name, if it has none now. */
-    public boolean strategyArrived(DioStrategy d) {
-        if (bindings.closed() || !d.name().equals(bindings.strategyName()) || bindings.strategy() != null) {
+    /** Binds a strategy installed under {@code name} (its service property) if the volume waits for that name. */
+    public boolean strategyArrived(String name, DioStrategy d) {
+        if (bindings.closed() || !name.equals(bindings.strategyName()) || bindings.strategy() != null) {
             return false;
         }
-        bindings.strategy(d.name(), d);
+        bindings.strategy(name, d);
         return true;
     }
 

@@ -25,7 +25,7 @@ public final class FileLocks {
     }
 
     private static int stripe(long inode) {
-        return (int) Math.floorMod(inode * 0x9E3779B97F4A7C15L >>> 40, STRIPES);
+        return Math.floorMod(inode * 0x9E3779B97F4A7C15L >>> 40, STRIPES);
     }
 
     /** Locks one file. */

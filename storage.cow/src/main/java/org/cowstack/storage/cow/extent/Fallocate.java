@@ -41,6 +41,7 @@ public final class Fallocate {
     }
 
     /** {@code FileHandle.fallocate}. */
+    @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public void fallocate(long ino, String path, FallocateMode mode, long offset, long length) throws IOException {
         core.checkWritable();
         if (offset < 0) {
@@ -89,6 +90,7 @@ public final class Fallocate {
     }
 
     /** {@code FileHandle.truncate}: the blocks past the new end are unmapped, the bytes past it in its last block zeroed. */
+    @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public void truncate(long ino, String path, long size) throws IOException {
         core.checkWritable();
         if (size < 0) {

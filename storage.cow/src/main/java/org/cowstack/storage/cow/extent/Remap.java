@@ -56,6 +56,7 @@ public final class Remap {
      *
      * @return the bytes cloned
      */
+    @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public long cloneRange(long dst, String dstPath, long src, String srcPath, long srcOff, long dstOff,
             long length) throws IOException {
         core.checkWritable();
@@ -114,6 +115,7 @@ public final class Remap {
      * Holes and preallocated blocks on either side are left as they are: equal, but
      * never turned into shared data.
      */
+    @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public DedupeResult dedupeRange(long dst, String dstPath, long src, String srcPath, long srcOff, long dstOff,
             long length) throws IOException {
         core.checkWritable();

@@ -418,37 +418,9 @@ public final class CowVolume implements Volume {
 
     // ------------------------------------------------------------------ the services, swapped under the volume
 
-    /** See {@link ServiceSwap#checksumGone}. */
-    public boolean checksumGone(ChecksumAlgorithm gone, ChecksumAlgorithm replacement) throws IOException {
-        return swap.checksumGone(gone, replacement);
-    }
-
-    public boolean policyGone(AllocationPolicy gone, AllocationPolicy replacement) throws IOException {
-        return swap.policyGone(gone, replacement);
-    }
-
-    public boolean strategyGone(DioStrategy gone, DioStrategy replacement) throws IOException {
-        return swap.strategyGone(gone, replacement);
-    }
-
-    public boolean deviceGone() throws IOException {
-        return swap.deviceGone();
-    }
-
-    public boolean checksumArrived(ChecksumAlgorithm a) {
-        return swap.checksumArrived(a);
-    }
-
-    public boolean policyArrived(AllocationPolicy p) {
-        return swap.policyArrived(p);
-    }
-
-    public boolean strategyArrived(DioStrategy d) {
-        return swap.strategyArrived(d);
-    }
-
-    public boolean deviceArrived(BlockDevice d) throws IOException {
-        return swap.deviceArrived(d);
+    /** What hot swap does to this volume: services going and coming. */
+    public ServiceSwap swap() {
+        return swap;
     }
 
     /** Changes the allocation policy used from the next allocation on; it must be installed. */

@@ -33,6 +33,7 @@ public final class Appends {
     }
 
     /** {@code FileHandle.append}: answers the offset the data went to. */
+    @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public long append(long ino, String path, ByteBuffer src, boolean isDirect) throws IOException {
         core.checkWritable();
         try (FileLocks.Held held = core.fileLocks.lock(ino)) {
@@ -47,6 +48,7 @@ public final class Appends {
      * {@code count} bytes. If the channel throws, exactly the bytes it delivered are
      * appended and the call fails with {@link SourceFaultException} saying how many.
      */
+    @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public long appendFrom(long ino, String path, ReadableByteChannel source, long count, boolean isDirect)
             throws IOException {
         core.checkWritable();

@@ -41,6 +41,7 @@ public final class BufferedWriter {
      * source that faults part-way leaves the blocks copied before it (a prefix) and fails
      * with {@link SourceFaultException} saying how many bytes (DESIGN P3).
      */
+    @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public int write(long ino, String path, ByteBuffer src, long offset) throws IOException {
         core.checkWritable();
         if (offset < 0) {

@@ -158,6 +158,7 @@ public final class DirectWriter {
     }
 
     /** {@code FileHandle.writeDirect}. */
+    @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public int write(long ino, String path, ByteBuffer src, long offset) throws IOException {
         core.checkWritable();
         int length = src.remaining();

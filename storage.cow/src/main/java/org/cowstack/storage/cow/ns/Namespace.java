@@ -180,6 +180,7 @@ public final class Namespace {
         return Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L), Math.floorMod(ns, 1_000_000_000L));
     }
 
+    @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public void delete(String path) throws IOException {
         core.checkWritable();
         String normalized = Paths.normalize(path);
@@ -252,6 +253,7 @@ public final class Namespace {
     }
 
     /** Sets and clears NOCOW (only on an empty file, as {@code chattr +C} on btrfs) and nodatasum. */
+    @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public void setFlags(long ino, String path, Set<FileFlag> add, Set<FileFlag> remove) throws IOException {
         core.checkWritable();
         for (FileFlag f : add) {

@@ -129,7 +129,7 @@ class HotSwapTest {
         CowVolume v = fresh(Duration.ofMillis(200));
         Volumes.write(v, "/f", 0, DATA);
         long generation = v.committedGeneration();
-        assertTrue(v.checksumGone(crc32c(), null));
+        assertTrue(v.swap().checksumGone(crc32c(), null));
         assertTrue(v.committedGeneration() > generation, "the dirty data was committed inside the unbind");
         assertEquals(VolumeState.SUSPENDED, v.state());
         assertEquals("checksum crc32c", v.waitingFor());
@@ -138,7 +138,7 @@ class HotSwapTest {
         long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals("volume test is suspended, waiting for checksum crc32c", e.getMessage());
         assertTrue(waited >= 150 && waited < 5_000, "waited about the timeout: " + waited + " ms");
-        assertTrue(v.checksumArrived(new Crc32c()));
+        assertTrue(v.swap().checksumArrived(0, new Crc32c()));
         assertEquals(VolumeState.MOUNTED, v.state());
         assertArrayEquals(DATA, Volumes.readAll(v, "/f"));
         v.unmount();
@@ -148,12 +148,12 @@ class HotSwapTest {
     void anOperationWaitingForTheChecksumContinuesWhenAReplacementArrives() throws Exception {
         CowVolume v = fresh(Duration.ofSeconds(30));
         Volumes.write(v, "/f", 0, DATA);
-        assertTrue(v.checksumGone(crc32c(), null));
+        assertTrue(v.swap().checksumGone(crc32c(), null));
         assertEquals(VolumeState.SUSPENDED, v.state());
         Running<byte[]> read = start("read of /f", () -> Volumes.readAll(v, "/f"));
         read.awaitWaitingIn("enter");
         assertFalse(read.task().isDone(), "the read waits for the algorithm");
-        assertTrue(v.checksumArrived(new Crc32c()));
+        assertTrue(v.swap().checksumArrived(0, new Crc32c()));
         assertArrayEquals(DATA, read.task().get(10, TimeUnit.SECONDS));
         v.unmount();
     }
@@ -163,14 +163,14 @@ class HotSwapTest {
         CowVolume v = fresh(Duration.ofMillis(100));
         Volumes.write(v, "/f", 0, DATA);
         AllocationPolicy firstFit = Volumes.SERVICES.allocationPolicy("first-fit");
-        assertTrue(v.policyGone(firstFit, null));
+        assertTrue(v.swap().policyGone(firstFit, null));
         assertEquals(VolumeState.SUSPENDED, v.state());
         assertEquals("allocation policy first-fit", v.waitingFor());
         assertArrayEquals(DATA, Volumes.readAll(v, "/f"), "reading needs no policy");
         SuspendedException e = assertThrows(SuspendedException.class, () -> Volumes.write(v, "/g", 0, DATA));
         assertEquals("allocation policy first-fit", e.missing());
-        assertFalse(v.policyArrived(new BestFit()), "a policy of another name is not what it waits for");
-        assertTrue(v.policyArrived(firstFit));
+        assertFalse(v.swap().policyArrived("best-fit", new BestFit()), "a policy of another name is not what it waits for");
+        assertTrue(v.swap().policyArrived("first-fit", firstFit));
         Volumes.write(v, "/g", 0, DATA);
         v.unmount();
     }
@@ -212,7 +212,7 @@ class HotSwapTest {
         Running<Boolean> unbind;
         try {
             assertTrue(inside.await(10, TimeUnit.SECONDS));
-            unbind = start("unbind of the strategy", () -> v.strategyGone(slow, null));
+            unbind = start("unbind of the strategy", () -> v.swap().strategyGone(slow, null));
             unbind.awaitWaitingIn("exclusive");
             assertFalse(unbind.task().isDone(), "the unbind waits for the write that uses the strategy");
             assertFalse(write.task().isDone(), "the write is still inside the strategy");
@@ -234,7 +234,7 @@ class HotSwapTest {
         CowVolume v = vs.mount(uri, MountOptions.defaults().suspendTimeout(Duration.ofMillis(100)));
         try (FileHandle f = v.open("/kept-open", Volumes.RW)) {
             f.write(ByteBuffer.wrap(DATA), 0);
-            assertTrue(v.deviceGone());
+            assertTrue(v.swap().deviceGone());
             assertEquals(VolumeState.OFFLINE, v.state());
             assertEquals("device backend file:", v.waitingFor());
             assertThrows(SuspendedException.class, () -> f.read(ByteBuffer.allocate(10), 0));
@@ -243,7 +243,7 @@ class HotSwapTest {
             CowVolume probe = vs.mount(copy.toUri(), MountOptions.defaults().readOnly(true));
             assertArrayEquals(DATA, Volumes.readAll(probe, "/kept-open"));
             probe.unmount();
-            assertTrue(v.deviceArrived(vs.provider.open(uri, OpenOptions.readWrite())));
+            assertTrue(v.swap().deviceArrived(vs.provider.open(uri, OpenOptions.readWrite())));
             assertEquals(VolumeState.MOUNTED, v.state());
             ByteBuffer back = ByteBuffer.allocate(DATA.length);
             f.read(back, 0);
@@ -258,10 +258,10 @@ class HotSwapTest {
         URI uri = dir.resolve("v.img").toUri();
         vs.mkfs(uri, 32 << 20, FormatOptions.defaults());
         CowVolume v = vs.mount(uri);
-        assertTrue(v.deviceGone());
+        assertTrue(v.swap().deviceGone());
         vs.mkfs(uri, 32 << 20, FormatOptions.defaults()); // formatted again while it was away
         BlockDevice other = vs.provider.open(uri, OpenOptions.readWrite());
-        assertFalse(v.deviceArrived(other));
+        assertFalse(v.swap().deviceArrived(other));
         other.close();
         assertEquals(VolumeState.OFFLINE, v.state());
         v.abandon();
@@ -271,13 +271,13 @@ class HotSwapTest {
     void nothingOfADepartedServiceStaysReferenced() throws Exception {
         CowVolume v = fresh(Duration.ofSeconds(5));
         Crc32c departing = new Crc32c();
-        assertFalse(v.checksumArrived(departing), "the volume has its algorithm already");
-        v.checksumGone(crc32c(), null);
-        assertTrue(v.checksumArrived(departing));
+        assertFalse(v.swap().checksumArrived(departing.id(), departing), "the volume has its algorithm already");
+        v.swap().checksumGone(crc32c(), null);
+        assertTrue(v.swap().checksumArrived(departing.id(), departing));
         Volumes.write(v, "/f", 0, DATA);
         v.sync();
         WeakReference<ChecksumAlgorithm> gone = new WeakReference<>(departing);
-        v.checksumGone(departing, new Crc32c());
+        v.swap().checksumGone(departing, new Crc32c());
         departing = null;
         for (int i = 0; i < 50 && gone.get() != null; i++) {
             System.gc();
