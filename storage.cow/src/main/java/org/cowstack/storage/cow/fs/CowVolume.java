@@ -10,12 +10,9 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.UUID;
 
-import org.cowstack.storage.api.CorruptImageException;
-import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.api.NotSupportedException;
 import org.cowstack.storage.api.ReadOnlyException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
-import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.dio.DioStrategy;
 import org.cowstack.storage.api.volume.BlockOwner;
@@ -36,7 +33,6 @@ import org.cowstack.storage.cow.core.VolumeCore;
 import org.cowstack.storage.cow.extent.Fallocate;
 import org.cowstack.storage.cow.extent.Fiemap;
 import org.cowstack.storage.cow.extent.Remap;
-import org.cowstack.storage.cow.format.Corruption;
 import org.cowstack.storage.cow.format.Superblock;
 import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.inspect.Audit;
@@ -70,7 +66,7 @@ public final class CowVolume implements Volume {
     public static final long DEFAULT_CACHE_BYTES = 64L << 20;
 
     final VolumeCore core;
-    private final DeviceOpener reopen;
+    private final Remount remount;
     private final ServiceSwap swap;
     private final DataCopies copies = new DataCopies();
     final ReadPath reads;
@@ -87,11 +83,11 @@ public final class CowVolume implements Volume {
 
     CowVolume(VolumeCore core, DeviceOpener reopen) {
         this.core = core;
-        this.reopen = reopen;
         BlockIo io = new BlockIo(core);
         Placements placements = new Placements(core);
         this.reads = new ReadPath(core, io);
         this.committer = new Committer(core, io, placements, copies);
+        this.remount = new Remount(core, committer, reopen);
         Reservations reservations = new Reservations(core.name, core.blockSize, core.space,
                 new Reservations.Reclaimer() {
                     @Override
@@ -126,7 +122,7 @@ public final class CowVolume implements Volume {
 
             @Override
             public boolean holdsLastCommit(BlockDevice d) {
-                return CowVolume.this.holdsLastCommit(d);
+                return VolumeFormat.holdsLastCommit(d, core);
             }
         });
     }
@@ -155,37 +151,7 @@ public final class CowVolume implements Volume {
     /** Mounts, as above; {@code reopen} opens the device again for a remount to read-write. */
     public static CowVolume mount(String name, URI uri, BlockDevice device, VolumeServices services,
             MountOptions options, long cacheBytes, DeviceOpener reopen) throws IOException {
-        Superblock sb = VolumeFormat.readSuperblock(device, services);
-        String where = uri.toString();
-        if (sb.blockSize % device.blockSize() != 0) {
-            throw new CorruptImageException(where, "block size " + sb.blockSize + " does not fit the device's "
-                    + device.blockSize());
-        }
-        if (sb.totalBlocks > device.size() / sb.blockSize) {
-            throw new CorruptImageException(where, "the file system has " + sb.totalBlocks * sb.blockSize
-                    + " bytes but the device only " + device.size() + " (a truncated image?)");
-        }
-        boolean readOnly = options.readOnly() || device.isReadOnly() || unknownReadOnlyFeatures(sb);
-        ChecksumAlgorithm checksum = services.checksum(sb.checksumId);
-        if (!options.checksum().isEmpty() && !options.checksum().equals(checksum.name())) {
-            throw new InvalidArgumentException("checksum", options.checksum(), "the algorithm of the image on " + uri
-                    + ", which is " + checksum.name() + " (was the device formatted again?)");
-        }
-        try {
-            VolumeCore core = new VolumeCore(name, uri, device, services, checksum, options.allocationPolicy(),
-                    readOnly, sb, false, cacheBytes);
-            core.bindings.strategy(options.dioStrategy(), services.dioStrategy(options.dioStrategy()));
-            core.bindings.timeoutMillis(options.suspendTimeout().toMillis());
-            core.loadFreeSpace();
-            core.inodes.getOrThrow(ROOT_INODE, "/");
-            return new CowVolume(core, reopen);
-        } catch (Corruption e) {
-            throw new CorruptImageException(where, e.getMessage(), e);
-        }
-    }
-
-    private static boolean unknownReadOnlyFeatures(Superblock sb) {
-        return (sb.compatRo & ~Superblock.COMPAT_RO_SUPPORTED) != 0;
+        return new CowVolume(VolumeFormat.open(name, uri, device, services, options, cacheBytes), reopen);
     }
 
     // ------------------------------------------------------------------ identity and state
@@ -314,74 +280,10 @@ public final class CowVolume implements Volume {
      * finished: to read-only it commits first, then refuses every change with
      * {@link ReadOnlyException}; to read-write it takes changes again (opening the device
      * for writing if it was opened read-only). Open files stay open through both.
-     *
-     * @throws ReadOnlyException when the volume cannot be written: its image has
-     *         read-only features this engine does not know, or its device cannot be
-     *         opened for writing
      */
     @Override
     public void remount(boolean readOnly) throws IOException {
-        core.bindings.exclusive(() -> {
-            core.checkUsable();
-            if (readOnly == core.readOnly()) {
-                return null;
-            }
-            if (readOnly) {
-                if (core.dirty()) {
-                    committer.sync();
-                }
-                core.readOnly(true);
-                return null;
-            }
-            if (unknownReadOnlyFeatures(core.committed())) {
-                throw new ReadOnlyException(String.format("volume %s: its image has read-only compatible features "
-                        + "0x%x that this engine does not know", core.name,
-                        core.committed().compatRo & ~Superblock.COMPAT_RO_SUPPORTED));
-            }
-            if (core.device.isReadOnly()) {
-                reopenForWriting();
-            }
-            core.readOnly(false);
-            return null;
-        });
-    }
-
-    /** The device was opened read-only: closed and opened again for writing. Gate held exclusively. */
-    private void reopenForWriting() throws IOException {
-        if (reopen == null) {
-            throw new ReadOnlyException(core.deviceUri + " (opened read-only, and volume " + core.name
-                    + " has no way to open it again for writing)");
-        }
-        BlockDevice old = core.bindings.device();
-        core.bindings.device(null);
-        old.close(); // a read-only open may hold a lock that an open for writing needs
-        BlockDevice rw = null;
-        try {
-            rw = reopen.open(false);
-            if (rw.isReadOnly() || rw.size() != core.device.size() || rw.blockSize() != core.device.blockSize()
-                    || !holdsLastCommit(rw)) {
-                throw new ReadOnlyException(core.deviceUri + " (opened for writing it is read-only, or no longer "
-                        + "holds what volume " + core.name + " last committed)");
-            }
-            core.bindings.device(rw);
-        } catch (IOException | RuntimeException e) {
-            if (rw != null) {
-                rw.close();
-            }
-            core.bindings.device(reopen.open(true)); // back as it was: read-only
-            throw e;
-        }
-    }
-
-    /** Whether {@code d} holds what this volume last committed (same file system, same generation). */
-    private boolean holdsLastCommit(BlockDevice d) {
-        try {
-            Superblock now = VolumeFormat.readSuperblock(d, core.services);
-            Superblock mine = core.committed();
-            return now.uuid.equals(mine.uuid) && now.generation == mine.generation;
-        } catch (IOException e) {
-            return false;
-        }
+        remount.to(readOnly);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.cowstack.storage.cow.fs;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,15 +15,21 @@ import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.FormatResult;
+import org.cowstack.storage.api.volume.MountOptions;
 import org.cowstack.storage.cow.bind.VolumeServices;
 import org.cowstack.storage.cow.core.VolumeCore;
+import org.cowstack.storage.cow.format.Corruption;
 import org.cowstack.storage.cow.format.InodeItem;
 import org.cowstack.storage.cow.format.Profile;
 import org.cowstack.storage.cow.format.Superblock;
 import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.meta.Inodes;
 
-/** Writing a new file system (mkfs), and finding the newest valid superblock on a device. */
+/**
+ * A volume's image on its device: writing a new one (mkfs), opening one (mount), finding
+ * the newest valid superblock and telling whether a device still holds a volume's last
+ * commit.
+ */
 final class VolumeFormat {
     private VolumeFormat() {
     }
@@ -72,6 +79,57 @@ final class VolumeFormat {
         device.flush();
         return new FormatResult(device.uri(), written.uuid, written.label, checksum.name(), bs,
                 written.totalBlocks * bs);
+    }
+
+    /**
+     * The shared state of the volume on {@code device}, checked against the device and
+     * loaded (free space, the root directory): what a mount starts from.
+     */
+    static VolumeCore open(String name, URI uri, BlockDevice device, VolumeServices services, MountOptions options,
+            long cacheBytes) throws IOException {
+        Superblock sb = readSuperblock(device, services);
+        String where = uri.toString();
+        if (sb.blockSize % device.blockSize() != 0) {
+            throw new CorruptImageException(where, "block size " + sb.blockSize + " does not fit the device's "
+                    + device.blockSize());
+        }
+        if (sb.totalBlocks > device.size() / sb.blockSize) {
+            throw new CorruptImageException(where, "the file system has " + sb.totalBlocks * sb.blockSize
+                    + " bytes but the device only " + device.size() + " (a truncated image?)");
+        }
+        boolean readOnly = options.readOnly() || device.isReadOnly() || unknownReadOnlyFeatures(sb) != 0;
+        ChecksumAlgorithm checksum = services.checksum(sb.checksumId);
+        if (!options.checksum().isEmpty() && !options.checksum().equals(checksum.name())) {
+            throw new InvalidArgumentException("checksum", options.checksum(), "the algorithm of the image on " + uri
+                    + ", which is " + checksum.name() + " (was the device formatted again?)");
+        }
+        try {
+            VolumeCore core = new VolumeCore(name, uri, device, services, checksum, options.allocationPolicy(),
+                    readOnly, sb, false, cacheBytes);
+            core.bindings.strategy(options.dioStrategy(), services.dioStrategy(options.dioStrategy()));
+            core.bindings.timeoutMillis(options.suspendTimeout().toMillis());
+            core.loadFreeSpace();
+            core.inodes.getOrThrow(Inodes.ROOT, "/");
+            return core;
+        } catch (Corruption e) {
+            throw new CorruptImageException(where, e.getMessage(), e);
+        }
+    }
+
+    /** Read-only compatible features of the image that this engine does not know: it may only read it. */
+    static long unknownReadOnlyFeatures(Superblock sb) {
+        return sb.compatRo & ~Superblock.COMPAT_RO_SUPPORTED;
+    }
+
+    /** Whether {@code d} holds what the volume last committed (same file system, same generation). */
+    static boolean holdsLastCommit(BlockDevice d, VolumeCore core) {
+        try {
+            Superblock now = readSuperblock(d, core.services);
+            Superblock mine = core.committed();
+            return now.uuid.equals(mine.uuid) && now.generation == mine.generation;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The newest superblock copy that verifies. */
