@@ -77,10 +77,15 @@ final class Remount {
             }
             core.bindings.device(rw);
         } catch (IOException | RuntimeException e) {
-            if (rw != null) {
-                rw.close();
+            try {
+                if (rw != null) {
+                    rw.close();
+                }
+                core.bindings.device(reopen.open(true)); // back as it was: read-only
+            } catch (IOException | RuntimeException back) {
+                // Left without a device: OFFLINE until its backend brings it back.
+                e.addSuppressed(back);
             }
-            core.bindings.device(reopen.open(true)); // back as it was: read-only
             throw e;
         }
     }

@@ -275,7 +275,7 @@ public final class DirectWriter {
                         recheck(caller, piece, digests);
                     }
                 } catch (IOException | RuntimeException | InternalError e) {
-                    resettle(piece);
+                    resettle(ino, piece);
                     end[0] = i;
                     failed[0] = e;
                     break;
@@ -417,7 +417,10 @@ public final class DirectWriter {
      * mix of old and new. Their checksums are taken from what the device holds, so the
      * mix reads back as it is instead of as a false mismatch. Tree lock held.
      */
-    private void resettle(DirectPiece piece) {
+    private void resettle(long ino, DirectPiece piece) {
+        // The blocks hold something else now, whatever the checksums say: the change is told.
+        core.changes.contentChanged(ino, piece.fileBlock(), piece.blocks());
+        core.changes.rewritten(piece.physical(), piece.blocks());
         if ((piece.oldFlags() & ExtentItem.NODATASUM) != 0) {
             return;
         }
@@ -426,7 +429,6 @@ public final class DirectWriter {
             io.digestOnDevice(piece.physical(), piece.blocks(), digests, 0);
             core.checksums.delete(piece.physical(), piece.blocks());
             core.checksums.insert(piece.physical(), digests);
-            core.changes.rewritten(piece.physical(), piece.blocks());
         } catch (IOException | RuntimeException e) {
             // The device cannot read them either: they will report the media error.
         }
