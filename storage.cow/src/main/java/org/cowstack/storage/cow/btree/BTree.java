@@ -236,7 +236,7 @@ public final class BTree {
                 root.addChild(1, right.keys.get(0), right.block, right.generation);
                 setRoot(root);
                 Corruption.check(root.level <= org.cowstack.storage.cow.format.Superblock.MAX_LEVEL,
-                        id + " is deeper than " + org.cowstack.storage.cow.format.Superblock.MAX_LEVEL + " levels");
+                        () -> id + " is deeper than " + org.cowstack.storage.cow.format.Superblock.MAX_LEVEL + " levels");
                 return;
             }
             Node parent = nodes.pop();
@@ -358,13 +358,14 @@ public final class BTree {
     }
 
     private void verify(Node n, Key low, Key high, boolean isRoot) throws IOException {
-        Corruption.check(n.bytes() <= store.nodeSize(), n + " holds " + n.bytes() + " bytes");
-        Corruption.check(isRoot || n.size() > 0, n + " is empty below the root");
+        Corruption.check(n.bytes() <= store.nodeSize(), () -> n + " holds " + n.bytes() + " bytes");
+        Corruption.check(isRoot || n.size() > 0, () -> n + " is empty below the root");
         for (int i = 0; i < n.size(); i++) {
             Key k = n.keys.get(i);
-            Corruption.check(i == 0 || n.keys.get(i - 1).compareTo(k) < 0, n + ": keys out of order at " + i);
-            Corruption.check(low == null || k.compareTo(low) >= 0, n + ": key " + k + " below " + low);
-            Corruption.check(high == null || k.compareTo(high) < 0, n + ": key " + k + " not below " + high);
+            int at = i;
+            Corruption.check(i == 0 || n.keys.get(i - 1).compareTo(k) < 0, () -> n + ": keys out of order at " + at);
+            Corruption.check(low == null || k.compareTo(low) >= 0, () -> n + ": key " + k + " below " + low);
+            Corruption.check(high == null || k.compareTo(high) < 0, () -> n + ": key " + k + " not below " + high);
         }
         if (!n.isLeaf()) {
             for (int i = 0; i < n.size(); i++) {

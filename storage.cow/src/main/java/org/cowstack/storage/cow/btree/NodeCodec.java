@@ -124,27 +124,29 @@ public final class NodeCodec {
         }
         String where = owner + " node at block " + block;
         Corruption.check(b.getLong(UUID_AT) == uuid.getMostSignificantBits()
-                && b.getLong(UUID_AT + 8) == uuid.getLeastSignificantBits(), where + " belongs to another file system");
-        Corruption.check(b.getLong(BLOCK_AT) == block, where + " says it is block " + b.getLong(BLOCK_AT)
+                && b.getLong(UUID_AT + 8) == uuid.getLeastSignificantBits(), () -> where + " belongs to another file system");
+        Corruption.check(b.getLong(BLOCK_AT) == block, () -> where + " says it is block " + b.getLong(BLOCK_AT)
                 + " (a misdirected write)");
-        Corruption.check(b.getLong(GENERATION_AT) == generation, where + " has generation " + b.getLong(GENERATION_AT)
+        Corruption.check(b.getLong(GENERATION_AT) == generation, () -> where + " has generation " + b.getLong(GENERATION_AT)
                 + ", its parent expects " + generation);
-        Corruption.check(b.getInt(OWNER_AT) == owner.id(), where + " is owned by tree " + b.getInt(OWNER_AT));
-        Corruption.check((b.get(LEVEL_AT) & 0xff) == level, where + " has level " + (b.get(LEVEL_AT) & 0xff)
+        Corruption.check(b.getInt(OWNER_AT) == owner.id(), () -> where + " is owned by tree " + b.getInt(OWNER_AT));
+        Corruption.check((b.get(LEVEL_AT) & 0xff) == level, () -> where + " has level " + (b.get(LEVEL_AT) & 0xff)
                 + ", expected " + level);
         int count = b.getShort(COUNT_AT) & 0xffff;
         int itemBytes = level == 0 ? Node.LEAF_ITEM : Node.INTERNAL_ITEM;
-        Corruption.check(Node.HEADER + (long) count * itemBytes <= nodeSize, where + " claims " + count + " items");
+        Corruption.check(Node.HEADER + (long) count * itemBytes <= nodeSize, () -> where + " claims " + count + " items");
         Node n = new Node(owner, level, block, generation);
         int at = Node.HEADER;
         int itemsEnd = Node.HEADER + count * itemBytes;
         for (int i = 0; i < count; i++, at += itemBytes) {
             Key k = Key.read(b, at);
-            Corruption.check(i == 0 || n.keys.get(i - 1).compareTo(k) < 0, where + ": keys out of order at item " + i);
+            int item = i;
+            Corruption.check(i == 0 || n.keys.get(i - 1).compareTo(k) < 0, () -> where + ": keys out of order at item "
+                    + item);
             if (level == 0) {
                 int off = b.getInt(at + Key.BYTES);
                 int len = b.getInt(at + Key.BYTES + 4);
-                Corruption.check(off >= itemsEnd && len >= 0 && off <= nodeSize - len, where + ": item " + i
+                Corruption.check(off >= itemsEnd && len >= 0 && off <= nodeSize - len, () -> where + ": item " + item
                         + " value at " + off + "+" + len);
                 byte[] v = new byte[len];
                 b.get(off, v);
@@ -153,7 +155,7 @@ public final class NodeCodec {
                 n.addChild(i, k, b.getLong(at + Key.BYTES), b.getLong(at + Key.BYTES + 8));
             }
         }
-        Corruption.check(n.bytes() <= nodeSize, where + " holds more than a node");
+        Corruption.check(n.bytes() <= nodeSize, () -> where + " holds more than a node");
         return n;
     }
 }

@@ -1,5 +1,7 @@
 package org.cowstack.storage.cow.format;
 
+import java.util.function.Supplier;
+
 import org.cowstack.storage.api.CorruptImageException;
 
 /**
@@ -17,6 +19,17 @@ public final class Corruption extends RuntimeException {
     public static void check(boolean condition, String what) {
         if (!condition) {
             throw new Corruption(what);
+        }
+    }
+
+    /**
+     * As {@link #check(boolean, String)}, the message built only when the check fails:
+     * checks run for every item and node decoded, and building their messages cost more
+     * than the checks.
+     */
+    public static void check(boolean condition, Supplier<String> what) {
+        if (!condition) {
+            throw new Corruption(what.get());
         }
     }
 }

@@ -48,7 +48,7 @@ public final class DirEntries {
     }
 
     public static List<Entry> decode(byte[] value) {
-        Corruption.check(value.length >= 2, "directory item of " + value.length + " bytes");
+        Corruption.check(value.length >= 2, () -> "directory item of " + value.length + " bytes");
         ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
         int count = b.getShort() & 0xffff;
         List<Entry> entries = new ArrayList<>(count);
@@ -57,7 +57,7 @@ public final class DirEntries {
             long inode = b.getLong();
             boolean dir = b.get() != 0;
             int length = b.getShort() & 0xffff;
-            Corruption.check(length > 0 && length <= MAX_NAME && b.remaining() >= length, "directory name of "
+            Corruption.check(length > 0 && length <= MAX_NAME && b.remaining() >= length, () -> "directory name of "
                     + length + " bytes");
             byte[] name = new byte[length];
             b.get(name);

@@ -18,7 +18,7 @@ public record ExtentItem(long physical, long blocks, int flags) {
     private static final int BYTES = 17;
 
     public ExtentItem {
-        Corruption.check(physical > 0 && blocks > 0, "extent " + physical + "+" + blocks);
+        Corruption.check(physical > 0 && blocks > 0, () -> "extent " + physical + "+" + blocks);
     }
 
     public boolean checksummed() {
@@ -40,7 +40,7 @@ public record ExtentItem(long physical, long blocks, int flags) {
     }
 
     public static ExtentItem decode(byte[] value) {
-        Corruption.check(value.length == BYTES, "extent item of " + value.length + " bytes");
+        Corruption.check(value.length == BYTES, () -> "extent item of " + value.length + " bytes");
         ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
         return new ExtentItem(b.getLong(), b.getLong(), b.get() & 0xff);
     }

@@ -60,13 +60,13 @@ public record InodeItem(int type, long size, long parent, int flags, long mtime,
     }
 
     public static InodeItem decode(byte[] value) {
-        Corruption.check(value.length == BYTES, "inode item of " + value.length + " bytes");
+        Corruption.check(value.length == BYTES, () -> "inode item of " + value.length + " bytes");
         ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
         int type = b.getInt();
         int flags = b.getInt();
-        Corruption.check(type == FILE || type == DIRECTORY, "inode type " + type);
+        Corruption.check(type == FILE || type == DIRECTORY, () -> "inode type " + type);
         long size = b.getLong();
-        Corruption.check(size >= 0, "inode size " + size);
+        Corruption.check(size >= 0, () -> "inode size " + size);
         return new InodeItem(type, size, b.getLong(), flags, b.getLong(), b.getLong(), b.getLong(), b.getLong(),
                 b.getLong());
     }

@@ -17,7 +17,7 @@ public record RefRun(long start, long blocks, int count) {
     private static final int BYTES = 12;
 
     public RefRun {
-        Corruption.check(blocks > 0 && count >= 0, "reference run of " + blocks + " blocks, count " + count);
+        Corruption.check(blocks > 0 && count >= 0, () -> "reference run of " + blocks + " blocks, count " + count);
     }
 
     /** The block after the run. */
@@ -50,12 +50,12 @@ public record RefRun(long start, long blocks, int count) {
 
     /** The run an item of the refcount tree stores. */
     public static RefRun decode(Key key, byte[] value) {
-        Corruption.check(key.type() == ItemType.REFCOUNT, "item " + key + " in the refcount tree");
-        Corruption.check(value.length == BYTES, "reference run item of " + value.length + " bytes");
+        Corruption.check(key.type() == ItemType.REFCOUNT, () -> "item " + key + " in the refcount tree");
+        Corruption.check(value.length == BYTES, () -> "reference run item of " + value.length + " bytes");
         ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
         long blocks = b.getLong();
         int count = b.getInt();
-        Corruption.check(count > 0, "stored reference run " + key + " with count " + count);
+        Corruption.check(count > 0, () -> "stored reference run " + key + " with count " + count);
         return new RefRun(key.objectId(), blocks, count);
     }
 }

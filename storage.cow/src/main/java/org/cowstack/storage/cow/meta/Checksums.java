@@ -67,7 +67,7 @@ public final class Checksums {
 
     private boolean covers(BTree.Entry e, long block) {
         Corruption.check(e.value().length % digestLength == 0 && e.value().length > 0,
-                "checksum item " + e.key() + " of " + e.value().length + " bytes");
+                () -> "checksum item " + e.key() + " of " + e.value().length + " bytes");
         return e.key().type() == ItemType.CSUM && e.key().objectId() <= block
                 && block < e.key().objectId() + e.value().length / digestLength;
     }

@@ -37,9 +37,9 @@ public final class FreeSpaceTree {
      */
     public void forEach(long firstBlock, long totalBlocks, Visitor visitor) throws IOException {
         tree.scanAll((k, v) -> {
-            Corruption.check(k.type() == ItemType.FREE, "item " + k + " in the free-space tree");
+            Corruption.check(k.type() == ItemType.FREE, () -> "item " + k + " in the free-space tree");
             long length = length(v);
-            Corruption.check(k.objectId() >= firstBlock && k.objectId() + length <= totalBlocks, "free extent " + k
+            Corruption.check(k.objectId() >= firstBlock && k.objectId() + length <= totalBlocks, () -> "free extent " + k
                     + "+" + length + " outside the volume");
             return visitor.visit(k.objectId(), length);
         });
@@ -50,7 +50,7 @@ public final class FreeSpaceTree {
         BTree.Entry f = tree.floor(key(start));
         Corruption.check(f != null && f.key().type() == ItemType.FREE
                 && f.key().objectId() + length(f.value()) >= start + length,
-                "blocks " + start + "+" + length + " are allocated but not free in the free-space tree");
+                () -> "blocks " + start + "+" + length + " are allocated but not free in the free-space tree");
         long fStart = f.key().objectId();
         long fEnd = fStart + length(f.value());
         tree.delete(f.key());
@@ -63,12 +63,13 @@ public final class FreeSpaceTree {
     }
 
     /** Blocks [start, start + length) are free, merging with touching free extents. */
-    public void add(long start, long length) throws IOException {
+    public void add(long from, long length) throws IOException {
+        long start = from;
         long end = start + length;
         BTree.Entry before = tree.floor(key(start));
         if (before != null && before.key().type() == ItemType.FREE) {
             long bEnd = before.key().objectId() + length(before.value());
-            Corruption.check(bEnd <= start, "blocks " + start + "+" + length + " freed twice");
+            Corruption.check(bEnd <= start, () -> "blocks " + from + "+" + length + " freed twice");
             if (bEnd == start) {
                 tree.delete(before.key());
                 start = before.key().objectId();
@@ -83,9 +84,9 @@ public final class FreeSpaceTree {
     }
 
     private static long length(byte[] value) {
-        Corruption.check(value.length == 8, "free-space item of " + value.length + " bytes");
+        Corruption.check(value.length == 8, () -> "free-space item of " + value.length + " bytes");
         long n = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        Corruption.check(n > 0, "free extent of " + n + " blocks");
+        Corruption.check(n > 0, () -> "free extent of " + n + " blocks");
         return n;
     }
 

@@ -120,8 +120,8 @@ public final class Inodes {
         long at = ino;
         while (at != ROOT) {
             InodeItem i = get(at);
-            Corruption.check(i != null && names.size() < 4096, "inode " + at + " on the path of inode " + ino);
             long child = at;
+            Corruption.check(i != null && names.size() < 4096, () -> "inode " + child + " on the path of inode " + ino);
             String[] found = {null};
             fs.scan(Key.first(i.parent(), ItemType.DIR_ENTRY), Key.last(i.parent(), ItemType.DIR_ENTRY), (k, v) -> {
                 for (DirEntries.Entry e : DirEntries.decode(v)) {
@@ -132,7 +132,7 @@ public final class Inodes {
                 }
                 return true;
             });
-            Corruption.check(found[0] != null, "inode " + at + " has no name in its parent " + i.parent());
+            Corruption.check(found[0] != null, () -> "inode " + child + " has no name in its parent " + i.parent());
             names.add(0, found[0]);
             at = i.parent();
         }

@@ -89,9 +89,10 @@ public final class MetadataStore implements NodeStore {
                 n = clean.get(block);
             }
             if (n != null) {
+                Node found = n;
                 Corruption.check(n.generation() == gen && n.owner() == owner && n.level() == level,
-                        owner + " expects generation " + gen + " level " + level + " at block " + block + ", found "
-                                + n);
+                        () -> owner + " expects generation " + gen + " level " + level + " at block " + block + ", found "
+                                + found);
                 return n;
             }
         }

@@ -69,7 +69,8 @@ public final class RefCounts {
             RefRun run = runAt(pos);
             long segEnd = Math.min(end, run.end());
             int updated = run.count() + c.delta();
-            Corruption.check(updated >= 0, "blocks " + pos + ".." + segEnd + " would have " + updated
+            long at = pos;
+            Corruption.check(updated >= 0, () -> "blocks " + at + ".." + segEnd + " would have " + updated
                     + " references (had " + run.count() + ")");
             if (run.count() > 0) {
                 refs.delete(run.key());
