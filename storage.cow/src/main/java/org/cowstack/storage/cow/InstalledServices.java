@@ -75,8 +75,7 @@ final class InstalledServices implements VolumeServices {
 
     /** @return its scheme and the backend of that scheme still installed, or null when it was ignored */
     Departure<DeviceProvider> removeDevice(DeviceProvider provider) {
-        String scheme = devices.remove(provider);
-        return scheme == null ? null : new Departure<>(scheme, devices.get(scheme));
+        return leave(devices, provider);
     }
 
     /** @return its name and id, or null when it is ignored */
@@ -114,8 +113,7 @@ final class InstalledServices implements VolumeServices {
 
     /** @return its name and the policy of that name still installed, or null when it was ignored */
     Departure<AllocationPolicy> removePolicy(AllocationPolicy policy) {
-        String name = policies.remove(policy);
-        return name == null ? null : new Departure<>(name, policies.get(name));
+        return leave(policies, policy);
     }
 
     /** @return its name, or null when it is ignored */
@@ -129,8 +127,13 @@ final class InstalledServices implements VolumeServices {
 
     /** @return its name and the strategy of that name still installed, or null when it was ignored */
     Departure<DioStrategy> removeStrategy(DioStrategy strategy) {
-        String name = strategies.remove(strategy);
-        return name == null ? null : new Departure<>(name, strategies.get(name));
+        return leave(strategies, strategy);
+    }
+
+    /** Takes a service keyed by name out of its table: its name and another installed under it, or null. */
+    private static <S> Departure<S> leave(ServiceTable<String, S> table, S service) {
+        String name = table.remove(service);
+        return name == null ? null : new Departure<>(name, table.get(name));
     }
 
     /** The property naming a service, or null (and a warning) when it has none that is a name. */
