@@ -62,20 +62,27 @@ public final class Namespace {
                 || options.contains(StandardOpenOption.TRUNCATE_EXISTING);
     }
 
-    /** Finds, or creates, the regular file {@code path} names. Truncation is the caller's. */
+    /**
+     * Finds, or creates, the regular file {@code path} names. Truncation is the caller's.
+     * With a trailing slash, an existing file is refused with ENOTDIR (as xfs_io and
+     * open(2) without O_CREAT refuse it) and a missing one is not created: EISDIR, as
+     * open(2) answers O_CREAT on a name with a trailing slash.
+     */
     public Opened open(String path, Set<? extends OpenOption> options) throws IOException {
-        String normalized = Paths.normalize(path);
+        Paths.Parsed p = Paths.parse(path);
+        String normalized = p.normalized();
         boolean create = options.contains(StandardOpenOption.CREATE)
                 || options.contains(StandardOpenOption.CREATE_NEW);
         Query<Long> find = () -> {
-            List<String> parts = Paths.split(normalized);
+            List<String> parts = p.parts();
             if (parts.isEmpty()) {
                 throw new FileSystemException(normalized, null, "is a directory");
             }
             long dir = resolveDirectory(parts, parts.size() - 1, normalized);
-            String leaf = parts.get(parts.size() - 1);
+            String leaf = p.leaf();
             DirEntries.Entry e = core.inodes.lookup(dir, leaf);
             if (e != null) {
+                requireDirectory(p, e.directory());
                 if (options.contains(StandardOpenOption.CREATE_NEW)) {
                     throw new FileAlreadyExistsException(normalized);
                 }
@@ -86,6 +93,9 @@ public final class Namespace {
             }
             if (!create) {
                 throw new NoSuchFileException(normalized);
+            }
+            if (p.directory()) {
+                throw new FileSystemException(p.typed(), null, "is a directory");
             }
             return createInode(dir, leaf, InodeItem.FILE);
         };
@@ -103,29 +113,32 @@ public final class Namespace {
         return ino;
     }
 
+    /** Makes a directory; a trailing slash is allowed, and a name taken by anything is EEXIST, as mkdir(2). */
     public void mkdir(String path) throws IOException {
         core.checkWritable();
-        String normalized = Paths.normalize(path);
+        Paths.Parsed p = Paths.parse(path);
+        String normalized = p.normalized();
         core.treeLock.changing(() -> {
-            List<String> parts = Paths.split(normalized);
+            List<String> parts = p.parts();
             if (parts.isEmpty()) {
                 throw new FileAlreadyExistsException("/");
             }
             long dir = resolveDirectory(parts, parts.size() - 1, normalized);
-            if (core.inodes.lookup(dir, parts.get(parts.size() - 1)) != null) {
+            if (core.inodes.lookup(dir, p.leaf()) != null) {
                 throw new FileAlreadyExistsException(normalized);
             }
-            createInode(dir, parts.get(parts.size() - 1), InodeItem.DIRECTORY);
+            createInode(dir, p.leaf(), InodeItem.DIRECTORY);
         });
     }
 
     public List<DirEntry> list(String path) throws IOException {
         core.checkUsable();
-        String normalized = Paths.normalize(path);
+        Paths.Parsed p = Paths.parse(path);
+        String normalized = p.normalized();
         return core.treeLock.reading(() -> {
-            long dir = resolveExisting(normalized);
+            long dir = resolveExisting(p);
             if (!core.inodes.getOrThrow(dir, normalized).isDirectory()) {
-                throw new NotDirectoryException(normalized);
+                throw new NotDirectoryException(p.directory() ? p.typed() : normalized);
             }
             List<DirEntry> out = new ArrayList<>();
             for (DirEntries.Entry e : core.inodes.list(dir)) {
@@ -138,10 +151,12 @@ public final class Namespace {
 
     public FileStat stat(String path) throws IOException {
         core.checkUsable();
-        String normalized = Paths.normalize(path);
+        Paths.Parsed p = Paths.parse(path);
         return core.treeLock.reading(() -> {
-            long ino = resolveExisting(normalized);
-            return stat(ino, core.inodes.getOrThrow(ino, normalized));
+            long ino = resolveExisting(p);
+            InodeItem inode = core.inodes.getOrThrow(ino, p.normalized());
+            requireDirectory(p, inode.isDirectory());
+            return stat(ino, inode);
         });
     }
 
@@ -183,19 +198,21 @@ public final class Namespace {
     @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public void delete(String path) throws IOException {
         core.checkWritable();
-        String normalized = Paths.normalize(path);
-        List<String> parts = Paths.split(normalized);
+        Paths.Parsed p = Paths.parse(path);
+        String normalized = p.normalized();
+        List<String> parts = p.parts();
         if (parts.isEmpty()) {
             throw new InvalidArgumentException("path", "/", "a path below the root; the root cannot be removed");
         }
-        long ino = core.treeLock.reading(() -> resolveExisting(normalized));
+        long ino = core.treeLock.reading(() -> resolveExisting(p));
         try (FileLocks.Held held = core.fileLocks.lock(ino)) {
             core.treeLock.changing(() -> {
                 long dir = resolveDirectory(parts, parts.size() - 1, normalized);
-                DirEntries.Entry e = core.inodes.lookup(dir, parts.get(parts.size() - 1));
+                DirEntries.Entry e = core.inodes.lookup(dir, p.leaf());
                 if (e == null || e.inode() != ino) {
                     throw new NoSuchFileException(normalized);
                 }
+                requireDirectory(p, e.directory());
                 if (e.directory() && !core.inodes.isEmptyDirectory(ino)) {
                     throw new DirectoryNotEmptyException(normalized);
                 }
@@ -205,12 +222,18 @@ public final class Namespace {
         }
     }
 
+    /**
+     * Renames, replacing a file or an empty directory of the target name, as rename(2). A
+     * trailing slash on either path makes it ENOTDIR unless the source is a directory.
+     */
     public void rename(String from, String to) throws IOException {
         core.checkWritable();
-        String source = Paths.normalize(from);
-        String target = Paths.normalize(to);
-        List<String> sp = Paths.split(source);
-        List<String> tp = Paths.split(target);
+        Paths.Parsed src = Paths.parse(from);
+        Paths.Parsed dst = Paths.parse(to);
+        String source = src.normalized();
+        String target = dst.normalized();
+        List<String> sp = src.parts();
+        List<String> tp = dst.parts();
         if (sp.isEmpty() || tp.isEmpty()) {
             throw new InvalidArgumentException("path", sp.isEmpty() ? source : target,
                     "a path below the root; the root cannot be renamed or replaced");
@@ -224,7 +247,9 @@ public final class Namespace {
             if (s == null) {
                 throw new NoSuchFileException(source);
             }
+            requireDirectory(src, s.directory());
             long tdir = resolveDirectory(tp, tp.size() - 1, target);
+            requireDirectory(dst, s.directory()); // the target is to name the source's inode
             DirEntries.Entry t = core.inodes.lookup(tdir, tp.get(tp.size() - 1));
             if (t != null && t.inode() == s.inode()) {
                 return; // the same file: nothing to do, as rename(2)
@@ -234,7 +259,7 @@ public final class Namespace {
                     throw new FileSystemException(target, null, "is a directory");
                 }
                 if (!t.directory() && s.directory()) {
-                    throw new NotDirectoryException(target);
+                    throw new NotDirectoryException(dst.directory() ? dst.typed() : target);
                 }
                 if (t.directory() && !core.inodes.isEmptyDirectory(t.inode())) {
                     throw new DirectoryNotEmptyException(target);
@@ -320,16 +345,24 @@ public final class Namespace {
     }
 
     /** The inode a path names. Tree lock held. */
-    private long resolveExisting(String path) throws IOException {
-        List<String> parts = Paths.split(path);
+    private long resolveExisting(Paths.Parsed p) throws IOException {
+        List<String> parts = p.parts();
         if (parts.isEmpty()) {
             return Inodes.ROOT;
         }
+        String path = p.normalized();
         long dir = resolveDirectory(parts, parts.size() - 1, path);
-        DirEntries.Entry e = core.inodes.lookup(dir, parts.get(parts.size() - 1));
+        DirEntries.Entry e = core.inodes.lookup(dir, p.leaf());
         if (e == null) {
             throw new NoSuchFileException(path);
         }
         return e.inode();
+    }
+
+    /** A path with a trailing slash names a directory, or fails with ENOTDIR naming the path as typed. */
+    private static void requireDirectory(Paths.Parsed p, boolean directory) throws NotDirectoryException {
+        if (p.directory() && !directory) {
+            throw new NotDirectoryException(p.typed());
+        }
     }
 }

@@ -7,20 +7,49 @@ import java.util.List;
 import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.cow.format.DirEntries;
 
-/** Path rules: absolute, '/'-separated, no empty, '.' or '..' components, names of 1..255 UTF-8 bytes. */
+/**
+ * Path rules, as on Linux: absolute, '/'-separated, no '.' or '..' components, names of
+ * 1..255 UTF-8 bytes. Repeated slashes are one ({@code //a//b} is {@code /a/b}; a
+ * leading {@code //}, implementation-defined in POSIX, is {@code /} as Linux has it). A
+ * trailing slash says that the path names a directory: on anything else the operation
+ * fails with ENOTDIR, as path resolution does on Linux.
+ */
 public final class Paths {
     private Paths() {
     }
 
-    /** The components of {@code path}; empty for the root. */
-    public static List<String> split(String path) throws InvalidArgumentException {
+    /**
+     * A path as typed, parsed.
+     *
+     * @param typed     the path as given, for messages
+     * @param parts     its components; empty for the root
+     * @param directory whether it ends with a slash after a component, so that it must name a directory
+     */
+    public record Parsed(String typed, List<String> parts, boolean directory) {
+        public Parsed {
+            parts = List.copyOf(parts);
+        }
+
+        /** The path without repeated or trailing slashes. */
+        public String normalized() {
+            return "/" + String.join("/", parts);
+        }
+
+        /** The last component; the root has none. */
+        public String leaf() {
+            return parts.get(parts.size() - 1);
+        }
+    }
+
+    /** Parses {@code path}; see the class description for the rules. */
+    public static Parsed parse(String path) throws InvalidArgumentException {
         if (path == null || !path.startsWith("/")) {
             throw new InvalidArgumentException("path", path, "an absolute path such as /dir/file");
         }
         List<String> parts = new ArrayList<>();
         for (String part : path.substring(1).split("/", -1)) {
             if (part.isEmpty()) {
-                continue; // "/a//b" and "/a/" as in POSIX
+                continue; // "/a//b" is "/a/b"; a trailing slash is recorded below
             }
             if (part.equals(".") || part.equals("..")) {
                 throw new InvalidArgumentException("path", path, "no '.' or '..' components");
@@ -33,11 +62,6 @@ public final class Paths {
             }
             parts.add(part);
         }
-        return parts;
-    }
-
-    /** The normalized form of {@code path}. */
-    public static String normalize(String path) throws InvalidArgumentException {
-        return "/" + String.join("/", split(path));
+        return new Parsed(path, parts, !parts.isEmpty() && path.endsWith("/"));
     }
 }
