@@ -102,6 +102,11 @@ final class DaxDevice extends AbstractBlockDevice {
     }
 
     @Override
+    protected void removeCreatedStore() throws IOException {
+        file.removeCreated();
+    }
+
+    @Override
     public String toString() {
         return uri() + " (" + mode + " mapping)";
     }

@@ -133,4 +133,20 @@ class DaxDeviceTest extends BlockDeviceContract {
         assertThrows(OfflineException.class, () -> d.read(ByteBuffer.allocate(512), 0));
         assertFalse(Files.readString(Path.of("/proc/self/maps")).contains(dir.resolve("stop.img").toString()));
     }
+
+    @Test
+    void anImageThisOpenCreatedIsRemovedWhenClosedEmptied() throws IOException {
+        Path image = dir.resolve("made/v.img");
+        BlockDevice d = open(URI.create("dax:" + image), OpenOptions.create(SIZE));
+        d.write(ByteBuffer.wrap(ChecksumAlgorithmContract.pattern(4096)), 0);
+        d.discard(0, d.size());
+        d.close();
+        assertFalse(Files.exists(dir.resolve("made")));
+        BlockDevice kept = create("kept");
+        kept.close();
+        kept = open(uri("kept"), OpenOptions.readWrite());
+        kept.discard(0, kept.size());
+        kept.close();
+        assertTrue(Files.exists(dir.resolve("kept.img")), "an image that existed is never removed");
+    }
 }

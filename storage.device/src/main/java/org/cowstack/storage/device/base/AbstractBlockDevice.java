@@ -26,6 +26,13 @@ import org.cowstack.storage.api.device.DeviceCapability;
  *
  * <p>Subclasses implement the {@code do*} methods, which are only called with the
  * range checked and the device open.
+ *
+ * <p><b>Emptied devices.</b> A device closed right after a discard of its whole range
+ * (no write since) holds nothing its user wants: {@link #removeCreatedStore()} is then
+ * called, and a backend whose backing store was created by this very open removes it
+ * (an image file and the directories made for it, a RAM disk), so the host is as it was
+ * before the open. That is how a mkfs that fails on a device it created leaves nothing
+ * behind. A store that existed before the open is never removed.
  */
 public abstract class AbstractBlockDevice implements BlockDevice {
     private final URI uri;
@@ -36,6 +43,8 @@ public abstract class AbstractBlockDevice implements BlockDevice {
     /** Transfers hold the read side; close takes the write side. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
+    /** A discard of the whole device, and no write since. */
+    private volatile boolean emptied;
     private volatile Runnable onClose = () -> { };
 
     protected AbstractBlockDevice(URI uri, long size, int blockSize, boolean readOnly,
@@ -96,6 +105,7 @@ public abstract class AbstractBlockDevice implements BlockDevice {
         int length = src.remaining();
         checkWritable();
         checkRange(offset, length);
+        emptied = false;
         transfer("write", offset, length, () -> doWrite(src, offset));
     }
 
@@ -110,6 +120,9 @@ public abstract class AbstractBlockDevice implements BlockDevice {
         checkWritable();
         checkRange(offset, length);
         transfer("discard", offset, length, () -> doDiscard(offset, length));
+        if (offset == 0 && length == size) {
+            emptied = true;
+        }
     }
 
     @FunctionalInterface
@@ -148,6 +161,9 @@ public abstract class AbstractBlockDevice implements BlockDevice {
             closed = true;
             closing = true;
             doClose();
+            if (emptied) {
+                removeCreatedStore(); // before the provider lets another opener in
+            }
         } finally {
             exclusive.unlock();
             if (closing) {
@@ -209,6 +225,14 @@ public abstract class AbstractBlockDevice implements BlockDevice {
 
     /** Releases the backing store; no transfer is in progress and none will start. */
     protected abstract void doClose() throws IOException;
+
+    /**
+     * Called after {@link #doClose()} when the device was emptied (see the class
+     * description): removes the backing store if this open created it. The default
+     * does nothing.
+     */
+    protected void removeCreatedStore() throws IOException {
+    }
 
     @Override
     public String toString() {

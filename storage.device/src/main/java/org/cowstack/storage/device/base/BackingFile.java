@@ -5,13 +5,17 @@ import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.cowstack.storage.api.BusyException;
@@ -28,20 +32,56 @@ import org.cowstack.storage.api.device.OpenOptions;
  * which Java uses, are dropped when the process closes any descriptor of the file:
  * a {@link RandomAccessFile} opened for {@code setLength} after locking would release
  * the lock.
+ *
+ * <p>What an open created (the file, the directories made for it) is remembered: an
+ * open that fails removes it again, and so does {@link #removeCreated()} once the
+ * device is closed.
  */
 public final class BackingFile {
     private final Path path;
     private final String resource;
     private final Set<OpenOption> openOptions;
     private final boolean readOnly;
+    private final Made made;
     private volatile FileChannel channel;
     private FileLock lock;
 
-    private BackingFile(Path path, String resource, Set<OpenOption> openOptions, boolean readOnly) {
+    private BackingFile(Path path, String resource, Set<OpenOption> openOptions, boolean readOnly, Made made) {
         this.path = path;
         this.resource = resource;
         this.openOptions = openOptions;
         this.readOnly = readOnly;
+        this.made = made;
+    }
+
+    /** What one open created: the image file or not, and the directories made for it, outermost first. */
+    private static final class Made {
+        boolean file;
+        final List<Path> directories = new ArrayList<>();
+
+        /** Removes them, once, innermost first; a directory something else was put in meanwhile stays. */
+        void undo(Path path) throws IOException {
+            if (file) {
+                file = false;
+                Files.deleteIfExists(path);
+            }
+            while (!directories.isEmpty()) {
+                try {
+                    Files.deleteIfExists(directories.remove(directories.size() - 1));
+                } catch (DirectoryNotEmptyException e) {
+                    directories.clear();
+                }
+            }
+        }
+
+        /** {@link #undo} for an open that failed: its failure is what the caller hears about. */
+        void undo(Path path, Throwable failure) {
+            try {
+                undo(path);
+            } catch (IOException | RuntimeException e) {
+                failure.addSuppressed(e);
+            }
+        }
     }
 
     /** The key under which a provider tracks opens of {@code path}: its real path once it exists. */
@@ -56,7 +96,7 @@ public final class BackingFile {
 
     /**
      * Creates or grows the file as {@code options} ask, opens it with {@code extra}
-     * channel options and locks it.
+     * channel options and locks it. What it created is removed again if it fails.
      *
      * @param resource the device URI, for messages
      * @throws NoSuchFileException when it does not exist and is not to be created
@@ -65,24 +105,35 @@ public final class BackingFile {
      */
     public static BackingFile open(Path path, OpenOptions options, Set<? extends OpenOption> extra, String resource)
             throws IOException {
-        if (options.isCreate()) {
-            createOrGrow(path, options.size(), resource);
-        } else if (!Files.exists(path)) {
-            throw new NoSuchFileException(path.toString(), null,
-                    "no such device file (storage:mkfs --size SIZE creates it)");
+        Made made = new Made();
+        BackingFile file;
+        try {
+            if (options.isCreate()) {
+                createOrGrow(path, options.size(), resource, made);
+            }
+            BasicFileAttributes attributes = attributes(path);
+            if (attributes == null) {
+                throw new NoSuchFileException(path.toString(), null,
+                        "no such device file (storage:mkfs --size SIZE creates it)");
+            }
+            if (attributes.isDirectory()) {
+                throw new InvalidArgumentException("device", resource, "a regular file, not a directory");
+            }
+            Set<OpenOption> openOptions = new HashSet<>(extra);
+            openOptions.add(StandardOpenOption.READ);
+            if (!options.isReadOnly()) {
+                openOptions.add(StandardOpenOption.WRITE);
+            }
+            file = new BackingFile(path, resource, openOptions, options.isReadOnly(), made);
+            file.channel = FileChannel.open(path, openOptions);
+        } catch (IOException | RuntimeException e) {
+            // Not opened (no room for the size, O_DIRECT refused...): what this open created goes again.
+            made.undo(path, e);
+            throw e;
         }
-        if (Files.isDirectory(path)) {
-            throw new InvalidArgumentException("device", resource, "a regular file, not a directory");
-        }
-        Set<OpenOption> openOptions = new HashSet<>(extra);
-        openOptions.add(StandardOpenOption.READ);
-        if (!options.isReadOnly()) {
-            openOptions.add(StandardOpenOption.WRITE);
-        }
-        BackingFile file = new BackingFile(path, resource, openOptions, options.isReadOnly());
-        file.channel = FileChannel.open(path, openOptions);
         boolean locked = false;
         try {
+            // Refused only when another opener holds the file: what it holds is not ours to remove.
             file.lock();
             locked = true;
         } finally {
@@ -93,13 +144,24 @@ public final class BackingFile {
         return file;
     }
 
-    private static void createOrGrow(Path path, long size, String resource) throws IOException {
+    /** The file's attributes, or null when it does not exist. */
+    private static BasicFileAttributes attributes(Path path) throws IOException {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Creates the file and the directories it needs, or grows it, recording in {@code made} what it created. */
+    private static void createOrGrow(Path path, long size, String resource, Made made) throws IOException {
         Path parent = path.toAbsolutePath().getParent();
         if (parent != null) {
-            Files.createDirectories(parent);
+            makeDirectories(parent, made.directories);
         }
         try {
             Files.createFile(path);
+            made.file = true;
         } catch (FileAlreadyExistsException e) {
             // Existing images are opened as they are, grown if too small, never shrunk.
         }
@@ -115,6 +177,22 @@ public final class BackingFile {
         }
     }
 
+    /** {@code mkdir -p}, adding each directory it makes to {@code made}, outermost first. */
+    private static void makeDirectories(Path dir, List<Path> made) throws IOException {
+        List<Path> missing = new ArrayList<>();
+        for (Path d = dir; d != null && attributes(d) == null; d = d.getParent()) {
+            missing.add(0, d);
+        }
+        for (Path d : missing) {
+            try {
+                Files.createDirectory(d);
+                made.add(d);
+            } catch (FileAlreadyExistsException e) {
+                // made by someone else meanwhile: theirs
+            }
+        }
+    }
+
     /** Makes a device from an opened file. */
     @FunctionalInterface
     public interface DeviceFactory<D> {
@@ -123,20 +201,21 @@ public final class BackingFile {
 
     /**
      * {@link #open} the file, then {@code factory} makes the device on it; if that fails,
-     * the file is closed (and unlocked) again.
+     * the file is closed (and unlocked) again, and removed if this open created it.
      */
     public static <D> D openDevice(Path path, OpenOptions options, Set<? extends OpenOption> extra, String resource,
             DeviceFactory<D> factory) throws IOException {
         BackingFile file = open(path, options, extra, resource);
-        boolean made = false;
         try {
-            D device = factory.create(file);
-            made = true;
-            return device;
-        } finally {
-            if (!made) {
+            return factory.create(file);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
                 file.close();
+                file.removeCreated();
+            } catch (IOException | RuntimeException again) {
+                e.addSuppressed(again);
             }
+            throw e;
         }
     }
 
@@ -186,6 +265,14 @@ public final class BackingFile {
         channel = FileChannel.open(path, openOptions);
         lock();
         return channel;
+    }
+
+    /**
+     * After {@link #close()}: removes the file and the directories made for it if this
+     * open created them; a file that existed before stays.
+     */
+    public void removeCreated() throws IOException {
+        made.undo(path);
     }
 
     /** Releases the lock and closes the file. */

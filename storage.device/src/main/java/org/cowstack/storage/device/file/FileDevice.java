@@ -119,4 +119,9 @@ final class FileDevice extends AbstractBlockDevice {
     protected void doClose() throws IOException {
         file.close();
     }
+
+    @Override
+    protected void removeCreatedStore() throws IOException {
+        file.removeCreated();
+    }
 }

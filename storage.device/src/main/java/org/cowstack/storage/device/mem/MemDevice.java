@@ -13,10 +13,13 @@ final class MemDevice extends AbstractBlockDevice {
     static final int BLOCK_SIZE = 512;
 
     private final TiledMemory memory;
+    /** Forgets the disk; null unless this open created it. */
+    private final Runnable forget;
 
-    MemDevice(URI uri, TiledMemory memory, boolean readOnly) {
+    MemDevice(URI uri, TiledMemory memory, boolean readOnly, Runnable forget) {
         super(uri, memory.size(), BLOCK_SIZE, readOnly, EnumSet.of(DeviceCapability.DISCARD));
         this.memory = memory;
+        this.forget = forget;
     }
 
     @Override
@@ -42,5 +45,13 @@ final class MemDevice extends AbstractBlockDevice {
     @Override
     protected void doClose() {
         // The disk outlives its openers, as /dev/ram0 does.
+    }
+
+    /** Closed emptied by the open that created it: the disk is forgotten and its memory returned. */
+    @Override
+    protected void removeCreatedStore() {
+        if (forget != null) {
+            forget.run();
+        }
     }
 }

@@ -23,10 +23,12 @@ import org.osgi.service.component.annotations.Deactivate;
 /**
  * {@code mem:NAME[?size=SIZE]}: a RAM disk of off-heap memory, like the kernel's brd.
  *
- * <p>A disk is created by the first open that asks for it (with
+ * <p>A disk is created by the first read-write open that asks for it (with
  * {@link OpenOptions#create} or a {@code size} parameter) and lives, across closes and
  * reopens, until this component is deactivated: then every disk is closed and its
- * memory returned at once. Memory comes from the JVM's direct memory, bounded by
+ * memory returned at once. A read-only open creates nothing. The open that created a
+ * disk forgets it again if it closes it emptied (a discard of the whole disk, no write
+ * since), as a failed mkfs does. Memory comes from the JVM's direct memory, bounded by
  * {@code -XX:MaxDirectMemorySize}; disks over 2 GiB are held in 1 GiB tiles.
  */
 @Component(service = DeviceProvider.class)
@@ -48,10 +50,11 @@ public final class MemDeviceProvider implements DeviceProvider {
         DeviceUri parsed = DeviceUri.parse(uri, scheme(), PARAMETERS);
         String name = parsed.path();
         long size = parsed.size("size", options.size());
-        boolean create = options.isCreate() || parsed.params().containsKey("size");
+        boolean create = !options.isReadOnly() && (options.isCreate() || parsed.params().containsKey("size"));
         boolean readOnly = options.isReadOnly();
         return open.open(name, readOnly, uri.toString(), () -> {
             TiledMemory memory;
+            boolean created = false;
             synchronized (disks) {
                 memory = disks.get(name);
                 if (memory == null) {
@@ -61,10 +64,22 @@ public final class MemDeviceProvider implements DeviceProvider {
                     }
                     memory = allocate(uri, size - size % MemDevice.BLOCK_SIZE);
                     disks.put(name, memory);
+                    created = true;
                 }
             }
-            return new MemDevice(uri, memory, readOnly);
+            TiledMemory disk = memory;
+            return new MemDevice(uri, memory, readOnly, created ? () -> forget(name, disk) : null);
         });
+    }
+
+    /** Forgets a disk and returns its memory; called by its creator's close, which excludes other openers. */
+    private void forget(String name, TiledMemory memory) {
+        synchronized (disks) {
+            if (!disks.remove(name, memory)) {
+                return; // deactivated meanwhile: released there
+            }
+        }
+        memory.release();
     }
 
     private static TiledMemory allocate(URI uri, long size) throws IOException {

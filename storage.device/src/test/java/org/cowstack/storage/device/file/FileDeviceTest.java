@@ -3,6 +3,7 @@ package org.cowstack.storage.device.file;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.DeviceCapability;
 import org.cowstack.storage.api.device.DeviceProvider;
+import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.api.device.OpenOptions;
 import org.cowstack.storage.testkit.BlockDeviceContract;
 import org.cowstack.storage.testkit.ChecksumAlgorithmContract;
@@ -93,6 +95,52 @@ class FileDeviceTest extends BlockDeviceContract {
         d.read(back, 0);
         assertArrayEquals(data, back.array());
         d.flush();
+    }
+
+    /** What a failed mkfs does: the image it created, and the directories made for it, are gone after close. */
+    @Test
+    void anImageThisOpenCreatedIsRemovedWhenClosedEmptied() throws IOException {
+        Path image = dir.resolve("made/for/it/v.img");
+        BlockDevice d = open(URI.create("file:" + image), OpenOptions.create(SIZE));
+        d.write(ByteBuffer.wrap(ChecksumAlgorithmContract.pattern(4096)), 65536);
+        d.discard(0, d.size());
+        assertTrue(Files.exists(image), "removed when closed, not before");
+        d.close();
+        assertFalse(Files.exists(dir.resolve("made")));
+    }
+
+    @Test
+    void anImageThatExistedOrWasWrittenAfterTheDiscardStays() throws IOException {
+        URI uri = uri("existed");
+        open(uri, OpenOptions.create(SIZE)).close();
+        BlockDevice again = open(uri, OpenOptions.create(SIZE));
+        again.discard(0, again.size());
+        again.close();
+        assertEquals(SIZE, Files.size(dir.resolve("existed.img")), "an image that existed is never removed");
+
+        BlockDevice written = open(uri("written"), OpenOptions.create(SIZE));
+        written.discard(0, written.size());
+        written.write(ByteBuffer.wrap(ChecksumAlgorithmContract.pattern(written.blockSize())), 0);
+        written.close();
+        assertTrue(Files.exists(dir.resolve("written.img")));
+
+        BlockDevice partly = open(uri("partly"), OpenOptions.create(SIZE));
+        partly.discard(0, partly.size() - partly.blockSize());
+        partly.close();
+        assertTrue(Files.exists(dir.resolve("partly.img")), "only a discard of the whole device empties it");
+    }
+
+    @Test
+    void anOpenThatFailsRemovesWhatItCreated() throws IOException {
+        Path image = dir.resolve("sub/tiny.img");
+        // 100 bytes: not one 512-byte block, refused once the file exists.
+        assertThrows(InvalidArgumentException.class,
+                () -> provider.open(URI.create("file:" + image), OpenOptions.create(100)));
+        assertFalse(Files.exists(dir.resolve("sub")));
+        Files.write(dir.resolve("small.img"), new byte[100]);
+        assertThrows(InvalidArgumentException.class,
+                () -> provider.open(URI.create("file:" + dir.resolve("small.img")), OpenOptions.create(100)));
+        assertTrue(Files.exists(dir.resolve("small.img")), "an image that existed is never removed");
     }
 
     @Test

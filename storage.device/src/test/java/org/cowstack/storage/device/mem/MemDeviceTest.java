@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.file.NoSuchFileException;
 
 import org.cowstack.storage.api.BusyException;
 import org.cowstack.storage.api.OfflineException;
@@ -39,6 +40,31 @@ class MemDeviceTest extends BlockDeviceContract {
         provider.deactivate();
         assertThrows(OfflineException.class, () -> d.read(ByteBuffer.allocate(512), 0));
         assertThrows(BusyException.class, () -> provider.open(uri("other"), OpenOptions.create(SIZE)));
+    }
+
+    @Test
+    void aDiskThisOpenCreatedIsForgottenWhenClosedEmptied() throws IOException {
+        BlockDevice d = open(uri("failed-mkfs"), OpenOptions.create(SIZE));
+        d.write(ByteBuffer.wrap(new byte[512]), 0);
+        d.discard(0, d.size());
+        d.close();
+        assertThrows(NoSuchFileException.class, () -> provider.open(uri("failed-mkfs"), OpenOptions.readWrite()));
+    }
+
+    @Test
+    void aDiskThatExistedIsKeptWhenClosedEmptied() throws IOException {
+        create("kept").close();
+        BlockDevice d = open(uri("kept"), OpenOptions.readWrite());
+        d.discard(0, d.size());
+        d.close();
+        open(uri("kept"), OpenOptions.readWrite()).close();
+    }
+
+    @Test
+    void aReadOnlyOpenCreatesNothing() {
+        assertThrows(NoSuchFileException.class,
+                () -> provider.open(URI.create("mem:probe?size=64k"), OpenOptions.readOnly()));
+        assertThrows(NoSuchFileException.class, () -> provider.open(uri("probe"), OpenOptions.readWrite()));
     }
 
     @Test
