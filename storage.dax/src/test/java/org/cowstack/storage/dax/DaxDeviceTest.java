@@ -149,4 +149,36 @@ class DaxDeviceTest extends BlockDeviceContract {
         kept.close();
         assertTrue(Files.exists(dir.resolve("kept.img")), "an image that existed is never removed");
     }
+
+    /**
+     * Root passes file modes: a read-only sysctl file is refused even to root (procfs
+     * checks its mode); otherwise a read-only file. The translation itself is
+     * storage.device's BackingFileTest (the same class, a private copy here).
+     */
+    @Test
+    void aRefusedPermissionIsOneLineNamingTheImage() throws IOException {
+        Path file = dir.resolve("read-only.img");
+        Files.write(file, new byte[4096]);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+        if (!refusesWriting(file)) {
+            file = Path.of("/proc/sys/kernel/version");
+            Assumptions.assumeTrue(Files.isRegularFile(file) && refusesWriting(file),
+                    "the host refuses nothing to this user");
+        }
+        Path refused = file;
+        java.nio.file.AccessDeniedException e = assertThrows(java.nio.file.AccessDeniedException.class,
+                () -> provider.open(URI.create("dax:" + refused), OpenOptions.readWrite()));
+        assertEquals(refused + ": permission denied", e.getMessage());
+    }
+
+    private static boolean refusesWriting(Path file) {
+        try {
+            FileChannel.open(file, StandardOpenOption.WRITE).close(); // nothing written
+            return false;
+        } catch (java.nio.file.AccessDeniedException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }

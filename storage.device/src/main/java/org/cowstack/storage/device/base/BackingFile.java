@@ -5,6 +5,7 @@ import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -35,7 +36,8 @@ import org.cowstack.storage.api.device.OpenOptions;
  *
  * <p>What an open created (the file, the directories made for it) is remembered: an
  * open that fails removes it again, and so does {@link #removeCreated()} once the
- * device is closed.
+ * device is closed. A permission the host refuses is reported here, the one place
+ * files are opened, as {@code PATH: permission denied} naming the image as given.
  */
 public final class BackingFile {
     private final Path path;
@@ -102,9 +104,20 @@ public final class BackingFile {
      * @throws NoSuchFileException when it does not exist and is not to be created
      * @throws BusyException when another process holds a conflicting lock
      * @throws NoSpaceException when the file system refuses the size
+     * @throws AccessDeniedException {@code PATH: permission denied} when the host refuses
+     *         to open or create it
      */
     public static BackingFile open(Path path, OpenOptions options, Set<? extends OpenOption> extra, String resource)
             throws IOException {
+        try {
+            return openFile(path, options, extra, resource);
+        } catch (IOException e) {
+            throw denied(e, path);
+        }
+    }
+
+    private static BackingFile openFile(Path path, OpenOptions options, Set<? extends OpenOption> extra,
+            String resource) throws IOException {
         Made made = new Made();
         BackingFile file;
         try {
@@ -165,9 +178,14 @@ public final class BackingFile {
         } catch (FileAlreadyExistsException e) {
             // Existing images are opened as they are, grown if too small, never shrunk.
         }
-        try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
-            if (raf.length() < size) {
-                raf.setLength(size); // sparse: ftruncate allocates nothing
+        try {
+            // Through NIO first: a refusal then comes typed, not as RandomAccessFile's
+            // FileNotFoundException with the reason in parentheses.
+            FileChannel.open(path, StandardOpenOption.WRITE).close();
+            try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
+                if (raf.length() < size) {
+                    raf.setLength(size); // sparse: ftruncate allocates nothing
+                }
             }
         } catch (IOException e) {
             if (String.valueOf(e.getMessage()).contains("No space")) {
@@ -191,6 +209,26 @@ public final class BackingFile {
                 // made by someone else meanwhile: theirs
             }
         }
+    }
+
+    /**
+     * A refused permission in words, {@code PATH: permission denied}: the JDK's own
+     * exception carries only the path, which reads like no error at all. It names the
+     * image as given, and the file refused when that is another (a directory to make or
+     * to search). Anything else is returned as it is. The one place this is decided:
+     * every open of an image file goes through here.
+     */
+    static IOException denied(IOException e, Path image) {
+        if (!(e instanceof AccessDeniedException) || ((AccessDeniedException) e).getReason() != null) {
+            return e;
+        }
+        String refused = ((AccessDeniedException) e).getFile();
+        boolean same = refused == null || refused.equals(image.toString())
+                || Path.of(refused).toAbsolutePath().equals(image.toAbsolutePath());
+        AccessDeniedException words = new AccessDeniedException(image.toString(), null,
+                same ? "permission denied" : "permission denied (" + refused + ")");
+        words.initCause(e);
+        return words;
     }
 
     /** Makes a device from an opened file. */
@@ -262,7 +300,11 @@ public final class BackingFile {
         if (channel != broken && channel.isOpen()) {
             return channel;
         }
-        channel = FileChannel.open(path, openOptions);
+        try {
+            channel = FileChannel.open(path, openOptions);
+        } catch (IOException e) {
+            throw denied(e, path);
+        }
         lock();
         return channel;
     }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,9 +20,11 @@ import org.cowstack.storage.api.device.DeviceCapability;
 import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.device.base.HostRefusals;
 import org.cowstack.storage.testkit.BlockDeviceContract;
 import org.cowstack.storage.testkit.ChecksumAlgorithmContract;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -141,6 +144,28 @@ class FileDeviceTest extends BlockDeviceContract {
         assertThrows(InvalidArgumentException.class,
                 () -> provider.open(URI.create("file:" + dir.resolve("small.img")), OpenOptions.create(100)));
         assertTrue(Files.exists(dir.resolve("small.img")), "an image that existed is never removed");
+    }
+
+    @Test
+    void aRefusedPermissionIsOneLineNamingTheImage() throws IOException {
+        Path file = HostRefusals.unwritableFile(dir);
+        Path ro = HostRefusals.unwritableDirectory(dir);
+        Assumptions.assumeTrue(file != null || ro != null, "the host refuses nothing to this user");
+        if (file != null) {
+            AccessDeniedException e = assertThrows(AccessDeniedException.class,
+                    () -> provider.open(URI.create("file:" + file), OpenOptions.readWrite()));
+            assertEquals(file + ": permission denied", e.getMessage());
+            e = assertThrows(AccessDeniedException.class,
+                    () -> provider.open(URI.create("file:" + file), OpenOptions.create(SIZE)));
+            assertEquals(file + ": permission denied", e.getMessage());
+            assertTrue(Files.exists(file), "an image that existed is never removed");
+        }
+        if (ro != null) {
+            Path image = ro.resolve("v.img");
+            AccessDeniedException e = assertThrows(AccessDeniedException.class,
+                    () -> provider.open(URI.create("file:" + image), OpenOptions.create(SIZE)));
+            assertEquals(image + ": permission denied", e.getMessage());
+        }
     }
 
     @Test
