@@ -144,14 +144,14 @@ final class MountTable {
 
     /**
      * Formats a device no volume is mounted on; see {@link org.cowstack.storage.api.volume.VolumeManager#mkfs}.
-     * A format that fails leaves the host as it was: a device this mkfs created (an image
-     * file with the directories made for it, a RAM disk) is closed emptied, which makes
-     * its backend remove it; a device that existed before is only closed.
+     * A format that fails leaves the host as it was: the device is closed with
+     * {@link BlockDevice#closeAndRemoveCreated()}, so one this mkfs created (an image file
+     * with the directories made for it, a RAM disk) is removed, and one that existed
+     * before is only closed.
      */
     FormatResult format(URI device, FormatOptions options) throws IOException {
         requireNotMounted(device);
         DeviceProvider p = installed.provider(device);
-        boolean existed = exists(p, device);
         OpenOptions open = options.size() > 0 ? OpenOptions.create(options.size()) : OpenOptions.readWrite();
         BlockDevice d = p.open(device, open);
         FormatResult r;
@@ -159,15 +159,9 @@ final class MountTable {
             r = CowVolume.format(d, options, installed, MountOptions.defaults().allocationPolicy());
         } catch (IOException | RuntimeException | Error e) {
             try {
-                if (!existed) {
-                    d.discard(0, d.size());
-                }
-                d.close();
+                d.closeAndRemoveCreated();
             } catch (IOException | RuntimeException again) {
                 e.addSuppressed(again);
-            }
-            if (!existed) {
-                log.info("mkfs of " + device + " failed; the device it created is removed again");
             }
             throw e;
         }
@@ -175,21 +169,6 @@ final class MountTable {
         log.info("formatted " + device + ": " + r.size() + " bytes, " + r.blockSize() + "-byte blocks, "
                 + r.checksum() + ", uuid " + r.uuid());
         return r;
-    }
-
-    /**
-     * Whether the device exists before mkfs: a read-only open creates nothing. When that
-     * cannot be told (it is busy, unreadable...), it is taken as existing, never to be removed.
-     */
-    private static boolean exists(DeviceProvider p, URI device) {
-        try {
-            p.open(device, OpenOptions.readOnly()).close();
-            return true;
-        } catch (NoSuchFileException e) {
-            return false;
-        } catch (IOException | RuntimeException e) {
-            return true;
-        }
     }
 
     // ------------------------------------------------------------------ mounting

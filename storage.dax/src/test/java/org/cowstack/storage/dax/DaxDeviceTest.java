@@ -135,18 +135,16 @@ class DaxDeviceTest extends BlockDeviceContract {
     }
 
     @Test
-    void anImageThisOpenCreatedIsRemovedWhenClosedEmptied() throws IOException {
+    void anImageThisOpenCreatedIsRemovedWhenClosedRemovingWhatItCreated() throws IOException {
         Path image = dir.resolve("made/v.img");
         BlockDevice d = open(URI.create("dax:" + image), OpenOptions.create(SIZE));
         d.write(ByteBuffer.wrap(ChecksumAlgorithmContract.pattern(4096)), 0);
-        d.discard(0, d.size());
-        d.close();
+        d.closeAndRemoveCreated();
         assertFalse(Files.exists(dir.resolve("made")));
         BlockDevice kept = create("kept");
         kept.close();
         kept = open(uri("kept"), OpenOptions.readWrite());
-        kept.discard(0, kept.size());
-        kept.close();
+        kept.closeAndRemoveCreated();
         assertTrue(Files.exists(dir.resolve("kept.img")), "an image that existed is never removed");
     }
 

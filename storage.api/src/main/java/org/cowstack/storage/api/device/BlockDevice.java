@@ -113,4 +113,15 @@ public interface BlockDevice extends Closeable {
      */
     @Override
     void close() throws IOException;
+
+    /**
+     * Closes the device, as {@link #close()}, and removes its backing store if this very
+     * open created it (an image file and the directories made for it, a RAM disk): what
+     * a mkfs that fails on a device it created does, so the host is left as it was. A
+     * store that existed before the open is only closed, never removed. The default only
+     * closes.
+     */
+    default void closeAndRemoveCreated() throws IOException {
+        close();
+    }
 }

@@ -27,12 +27,9 @@ import org.cowstack.storage.api.device.DeviceCapability;
  * <p>Subclasses implement the {@code do*} methods, which are only called with the
  * range checked and the device open.
  *
- * <p><b>Emptied devices.</b> A device closed right after a discard of its whole range
- * (no write since) holds nothing its user wants: {@link #removeCreatedStore()} is then
- * called, and a backend whose backing store was created by this very open removes it
- * (an image file and the directories made for it, a RAM disk), so the host is as it was
- * before the open. That is how a mkfs that fails on a device it created leaves nothing
- * behind. A store that existed before the open is never removed.
+ * <p>{@link #closeAndRemoveCreated()} closes and then calls {@link #removeCreatedStore()},
+ * which removes the backing store if this very open created it, before the provider
+ * lets another opener in.
  */
 public abstract class AbstractBlockDevice implements BlockDevice {
     private final URI uri;
@@ -43,8 +40,6 @@ public abstract class AbstractBlockDevice implements BlockDevice {
     /** Transfers hold the read side; close takes the write side. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
-    /** A discard of the whole device, and no write since. */
-    private volatile boolean emptied;
     private volatile Runnable onClose = () -> { };
 
     protected AbstractBlockDevice(URI uri, long size, int blockSize, boolean readOnly,
@@ -105,7 +100,6 @@ public abstract class AbstractBlockDevice implements BlockDevice {
         int length = src.remaining();
         checkWritable();
         checkRange(offset, length);
-        emptied = false;
         transfer("write", offset, length, () -> doWrite(src, offset));
     }
 
@@ -120,9 +114,6 @@ public abstract class AbstractBlockDevice implements BlockDevice {
         checkWritable();
         checkRange(offset, length);
         transfer("discard", offset, length, () -> doDiscard(offset, length));
-        if (offset == 0 && length == size) {
-            emptied = true;
-        }
     }
 
     @FunctionalInterface
@@ -151,6 +142,15 @@ public abstract class AbstractBlockDevice implements BlockDevice {
 
     @Override
     public final void close() throws IOException {
+        close(false);
+    }
+
+    @Override
+    public final void closeAndRemoveCreated() throws IOException {
+        close(true);
+    }
+
+    private void close(boolean removeCreated) throws IOException {
         Lock exclusive = lifecycle.writeLock();
         boolean closing = false;
         exclusive.lock();
@@ -160,10 +160,7 @@ public abstract class AbstractBlockDevice implements BlockDevice {
             }
             closed = true;
             closing = true;
-            doClose();
-            if (emptied) {
-                removeCreatedStore(); // before the provider lets another opener in
-            }
+            doClose(removeCreated); // the store removed before the provider lets another opener in
         } finally {
             exclusive.unlock();
             if (closing) {
@@ -227,9 +224,20 @@ public abstract class AbstractBlockDevice implements BlockDevice {
     protected abstract void doClose() throws IOException;
 
     /**
-     * Called after {@link #doClose()} when the device was emptied (see the class
-     * description): removes the backing store if this open created it. The default
-     * does nothing.
+     * Releases the backing store and, for {@link #closeAndRemoveCreated()}, removes it if
+     * this open created it: {@link #doClose()} then {@link #removeCreatedStore()}. A
+     * wrapper overrides this to pass the request on to the device it wraps.
+     */
+    protected void doClose(boolean removeCreated) throws IOException {
+        doClose();
+        if (removeCreated) {
+            removeCreatedStore();
+        }
+    }
+
+    /**
+     * Called after {@link #doClose()} by {@link #closeAndRemoveCreated()}: removes the
+     * backing store if this open created it. The default does nothing.
      */
     protected void removeCreatedStore() throws IOException {
     }

@@ -186,6 +186,16 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl {
         inner.close();
     }
 
+    /** What the wrapped device's open created goes with it (the wrapper itself creates nothing). */
+    @Override
+    protected void doClose(boolean removeCreated) throws IOException {
+        if (removeCreated) {
+            inner.closeAndRemoveCreated();
+        } else {
+            inner.close();
+        }
+    }
+
     @Override
     public synchronized long writes() {
         return writes;

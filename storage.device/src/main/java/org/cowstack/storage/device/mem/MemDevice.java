@@ -47,7 +47,7 @@ final class MemDevice extends AbstractBlockDevice {
         // The disk outlives its openers, as /dev/ram0 does.
     }
 
-    /** Closed emptied by the open that created it: the disk is forgotten and its memory returned. */
+    /** Closed by the open that created it, removing what it created: the disk is forgotten and its memory returned. */
     @Override
     protected void removeCreatedStore() {
         if (forget != null) {

@@ -27,8 +27,8 @@ import org.osgi.service.component.annotations.Deactivate;
  * {@link OpenOptions#create} or a {@code size} parameter) and lives, across closes and
  * reopens, until this component is deactivated: then every disk is closed and its
  * memory returned at once. A read-only open creates nothing. The open that created a
- * disk forgets it again if it closes it emptied (a discard of the whole disk, no write
- * since), as a failed mkfs does. Memory comes from the JVM's direct memory, bounded by
+ * disk forgets it again when it closes it with {@code closeAndRemoveCreated}, as a
+ * failed mkfs does. Memory comes from the JVM's direct memory, bounded by
  * {@code -XX:MaxDirectMemorySize}; disks over 2 GiB are held in 1 GiB tiles.
  */
 @Component(service = DeviceProvider.class)

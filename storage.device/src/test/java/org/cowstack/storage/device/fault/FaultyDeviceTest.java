@@ -67,6 +67,17 @@ class FaultyDeviceTest extends BlockDeviceContract {
         return b.array();
     }
 
+    /** A failed mkfs on faulty:mem:... removes the RAM disk the wrapped open created, as it would without the wrapper. */
+    @Test
+    void closingRemovingWhatWasCreatedReachesTheWrappedDevice() throws IOException {
+        BlockDevice d = open(URI.create("faulty:mem:made"), OpenOptions.create(SIZE));
+        d.closeAndRemoveCreated();
+        assertThrows(java.nio.file.NoSuchFileException.class,
+                () -> mem.open(URI.create("mem:made"), OpenOptions.readWrite()));
+        open(URI.create("faulty:mem:plain"), OpenOptions.create(SIZE)).close();
+        mem.open(URI.create("mem:plain"), OpenOptions.readWrite()).close();
+    }
+
     @Test
     void failsTheNthWriteAndRangesAsTold() throws IOException {
         BlockDevice d = create("nth");

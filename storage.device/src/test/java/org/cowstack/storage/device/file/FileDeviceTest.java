@@ -102,35 +102,27 @@ class FileDeviceTest extends BlockDeviceContract {
 
     /** What a failed mkfs does: the image it created, and the directories made for it, are gone after close. */
     @Test
-    void anImageThisOpenCreatedIsRemovedWhenClosedEmptied() throws IOException {
+    void anImageThisOpenCreatedIsRemovedWhenClosedRemovingWhatItCreated() throws IOException {
         Path image = dir.resolve("made/for/it/v.img");
         BlockDevice d = open(URI.create("file:" + image), OpenOptions.create(SIZE));
         d.write(ByteBuffer.wrap(ChecksumAlgorithmContract.pattern(4096)), 65536);
-        d.discard(0, d.size());
-        assertTrue(Files.exists(image), "removed when closed, not before");
-        d.close();
+        assertTrue(Files.exists(image));
+        d.closeAndRemoveCreated();
         assertFalse(Files.exists(dir.resolve("made")));
     }
 
     @Test
-    void anImageThatExistedOrWasWrittenAfterTheDiscardStays() throws IOException {
+    void anImageThatExistedStaysAndAPlainCloseRemovesNothing() throws IOException {
         URI uri = uri("existed");
         open(uri, OpenOptions.create(SIZE)).close();
         BlockDevice again = open(uri, OpenOptions.create(SIZE));
-        again.discard(0, again.size());
-        again.close();
+        again.closeAndRemoveCreated();
         assertEquals(SIZE, Files.size(dir.resolve("existed.img")), "an image that existed is never removed");
 
-        BlockDevice written = open(uri("written"), OpenOptions.create(SIZE));
-        written.discard(0, written.size());
-        written.write(ByteBuffer.wrap(ChecksumAlgorithmContract.pattern(written.blockSize())), 0);
-        written.close();
-        assertTrue(Files.exists(dir.resolve("written.img")));
-
-        BlockDevice partly = open(uri("partly"), OpenOptions.create(SIZE));
-        partly.discard(0, partly.size() - partly.blockSize());
-        partly.close();
-        assertTrue(Files.exists(dir.resolve("partly.img")), "only a discard of the whole device empties it");
+        BlockDevice discarded = open(uri("discarded"), OpenOptions.create(SIZE));
+        discarded.discard(0, discarded.size());
+        discarded.close();
+        assertTrue(Files.exists(dir.resolve("discarded.img")), "a discard of everything is no request to remove");
     }
 
     @Test

@@ -43,21 +43,23 @@ class MemDeviceTest extends BlockDeviceContract {
     }
 
     @Test
-    void aDiskThisOpenCreatedIsForgottenWhenClosedEmptied() throws IOException {
+    void aDiskThisOpenCreatedIsForgottenWhenClosedRemovingWhatItCreated() throws IOException {
         BlockDevice d = open(uri("failed-mkfs"), OpenOptions.create(SIZE));
         d.write(ByteBuffer.wrap(new byte[512]), 0);
-        d.discard(0, d.size());
-        d.close();
+        d.closeAndRemoveCreated();
         assertThrows(NoSuchFileException.class, () -> provider.open(uri("failed-mkfs"), OpenOptions.readWrite()));
     }
 
     @Test
-    void aDiskThatExistedIsKeptWhenClosedEmptied() throws IOException {
+    void aDiskThatExistedIsKeptAndAPlainCloseRemovesNothing() throws IOException {
         create("kept").close();
         BlockDevice d = open(uri("kept"), OpenOptions.readWrite());
-        d.discard(0, d.size());
-        d.close();
+        d.closeAndRemoveCreated();
         open(uri("kept"), OpenOptions.readWrite()).close();
+        BlockDevice discarded = open(uri("discarded"), OpenOptions.create(SIZE));
+        discarded.discard(0, discarded.size());
+        discarded.close();
+        open(uri("discarded"), OpenOptions.readWrite()).close();
     }
 
     @Test
