@@ -79,6 +79,17 @@ class IoTableTest {
         assertEquals("reflink SRC SRCOFF DSTOFF LEN", IoScript.find("reflink").orElseThrow().usage());
     }
 
+    @Test
+    void helpListsEveryRow() {
+        String help = HelpCommand.describe(Commands.IO);
+        assertTrue(help.startsWith("storage:io - " + Commands.IO_TEXT + "\nusage: storage:io NAME PATH \"CMD ARGS\"..."),
+                help);
+        for (IoCommand c : IoScript.TABLE) {
+            assertTrue(help.contains("\n  " + c.usage() + " "), c.name() + " in:\n" + help);
+            assertTrue(help.contains(c.description()), c.name());
+        }
+    }
+
     /** For every row: too many arguments, too few, an unknown option, an option without its value. */
     static Stream<Object[]> wrongSubCommands() {
         List<Object[]> cases = new ArrayList<>();

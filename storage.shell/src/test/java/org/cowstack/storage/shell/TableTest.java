@@ -72,6 +72,15 @@ class TableTest {
         assertEquals("v has 42", c.format(r, Converter.LINE, null));
         assertEquals("v has 42", c.format(r, Converter.PART, null));
         assertEquals("volume      v\nfree bytes  42", c.format(r, Converter.INSPECT, null));
+        VolumeCommands.Mounted m = new VolumeCommands.Mounted("g", java.net.URI.create("mem:g"),
+                org.cowstack.storage.api.volume.VolumeState.MOUNTED, false, "first-fit", "buffered",
+                java.time.Duration.ofSeconds(30), java.time.Duration.ofSeconds(10));
+        assertEquals("mounted g on mem:g (MOUNTED)", c.format(m, Converter.INSPECT, null), "a confirmation");
+        VolumeCommands.Formatted f = new VolumeCommands.Formatted(java.net.URI.create("mem:g"),
+                java.util.UUID.fromString("00000000-0000-0000-0000-000000000001"), "", "crc32c", 4096, 16 << 20);
+        assertEquals("formatted mem:g (16M, crc32c)", c.format(f, Converter.LINE, null));
+        assertEquals("formatted mem:g: 16M, 4096-byte blocks, crc32c, uuid 00000000-0000-0000-0000-000000000001",
+                c.format(f, Converter.INSPECT, null));
     }
 
     @Test
