@@ -142,12 +142,14 @@ public class RemountIT {
     @Test
     public void badRemountRequestsAreOneClearLineAndChangeNothing() throws Exception {
         session("storage:mkfs --size 16m mem:rm; storage:mount m mem:rm");
-        for (String bad : new String[] {"storage:remount m", "storage:remount --ro --rw m"}) {
+        String[][] bad = {{"storage:remount m", "give one of --ro and --rw"},
+            {"storage:remount --ro --rw m", "--ro and --rw exclude each other"}};
+        for (String[] b : bad) {
             try {
-                session(bad);
-                fail(bad);
+                session(b[0]);
+                fail(b[0]);
             } catch (IllegalArgumentException expected) {
-                assertEquals("storage:remount takes one of --ro and --rw, as in storage:remount --ro m",
+                assertEquals("storage:remount: " + b[1] + "; usage: storage:remount --ro|--rw NAME",
                         expected.getMessage());
             }
         }

@@ -5,9 +5,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
+import org.cowstack.storage.shell.cli.ParsedArgs;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -16,11 +18,20 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code storage:csum}: the checksum algorithms installed now. */
 @Component(service = ChecksumCommands.class, immediate = true)
-@GogoCommand(scope = "storage", function = {"csum"})
+@GogoCommand(scope = Commands.SCOPE, function = {"csum"})
 public final class ChecksumCommands {
 
     /** One installed algorithm. */
-    public record ChecksumInfo(String name, int id, int digestLength, String bundle) {
+    public record ChecksumInfo(String name, int id, int digestLength, String bundle) implements Described {
+        @Override
+        public String line() {
+            return name + " (id " + id + ", " + digestLength + "-byte digests, " + bundle + ")";
+        }
+
+        @Override
+        public String details() {
+            return Described.fields(this);
+        }
     }
 
     private final List<ServiceReference<ChecksumAlgorithm>> algorithms = new CopyOnWriteArrayList<>();
@@ -34,8 +45,8 @@ public final class ChecksumCommands {
         algorithms.remove(ref);
     }
 
-    @Descriptor("list the checksum algorithms installed: name, on-disk id, digest bytes, providing bundle")
-    public Table<ChecksumInfo> csum() {
+    /** The algorithms selectable now, by id. */
+    List<ChecksumInfo> installed() {
         List<ChecksumInfo> rows = new ArrayList<>();
         for (ServiceReference<ChecksumAlgorithm> ref : algorithms) {
             Object name = ref.getProperty(ChecksumAlgorithm.NAME);
@@ -47,11 +58,18 @@ public final class ChecksumCommands {
             rows.add(new ChecksumInfo(name.toString(), (Integer) id, (Integer) length, Bundles.describe(ref)));
         }
         rows.sort(Comparator.comparingInt(ChecksumInfo::id).thenComparing(ChecksumInfo::name));
-        return Table.of(rows)
+        return rows;
+    }
+
+    @Descriptor(Commands.CSUM_TEXT)
+    public Object csum(CommandSession session, @Descriptor(Commands.ARGS) CharSequence... args) {
+        ParsedArgs a = Invocation.parse(Commands.CSUM, session, args);
+        return Table.of(installed())
                 .column("name", ChecksumInfo::name)
                 .number("id", ChecksumInfo::id)
                 .number("digest bytes", ChecksumInfo::digestLength)
                 .column("bundle", ChecksumInfo::bundle)
-                .build();
+                .build()
+                .as(a.json());
     }
 }

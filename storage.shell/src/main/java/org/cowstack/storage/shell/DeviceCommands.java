@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.cowstack.storage.api.device.DeviceProvider;
+import org.cowstack.storage.shell.cli.ParsedArgs;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -17,11 +19,20 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code storage:devices}: the device schemes installed now. */
 @Component(service = DeviceCommands.class, immediate = true)
-@GogoCommand(scope = "storage", function = {"devices"})
+@GogoCommand(scope = Commands.SCOPE, function = {"devices"})
 public final class DeviceCommands {
 
     /** One installed device backend. */
-    public record DeviceSchemeInfo(String scheme, String bundle, String description) {
+    public record DeviceSchemeInfo(String scheme, String bundle, String description) implements Described {
+        @Override
+        public String line() {
+            return scheme + ": " + description;
+        }
+
+        @Override
+        public String details() {
+            return Described.fields(this);
+        }
     }
 
     private final Map<ServiceReference<DeviceProvider>, DeviceProvider> providers = new ConcurrentHashMap<>();
@@ -35,20 +46,33 @@ public final class DeviceCommands {
         providers.remove(ref);
     }
 
-    @Descriptor("list the device URI schemes installed (file:, mem:, dax:, ...) and their bundles")
-    public Table<DeviceSchemeInfo> devices() {
+    /** The schemes installed now, by name. */
+    List<DeviceSchemeInfo> installed() {
         List<DeviceSchemeInfo> rows = new ArrayList<>();
         providers.forEach((ref, provider) -> {
             Object scheme = ref.getProperty(DeviceProvider.SCHEME);
             if (scheme != null) {
-                rows.add(new DeviceSchemeInfo(scheme.toString(), Bundles.describe(ref), provider.description()));
+                String description;
+                try {
+                    description = provider.description();
+                } catch (RuntimeException e) {
+                    description = "-"; // a provider going away under us
+                }
+                rows.add(new DeviceSchemeInfo(scheme.toString(), Bundles.describe(ref), description));
             }
         });
         rows.sort(Comparator.comparing(DeviceSchemeInfo::scheme));
-        return Table.of(rows)
+        return rows;
+    }
+
+    @Descriptor(Commands.DEVICES_TEXT)
+    public Object devices(CommandSession session, @Descriptor(Commands.ARGS) CharSequence... args) {
+        ParsedArgs a = Invocation.parse(Commands.DEVICES_COMMAND, session, args);
+        return Table.of(installed())
                 .column("scheme", DeviceSchemeInfo::scheme)
                 .column("bundle", DeviceSchemeInfo::bundle)
                 .column("description", DeviceSchemeInfo::description)
-                .build();
+                .build()
+                .as(a.json());
     }
 }

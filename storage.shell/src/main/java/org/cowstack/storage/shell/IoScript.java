@@ -3,15 +3,18 @@ package org.cowstack.storage.shell;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -24,89 +27,225 @@ import org.cowstack.storage.api.volume.FileFlag;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FileStat;
 import org.cowstack.storage.api.volume.Volume;
+import org.cowstack.storage.shell.cli.ArgSpec;
+import org.cowstack.storage.shell.cli.OptionSpec;
+import org.cowstack.storage.shell.cli.Progress;
+import org.cowstack.storage.shell.cli.ProgressReporter;
+import org.cowstack.storage.shell.cli.Values;
 
 /**
  * The xfs_io-style sub-commands of {@code storage:io}, so that kernel reproducers
  * translate line by line. Each runs on one open file and prints what xfs_io prints.
+ *
+ * <p>The sub-commands are one table, {@link #TABLE}: name, options, arguments (with what
+ * they complete from), arity, description and handler. Parsing ({@link #parse}),
+ * {@code help storage:io} and completion read it; a new sub-command is one row.
  */
 final class IoScript {
-    static final String COMMANDS = "pwrite, pread, truncate, fsync, stat, md5sum, fiemap, falloc, fpunch, fzero, "
-            + "funshare, reflink, dedupe, chattr, lsattr";
     private static final int DEFAULT_BUFFER = 64 * 1024;
+
+    /** What a sub-command does, given the file it runs on and its parsed words. */
+    @FunctionalInterface
+    interface Handler {
+        void run(IoScript script, IoArgs args) throws IOException;
+    }
+
+    /**
+     * One row of the table.
+     *
+     * @param name         as typed: {@code pwrite}
+     * @param options      its options ({@code -S BYTE}, {@code -d})
+     * @param arguments    its positional arguments
+     * @param min          fewest positional arguments
+     * @param max          most positional arguments
+     * @param parseOptions false for a sub-command whose arguments may start with a dash ({@code chattr -C})
+     * @param description  one line for {@code help storage:io}
+     * @param handler      what it does
+     */
+    record IoCommand(String name, List<OptionSpec> options, List<ArgSpec> arguments, int min, int max,
+            boolean parseOptions, String description, Handler handler) {
+        /** {@code pwrite [-S BYTE] [-d] [-a] [-b BSIZE] OFF LEN}. */
+        String usage() {
+            StringBuilder u = new StringBuilder(name);
+            for (OptionSpec o : options) {
+                u.append(" [").append(o.synopsis()).append(']');
+            }
+            for (ArgSpec a : arguments) {
+                u.append(' ').append(a.synopsis());
+            }
+            return u.toString();
+        }
+
+        Optional<OptionSpec> option(String optionName) {
+            return options.stream().filter(o -> o.name().equals(optionName)).findFirst();
+        }
+
+        /** The declaration of positional argument {@code index}: the repeated last one past its end. */
+        Optional<ArgSpec> argumentAt(int index) {
+            if (index < arguments.size()) {
+                return Optional.of(arguments.get(index));
+            }
+            if (!arguments.isEmpty() && arguments.get(arguments.size() - 1).repeated()) {
+                return Optional.of(arguments.get(arguments.size() - 1));
+            }
+            return Optional.empty();
+        }
+    }
+
+    /** A sub-command's words: the options given (a flag maps to {@code true}) and the positional arguments. */
+    record IoArgs(Map<String, String> options, List<String> args) {
+        boolean flag(String name) {
+            return options.containsKey(name);
+        }
+
+        String option(String name) {
+            return options.get(name);
+        }
+
+        String arg(int index) {
+            return args.get(index);
+        }
+    }
+
+    /** A sub-command line read by {@link #parse}, ready to run. */
+    record Parsed(IoCommand command, IoArgs args) {
+    }
+
+    private static final String OFF = "offset in the file (k, m, g and 0x taken)";
+    private static final String LEN = "length in bytes (k, m, g and 0x taken)";
+
+    /** Every sub-command, in the order help lists them. */
+    static final List<IoCommand> TABLE = List.of(
+            row("pwrite", "write LEN bytes of BYTE at OFF in BSIZE pieces; prints 'wrote LEN/LEN bytes at offset OFF'",
+                    IoScript::pwrite)
+                    .option("-S", "BYTE", "the byte written (default 0xcd)")
+                    .flag("-d", "direct: executed as the volume's DIO strategy decides (unaligned: buffered)")
+                    .flag("-a", "append (OFF is ignored)")
+                    .option("-b", "BSIZE", "piece size (default 64k)")
+                    .arg("OFF", OFF).arg("LEN", LEN).build(),
+            row("pread", "read, every block's checksum verified; prints 'read N/LEN bytes at offset OFF'",
+                    IoScript::pread)
+                    .flag("-d", "accepted for xfs_io compatibility (reads verify their checksums either way)")
+                    .option("-P", "BYTE", "fail at the first byte that is not BYTE")
+                    .flag("-v", "dump the bytes in hex")
+                    .arg("OFF", OFF).arg("LEN", LEN).build(),
+            row("truncate", "set the size", IoScript::truncate).arg("SIZE", "the new size").build(),
+            row("fsync", "make the file durable (a commit)", (s, a) -> s.file.fsync()).build(),
+            row("stat", "print size, allocated, flags and unchecksummed bytes", (s, a) -> s.stat()).build(),
+            row("md5sum", "print 'HEX  PATH' of the whole content", (s, a) -> s.md5sum()).build(),
+            row("fiemap", "one line per extent: LOGICAL LENGTH PHYSICAL FLAGS, holes included",
+                    (s, a) -> s.fiemap()).build(),
+            row("falloc", "preallocate: holes in the range get unwritten blocks; the size grows unless -k",
+                    (s, a) -> s.range("falloc", a, a.flag("-k") ? FallocateMode.ALLOCATE_KEEP_SIZE
+                            : FallocateMode.ALLOCATE))
+                    .flag("-k", "keep the size").arg("OFF", OFF).arg("LEN", LEN).build(),
+            row("fpunch", "punch a hole: whole blocks unmapped, partial edge blocks zeroed; the size stays",
+                    (s, a) -> s.range("fpunch", a, FallocateMode.PUNCH_HOLE))
+                    .arg("OFF", OFF).arg("LEN", LEN).build(),
+            row("fzero", "zero a range, keeping it allocated; the size grows unless -k",
+                    (s, a) -> s.range("fzero", a, a.flag("-k") ? FallocateMode.ZERO_RANGE_KEEP_SIZE
+                            : FallocateMode.ZERO_RANGE))
+                    .flag("-k", "keep the size").arg("OFF", OFF).arg("LEN", LEN).build(),
+            row("funshare", "give the range private copies of every shared block",
+                    (s, a) -> s.range("funshare", a, FallocateMode.UNSHARE))
+                    .arg("OFF", OFF).arg("LEN", LEN).build(),
+            row("reflink", "clone LEN bytes of SRC (same volume) into this file (LEN 0: to SRC's end); prints "
+                    + "'linked LEN/LEN bytes at offset DSTOFF'", (s, a) -> s.remap("reflink", a, false))
+                    .arg("SRC", "source file in the same volume", Values.pathIn(0))
+                    .arg("SRCOFF", "offset in SRC").arg("DSTOFF", "offset in this file").arg("LEN", LEN).build(),
+            row("dedupe", "share the ranges if every byte is equal; prints 'deduped N/LEN bytes at offset DSTOFF'",
+                    (s, a) -> s.remap("dedupe", a, true))
+                    .arg("SRC", "source file in the same volume", Values.pathIn(0))
+                    .arg("SRCOFF", "offset in SRC").arg("DSTOFF", "offset in this file").arg("LEN", LEN).build(),
+            row("chattr", "set or clear NOCOW (only on an empty file) and nodatasum", IoScript::chattr)
+                    .raw().repeatedArg("+C|-C|+nodatasum|-nodatasum", "the attributes",
+                            Values.words("+C", "-C", "+nodatasum", "-nodatasum"))
+                    .build(),
+            row("lsattr", "print the flags and the path", (s, a) -> s.lsattr()).build());
+
+    /** The names, for messages: {@code pwrite, pread, ...}. */
+    static final String COMMANDS = TABLE.stream().map(IoCommand::name).collect(Collectors.joining(", "));
 
     private final Volume volume;
     private final FileHandle file;
     private final PrintStream out;
+    private final ProgressReporter progress;
 
     /** Runs commands on {@code file}; sources of reflink and dedupe are opened on {@code volume}. */
     IoScript(Volume volume, FileHandle file, PrintStream out) {
+        this(volume, file, out, ProgressReporter.QUIET);
+    }
+
+    /** ... with the progress reporter and cancellation of the session the commands run in. */
+    IoScript(Volume volume, FileHandle file, PrintStream out, ProgressReporter progress) {
         this.volume = volume;
         this.file = file;
         this.out = out;
+        this.progress = progress;
     }
 
-    /** Runs one sub-command line, such as {@code pwrite -S 0xab 0 4k}. */
+    static Optional<IoCommand> find(String name) {
+        return TABLE.stream().filter(c -> c.name().equals(name)).findFirst();
+    }
+
+    /** Parses then runs one sub-command line, such as {@code pwrite -S 0xab 0 4k}. */
     void run(String line) throws IOException {
+        run(parse(line));
+    }
+
+    void run(Parsed p) throws IOException {
+        p.command().handler().run(this, p.args());
+    }
+
+    /**
+     * Reads one sub-command line by its row of the table, without running it.
+     *
+     * @throws IllegalArgumentException one line naming the sub-command and what was wrong
+     */
+    static Parsed parse(String line) {
         List<String> words = new ArrayList<>(Arrays.asList(line.trim().split("\\s+")));
         if (words.isEmpty() || words.get(0).isEmpty()) {
             throw new IllegalArgumentException("an empty io command; known: " + COMMANDS);
         }
-        String command = words.remove(0);
-        switch (command) {
-            case "pwrite": pwrite(words); break;
-            case "pread": pread(words); break;
-            case "truncate": truncate(words); break;
-            case "fsync": expectArgs(command, words, 0); file.fsync(); break;
-            case "stat": expectArgs(command, words, 0); stat(); break;
-            case "md5sum": expectArgs(command, words, 0); md5sum(); break;
-            case "fiemap": expectArgs(command, words, 0); fiemap(); break;
-            case "falloc": falloc(words); break;
-            case "fpunch": range(command, words, FallocateMode.PUNCH_HOLE); break;
-            case "fzero": fzero(words); break;
-            case "funshare": range(command, words, FallocateMode.UNSHARE); break;
-            case "reflink": remap(command, words, false); break;
-            case "dedupe": remap(command, words, true); break;
-            case "chattr": chattr(words); break;
-            case "lsattr": expectArgs(command, words, 0); lsattr(); break;
-            default:
-                throw new IllegalArgumentException("unknown io command '" + command + "'; known: " + COMMANDS);
+        String name = words.remove(0);
+        IoCommand c = find(name).orElseThrow(() -> new IllegalArgumentException(
+                "unknown io command '" + name + "'; known: " + COMMANDS));
+        Map<String, String> options = new LinkedHashMap<>();
+        List<String> args = new ArrayList<>();
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i);
+            Optional<OptionSpec> o = c.parseOptions() ? c.option(w) : Optional.empty();
+            if (o.isEmpty()) {
+                args.add(w);
+                continue;
+            }
+            if (options.containsKey(w)) {
+                throw new IllegalArgumentException(name + ": option " + w + " given twice");
+            }
+            if (o.get().isFlag()) {
+                options.put(w, "true");
+            } else if (i + 1 >= words.size()) {
+                throw new IllegalArgumentException(name + ": " + w + " needs a value (" + o.get().valueName() + ")");
+            } else {
+                options.put(w, words.get(++i));
+            }
         }
-    }
-
-    private static void expectArgs(String command, List<String> args, int n) {
-        if (args.size() != n) {
-            throw new IllegalArgumentException(command + ": expected " + n + " argument" + (n == 1 ? "" : "s")
+        if (c.parseOptions()) {
+            for (String w : args) {
+                if (w.matches("-[0-9].*")) {
+                    throw new IllegalArgumentException(name + ": " + w + " is negative; offsets and lengths are >= 0");
+                }
+                if (w.startsWith("-") && w.length() > 1) {
+                    throw new IllegalArgumentException(name + ": unknown option " + w);
+                }
+            }
+        }
+        if (args.size() < c.min() || args.size() > c.max()) {
+            int n = args.size() < c.min() ? c.min() : c.max();
+            throw new IllegalArgumentException(name + ": expected " + n + " argument" + (n == 1 ? "" : "s")
                     + ", got " + args.size() + " (" + String.join(" ", args) + ")");
         }
-    }
-
-    private static String option(List<String> words, String flag) {
-        int i = words.indexOf(flag);
-        if (i < 0) {
-            return null;
-        }
-        if (i + 1 >= words.size()) {
-            throw new IllegalArgumentException(flag + " needs a value");
-        }
-        String value = words.get(i + 1);
-        words.remove(i + 1);
-        words.remove(i);
-        return value;
-    }
-
-    private static boolean flag(List<String> words, String flag) {
-        return words.remove(flag);
-    }
-
-    private static void rejectUnknownOptions(String command, List<String> words) {
-        for (String w : words) {
-            if (w.matches("-[0-9].*")) {
-                throw new IllegalArgumentException(command + ": " + w + " is negative; offsets and lengths are >= 0");
-            }
-            if (w.startsWith("-") && w.length() > 1) {
-                throw new IllegalArgumentException(command + ": unknown option " + w);
-            }
-        }
+        return new Parsed(c, new IoArgs(options, args));
     }
 
     static int pattern(String name, String text) throws InvalidArgumentException {
@@ -117,16 +256,14 @@ final class IoScript {
         return (int) v;
     }
 
-    private void pwrite(List<String> words) throws IOException {
-        String s = option(words, "-S");
-        String b = option(words, "-b");
-        boolean direct = flag(words, "-d");
-        boolean append = flag(words, "-a");
-        rejectUnknownOptions("pwrite", words);
-        expectArgs("pwrite", words, 2);
+    private void pwrite(IoArgs a) throws IOException {
+        String s = a.option("-S");
+        String b = a.option("-b");
+        boolean direct = a.flag("-d");
+        boolean append = a.flag("-a");
         int fill = s == null ? 0xcd : pattern("pwrite -S", s);
-        long offset = ByteSize.parse("pwrite offset", words.get(0));
-        long length = ByteSize.parse("pwrite length", words.get(1));
+        long offset = ByteSize.parse("pwrite offset", a.arg(0));
+        long length = ByteSize.parse("pwrite length", a.arg(1));
         int buffer = b == null ? DEFAULT_BUFFER : (int) Math.min(Integer.MAX_VALUE, ByteSize.parse("pwrite -b", b));
         if (buffer <= 0) {
             throw new InvalidArgumentException("pwrite -b", b, "a positive buffer size");
@@ -136,56 +273,61 @@ final class IoScript {
         long written = 0;
         long at = offset;
         long first = -1;
-        while (written < length) {
-            int n = (int) Math.min(chunk.length, length - written);
-            ByteBuffer src = ByteBuffer.wrap(chunk, 0, n);
-            if (append) {
-                at = file.append(src, direct);
-            } else if (direct) {
-                file.writeDirect(src, at);
-            } else {
-                file.write(src, at);
+        try (Progress p = progress.startIfLarge("pwrite " + file.path(), length)) {
+            p.checkpoint();
+            while (written < length) {
+                int n = (int) Math.min(chunk.length, length - written);
+                ByteBuffer src = ByteBuffer.wrap(chunk, 0, n);
+                if (append) {
+                    at = file.append(src, direct);
+                } else if (direct) {
+                    file.writeDirect(src, at);
+                } else {
+                    file.write(src, at);
+                }
+                if (first < 0) {
+                    first = at;
+                }
+                written += n;
+                at += n;
+                p.advance(n);
             }
-            if (first < 0) {
-                first = at;
-            }
-            written += n;
-            at += n;
         }
         out.printf("wrote %d/%d bytes at offset %d%n", written, length, append ? Math.max(first, 0) : offset);
     }
 
-    private void pread(List<String> words) throws IOException {
-        String p = option(words, "-P");
-        flag(words, "-d"); // reads verify their checksums whether direct or not
-        boolean verbose = flag(words, "-v");
-        rejectUnknownOptions("pread", words);
-        expectArgs("pread", words, 2);
-        long offset = ByteSize.parse("pread offset", words.get(0));
-        long length = ByteSize.parse("pread length", words.get(1));
+    private void pread(IoArgs a) throws IOException {
+        String p = a.option("-P");
+        boolean verbose = a.flag("-v");
+        long offset = ByteSize.parse("pread offset", a.arg(0));
+        long length = ByteSize.parse("pread length", a.arg(1));
         Integer expect = p == null ? null : pattern("pread -P", p);
         long done = 0;
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(1, length)));
-        while (done < length) {
-            buf.clear().limit((int) Math.min(buf.capacity(), length - done));
-            int n = file.read(buf, offset + done);
-            if (n <= 0) {
-                break;
-            }
-            byte[] got = buf.array();
-            if (expect != null) {
-                for (int i = 0; i < n; i++) {
-                    if ((got[i] & 0xff) != expect) {
-                        throw new IllegalStateException(String.format(Locale.ROOT,
-                                "pread: byte at offset %d is 0x%02x, expected 0x%02x", offset + done + i, got[i] & 0xff,
-                                expect));
+        try (Progress progressOf = progress.startIfLarge("pread " + file.path(), length)) {
+            progressOf.checkpoint();
+            while (done < length) {
+                buf.clear().limit((int) Math.min(buf.capacity(), length - done));
+                int n = file.read(buf, offset + done);
+                if (n <= 0) {
+                    break;
+                }
+                byte[] got = buf.array();
+                if (expect != null) {
+                    for (int i = 0; i < n; i++) {
+                        if ((got[i] & 0xff) != expect) {
+                            throw new IllegalStateException(String.format(Locale.ROOT,
+                                    "pread: byte at offset %d is 0x%02x, expected 0x%02x", offset + done + i,
+                                    got[i] & 0xff, expect));
+                        }
                     }
                 }
+                if (verbose) {
+                    dump(got, n, offset + done);
+                }
+                done += n;
+                progressOf.advance(n);
             }
-            if (verbose) {
-                dump(got, n, offset + done);
-            }
-            done += n;
         }
         if (expect != null && done < length) {
             throw new IllegalStateException("pread: read " + done + "/" + length + " bytes at offset " + offset
@@ -208,9 +350,8 @@ final class IoScript {
         }
     }
 
-    private void truncate(List<String> words) throws IOException {
-        expectArgs("truncate", words, 1);
-        file.truncate(ByteSize.parse("truncate size", words.get(0)));
+    private void truncate(IoArgs a) throws IOException {
+        file.truncate(ByteSize.parse("truncate size", a.arg(0)));
     }
 
     private void stat() throws IOException {
@@ -236,45 +377,35 @@ final class IoScript {
         }
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         long at = 0;
-        while (true) {
-            buf.clear();
-            int n = file.read(buf, at);
-            if (n <= 0) {
-                break;
+        try (Progress p = progress.startIfLarge("md5sum " + file.path(), file.size())) {
+            p.checkpoint();
+            while (true) {
+                buf.clear();
+                int n = file.read(buf, at);
+                if (n <= 0) {
+                    break;
+                }
+                md5.update(buf.array(), 0, n);
+                at += n;
+                p.advance(n);
             }
-            md5.update(buf.array(), 0, n);
-            at += n;
         }
         out.println(HexFormat.of().formatHex(md5.digest()) + "  " + file.path());
     }
 
-    private void falloc(List<String> words) throws IOException {
-        boolean keep = flag(words, "-k");
-        range("falloc", words, keep ? FallocateMode.ALLOCATE_KEEP_SIZE : FallocateMode.ALLOCATE);
-    }
-
-    private void fzero(List<String> words) throws IOException {
-        boolean keep = flag(words, "-k");
-        range("fzero", words, keep ? FallocateMode.ZERO_RANGE_KEEP_SIZE : FallocateMode.ZERO_RANGE);
-    }
-
     /** {@code OFF LEN} for one fallocate mode; silent on success, as xfs_io. */
-    private void range(String command, List<String> words, FallocateMode mode) throws IOException {
-        rejectUnknownOptions(command, words);
-        expectArgs(command, words, 2);
-        long offset = ByteSize.parse(command + " offset", words.get(0));
-        long length = ByteSize.parse(command + " length", words.get(1));
+    private void range(String command, IoArgs a, FallocateMode mode) throws IOException {
+        long offset = ByteSize.parse(command + " offset", a.arg(0));
+        long length = ByteSize.parse(command + " length", a.arg(1));
         file.fallocate(mode, offset, length);
     }
 
     /** {@code reflink|dedupe SRC SRCOFF DSTOFF LEN}, printing what xfs_io prints. */
-    private void remap(String command, List<String> words, boolean dedupe) throws IOException {
-        rejectUnknownOptions(command, words);
-        expectArgs(command, words, 4);
-        String source = words.get(0);
-        long srcOff = ByteSize.parse(command + " source offset", words.get(1));
-        long dstOff = ByteSize.parse(command + " destination offset", words.get(2));
-        long length = ByteSize.parse(command + " length", words.get(3));
+    private void remap(String command, IoArgs a, boolean dedupe) throws IOException {
+        String source = a.arg(0);
+        long srcOff = ByteSize.parse(command + " source offset", a.arg(1));
+        long dstOff = ByteSize.parse(command + " destination offset", a.arg(2));
+        long length = ByteSize.parse(command + " length", a.arg(3));
         try (FileHandle src = volume.open(source, EnumSet.of(StandardOpenOption.READ))) {
             if (dedupe) {
                 DedupeResult r = file.dedupeRange(src, srcOff, dstOff, length);
@@ -290,13 +421,13 @@ final class IoScript {
         }
     }
 
-    private void chattr(List<String> words) throws IOException {
-        if (words.isEmpty()) {
+    private void chattr(IoArgs a) throws IOException {
+        if (a.args().isEmpty()) {
             throw new IllegalArgumentException("chattr: expected +C, -C, +nodatasum or -nodatasum");
         }
         Set<FileFlag> add = EnumSet.noneOf(FileFlag.class);
         Set<FileFlag> remove = EnumSet.noneOf(FileFlag.class);
-        for (String w : words) {
+        for (String w : a.args()) {
             FileFlag f;
             switch (w.length() > 1 ? w.substring(1) : "") {
                 case "C": f = FileFlag.NOCOW; break;
@@ -325,6 +456,77 @@ final class IoScript {
         for (ExtentMapping m : file.extents(0, 0)) {
             out.println(m.logical() + " " + m.length() + " " + (m.physical() < 0 ? "-" : Long.toString(m.physical()))
                     + " " + flags(m.flags()));
+        }
+    }
+
+    /** What {@code help storage:io} adds: every sub-command's usage and description. */
+    static String help() {
+        StringBuilder h = new StringBuilder("io commands (offsets and sizes take k, m, g and 0x):\n");
+        int width = 0;
+        for (IoCommand c : TABLE) {
+            width = Math.max(width, c.usage().length());
+        }
+        for (IoCommand c : TABLE) {
+            h.append(String.format("  %-" + width + "s  %s", c.usage(), c.description())).append('\n');
+        }
+        return h.toString().stripTrailing();
+    }
+
+    private static RowBuilder row(String name, String description, Handler handler) {
+        return new RowBuilder(name, description, handler);
+    }
+
+    /** Declares one row. */
+    private static final class RowBuilder {
+        private final String name;
+        private final String description;
+        private final Handler handler;
+        private final List<OptionSpec> options = new ArrayList<>();
+        private final List<ArgSpec> arguments = new ArrayList<>();
+        private boolean parseOptions = true;
+
+        RowBuilder(String name, String description, Handler handler) {
+            this.name = name;
+            this.description = description;
+            this.handler = handler;
+        }
+
+        RowBuilder flag(String flag, String text) {
+            options.add(OptionSpec.flag(flag, text));
+            return this;
+        }
+
+        RowBuilder option(String option, String valueName, String text) {
+            options.add(OptionSpec.valued(option, valueName, text, Values.NONE));
+            return this;
+        }
+
+        RowBuilder arg(String argName, String text) {
+            return arg(argName, text, Values.NONE);
+        }
+
+        RowBuilder arg(String argName, String text, Values values) {
+            arguments.add(new ArgSpec(argName, text, values, false, false));
+            return this;
+        }
+
+        RowBuilder repeatedArg(String argName, String text, Values values) {
+            arguments.add(new ArgSpec(argName, text, values, true, true));
+            return this;
+        }
+
+        /** Its arguments may start with a dash: no options are read. */
+        RowBuilder raw() {
+            parseOptions = false;
+            return this;
+        }
+
+        IoCommand build() {
+            boolean repeated = !arguments.isEmpty() && arguments.get(arguments.size() - 1).repeated();
+            int min = (int) arguments.stream().filter(a -> !a.optional()).count();
+            int max = repeated ? Integer.MAX_VALUE : arguments.size();
+            return new IoCommand(name, List.copyOf(options), List.copyOf(arguments), min, max, parseOptions,
+                    description, handler);
         }
     }
 }

@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
@@ -16,6 +16,8 @@ import org.cowstack.storage.api.dio.DioStrategy;
 import org.cowstack.storage.api.volume.MountOptions;
 import org.cowstack.storage.api.volume.Volume;
 import org.cowstack.storage.api.volume.VolumeManager;
+import org.cowstack.storage.shell.cli.CommandSpec;
+import org.cowstack.storage.shell.cli.ParsedArgs;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -28,18 +30,46 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * volume and it applies from the volume's next direct write or allocation.
  */
 @Component(service = PolicyCommands.class, immediate = true)
-@GogoCommand(scope = "storage", function = {"dio", "alloc"})
+@GogoCommand(scope = Commands.SCOPE, function = {"dio", "alloc"})
 public final class PolicyCommands {
 
     /** One installed strategy or policy, with the volumes using it. */
-    public record PolicyInfo(String name, String bundle, String volumes) {
+    public record PolicyInfo(String name, String bundle, String volumes) implements Described {
+        @Override
+        public String line() {
+            return name + " (" + bundle + "), used by " + volumes;
+        }
+
+        @Override
+        public String details() {
+            return Described.fields(this);
+        }
+    }
+
+    /**
+     * The strategy or policy a volume uses ({@code kind} {@code dio} or {@code alloc}),
+     * shown, or just set ({@code changed}).
+     */
+    public record PolicySetting(String volume, String kind, String name, boolean changed) implements Described {
+        @Override
+        public String line() {
+            return volume + (kind.equals("dio") ? ": direct writes use " : ": allocates with ") + name
+                    + (changed ? " from now on" : "");
+        }
     }
 
     private final List<ServiceReference<DioStrategy>> strategies = new CopyOnWriteArrayList<>();
     private final List<ServiceReference<AllocationPolicy>> policies = new CopyOnWriteArrayList<>();
+    private final Engine engine = new Engine();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    private volatile VolumeManager manager;
+    void bindManager(VolumeManager m) {
+        engine.bind(m);
+    }
+
+    void unbindManager(VolumeManager m) {
+        engine.unbind(m);
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addStrategy(ServiceReference<DioStrategy> ref) {
@@ -59,58 +89,60 @@ public final class PolicyCommands {
         policies.remove(ref);
     }
 
-    private VolumeManager manager() {
-        VolumeManager m = manager;
-        if (m == null) {
-            throw new IllegalStateException("the storage engine (bundle storage.cow) is not running");
+    /** The DIO strategies installed now, by name. */
+    List<PolicyInfo> strategies() {
+        return rows(strategies, DioStrategy.NAME, MountOptions::dioStrategy);
+    }
+
+    /** The allocation policies installed now, by name. */
+    List<PolicyInfo> policies() {
+        return rows(policies, AllocationPolicy.NAME, MountOptions::allocationPolicy);
+    }
+
+    @Descriptor(Commands.DIO_TEXT)
+    public Object dio(CommandSession session, @Descriptor(Commands.ARGS) CharSequence... args) throws IOException {
+        ParsedArgs a = Invocation.parse(Commands.DIO, session, args);
+        if (a.count() == 0) {
+            return table(strategies()).as(a.json());
         }
-        return m;
+        noJson(Commands.DIO, a);
+        String volume = a.arg(0);
+        if (a.count() == 1) {
+            return new PolicySetting(volume, "dio", options(volume).dioStrategy(), false);
+        }
+        engine.manager().dioStrategy(volume, a.arg(1));
+        return new PolicySetting(volume, "dio", a.arg(1), true);
+    }
+
+    @Descriptor(Commands.ALLOC_TEXT)
+    public Object alloc(CommandSession session, @Descriptor(Commands.ARGS) CharSequence... args) throws IOException {
+        ParsedArgs a = Invocation.parse(Commands.ALLOC, session, args);
+        if (a.count() == 0) {
+            return table(policies()).as(a.json());
+        }
+        noJson(Commands.ALLOC, a);
+        String volume = a.arg(0);
+        if (a.count() == 1) {
+            return new PolicySetting(volume, "alloc", options(volume).allocationPolicy(), false);
+        }
+        engine.manager().allocationPolicy(volume, a.arg(1));
+        return new PolicySetting(volume, "alloc", a.arg(1), true);
+    }
+
+    private static void noJson(CommandSpec spec, ParsedArgs a) {
+        if (a.json()) {
+            throw spec.error("--json prints the list, given without a volume name");
+        }
     }
 
     private MountOptions options(String volume) {
-        return manager().options(volume).orElseThrow(() -> new IllegalArgumentException(
+        return engine.manager().options(volume).orElseThrow(() -> new IllegalArgumentException(
                 "no volume named " + volume + " is mounted; storage:volumes lists them"));
     }
 
-    @Descriptor("list the DIO fallback strategies installed: name, providing bundle, volumes using it")
-    public Table<PolicyInfo> dio() {
-        return table(strategies, DioStrategy.NAME, MountOptions::dioStrategy);
-    }
-
-    @Descriptor("show the DIO fallback strategy a volume uses for direct writes")
-    public String dio(@Descriptor("volume name") String volume) {
-        return volume + ": direct writes use " + options(volume).dioStrategy();
-    }
-
-    @Descriptor("set the DIO fallback strategy of a volume: buffered, bounce, nodatasum, verify, direct or one a "
-            + "bundle adds; it applies from the next direct write")
-    public String dio(@Descriptor("volume name") String volume, @Descriptor("strategy, as storage:dio lists them") String strategy)
-            throws IOException {
-        manager().dioStrategy(volume, strategy);
-        return volume + ": direct writes use " + strategy + " from now on";
-    }
-
-    @Descriptor("list the allocation policies installed: name, providing bundle, volumes using it")
-    public Table<PolicyInfo> alloc() {
-        return table(policies, AllocationPolicy.NAME, MountOptions::allocationPolicy);
-    }
-
-    @Descriptor("show the allocation policy a volume uses")
-    public String alloc(@Descriptor("volume name") String volume) {
-        return volume + ": allocates with " + options(volume).allocationPolicy();
-    }
-
-    @Descriptor("set the allocation policy of a volume: first-fit, best-fit, next-fit or one a bundle adds; it "
-            + "applies from the next allocation")
-    public String alloc(@Descriptor("volume name") String volume, @Descriptor("policy, as storage:alloc lists them") String policy)
-            throws IOException {
-        manager().allocationPolicy(volume, policy);
-        return volume + ": allocates with " + policy + " from now on";
-    }
-
-    private <S> Table<PolicyInfo> table(List<ServiceReference<S>> refs, String nameProperty,
+    private <S> List<PolicyInfo> rows(List<ServiceReference<S>> refs, String nameProperty,
             Function<MountOptions, String> used) {
-        VolumeManager m = manager;
+        VolumeManager m = engine.current();
         List<Volume> volumes = m == null ? List.of() : m.volumes();
         List<PolicyInfo> rows = new ArrayList<>();
         for (ServiceReference<S> ref : refs) {
@@ -119,12 +151,15 @@ public final class PolicyCommands {
                 continue; // registered without the property the contract requires: not selectable
             }
             String users = volumes.stream()
-                    .filter(v -> Optional.ofNullable(m).flatMap(x -> x.options(v.name())).map(used)
-                            .filter(name.toString()::equals).isPresent())
+                    .filter(v -> m.options(v.name()).map(used).filter(name.toString()::equals).isPresent())
                     .map(Volume::name).collect(Collectors.joining(","));
             rows.add(new PolicyInfo(name.toString(), Bundles.describe(ref), users.isEmpty() ? "-" : users));
         }
         rows.sort(Comparator.comparing(PolicyInfo::name));
+        return rows;
+    }
+
+    private static Table<PolicyInfo> table(List<PolicyInfo> rows) {
         return Table.of(rows)
                 .column("name", PolicyInfo::name)
                 .column("bundle", PolicyInfo::bundle)

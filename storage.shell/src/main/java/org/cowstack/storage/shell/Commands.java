@@ -1,0 +1,227 @@
+package org.cowstack.storage.shell;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.cowstack.storage.shell.cli.CommandSpec;
+import org.cowstack.storage.shell.cli.Values;
+
+/**
+ * Every storage command, declared once: name, group, one-line description, options and
+ * positional arguments with what each completes from. The Gogo methods parse their
+ * arguments by these declarations ({@link Invocation}), {@code help} prints them, and
+ * {@link StorageCompletion} completes from them; a new command is one entry here plus
+ * its method.
+ *
+ * <p>The descriptions are constants because each is also the {@code @Descriptor} of its
+ * Gogo method (so that {@code felix:help storage:mkfs} says the same).
+ */
+final class Commands {
+    static final String SCOPE = "storage";
+
+    static final String VOLUMES = "volumes";
+    static final String FILES = "files";
+    static final String POLICIES = "policies";
+    static final String DEVICES = "devices";
+    static final String SHELL = "shell";
+    /** The groups in the order {@code help} lists them. */
+    static final List<String> GROUPS = List.of(VOLUMES, FILES, POLICIES, DEVICES, SHELL);
+
+    /** The {@code @Descriptor} of every method's arguments. */
+    static final String ARGS = "options and arguments, as 'help storage:NAME' shows them";
+
+    static final String CSUM_TEXT = "list the checksum algorithms installed: name, on-disk id, digest bytes, "
+            + "providing bundle";
+    static final String DEVICES_TEXT = "list the device URI schemes installed (file:, mem:, dax:, ...) and their bundles";
+    static final String MKFS_TEXT = "create an empty volume on a device (the device is created when --size is given)";
+    static final String MOUNT_TEXT = "mount the volume on a device under a name, and mount it again at the next start";
+    static final String REMOUNT_TEXT = "switch a mounted volume between read-only and read-write without unmounting "
+            + "it: open files stay open";
+    static final String UMOUNT_TEXT = "commit and unmount a volume, and remove it from the configuration (it is not "
+            + "mounted at the next start)";
+    static final String VOLUMES_TEXT = "list the mounted and configured volumes: name, device, state, checksum, "
+            + "size, used";
+    static final String DF_TEXT = "space of a volume: size, used, reserved for accepted writes, free, shared";
+    static final String LS_TEXT = "list a directory of a volume (the root by default), or show one file";
+    static final String MKDIR_TEXT = "create a directory";
+    static final String RM_TEXT = "remove a file or an empty directory";
+    static final String MV_TEXT = "rename a file or directory (replacing a file or empty directory of the target name)";
+    static final String IO_TEXT = "open a file (creating it, like xfs_io -f) and run xfs_io-style commands on it in "
+            + "order";
+    static final String CP_TEXT = "copy a file within a volume: its data (holes stay holes), or with --reflink its "
+            + "blocks, shared";
+    static final String OWNERS_TEXT = "who references a physical block: files with their offsets, metadata trees, "
+            + "or the reserved area";
+    static final String DIO_TEXT = "list the DIO fallback strategies installed, or show or set the one a volume uses";
+    static final String ALLOC_TEXT = "list the allocation policies installed, or show or set the one a volume uses";
+    static final String HELP_TEXT = "list the storage commands, or describe one";
+
+    private static final String JSON = "--json";
+    private static final String JSON_TEXT = "print the rows as JSON: one array of objects, keys = column names";
+    private static final String NAME_TEXT = "volume name, as storage:volumes lists them";
+
+    static final CommandSpec CSUM = command("csum", POLICIES, CSUM_TEXT)
+            .flag(JSON, JSON_TEXT)
+            .build();
+
+    static final CommandSpec DEVICES_COMMAND = command("devices", DEVICES, DEVICES_TEXT)
+            .flag(JSON, JSON_TEXT)
+            .build();
+
+    static final CommandSpec MKFS = command("mkfs", VOLUMES, MKFS_TEXT)
+            .option("--csum", "NAME", "checksum algorithm, as storage:csum lists them (default crc32c)", Values.CHECKSUM)
+            .option("--block-size", "SIZE", "block size, a power of two from 512 to 64k (default 4k)")
+            .option("--size", "SIZE", "volume size, such as 64m or 1g (default: the whole device); "
+                    + "a missing device is created this large")
+            .option("--label", "L", "label")
+            .argument("URI", "device URI, such as file:vol.img, mem:disk1 or dax:pmem.img (quote one with "
+                    + "options: 'file:v.img?direct=true&dsync=true')", Values.DEVICE)
+            .build();
+
+    static final CommandSpec MOUNT = command("mount", VOLUMES, MOUNT_TEXT)
+            .flag("--ro", "mount read-only")
+            .option("--alloc", "POLICY", "allocation policy, as storage:alloc lists them (default first-fit)",
+                    Values.ALLOCATION_POLICY)
+            .option("--dio", "STRATEGY", "DIO fallback strategy, as storage:dio lists them (default buffered)",
+                    Values.DIO_STRATEGY)
+            .option("--commit-interval", "T", "how long dirty data may wait for a commit without an fsync, such "
+                    + "as 30 (seconds), 500ms, 5s, 2m or 1h (default 30s)")
+            .option("--suspend-timeout", "T", "how long an operation waits for a missing service (checksum, "
+                    + "policy, strategy, device backend) before it fails, such as 10 (seconds), 500ms or 0 "
+                    + "(default 10s)")
+            .argument("NAME", "volume name", Values.NONE)
+            .argument("URI", "device URI, such as file:vol.img or mem:disk1", Values.DEVICE)
+            .note("Mounting NAME again on the same device changes nothing; on another device it is refused.")
+            .build();
+
+    static final CommandSpec REMOUNT = command("remount", VOLUMES, REMOUNT_TEXT)
+            .flag("--ro", "make it read-only: it commits, then refuses every change")
+            .flag("--rw", "make it read-write again")
+            .oneOf("--ro", "--rw")
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .note("The mode is recorded in the volume's configuration.")
+            .build();
+
+    static final CommandSpec UMOUNT = command("umount", VOLUMES, UMOUNT_TEXT)
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .build();
+
+    static final CommandSpec VOLUMES_COMMAND = command("volumes", VOLUMES, VOLUMES_TEXT)
+            .flag(JSON, JSON_TEXT)
+            .note("The state is MOUNTED, READ_ONLY, SUSPENDED or OFFLINE (with what the volume waits for), or "
+                    + "FAILED with the reason.")
+            .build();
+
+    static final CommandSpec DF = command("df", VOLUMES, DF_TEXT)
+            .flag(JSON, JSON_TEXT)
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .build();
+
+    static final CommandSpec LS = command("ls", FILES, LS_TEXT)
+            .flag(JSON, JSON_TEXT)
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .optional("PATH", "path inside the volume, such as /dir (default /)", Values.pathIn(0))
+            .build();
+
+    static final CommandSpec MKDIR = command("mkdir", FILES, MKDIR_TEXT)
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .argument("PATH", "path of the new directory", Values.pathIn(0))
+            .build();
+
+    static final CommandSpec RM = command("rm", FILES, RM_TEXT)
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .argument("PATH", "path of the file or empty directory", Values.pathIn(0))
+            .build();
+
+    static final CommandSpec MV = command("mv", FILES, MV_TEXT)
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .argument("FROM", "path", Values.pathIn(0))
+            .argument("TO", "new path", Values.pathIn(0))
+            .build();
+
+    static final CommandSpec IO = command("io", FILES, IO_TEXT)
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .argument("PATH", "file path, created if missing (read-only volumes: opened for reading)",
+                    Values.pathIn(0))
+            .repeated("\"CMD ARGS\"", "io commands, each quoted with its arguments, such as \"pwrite 0 4k\"",
+                    Values.ioCommandIn(0))
+            .build();
+
+    static final CommandSpec CP = command("cp", FILES, CP_TEXT)
+            .flag("--reflink", "share the blocks instead of copying the data (metadata only, like "
+                    + "cp --reflink=always)")
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .argument("FROM", "source file", Values.pathIn(0))
+            .argument("TO", "target file, created or replaced", Values.pathIn(0))
+            .build();
+
+    static final CommandSpec OWNERS = command("owners", FILES, OWNERS_TEXT)
+            .flag(JSON, JSON_TEXT)
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .argument("BLOCK", "physical block number, in file-system blocks (fiemap's physical address / block "
+                    + "size)", Values.NONE)
+            .build();
+
+    static final CommandSpec DIO = command("dio", POLICIES, DIO_TEXT)
+            .flag(JSON, JSON_TEXT + " (the list only)")
+            .optional("NAME", NAME_TEXT, Values.VOLUME)
+            .optional("STRATEGY", "buffered, bounce, nodatasum, verify, direct or one a bundle adds; it applies "
+                    + "from the next direct write", Values.DIO_STRATEGY)
+            .note("Without NAME: the strategies installed, with the volumes using each.")
+            .build();
+
+    static final CommandSpec ALLOC = command("alloc", POLICIES, ALLOC_TEXT)
+            .flag(JSON, JSON_TEXT + " (the list only)")
+            .optional("NAME", NAME_TEXT, Values.VOLUME)
+            .optional("POLICY", "first-fit, best-fit, next-fit or one a bundle adds; it applies from the next "
+                    + "allocation", Values.ALLOCATION_POLICY)
+            .note("Without NAME: the policies installed, with the volumes using each.")
+            .build();
+
+    static final CommandSpec HELP = command("help", SHELL, HELP_TEXT)
+            .optional("COMMAND", "a command, such as storage:mkfs or mkfs; any other name is looked up among "
+                    + "Gogo's commands", Values.HELP_TOPIC)
+            .build();
+
+    /** Every storage command, in the order {@code help} lists them within their groups. */
+    static final List<CommandSpec> ALL = List.of(MKFS, MOUNT, REMOUNT, UMOUNT, VOLUMES_COMMAND, DF, LS, MKDIR, RM,
+            MV, CP, IO, OWNERS, CSUM, ALLOC, DIO, DEVICES_COMMAND, HELP);
+
+    private static final Map<String, CommandSpec> BY_NAME = new LinkedHashMap<>();
+
+    static {
+        for (CommandSpec c : ALL) {
+            BY_NAME.put(c.name(), c);
+        }
+    }
+
+    private Commands() {
+    }
+
+    private static CommandSpec.Builder command(String name, String group, String text) {
+        return CommandSpec.command(SCOPE, name).group(group).describe(text);
+    }
+
+    /** The command named {@code name}, scoped ({@code storage:mkfs}) or not ({@code mkfs}). */
+    static Optional<CommandSpec> find(String name) {
+        if (name == null) {
+            return Optional.empty();
+        }
+        String plain = name.startsWith(SCOPE + ":") ? name.substring(SCOPE.length() + 1) : name;
+        return Optional.ofNullable(BY_NAME.get(plain));
+    }
+
+    /** The commands of one group, in table order. */
+    static List<CommandSpec> group(String group) {
+        List<CommandSpec> in = new ArrayList<>();
+        for (CommandSpec c : ALL) {
+            if (c.group().equals(group)) {
+                in.add(c);
+            }
+        }
+        return in;
+    }
+}
