@@ -2,6 +2,7 @@ package org.cowstack.storage.launcher;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.UndeclaredThrowableException;
@@ -125,6 +126,12 @@ final class ScriptRunner {
             err.flush();
             return false;
         }
+    }
+
+    /** Whether a failure is a command stopping because it was asked to (the contract's InterruptedIOException). */
+    static boolean isInterruption(Throwable failure) {
+        Throwable e = unwrap(failure);
+        return e instanceof InterruptedIOException || e instanceof InterruptedException;
     }
 
     private static String prefix(String source, int line) {
