@@ -53,7 +53,7 @@ import org.osgi.service.log.LoggerFactory;
  * The assembly starts this bundle in a start level of its own after all others
  * ({@code storage.bndrun}), so every command is registered when {@link #call()} runs.
  * Non-interactive runs print each command's result, and exit 0, or 1 after one error
- * line at the first failing command.
+ * line at the first failing command, or 130 after a SIGINT ({@link ScriptInterrupts}).
  * The framework property {@code gosh.args} is {@code --nointeractive} in the assembly, so
  * that Gogo's own console never competes for the terminal.
  */
@@ -134,7 +134,7 @@ public final class MainThread implements Callable<Integer> {
         session.put("SCOPE", Console.SCOPE);
         session.put(ConsoleSession.INTERACTIVE, Boolean.FALSE);
         ScriptRunner runner = new ScriptRunner(session, out, err, this::logUnexpected, () -> exiting);
-        try {
+        try (ScriptInterrupts interrupts = ScriptInterrupts.install(runner::cancel)) {
             if (args.length == 0) {
                 return runner.run(new BufferedReader(new InputStreamReader(in, Charset.defaultCharset())), "stdin");
             }
