@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -287,5 +288,68 @@ class ExecutableJarIT {
             assertEquals(0, ran.status(), "round " + round + ": " + ran.err());
             assertEquals("wrote 4096/4096 bytes at offset 0\n", ran.out(), "round " + round);
         }
+    }
+
+    /** The id lb gives a bundle, by its symbolic name. */
+    private String bundleId(String java, String symbolicName) throws Exception {
+        Run lb = run(java, null, "-c", "lb -s");
+        assertEquals(0, lb.status(), lb.err());
+        return lb.out().lines().filter(l -> l.matches(" *\\d+\\|.*\\|" + Pattern.quote(symbolicName) + " .*"))
+                .map(l -> l.substring(0, l.indexOf('|')).strip()).findFirst()
+                .orElseThrow(() -> new AssertionError(symbolicName + " in:\n" + lb.out()));
+    }
+
+    /**
+     * Issue 15: update ID works in the shipped jar, whose bundles the bnd launcher installs
+     * from locations inside it (jar/storage.csum-...jar, no URL): from the jar's entry, or
+     * from a URL given; the volume mounted on the updated checksum stays MOUNTED.
+     */
+    @Test
+    void updateOfABundleInsideTheJarKeepsTheVolumeMounted() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        String csum = bundleId(java, "storage.csum");
+        Run write = run(java, null, "-c", "storage:io default /f 'pwrite 0 64k'");
+        assertEquals(0, write.status(), write.err());
+        Run updated = run(java, null, "-c", "update " + csum + "; storage:volumes; storage:io default /f md5sum");
+        assertEquals(0, updated.status(), updated.err());
+        assertEquals("", updated.err());
+        assertTrue(updated.out().lines().anyMatch(l -> l.matches("default +file:.* +MOUNTED +crc32c .*")), updated.out());
+        assertTrue(updated.out().contains("  /f"), updated.out());
+        Path built = Path.of(System.getProperty("storage.bundles"), "storage.csum.jar");
+        Run fromUrl = run(java, null, "-c", "update storage.csum " + built.toUri() + "; lb -l storage.csum; storage:volumes");
+        assertEquals(0, fromUrl.status(), fromUrl.err());
+        assertTrue(fromUrl.out().lines().anyMatch(l -> l.matches("default +file:.* +MOUNTED +crc32c .*")), fromUrl.out());
+    }
+
+    /**
+     * Issue 15: Felix's bundle commands fail like commands: exit 1, one line naming the
+     * bundle, nothing after them runs (gogo.command's printed and the run exited 0).
+     */
+    @Test
+    void failingBundleCommandsEndTheRunWithOneLineNamingTheBundle() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        Path missing = home.resolve("no-such-bundle.jar");
+        for (String[] c : new String[][] {
+                {"stop 9999", "error: stop 9999: no such bundle"},
+                {"start 9999", "error: start 9999: no such bundle"},
+                {"update 9999", "error: update 9999: no such bundle"},
+                {"uninstall 9999", "error: uninstall 9999: no such bundle"},
+                {"felix:stop nosuch.bundle", "error: stop nosuch.bundle: no such bundle"},
+                {"install " + missing, "error: install " + missing + ": "}}) {
+            Run r = run(java, null, "-c", c[0] + "; storage:csum");
+            assertEquals(1, r.status(), c[0] + ": " + r.err());
+            assertEquals(1, r.errLines().size(), c[0] + ": " + r.err());
+            assertTrue(r.errLines().get(0).startsWith(c[1]), c[0] + ": " + r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
+            assertEquals("", r.out(), c[0] + ": nothing after the failure runs");
+        }
+        Run both = run(java, null, "-c", "stop 9999 storage.dax");
+        assertEquals(1, both.status());
+        assertEquals(List.of("error: stop 9999: no such bundle"), both.errLines());
+        Run caught = run(java, null, "-c", "try { stop 9999 storage.dax } { echo ($exception message) }; lb storage.dax");
+        assertEquals(0, caught.status(), caught.err());
+        assertTrue(caught.out().startsWith("stop 9999: no such bundle\n"), caught.out());
+        assertTrue(caught.out().lines().anyMatch(l -> l.contains("|Resolved ") && l.contains("storage.dax")),
+                "the other bundle was stopped all the same: " + caught.out());
     }
 }

@@ -192,7 +192,8 @@ final class ScriptRunner {
         }
         boolean expected = e instanceof IOException || e instanceof IllegalArgumentException
                 || e instanceof IllegalStateException || e instanceof UnsupportedOperationException
-                || e instanceof SyntaxError || e instanceof SecurityException;
+                || e instanceof SyntaxError || e instanceof SecurityException
+                || e instanceof org.osgi.framework.BundleException;
         if (!expected) {
             unexpected.accept(e);
         }
