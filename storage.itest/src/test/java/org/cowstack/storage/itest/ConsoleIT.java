@@ -107,6 +107,21 @@ class ConsoleIT {
         Thread.sleep(200); // JLine sees the interrupt asynchronously: let it settle before typing
     }
 
+    /** Presses a key and waits until {@code text} shows once more than before. */
+    private static void pressAndAwaitMore(Tmux tmux, String key, String text, String what) throws Exception {
+        int before = count(tmux.screen(), text);
+        tmux.press(key);
+        tmux.await(s -> count(s, text) > before, STEP_MS, what);
+    }
+
+    private static int count(String screen, String text) {
+        int n = 0;
+        for (int i = screen.indexOf(text); i >= 0; i = screen.indexOf(text, i + text.length())) {
+            n++;
+        }
+        return n;
+    }
+
     private static void noStackTrace(String screen) {
         assertFalse(screen.contains("Exception"), "no exception on screen:\n" + Tmux.tail(screen));
         assertFalse(screen.lines().anyMatch(l -> l.strip().startsWith("at ")), "no stack frame:\n" + Tmux.tail(screen));
@@ -123,11 +138,11 @@ class ConsoleIT {
             tmux.await(s -> s.contains(PROMPT.strip()), START_MS, "the first prompt");
 
             List<String> help = enter(tmux, "help");
-            assertTrue(help.contains("storage:csum") && help.contains("felix:update"), String.join("\n", help));
+            assertTrue(help.stream().anyMatch(l -> l.contains("csum")) && help.stream().noneMatch(l -> l.startsWith("error")),
+                    String.join("\n", help));
 
             // Tab on an empty line: every command (JLine asks first), nothing breaks.
-            tmux.press("Tab");
-            tmux.await(s -> s.contains("possibilities"), STEP_MS, "the offer to list every command");
+            pressAndAwaitMore(tmux, "Tab", "possibilities", "the offer to list every command");
             tmux.type("n");
             clear(tmux);
 
@@ -142,9 +157,9 @@ class ConsoleIT {
             tmux.press("Tab");
             tmux.await(s -> editing(s).equals(PROMPT + "update storage.csum"), STEP_MS, "a bundle name completed");
             clear(tmux);
-            tmux.type("help storage:vol");
+            tmux.type("help felix:unin");
             tmux.press("Tab");
-            tmux.await(s -> editing(s).equals(PROMPT + "help storage:volumes"), STEP_MS, "a help topic completed");
+            tmux.await(s -> editing(s).equals(PROMPT + "help felix:uninstall"), STEP_MS, "a help topic completed");
             clear(tmux);
 
             // Tab inside an open quote (this ended the process) and after a pipe.
@@ -155,8 +170,7 @@ class ConsoleIT {
                     "the line kept after Tab inside a quote");
             clear(tmux);
             tmux.type("lb | ");
-            tmux.press("Tab");
-            tmux.await(s -> s.contains("possibilities"), STEP_MS, "commands offered after a pipe");
+            pressAndAwaitMore(tmux, "Tab", "possibilities", "commands offered after a pipe");
             tmux.type("n");
             clear(tmux);
 
@@ -231,7 +245,7 @@ class ConsoleIT {
             Assumptions.assumeFalse(out.contains("wrote 943718400/943718400 bytes at offset 0"),
                     "storage.shell's pwrite does not check ConsoleSession.CANCEL yet: the write ran to its end ("
                             + ms + " ms); the console kept its output and prompt");
-            assertEquals(List.of("interrupted"), out);
+            assertEquals("interrupted", out.get(out.size() - 1), "after what the write drew: " + out);
             assertTrue(ms < 1_000, "the prompt came back " + ms + " ms after Ctrl-C");
             assertTrue(size < 900 * MIB && size % (64 * 1024) == 0, "size " + size);
         }
