@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code org.cowstack.storage.shell.console}): completion of storage command arguments
  * needs its {@code CommandCompletion} service, and a write stopped within a second needs
  * {@code pwrite} to check {@code ConsoleSession.CANCEL}. Where the shell does not yet,
- * those tests are skipped saying so, after checking everything the console owns.
+ * those tests assert it too.
  *
  * <p>Needs tmux ({@code .ci/run} installs it with apt-get); skipped with a message
  * without.
@@ -242,9 +242,8 @@ class ConsoleIT {
             assertTrue(stat.size() > 1 && stat.get(0).startsWith("size "), "later output is visible: " + stat);
             long size = Long.parseLong(stat.get(0).substring("size ".length()));
             noStackTrace(tmux.screen());
-            Assumptions.assumeFalse(out.contains("wrote 943718400/943718400 bytes at offset 0"),
-                    "storage.shell's pwrite does not check ConsoleSession.CANCEL yet: the write ran to its end ("
-                            + ms + " ms); the console kept its output and prompt");
+            assertFalse(out.contains("wrote 943718400/943718400 bytes at offset 0"),
+                    "storage.shell's pwrite checks ConsoleSession.CANCEL: the write ran to its end (" + ms + " ms)");
             assertEquals("interrupted", out.get(out.size() - 1), "after what the write drew: " + out);
             assertTrue(ms < 1_000, "the prompt came back " + ms + " ms after Ctrl-C");
             assertTrue(size < 900 * MIB && size % (64 * 1024) == 0, "size " + size);
@@ -257,8 +256,7 @@ class ConsoleIT {
         try (Tmux tmux = console()) {
             tmux.await(s -> s.contains(PROMPT.strip()), START_MS, "the first prompt");
             enter(tmux, "storage:io default /hello \"pwrite 0 4k\"");
-            Assumptions.assumeTrue(shellCompletes(tmux),
-                    "storage.shell registers no CommandCompletion service yet (the console asks it when it does)");
+            assertTrue(shellCompletes(tmux), "storage.shell registers its CommandCompletion service");
             tmux.type("storage:df ");
             tmux.press("Tab");
             tmux.await(s -> editing(s).equals(PROMPT + "storage:df default"), STEP_MS, "the volume name completed");
