@@ -114,6 +114,18 @@ class ConsoleIT {
         tmux.await(s -> count(s, text) > before, STEP_MS, what);
     }
 
+    /**
+     * Tab, then "n" to JLine's offer to list every candidate, and waits for the offer to go
+     * as a user would see it go: a Ctrl-C before JLine has redrawn the line leaves the
+     * offer's text on the screen behind the next prompt (a cosmetic race in JLine).
+     */
+    private static void declineTheOffer(Tmux tmux, String what) throws Exception {
+        int before = count(tmux.screen(), "possibilities");
+        pressAndAwaitMore(tmux, "Tab", "possibilities", what);
+        tmux.type("n");
+        tmux.await(s -> count(s, "possibilities") == before, STEP_MS, "the offer declined");
+    }
+
     private static int count(String screen, String text) {
         int n = 0;
         for (int i = screen.indexOf(text); i >= 0; i = screen.indexOf(text, i + text.length())) {
@@ -142,8 +154,7 @@ class ConsoleIT {
                     String.join("\n", help));
 
             // Tab on an empty line: every command (JLine asks first), nothing breaks.
-            pressAndAwaitMore(tmux, "Tab", "possibilities", "the offer to list every command");
-            tmux.type("n");
+            declineTheOffer(tmux, "the offer to list every command");
             clear(tmux);
 
             // Tab completes command names, bundle names and help topics.
@@ -170,8 +181,7 @@ class ConsoleIT {
                     "the line kept after Tab inside a quote");
             clear(tmux);
             tmux.type("lb | ");
-            pressAndAwaitMore(tmux, "Tab", "possibilities", "commands offered after a pipe");
-            tmux.type("n");
+            declineTheOffer(tmux, "commands offered after a pipe");
             clear(tmux);
 
             // Ctrl-C at the prompt drops the line and nothing else.

@@ -23,9 +23,11 @@ import org.apache.felix.service.command.Function;
 import org.cowstack.storage.shell.console.CommandCompletion;
 import org.cowstack.storage.shell.console.ConsoleSession;
 import org.jline.reader.EndOfFileException;
+import org.jline.reader.History;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
+import org.jline.reader.impl.history.DefaultHistory;
 import org.jline.terminal.Attributes;
 import org.jline.terminal.Terminal;
 import org.osgi.framework.Bundle;
@@ -49,6 +51,9 @@ import org.osgi.framework.Bundle;
  * 0.</li>
  * <li>A failure is one line, {@code error: ...}, as in scripts
  * ({@link ScriptRunner#describe}); {@code e} prints the last one's stack trace.</li>
+ * <li>A line editor that fails is replaced: one bad moment of the
+ * terminal costs the line being edited, never the console; only a terminal that fails
+ * ten times in a row ends it, in one line.</li>
  * </ul>
  */
 final class Console {
@@ -102,12 +107,16 @@ final class Console {
             t.setDaemon(true);
             return t;
         });
-        Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, signal -> interrupt(out));
+        Terminal.SignalHandler ours = signal -> interrupt(out);
+        Terminal.SignalHandler previous = terminal.handle(Terminal.Signal.INT, ours);
+        Terminal.SignalHandler winch = current(Terminal.Signal.WINCH);
+        Terminal.SignalHandler cont = current(Terminal.Signal.CONT);
         try {
             ScriptRunner errors = new ScriptRunner(session, out, out, unexpected, exiting);
-            LineReader reader = reader(session, helper);
+            History lines = new DefaultHistory(); // outlives a line editor replaced after a failure
+            LineReader reader = reader(session, helper, lines);
             prepare(session, reader);
-            quietControlCharacters();
+            Attributes cooked = quietControlCharacters();
             out.println(BANNER);
             int broken = 0;
             while (!exiting.getAsBoolean()) {
@@ -131,6 +140,9 @@ final class Console {
                         out.println("error: the terminal fails (" + e + "); leaving");
                         return ScriptRunner.FAILED;
                     }
+                    recover(ours, winch, cont, cooked);
+                    reader = reader(session, helper, lines);
+                    session.put(".reader", reader);
                     continue;
                 }
                 output.reset();
@@ -150,6 +162,38 @@ final class Console {
         }
     }
 
+    /**
+     * After {@code readLine} failed: the terminal as the console keeps it between lines,
+     * for a new line editor. JLine 3.21 undoes its {@code readLine} in a {@code finally}
+     * that stops at its first failure (jline3 #741, fixed in 3.22): when restoring the
+     * terminal's attributes fails (the exec terminal runs {@code stty}, which Ctrl-C kills
+     * or interrupts), its Ctrl-C handler (which interrupts this thread) and its resize and
+     * resume handlers stay installed, the terminal stays raw, and its readLine-in-progress
+     * guard stays set, so that every later {@code readLine} on it throws a bare
+     * {@link IllegalStateException}.
+     */
+    private void recover(Terminal.SignalHandler ours, Terminal.SignalHandler winch, Terminal.SignalHandler cont,
+            Attributes cooked) {
+        Thread.interrupted(); // the line editor's Ctrl-C, too late for it: never a command's
+        terminal.handle(Terminal.Signal.INT, ours);
+        terminal.handle(Terminal.Signal.WINCH, winch);
+        terminal.handle(Terminal.Signal.CONT, cont);
+        if (cooked != null) {
+            try {
+                terminal.setAttributes(cooked);
+            } catch (RuntimeException | IOError e) {
+                // The next readLine tries the terminal again, and counts if it fails.
+            }
+        }
+    }
+
+    /** The handler the terminal has now for {@code signal}. */
+    private Terminal.SignalHandler current(Terminal.Signal signal) {
+        Terminal.SignalHandler handler = terminal.handle(signal, Terminal.SignalHandler.SIG_IGN);
+        terminal.handle(signal, handler);
+        return handler;
+    }
+
     /** Ctrl-C while a command runs (the line editor handles it at the prompt). */
     private void interrupt(PrintStream out) {
         Running command = running.get();
@@ -166,10 +210,11 @@ final class Console {
         }
     }
 
-    private LineReader reader(CommandSession session, ExecutorService helper) {
+    private LineReader reader(CommandSession session, ExecutorService helper, History lines) {
         LineReaderBuilder builder = LineReaderBuilder.builder()
                 .terminal(terminal)
                 .appName("storage")
+                .history(lines)
                 .parser(new GogoLineParser())
                 .completer(new ConsoleCompleter(session, completions, bundles, helper))
                 .variable(LineReader.SECONDARY_PROMPT_PATTERN, "%M> ")
@@ -200,14 +245,24 @@ final class Console {
         });
     }
 
-    /** No {@code ^C} echoed into the output of the command it interrupts. */
-    private void quietControlCharacters() {
+    /**
+     * No {@code ^C} echoed into the output of the command it interrupts. Returns the
+     * terminal's attributes between lines, or null if they cannot be read.
+     */
+    private Attributes quietControlCharacters() {
+        Attributes attributes;
         try {
-            Attributes attributes = terminal.getAttributes();
-            attributes.setLocalFlag(Attributes.LocalFlag.ECHOCTL, false);
-            terminal.setAttributes(attributes);
-        } catch (RuntimeException e) {
-            // A terminal without the flag: ^C shows, nothing worse.
+            attributes = terminal.getAttributes();
+        } catch (RuntimeException | IOError e) {
+            return null;
+        }
+        try {
+            Attributes quiet = new Attributes(attributes);
+            quiet.setLocalFlag(Attributes.LocalFlag.ECHOCTL, false);
+            terminal.setAttributes(quiet);
+            return quiet;
+        } catch (RuntimeException | IOError e) {
+            return attributes; // A terminal without the flag: ^C shows, nothing worse.
         }
     }
 

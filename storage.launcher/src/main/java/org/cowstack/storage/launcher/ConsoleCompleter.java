@@ -34,7 +34,8 @@ import org.osgi.framework.Bundle;
  * <li>bundle ids and symbolic names for Felix's bundle commands ({@code start},
  * {@code stop}, {@code update}, {@code uninstall}, {@code headers}, {@code inspect},
  * {@code refresh}, {@code resolve});</li>
- * <li>command names after {@code help}.</li>
+ * <li>command names after {@code help} (any help, also one a service completes: each takes
+ * every command as its topic).</li>
  * </ul>
  *
  * It never throws and never hangs the console: candidates are computed on a helper
@@ -96,6 +97,14 @@ final class ConsoleCompleter implements Completer {
             return List.of();
         }
         String command = resolve(typed);
+        int colon = command.indexOf(':');
+        String scope = colon < 0 ? "" : command.substring(0, colon);
+        String function = command.substring(colon + 1);
+        if ("help".equals(function)) {
+            // Every help (storage:help, felix:help, gogo:help) takes any command as its
+            // topic; a service's help topics (storage.shell's: the storage commands) are fewer.
+            return index == 1 ? commandNames(line.word()) : List.of();
+        }
         for (CommandCompletion service : services.get()) {
             if (service.commands().contains(command)) {
                 List<Candidate> out = new ArrayList<>();
@@ -104,12 +113,6 @@ final class ConsoleCompleter implements Completer {
                 }
                 return out;
             }
-        }
-        int colon = command.indexOf(':');
-        String scope = colon < 0 ? "" : command.substring(0, colon);
-        String function = command.substring(colon + 1);
-        if ("help".equals(function)) {
-            return index == 1 ? commandNames(line.word()) : List.of();
         }
         if (FELIX.equals(scope) && BUNDLE_COMMANDS.contains(function) && !line.word().startsWith("-")) {
             return bundleArguments(function, position(words, index));

@@ -69,6 +69,7 @@ class ConsoleCompleterTest {
     }
 
     private ThreadIOImpl threadIO;
+    private CommandProcessorImpl processor;
     private CommandSession session;
     private ExecutorService helper;
     private final FakeStorageCompletion storage = new FakeStorageCompletion();
@@ -80,7 +81,7 @@ class ConsoleCompleterTest {
     void start() {
         threadIO = new ThreadIOImpl();
         threadIO.start();
-        CommandProcessorImpl processor = new CommandProcessorImpl(threadIO);
+        processor = new CommandProcessorImpl(threadIO);
         Commands commands = new Commands();
         processor.addCommand("storage", commands, "csum");
         processor.addCommand("storage", commands, "df");
@@ -144,6 +145,32 @@ class ConsoleCompleterTest {
         assertEquals(List.of("0", "17", "org.apache.felix.framework", "storage.csum"), values("felix:update "));
         assertEquals(List.of(), values("update 17 "), "update's second argument is a URL");
         assertTrue(values("help ").containsAll(List.of("csum", "stop")));
+    }
+
+    /**
+     * As in the product: unscoped {@code help} is storage.shell's {@code storage:help},
+     * whose completion service offers only storage topics, but which describes any command.
+     */
+    @Test
+    void helpOffersEveryCommandEvenWhenAServiceCompletesItsHelp() {
+        Commands commands = new Commands();
+        processor.addCommand("storage", commands, "help");
+        services = List.of(new CommandCompletion() {
+            @Override
+            public Set<String> commands() {
+                return Set.of("storage:help");
+            }
+
+            @Override
+            public List<Completion> complete(List<String> words, int index) {
+                return List.of(Completion.of("csum"));
+            }
+        });
+        assertEquals("storage:help", completer.resolve("help"));
+        assertTrue(values("help felix:st").contains("felix:stop"), values("help felix:st").toString());
+        assertTrue(values("storage:help felix:st").contains("felix:stop"));
+        assertTrue(values("help ").containsAll(List.of("csum", "stop", "felix:")), values("help ").toString());
+        assertEquals(List.of(), values("help csum "), "one topic");
     }
 
     @Test
