@@ -100,7 +100,7 @@ public final class Remap {
                     core.inodes.put(dst, inode.withSize(Math.max(inode.size(), dstOff + cloned), VolumeCore.now())
                             .withAllocated(inode.allocated() + allocated));
                 });
-                core.changes.contentChanged(dst, dFirst, n);
+                core.changes.contentChanged(dst, dstOff, cloned);
             } finally {
                 core.commitLock.unlock();
             }

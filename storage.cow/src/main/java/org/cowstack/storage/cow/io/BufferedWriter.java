@@ -108,7 +108,7 @@ public final class BufferedWriter {
                     InodeItem inode = core.inodes.getOrThrow(ino, path);
                     core.inodes.put(ino, inode.withSize(Math.max(inode.size(), offset + written), VolumeCore.now()));
                 });
-                core.changes.contentChanged(ino, first, core.blocksCovering(offset + written) - first);
+                core.changes.contentChanged(ino, offset, written);
             }
             if (fault != null) {
                 src.position(srcBase + srcAt);
@@ -146,6 +146,6 @@ public final class BufferedWriter {
         boolean dirtied = core.cache.write(ino, block, from, ByteBuffer.wrap(new byte[to - from]), 0, to - from, base,
                 true);
         reservations.settle(needs ? 1 : 0, dirtied ? 1 : 0);
-        core.changes.contentChanged(ino, block, 1);
+        core.changes.contentChanged(ino, block * blockSize + from, to - from);
     }
 }

@@ -371,7 +371,7 @@ public final class DirectWriter {
             core.inodes.put(ino, now.withSize(Math.max(now.size(), offset + linked), VolumeCore.now())
                     .withAllocated(now.allocated() + allocatedDelta));
         }
-        core.changes.contentChanged(ino, first, linkedBlocks);
+        core.changes.contentChanged(ino, offset, linked);
     }
 
     /** Blocks of a direct write of {@code count} blocks before piece {@code end}: the prefix it links. */
@@ -419,7 +419,7 @@ public final class DirectWriter {
      */
     private void resettle(long ino, DirectPiece piece) {
         // The blocks hold something else now, whatever the checksums say: the change is told.
-        core.changes.contentChanged(ino, piece.fileBlock(), piece.blocks());
+        core.changes.contentChanged(ino, piece.fileBlock() * blockSize, (long) piece.blocks() * blockSize);
         core.changes.rewritten(piece.physical(), piece.blocks());
         if ((piece.oldFlags() & ExtentItem.NODATASUM) != 0) {
             return;
