@@ -8,8 +8,10 @@ import java.io.IOException;
  * tree lock held, after the dirty pages are placed and before the roots are taken, so
  * what it stores is committed with the data it describes.
  */
-@FunctionalInterface
 public interface CommitParticipant {
     /** Stores what belongs to the running transaction into the trees. */
     void beforeCommit() throws IOException;
+
+    /** Whether it holds something the next commit would store (so an unmount or the commit interval commits). */
+    boolean pending();
 }
