@@ -270,7 +270,12 @@ public final class VolumeCore {
 
     /** Whether the running transaction holds anything a commit would write. */
     public boolean dirty() {
-        if (cache.dirtyPages() > 0 || meta.dirtyCount() > 0 || compat != committed.compat) {
+        return compat != committed.compat || changed();
+    }
+
+    /** Whether the running transaction changed data or metadata (feature flags aside). */
+    public boolean changed() {
+        if (cache.dirtyPages() > 0 || meta.dirtyCount() > 0 || !ledger.isEmpty()) {
             return true;
         }
         for (CommitParticipant p : participants) {

@@ -95,7 +95,7 @@ public final class Committer {
             Superblock next;
             core.treeLock.exclusive().lock();
             try {
-                if (core.dirty() || !core.ledger.isEmpty()) {
+                if (core.changed()) {
                     next = null;
                 } else {
                     Superblock last = core.committed();
