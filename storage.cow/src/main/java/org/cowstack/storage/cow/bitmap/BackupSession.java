@@ -14,6 +14,7 @@ import org.cowstack.storage.cow.bind.Access;
 import org.cowstack.storage.cow.core.FileLocks;
 import org.cowstack.storage.cow.core.VolumeCore;
 import org.cowstack.storage.cow.extent.Remap;
+import org.cowstack.storage.cow.io.Committer;
 import org.cowstack.storage.cow.io.ReadPath;
 import org.cowstack.storage.cow.meta.Extents;
 import org.cowstack.storage.cow.ns.Namespace;
@@ -31,8 +32,10 @@ import org.cowstack.storage.cow.ns.Namespace;
  * <li>{@code always}: the writes since the start plus what was not copied;</li>
  * <li>{@code never}: everything it had plus the writes since the start.</li>
  * </ul>
- * The clone is removed at the end; a crash leaves it as an orphan the next mount removes,
- * and the bitmap as a failed backup leaves it (it recorded every write throughout).
+ * The view and the bitmap's state at the start are committed before the backup copies
+ * anything, so a crash never rolls the volume back behind a backup it took. The clone is
+ * removed at the end; a crash leaves it as an orphan the next mount removes, and the
+ * bitmap as a failed backup leaves it (it recorded every write throughout).
  */
 public final class BackupSession implements Backup {
     private final VolumeCore core;
@@ -77,8 +80,8 @@ public final class BackupSession implements Backup {
      */
     @SuppressWarnings("try") // the file lock is held by the try and released by it, never referenced
     public static BackupSession start(VolumeCore core, Bitmaps bitmaps, Namespace namespace, Remap remap,
-            ReadPath reads, long ino, String path, String bitmapName, BackupSync sync, BitmapSync mode)
-            throws IOException {
+            ReadPath reads, Committer committer, long ino, String path, String bitmapName, BackupSync sync,
+            BitmapSync mode) throws IOException {
         if (sync == BackupSync.BITMAP && bitmapName == null) {
             throw new InvalidArgumentException("sync", "bitmap", "a bitmap to back up from (--bitmap NAME)");
         }
@@ -95,6 +98,11 @@ public final class BackupSession implements Backup {
                 }
                 size = core.size(ino, path);
                 frozen = bitmap == null ? null : bitmaps.freeze(bitmap);
+            }
+            if (clone) {
+                // The state backed up is durable before anything is copied: a crash can roll
+                // the volume back only to it or later, never behind a backup it took.
+                committer.sync();
             }
             List<DirtyRange> ranges = sync == BackupSync.BITMAP ? bitmaps.ranges(bitmap, frozen, size)
                     : dataRanges(core, view, size);

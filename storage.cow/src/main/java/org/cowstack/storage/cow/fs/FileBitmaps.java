@@ -82,7 +82,7 @@ final class FileBitmaps implements DirtyBitmaps {
         return volume.core.operation(Access.CHANGE, () -> {
             exists();
             return BackupSession.start(volume.core, volume.bitmaps, volume.namespace, volume.remap, volume.reads,
-                    inode, path, bitmap, sync, mode);
+                    volume.committer, inode, path, bitmap, sync, mode);
         });
     }
 }

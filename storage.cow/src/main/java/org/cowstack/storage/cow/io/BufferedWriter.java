@@ -106,7 +106,9 @@ public final class BufferedWriter {
             if (written > 0) {
                 core.treeLock.changing(() -> {
                     InodeItem inode = core.inodes.getOrThrow(ino, path);
-                    core.inodes.put(ino, inode.withSize(Math.max(inode.size(), offset + written), VolumeCore.now()));
+                    long grown = Math.max(inode.size(), offset + written);
+                    core.inodes.put(ino, inode.withSize(grown, VolumeCore.now()));
+                    core.changes.resized(ino, inode.size(), grown); // a gap before the data reads as zeros now
                 });
                 core.changes.contentChanged(ino, offset, written);
             }

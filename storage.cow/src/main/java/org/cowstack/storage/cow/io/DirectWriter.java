@@ -368,8 +368,9 @@ public final class DirectWriter {
         long linked = linkedBlocks * (long) blockSize;
         if (linked > 0 || allocatedDelta != 0) {
             InodeItem now = core.inodes.getOrThrow(ino, path);
-            core.inodes.put(ino, now.withSize(Math.max(now.size(), offset + linked), VolumeCore.now())
-                    .withAllocated(now.allocated() + allocatedDelta));
+            long size = Math.max(now.size(), offset + linked);
+            core.inodes.put(ino, now.withSize(size, VolumeCore.now()).withAllocated(now.allocated() + allocatedDelta));
+            core.changes.resized(ino, now.size(), size);
         }
         core.changes.contentChanged(ino, offset, linked);
     }

@@ -30,8 +30,9 @@ public interface ChangeListener {
     }
 
     /**
-     * The file {@code inode} changed size from {@code oldSize} to {@code newSize} bytes
-     * by a truncate or a fallocate (a write that extends it reports its content instead).
+     * The file {@code inode} changed size from {@code oldSize} to {@code newSize} bytes:
+     * a truncate, a fallocate, or a write or clone that ends past the end (the bytes
+     * between the old end and the data are new, and read as zeros).
      */
     default void resized(long inode, long oldSize, long newSize) {
     }
