@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -57,16 +58,32 @@ class ExecutableJarIT {
     }
 
     private Run run(String java, String stdin, String... args) throws Exception {
+        return finish(start(java, home, home, args), stdin);
+    }
+
+    /**
+     * Starts the jar as ./storage does: STORAGE_HOME in the environment (none: the
+     * variable is removed), in the working directory {@code cwd}.
+     */
+    static Process start(String java, Path storageHome, Path cwd, String... args) throws Exception {
         Path jar = Path.of(System.getProperty("storage.jar"));
         assertTrue(Files.isRegularFile(jar), "the exported jar exists: " + jar);
         List<String> command = new ArrayList<>(List.of(java));
         if (feature(java) >= 23) {
             command.add("--sun-misc-unsafe-memory-access=allow");
         }
-        command.addAll(List.of("-Dlaunch.storage.dir=" + home.resolve("framework"),
-                "-Dfelix.cm.dir=" + home.resolve("config"), "-Dstorage.home=" + home, "-jar", jar.toString()));
+        command.addAll(List.of("-jar", jar.toString()));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).directory(home.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile());
+        if (storageHome == null) {
+            builder.environment().remove("STORAGE_HOME");
+        } else {
+            builder.environment().put("STORAGE_HOME", storageHome.toString());
+        }
+        return builder.start();
+    }
+
+    static Run finish(Process p, String stdin) throws Exception {
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
         try (var in = p.getOutputStream()) {
@@ -76,12 +93,12 @@ class ExecutableJarIT {
         }
         if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("the jar did not exit within " + TIMEOUT_S + " s: " + command);
+            throw new AssertionError("the jar did not exit within " + TIMEOUT_S + " s: " + p.info().commandLine());
         }
         return new Run(p.exitValue(), out.get(), err.get());
     }
 
-    private static String read(java.io.InputStream in) {
+    static String read(java.io.InputStream in) {
         try {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -89,7 +106,7 @@ class ExecutableJarIT {
         }
     }
 
-    private static int feature(String java) throws Exception {
+    static int feature(String java) throws Exception {
         Process p = new ProcessBuilder(java, "-XshowSettings:properties", "-version").redirectErrorStream(true).start();
         String settings = read(p.getInputStream());
         p.waitFor(60, TimeUnit.SECONDS);
@@ -175,8 +192,9 @@ class ExecutableJarIT {
         assertEquals("wrote 4096/4096 bytes at offset 0\n5fed275e7617a806f94c173746a2a723  /hello\n", r.out());
         assertTrue(Files.isDirectory(home.resolve("framework")), "framework cache under STORAGE_HOME");
         assertTrue(Files.size(home.resolve("volumes/default.img")) == 1L << 30, "a 1 GiB sparse default volume");
-        assertEquals(List.of("config", "framework", "volumes"), Files.list(home).map(p -> p.getFileName().toString())
-                .sorted().collect(Collectors.toList()), "nothing else written to STORAGE_HOME");
+        assertEquals(List.of("config", "framework", "lock", "volumes"), Files.list(home)
+                .map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList()),
+                "nothing else written to STORAGE_HOME");
         Run again = run(java, null, "-c", "storage:io default /hello 'md5sum'");
         assertEquals("5fed275e7617a806f94c173746a2a723  /hello\n", again.out(), "the default volume persists");
     }
@@ -229,5 +247,109 @@ class ExecutableJarIT {
         assertEquals(0, third.status(), third.err());
         Run fourth = run(java, null, "-c", "storage:volumes");
         assertFalse(fourth.out().lines().anyMatch(l -> l.startsWith("b ")), "b was unmounted for good: " + fourth.out());
+    }
+
+    /** Issue 15: java -jar without STORAGE_HOME keeps everything in ./data of the working directory. */
+    @Test
+    void withoutStorageHomeAllStateGoesToDataInTheWorkingDirectory() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        Run r = finish(start(java, null, home, "-c", "storage:volumes"), null);
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("file:" + home.resolve("data/volumes/default.img") + " "), r.out());
+        assertEquals(List.of("data"), Files.list(home).map(p -> p.getFileName().toString()).collect(Collectors.toList()));
+        assertEquals(List.of("config", "framework", "lock", "volumes"), Files.list(home.resolve("data"))
+                .map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList()));
+    }
+
+    /**
+     * Issue 15: one process per STORAGE_HOME. Two processes started together, ten times:
+     * one runs, the other says who has the home in one line and exits 1, having touched
+     * nothing (the winner waits on its piped input until the loser is gone, so the two
+     * always overlap).
+     */
+    @Test
+    void twoProcessesStartedTogetherOnOneHomeOneRunsTheOtherIsRefused() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        assertEquals(0, run(java, null, "-c", "storage:volumes").status(), "the home is set up");
+        for (int round = 1; round <= 10; round++) {
+            Process a = start(java, home, home);
+            Process b = start(java, home, home);
+            CompletableFuture<Process> first = CompletableFuture.anyOf(a.onExit(), b.onExit())
+                    .thenApply(Process.class::cast);
+            Process loser = first.get(TIMEOUT_S, TimeUnit.SECONDS);
+            Process winner = loser == a ? b : a;
+            assertTrue(winner.isAlive(), "round " + round + ": one process runs on");
+            Run refused = finish(loser, null);
+            assertEquals(1, refused.status(), "round " + round + ": " + refused.err());
+            assertEquals(List.of("STORAGE_HOME " + home + " is in use by process " + winner.pid()), refused.errLines(),
+                    "round " + round);
+            assertEquals("", refused.out(), "round " + round);
+            Run ran = finish(winner, "storage:io default /round 'pwrite 0 4k'\n");
+            assertEquals(0, ran.status(), "round " + round + ": " + ran.err());
+            assertEquals("wrote 4096/4096 bytes at offset 0\n", ran.out(), "round " + round);
+        }
+    }
+
+    /** The id lb gives a bundle, by its symbolic name. */
+    private String bundleId(String java, String symbolicName) throws Exception {
+        Run lb = run(java, null, "-c", "lb -s");
+        assertEquals(0, lb.status(), lb.err());
+        return lb.out().lines().filter(l -> l.matches(" *\\d+\\|.*\\|" + Pattern.quote(symbolicName) + " .*"))
+                .map(l -> l.substring(0, l.indexOf('|')).strip()).findFirst()
+                .orElseThrow(() -> new AssertionError(symbolicName + " in:\n" + lb.out()));
+    }
+
+    /**
+     * Issue 15: update ID works in the shipped jar, whose bundles the bnd launcher installs
+     * from locations inside it (jar/storage.csum-...jar, no URL): from the jar's entry, or
+     * from a URL given; the volume mounted on the updated checksum stays MOUNTED.
+     */
+    @Test
+    void updateOfABundleInsideTheJarKeepsTheVolumeMounted() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        String csum = bundleId(java, "storage.csum");
+        Run write = run(java, null, "-c", "storage:io default /f 'pwrite 0 64k'");
+        assertEquals(0, write.status(), write.err());
+        Run updated = run(java, null, "-c", "update " + csum + "; storage:volumes; storage:io default /f md5sum");
+        assertEquals(0, updated.status(), updated.err());
+        assertEquals("", updated.err());
+        assertTrue(updated.out().lines().anyMatch(l -> l.matches("default +file:.* +MOUNTED +crc32c .*")), updated.out());
+        assertTrue(updated.out().contains("  /f"), updated.out());
+        Path built = Path.of(System.getProperty("storage.bundles"), "storage.csum.jar");
+        Run fromUrl = run(java, null, "-c", "update storage.csum " + built.toUri() + "; lb -l storage.csum; storage:volumes");
+        assertEquals(0, fromUrl.status(), fromUrl.err());
+        assertTrue(fromUrl.out().lines().anyMatch(l -> l.matches("default +file:.* +MOUNTED +crc32c .*")), fromUrl.out());
+    }
+
+    /**
+     * Issue 15: Felix's bundle commands fail like commands: exit 1, one line naming the
+     * bundle, nothing after them runs (gogo.command's printed and the run exited 0).
+     */
+    @Test
+    void failingBundleCommandsEndTheRunWithOneLineNamingTheBundle() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        Path missing = home.resolve("no-such-bundle.jar");
+        for (String[] c : new String[][] {
+                {"stop 9999", "error: stop 9999: no such bundle"},
+                {"start 9999", "error: start 9999: no such bundle"},
+                {"update 9999", "error: update 9999: no such bundle"},
+                {"uninstall 9999", "error: uninstall 9999: no such bundle"},
+                {"felix:stop nosuch.bundle", "error: stop nosuch.bundle: no such bundle"},
+                {"install " + missing, "error: install " + missing + ": "}}) {
+            Run r = run(java, null, "-c", c[0] + "; storage:csum");
+            assertEquals(1, r.status(), c[0] + ": " + r.err());
+            assertEquals(1, r.errLines().size(), c[0] + ": " + r.err());
+            assertTrue(r.errLines().get(0).startsWith(c[1]), c[0] + ": " + r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
+            assertEquals("", r.out(), c[0] + ": nothing after the failure runs");
+        }
+        Run both = run(java, null, "-c", "stop 9999 storage.dax");
+        assertEquals(1, both.status());
+        assertEquals(List.of("error: stop 9999: no such bundle"), both.errLines());
+        Run caught = run(java, null, "-c", "try { stop 9999 storage.dax } { echo ($exception message) }; lb storage.dax");
+        assertEquals(0, caught.status(), caught.err());
+        assertTrue(caught.out().startsWith("stop 9999: no such bundle\n"), caught.out());
+        assertTrue(caught.out().lines().anyMatch(l -> l.contains("|Resolved ") && l.contains("storage.dax")),
+                "the other bundle was stopped all the same: " + caught.out());
     }
 }

@@ -13,12 +13,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import org.apache.felix.gogo.jline.Shell;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
+import org.cowstack.storage.shell.console.CommandCompletion;
+import org.cowstack.storage.shell.console.ConsoleSession;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import org.osgi.framework.Bundle;
@@ -31,6 +33,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
@@ -41,8 +44,8 @@ import org.osgi.service.log.LoggerFactory;
  * process exit status, and the launcher stops the framework cleanly before exiting.
  *
  * <ul>
- * <li>no arguments, on a terminal: the interactive Gogo console (JLine line editing and
- * completion), until {@code exit} or Ctrl-D;</li>
+ * <li>no arguments, on a terminal: the interactive {@link Console} (JLine line editing
+ * and completion over a Gogo session), until {@code exit} or Ctrl-D;</li>
  * <li>no arguments, input piped: the input is a script;</li>
  * <li>{@code -c "cmd; cmd"}: the commands;</li>
  * <li>{@code FILE}: the script file.</li>
@@ -50,9 +53,9 @@ import org.osgi.service.log.LoggerFactory;
  * The assembly starts this bundle in a start level of its own after all others
  * ({@code storage.bndrun}), so every command is registered when {@link #call()} runs.
  * Non-interactive runs print each command's result, and exit 0, or 1 after one error
- * line at the first failing command. The framework property {@code gosh.args} is
- * {@code --nointeractive} in the assembly, so that Gogo's own console never competes
- * for the terminal.
+ * line at the first failing command, or 130 after a SIGINT ({@link ScriptInterrupts}).
+ * The framework property {@code gosh.args} is {@code --nointeractive} in the assembly, so
+ * that Gogo's own console never competes for the terminal.
  */
 @Component(service = Callable.class, property = "main.thread=true")
 public final class MainThread implements Callable<Integer> {
@@ -64,9 +67,9 @@ public final class MainThread implements Callable<Integer> {
     @Reference
     private CommandProcessor processor;
 
-    /** gogo.jline's shell, registered by its activator; it owns the console loop. */
-    @Reference
-    private Shell shell;
+    /** Completion of storage commands (storage.shell's), any number, as they come and go. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    private volatile List<CommandCompletion> completions;
 
     /** The bnd launcher's own registration; it carries the command line. */
     @Reference(service = Object.class, target = "(" + ARGUMENTS + "=*)")
@@ -75,6 +78,7 @@ public final class MainThread implements Callable<Integer> {
     @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL)
     private volatile Logger logger;
 
+    private BundleContext context;
     private Thread stopOnExit;
     /** Set by the shutdown hook: the JVM is exiting, whatever asked for it. */
     private volatile boolean exiting;
@@ -86,6 +90,7 @@ public final class MainThread implements Callable<Integer> {
      */
     @Activate
     void activate(BundleContext context) {
+        this.context = context;
         Bundle system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
         stopOnExit = new Thread(() -> {
             exiting = true;
@@ -126,8 +131,10 @@ public final class MainThread implements Callable<Integer> {
             return interactive();
         }
         CommandSession session = processor.createSession(in, out, err);
-        try {
-            ScriptRunner runner = new ScriptRunner(session, out, err, this::logUnexpected, () -> exiting);
+        session.put("SCOPE", Console.SCOPE);
+        session.put(ConsoleSession.INTERACTIVE, Boolean.FALSE);
+        ScriptRunner runner = new ScriptRunner(session, out, err, this::logUnexpected, () -> exiting);
+        try (ScriptInterrupts interrupts = ScriptInterrupts.install(runner::cancel)) {
             if (args.length == 0) {
                 return runner.run(new BufferedReader(new InputStreamReader(in, Charset.defaultCharset())), "stdin");
             }
@@ -163,10 +170,11 @@ public final class MainThread implements Callable<Integer> {
         }
     }
 
-    /** Gogo's console on a real terminal; the framework keeps running until it returns. */
+    /** The console on a real terminal; the framework keeps running until it returns. */
     private int interactive() throws Exception {
         // exec(true)/dumb(false) override the framework-wide properties that keep
-        // gogo.jline's own console thread on a dumb terminal.
+        // gogo.jline's own console thread on a dumb terminal; JLine's native signals bring
+        // Ctrl-C to the console instead of ending the JVM.
         try (Terminal terminal = TerminalBuilder.builder()
                 .system(true)
                 .exec(true)
@@ -174,20 +182,23 @@ public final class MainThread implements Callable<Integer> {
                 .nativeSignals(true)
                 .signalHandler(Terminal.SignalHandler.SIG_IGN)
                 .build()) {
-            CommandSession session = processor.createSession(terminal.input(), terminal.output(), terminal.output());
-            try {
-                session.put(".terminal", terminal); // what gogo.jline's gosh expects
-                terminal.writer().println("cowstack storage: 'help' lists commands, 'help storage:csum' explains one;"
-                        + " 'exit 0' or Ctrl-D quits.");
-                terminal.flush();
-                // Called directly, not through session.execute: run as a Gogo job, the
-                // console would be the foreground job that every command waits behind.
-                shell.gosh(session, new String[] {"--login", "--noshutdown"});
-                return ScriptRunner.OK;
-            } finally {
-                session.close();
-            }
+            return new Console(processor, terminal, () -> completions == null ? List.of() : completions,
+                    this::bundles, history(), () -> exiting, this::logUnexpected).run();
         }
+    }
+
+    private Bundle[] bundles() {
+        try {
+            return context.getBundles();
+        } catch (IllegalStateException e) {
+            return new Bundle[0]; // stopping
+        }
+    }
+
+    /** The console's history file in STORAGE_HOME, or none when the home is not known. */
+    private Path history() {
+        String home = context.getProperty("storage.home");
+        return home == null || home.isBlank() ? null : Path.of(home, "history");
     }
 
     private void logUnexpected(Throwable e) {

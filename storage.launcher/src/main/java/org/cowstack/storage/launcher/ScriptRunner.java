@@ -2,10 +2,12 @@ package org.cowstack.storage.launcher;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -15,11 +17,17 @@ import org.apache.felix.gogo.runtime.Parser;
 import org.apache.felix.gogo.runtime.SyntaxError;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
+import org.cowstack.storage.shell.console.ConsoleSession;
 
 /**
  * Runs Gogo programs without a console: statement by statement, printing each result
  * as the interactive shell would, and stopping at the first failure with one error line
  * and no stack trace.
+ *
+ * <p>Each statement gets a fresh flag under {@link ConsoleSession#CANCEL}; {@link #cancel()}
+ * (SIGINT) sets the running statement's, the statement stops at its next clean point,
+ * and the run ends there with {@code interrupted} and status
+ * {@value ConsoleSession#INTERRUPTED_STATUS}.
  *
  * <p>Gogo's own {@code gosh -c} prints only echoed values and waits forever after a
  * failing command; this is the dependable replacement the executable needs.
@@ -29,12 +37,16 @@ final class ScriptRunner {
     static final int OK = 0;
     /** Exit status after the first failing statement. */
     static final int FAILED = 1;
+    /** Exit status of a run stopped by SIGINT. */
+    static final int INTERRUPTED = ConsoleSession.INTERRUPTED_STATUS;
 
     private final CommandSession session;
     private final PrintStream out;
     private final PrintStream err;
     private final Consumer<Throwable> unexpected;
     private final BooleanSupplier exiting;
+    /** The running statement's cancel flag, or null between statements. */
+    private volatile AtomicBoolean running;
 
     /**
      * @param unexpected told about failures that are bugs rather than bad input (a
@@ -66,11 +78,23 @@ final class ScriptRunner {
             return FAILED;
         }
         for (Parser.Executable statement : statements) {
-            if (!execute(statement, source, statement.line() + 1)) {
-                return FAILED;
+            int status = execute(statement, source, statement.line() + 1);
+            if (status != OK) {
+                return status;
             }
         }
         return OK;
+    }
+
+    /**
+     * Asks the running statement to stop at its next clean point (SIGINT).
+     *
+     * @return false when no statement runs, or one was asked already: the caller then
+     *         leaves the way a SIGINT always did
+     */
+    boolean cancel() {
+        AtomicBoolean flag = running;
+        return flag != null && flag.compareAndSet(false, true);
     }
 
     /**
@@ -94,8 +118,9 @@ final class ScriptRunner {
                 return FAILED;
             }
             for (Parser.Executable statement : statements) {
-                if (!execute(statement, source, firstLine + statement.line())) {
-                    return FAILED;
+                int status = execute(statement, source, firstLine + statement.line());
+                if (status != OK) {
+                    return status;
                 }
             }
             pending.setLength(0);
@@ -108,23 +133,46 @@ final class ScriptRunner {
         return FAILED;
     }
 
-    private boolean execute(CharSequence statement, String source, int line) {
+    private int execute(CharSequence statement, String source, int line) {
+        AtomicBoolean cancel = new AtomicBoolean();
+        session.put(ConsoleSession.CANCEL, cancel);
+        running = cancel;
         try {
             Object result = session.execute(statement);
             if (result != null) {
                 out.println(session.format(result, Converter.INSPECT));
             }
             out.flush();
-            return true;
+            return cancel.get() ? interrupted() : OK;
         } catch (Exception e) {
             out.flush();
             if (exiting.getAsBoolean()) {
-                return false;
+                return FAILED;
+            }
+            if (cancel.get()) {
+                if (!isInterruption(e)) {
+                    err.println(prefix(source, line) + describe(e));
+                }
+                return interrupted();
             }
             err.println(prefix(source, line) + describe(e));
             err.flush();
-            return false;
+            return FAILED;
+        } finally {
+            running = null;
         }
+    }
+
+    private int interrupted() {
+        err.println("interrupted");
+        err.flush();
+        return INTERRUPTED;
+    }
+
+    /** Whether a failure is a command stopping because it was asked to (the contract's InterruptedIOException). */
+    static boolean isInterruption(Throwable failure) {
+        Throwable e = unwrap(failure);
+        return e instanceof InterruptedIOException || e instanceof InterruptedException;
     }
 
     private static String prefix(String source, int line) {
@@ -144,7 +192,8 @@ final class ScriptRunner {
         }
         boolean expected = e instanceof IOException || e instanceof IllegalArgumentException
                 || e instanceof IllegalStateException || e instanceof UnsupportedOperationException
-                || e instanceof SyntaxError || e instanceof SecurityException;
+                || e instanceof SyntaxError || e instanceof SecurityException
+                || e instanceof org.osgi.framework.BundleException;
         if (!expected) {
             unexpected.accept(e);
         }

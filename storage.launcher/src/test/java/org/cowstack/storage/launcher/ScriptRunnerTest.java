@@ -1,6 +1,7 @@
 package org.cowstack.storage.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -17,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
 import org.apache.felix.service.command.CommandSession;
+import org.cowstack.storage.shell.console.ConsoleSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,6 +53,28 @@ class ScriptRunnerTest {
             throw new NullPointerException("oops");
         }
 
+        /** A long command honouring the console contract: it stops at a clean point once asked. */
+        public String slow(CommandSession session) throws java.io.InterruptedIOException, InterruptedException {
+            calls.add("slow");
+            AtomicBoolean cancel = (AtomicBoolean) session.get(ConsoleSession.CANCEL);
+            started.countDown();
+            for (int piece = 0; piece < 10_000; piece++) {
+                if (cancel.get()) {
+                    throw new java.io.InterruptedIOException("interrupted");
+                }
+                Thread.sleep(1);
+            }
+            return "done";
+        }
+
+        /** A command that does not look at the flag: it finishes, and the run stops after it. */
+        public String deaf() throws InterruptedException {
+            calls.add("deaf");
+            started.countDown();
+            Thread.sleep(200);
+            return "finished";
+        }
+
         /** What Gogo's exit does to a running statement: the JVM exits, the framework stops, we are interrupted. */
         public void leave() throws InterruptedException {
             calls.add("leave");
@@ -60,6 +84,7 @@ class ScriptRunnerTest {
     }
 
     private static final AtomicBoolean exiting = new AtomicBoolean();
+    private static java.util.concurrent.CountDownLatch started;
 
     private ThreadIOImpl threadIO;
     private final Commands commands = new Commands();
@@ -79,6 +104,7 @@ class ScriptRunnerTest {
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
         session = processor.createSession(new ByteArrayInputStream(new byte[0]), o, e);
         exiting.set(false);
+        started = new java.util.concurrent.CountDownLatch(1);
         runner = new ScriptRunner(session, o, e, logged::add, exiting::get);
     }
 
@@ -168,5 +194,36 @@ class ScriptRunnerTest {
     void pipedInputEndingInsideAStatementFails() throws IOException {
         assertEquals(ScriptRunner.FAILED, runner.run(new BufferedReader(new StringReader("t:hello\nf = {\n")), "stdin"));
         assertEquals("error: stdin:2: syntax error: input ends inside a statement\n", err());
+    }
+
+    @Test
+    void sigintStopsTheRunningStatementAtItsCleanPointAndTheRunWith130() throws Exception {
+        assertFalse(runner.cancel(), "nothing runs yet: SIGINT leaves as it always did");
+        var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> runner.run("t:hello; t:slow; t:hello", null));
+        assertTrue(started.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(runner.cancel(), "the first SIGINT asks the statement to stop");
+        assertFalse(runner.cancel(), "a second one leaves as SIGINT always did");
+        assertEquals(ScriptRunner.INTERRUPTED, run.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(130, ScriptRunner.INTERRUPTED);
+        assertEquals(List.of("hello", "slow"), commands.calls, "nothing after the interrupted statement runs");
+        assertEquals("interrupted\n", err());
+        assertFalse(runner.cancel());
+    }
+
+    @Test
+    void aStatementThatIgnoresTheFlagFinishesButTheRunStopsAfterIt() throws Exception {
+        var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> runner.run("t:deaf; t:hello", null));
+        assertTrue(started.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(runner.cancel());
+        assertEquals(ScriptRunner.INTERRUPTED, run.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals("finished\n", out());
+        assertEquals("interrupted\n", err());
+        assertEquals(List.of("deaf"), commands.calls);
+    }
+
+    @Test
+    void everyStatementGetsAFreshFlag() {
+        assertEquals(ScriptRunner.OK, runner.run("a = $storage.cancel; t:hello; b = $storage.cancel; $a equals $b", null));
+        assertTrue(out().endsWith("false\n"), out());
     }
 }

@@ -346,7 +346,9 @@ public final class StorageCompletion implements CommandCompletion {
             List<Completion> out = new ArrayList<>();
             for (IoScript.IoCommand c : IoScript.TABLE) {
                 if (c.name().startsWith(trimmed)) {
-                    out.add(new Completion(lead + c.name(), c.description(), c.max() == 0));
+                    // One that takes arguments continues inside the quote, after a space.
+                    out.add(c.max() == 0 ? new Completion(lead + c.name(), c.description(), true)
+                            : new Completion(lead + c.name() + " ", c.description(), false));
                 }
             }
             return out;

@@ -142,10 +142,10 @@ class CompletionTest {
     @Test
     void ioSubCommandsAndTheirOptionsInsideTheQuotedWord() {
         Completion pwrite = only("storage:io", "default", "/f", "pw");
-        assertEquals("pwrite", pwrite.value());
-        assertFalse(pwrite.complete(), "its arguments follow inside the quotes");
-        assertEquals(List.of("fsync", "md5sum", "fiemap", "falloc", "fpunch", "fzero", "funshare").stream()
-                .filter(n -> n.startsWith("f")).toList(), values("storage:io", "default", "/f", "f"));
+        assertEquals("pwrite ", pwrite.value(), "its arguments follow inside the quotes, after a space");
+        assertFalse(pwrite.complete(), "the quote stays open");
+        assertEquals(List.of("fsync", "fiemap", "falloc ", "fpunch ", "fzero ", "funshare "),
+                values("storage:io", "default", "/f", "f"), "a sub-command with arguments ends in a space");
         assertTrue(only("storage:io", "default", "/f", "fs").complete(), "fsync takes nothing");
         assertEquals(List.of("pwrite -S", "pwrite -d", "pwrite -a", "pwrite -b"),
                 values("storage:io", "default", "/f", "pwrite -"));
@@ -221,7 +221,7 @@ class CompletionTest {
         assertEquals(List.of(), completion.complete(List.of("felix:lb", ""), 1));
         List<String> nulls = new ArrayList<>(Arrays.asList("storage:io", null, null, null));
         assertEquals(IoScript.TABLE.size(), completion.complete(nulls, 3).size(), "null words are empty words");
-        assertEquals("  pwrite", values("storage:io", "default", "/f", "  ").get(0), "blanks inside the quotes stay");
+        assertEquals("  pwrite ", values("storage:io", "default", "/f", "  ").get(0), "blanks inside the quotes stay");
         assertEquals(4, values("storage:io", "default", "/f", "pwrite \t -").size(), "tabs are blanks too");
         completion.unbindManager(engine);
         assertEquals(List.of(), values("storage:df", ""), "no engine: no volumes");
