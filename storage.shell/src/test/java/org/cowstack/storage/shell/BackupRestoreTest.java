@@ -245,6 +245,33 @@ class BackupRestoreTest {
         }
     }
 
+    /** Ctrl-C (the console's cancel flag) during a backup: "interrupted", no image, the bitmap as after a failure. */
+    @Test
+    void aCancelledBackupLeavesTheBitmapAsAFailureWould() throws Exception {
+        try (FileHandle f = open(src, "/c")) {
+            run("bitmap", "add", "src", "/c", "b");
+            fill(f, new Random(3), 0, 8 * MIB);
+        }
+        java.util.concurrent.atomic.AtomicBoolean cancel = new java.util.concurrent.atomic.AtomicBoolean();
+        int[] pieces = {0};
+        ProgressReporter ctrlC = new ProgressReporter(new PrintStream(PrintStream.nullOutputStream()), true, 80, cancel,
+                () -> {
+                    if (pieces[0]++ == 3) {
+                        cancel.set(true);
+                    }
+                    return 0;
+                });
+        java.io.InterruptedIOException e = assertThrows(java.io.InterruptedIOException.class, () -> Backups.backup(src,
+                "/c", ImageRef.parse("file:" + dir.resolve("c.img"), n -> engine.volume(n).orElseThrow()), "b",
+                BackupSync.BITMAP, BitmapSync.ON_SUCCESS, ctrlC));
+        assertEquals("interrupted", e.getMessage());
+        assertFalse(Files.exists(dir.resolve("c.img")), "no image left behind");
+        assertFalse(Files.exists(dir.resolve("c.img.manifest")));
+        assertEquals("0 " + 8 * MIB, dump("b", "/c"), "every bit kept");
+        run("backup", "src", "/c", "--bitmap", "b", "--to", "file:" + dir.resolve("c.img"));
+        assertEquals("", dump("b", "/c"), "the bitmap is no longer busy: the next backup runs and clears it");
+    }
+
     @Test
     void refusalsAreQemusSentenceOnOneLine() throws Exception {
         try (FileHandle f = open(src, "/f")) {
