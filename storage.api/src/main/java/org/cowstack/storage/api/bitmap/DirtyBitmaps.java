@@ -28,7 +28,7 @@ public interface DirtyBitmaps {
      * Adds a bitmap. A persistent one on a read-only volume is refused as qemu refuses it
      * on a read-only image; a transient one is allowed.
      *
-     * @throws BitmapException {@code Bitmap name cannot be empty}, {@code Bitmap name is too long},
+     * @throws BitmapException {@code Bitmap name cannot be empty}, {@code Name length exceeds maximum (1023 characters)} (qemu counts bytes),
      *         {@code Granularity must be power of 2 and at least 512}, {@code Bitmap already exists: N}
      */
     BitmapInfo add(String name, BitmapOptions options) throws IOException;

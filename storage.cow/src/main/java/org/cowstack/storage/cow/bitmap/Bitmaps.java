@@ -221,7 +221,7 @@ public final class Bitmaps implements ChangeListener, CommitParticipant {
             throw new BitmapException(BitmapException.Reason.INVALID, "Bitmap name cannot be empty", null);
         }
         if (name.getBytes(StandardCharsets.UTF_8).length > BitmapItem.MAX_NAME) {
-            throw new BitmapException(BitmapException.Reason.INVALID, "Bitmap name is too long", null);
+            throw new BitmapException(BitmapException.Reason.INVALID, "Name length exceeds maximum (1023 characters)", null);
         }
         long g = options.granularity();
         if (g < BitmapOptions.MIN_GRANULARITY || g > BitmapOptions.MAX_GRANULARITY || Long.bitCount(g) != 1) {

@@ -150,7 +150,7 @@ class BitmapsTest {
                 assertRefused(BitmapException.Reason.INVALID, "Granularity must be power of 2 and at least 512",
                         () -> b.add("x", BitmapOptions.defaults().granularity(bad)));
             }
-            assertRefused(BitmapException.Reason.INVALID, "Bitmap name is too long",
+            assertRefused(BitmapException.Reason.INVALID, "Name length exceeds maximum (1023 characters)",
                     () -> b.add("n".repeat(1024), BitmapOptions.defaults()));
             b.add("a", BitmapOptions.defaults());
             b.add("other", BitmapOptions.defaults());
