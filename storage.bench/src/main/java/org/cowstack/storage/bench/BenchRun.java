@@ -70,6 +70,8 @@ public final class BenchRun {
                         p.quick() ? 3 : 5, p.quick() ? 5 : 10, null),
                 new Run(DedupeBenchmark.class, null, Map.of("mebibytes", new String[] {mib}),
                         p.quick() ? 3 : 2, 3, null),
+                new Run(BitmapBenchmark.class, null, Map.of("mebibytes", new String[] {mib}),
+                        1, p.quick() ? 2 : 3, randomTime),
                 new Run(MountBenchmark.class, null, Map.of("mebibytes", new String[] {"1024"},
                         "extents", new String[] {Integer.toString(p.mountExtents())}),
                         1, p.quick() ? 3 : 5, null),
@@ -109,6 +111,11 @@ public final class BenchRun {
                 Pick.of("ReflinkBenchmark.reflink", "extents", Integer.toString(extents[1])), "extents", 1.5));
         rows.add(new Ratio("dedupe " + p.size() + " of identical data (vs reading twice that)",
                 Pick.of("DedupeBenchmark.dedupe"), Pick.of("DedupeBenchmark.baselineRead"), 0.80));
+        for (String mode : List.of("transactional", "qemu")) {
+            rows.add(new Ratio("random 4 KiB writes + fsync per 16, " + p.size() + " file, " + mode
+                    + " bitmap recording (vs none)", Pick.of("BitmapBenchmark.writes", "bitmap", mode),
+                    Pick.of("BitmapBenchmark.writes", "bitmap", "none"), 0.80));
+        }
         rows.add(new Limit("mount 1 GiB volume with " + p.mountExtents() + " extents, cold cache",
                 Pick.of("MountBenchmark.mount"), 1000));
         rows.add(new Percentile("hot-swap stall: storage.csum updated under 2 writers, " + p.swaps() + " times",

@@ -25,10 +25,11 @@ final class Commands {
     static final String VOLUMES = "volumes";
     static final String FILES = "files";
     static final String POLICIES = "policies";
+    static final String BITMAPS = "bitmaps";
     static final String DEVICES = "devices";
     static final String SHELL = "shell";
     /** The groups in the order {@code help} lists them. */
-    static final List<String> GROUPS = List.of(VOLUMES, FILES, POLICIES, DEVICES, SHELL);
+    static final List<String> GROUPS = List.of(VOLUMES, FILES, BITMAPS, POLICIES, DEVICES, SHELL);
 
     /** The {@code @Descriptor} of every method's arguments. */
     static final String ARGS = "options and arguments, as 'help storage:NAME' shows them";
@@ -58,6 +59,11 @@ final class Commands {
     static final String DIO_TEXT = "list the DIO fallback strategies installed, or show or set the one a volume uses";
     static final String ALLOC_TEXT = "list the allocation policies installed, or show or set the one a volume uses";
     static final String HELP_TEXT = "list the storage commands, or describe one";
+    static final String BITMAP_TEXT = "dirty bitmaps of a file, with qemu's states: add, remove, clear, enable, disable, "
+            + "merge, list, dump";
+    static final String BACKUP_TEXT = "back up a file to a new image: all of it, or the ranges its bitmap marks "
+            + "dirty (incremental)";
+    static final String RESTORE_TEXT = "rebuild a file from a full backup and then its incrementals, in order";
 
     private static final String JSON = "--json";
     private static final String JSON_TEXT = "print the rows as JSON: one array of objects, keys = column names";
@@ -186,9 +192,71 @@ final class Commands {
                     + "Gogo's commands", Values.HELP_TOPIC)
             .build();
 
+    /** The actions of {@code storage:bitmap}, each with the arguments after NAME PATH. */
+    static final Map<String, String> BITMAP_ACTIONS = new LinkedHashMap<>();
+
+    static {
+        BITMAP_ACTIONS.put("add", "[--granularity G] [--disabled] [--transient] [--mode transactional|qemu] NAME PATH "
+                + "BITMAP");
+        BITMAP_ACTIONS.put("remove", "NAME PATH BITMAP");
+        BITMAP_ACTIONS.put("clear", "NAME PATH BITMAP");
+        BITMAP_ACTIONS.put("enable", "NAME PATH BITMAP");
+        BITMAP_ACTIONS.put("disable", "NAME PATH BITMAP");
+        BITMAP_ACTIONS.put("merge", "NAME PATH SOURCE TARGET");
+        BITMAP_ACTIONS.put("list", "[--json] NAME PATH");
+        BITMAP_ACTIONS.put("dump", "NAME PATH BITMAP");
+    }
+
+    static final CommandSpec BITMAP = bitmapCommand();
+
+    private static CommandSpec bitmapCommand() {
+        CommandSpec.Builder b = command("bitmap", BITMAPS, BITMAP_TEXT)
+                .flag(JSON, JSON_TEXT + " (list only)")
+                .option("--granularity", "G", "add: bytes per bit, a power of two from 512 to 2g (default 64k)")
+                .flag("--disabled", "add: do not record writes until enabled")
+                .flag("--transient", "add: keep it in memory only, until unmount")
+                .option("--mode", "MODE", "add: transactional (default: its bits are committed with the data, "
+                        + "exact after any crash) or qemu (stored at clean unmount; inconsistent after a crash)",
+                        Values.words("transactional", "qemu"))
+                .argument("ACTION", String.join(", ", BITMAP_ACTIONS.keySet()),
+                        Values.words(BITMAP_ACTIONS.keySet().toArray(new String[0])))
+                .argument("NAME", NAME_TEXT, Values.VOLUME)
+                .argument("PATH", "the file, such as /vm.img", Values.pathIn(1))
+                .optional("BITMAP", "bitmap name (merge: the source)", Values.NONE)
+                .optional("TARGET", "merge: the bitmap that receives the source's bits", Values.NONE);
+        for (Map.Entry<String, String> a : BITMAP_ACTIONS.entrySet()) {
+            b.note(SCOPE + ":bitmap " + a.getKey() + " " + a.getValue());
+        }
+        return b.note("list shows each bitmap's granularity, dirty bytes, mode and states (recording, busy, "
+                + "persistent, inconsistent, readonly); dump prints the dirty ranges as OFFSET LENGTH in bytes.")
+                .build();
+    }
+
+    static final CommandSpec BACKUP = command("backup", BITMAPS, BACKUP_TEXT)
+            .option("--to", "URI", "the new image: file:PATH (a raw image on the host) or volume:NAME/PATH (a file "
+                    + "in a mounted volume); required, never overwritten")
+            .option("--bitmap", "B", "the bitmap to copy by (--sync bitmap) and to synchronise at the end")
+            .option("--sync", "MODE", "full (every byte; the default without --bitmap) or bitmap (the dirty ranges; "
+                    + "the default with it)", Values.words("full", "bitmap"))
+            .option("--bitmap-mode", "MODE", "what the bitmap keeps at the end: on-success (default: cleared if the "
+                    + "backup succeeded), always (cleared of what was copied) or never",
+                    Values.words("on-success", "always", "never"))
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .argument("PATH", "the file to back up", Values.pathIn(0))
+            .note("Writes during the backup go on and are recorded in the bitmap; the backup copies the file as it "
+                    + "was when it started. A manifest, URI.manifest, says what the image holds.")
+            .build();
+
+    static final CommandSpec RESTORE = command("restore", BITMAPS, RESTORE_TEXT)
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .argument("PATH", "the file to create or replace", Values.pathIn(0))
+            .repeated("URI", "backup images: the full one first, then incrementals oldest first", Values.NONE)
+            .note("The file is built beside PATH and renamed over it when complete: a failure leaves PATH as it was.")
+            .build();
+
     /** Every storage command, in the order {@code help} lists them within their groups. */
     static final List<CommandSpec> ALL = List.of(MKFS, MOUNT, REMOUNT, UMOUNT, VOLUMES_COMMAND, DF, LS, MKDIR, RM,
-            MV, CP, IO, OWNERS, CSUM, ALLOC, DIO, DEVICES_COMMAND, HELP);
+            MV, CP, IO, OWNERS, BITMAP, BACKUP, RESTORE, CSUM, ALLOC, DIO, DEVICES_COMMAND, HELP);
 
     private static final Map<String, CommandSpec> BY_NAME = new LinkedHashMap<>();
 

@@ -41,7 +41,7 @@ class UsageTableTest {
     private static final Pattern JAVA = Pattern.compile("\\b(java|javax|org|com)\\.[a-z]+\\.|Exception|Cannot coerce");
 
     private static final Object[] COMPONENTS = {new VolumeCommands(), new FileCommands(), new PolicyCommands(),
-        new ChecksumCommands(), new DeviceCommands(), new HelpCommand()};
+        new ChecksumCommands(), new DeviceCommands(), new HelpCommand(), new BitmapCommands()};
 
     private static final Map<String, Integer> CASES = new LinkedHashMap<>();
 

@@ -123,4 +123,7 @@ public interface FileHandle extends Closeable {
     /** Releases the handle. Does not imply fsync. */
     @Override
     void close() throws IOException;
+
+    /** The dirty bitmaps of this file (see {@link org.cowstack.storage.api.bitmap.DirtyBitmaps}). */
+    org.cowstack.storage.api.bitmap.DirtyBitmaps bitmaps();
 }

@@ -3,6 +3,8 @@ package org.cowstack.storage.cow.core;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.cowstack.storage.api.OfflineException;
@@ -84,8 +86,12 @@ public final class VolumeCore {
     /** One commit (or writeback) at a time. */
     public final ReentrantLock commitLock = new ReentrantLock();
     public final FileLocks fileLocks = new FileLocks();
+    /** What every commit stores for the rooms above the block-I/O path (dirty bitmaps). */
+    public final List<CommitParticipant> participants = new CopyOnWriteArrayList<>();
 
     private volatile Superblock committed;
+    /** The compatible features the next commit records (see {@link Superblock#COMPAT_BITMAPS_IN_USE}). */
+    private volatile long compat;
     /** Guarded by the tree lock. */
     private long nextInode;
     private volatile boolean readOnly;
@@ -116,6 +122,7 @@ public final class VolumeCore {
         int nodeSize = Math.max(MIN_NODE_SIZE, blockSize);
         this.nodeBlocks = nodeSize / blockSize;
         this.committed = sb;
+        this.compat = sb.compat;
         this.nextInode = sb.nextInode;
         this.space = new SpaceMap(name, blockSize, sb.totalBlocks,
                 SpaceMap.defaultMetadataReserve(sb.totalBlocks, blockSize));
@@ -239,6 +246,16 @@ public final class VolumeCore {
         committed = sb;
     }
 
+    /** The compatible features the next commit records. */
+    public long compat() {
+        return compat;
+    }
+
+    /** Sets or clears compatible feature bits for the next commit. */
+    public void compat(long bits, boolean set) {
+        compat = set ? compat | bits : compat & ~bits;
+    }
+
     /** A new inode number. Tree lock held exclusively. */
     public long newInode() {
         return nextInode++;
@@ -253,7 +270,20 @@ public final class VolumeCore {
 
     /** Whether the running transaction holds anything a commit would write. */
     public boolean dirty() {
-        return cache.dirtyPages() > 0 || meta.dirtyCount() > 0;
+        return compat != committed.compat || changed();
+    }
+
+    /** Whether the running transaction changed data or metadata (feature flags aside). */
+    public boolean changed() {
+        if (cache.dirtyPages() > 0 || meta.dirtyCount() > 0 || !ledger.isEmpty()) {
+            return true;
+        }
+        for (CommitParticipant p : participants) {
+            if (p.pending()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The size of an open file (its lock is held, or a racing size is acceptable). */

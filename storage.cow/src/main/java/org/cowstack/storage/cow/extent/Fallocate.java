@@ -81,11 +81,13 @@ public final class Fallocate {
                     throw new NotSupportedException("fallocate mode " + mode);
             }
             boolean grows = mode == FallocateMode.ALLOCATE || mode == FallocateMode.ZERO_RANGE;
-            core.treeLock.changing(() -> {
+            long grown = core.treeLock.changing(() -> {
                 InodeItem inode = core.inodes.getOrThrow(ino, path);
                 long newSize = grows ? Math.max(inode.size(), end) : inode.size();
                 core.inodes.put(ino, inode.withSize(newSize, VolumeCore.now()));
+                return newSize;
             });
+            core.changes.resized(ino, size, grown);
         }
     }
 
@@ -114,8 +116,9 @@ public final class Fallocate {
                 core.inodes.put(ino, inode.withSize(size, VolumeCore.now()).withAllocated(inode.allocated() - removed));
             });
             if (size < old) {
-                core.changes.contentChanged(ino, keep, core.blocksCovering(old) - keep);
+                core.changes.contentChanged(ino, size, old - size);
             }
+            core.changes.resized(ino, old, size);
         }
     }
 
@@ -205,7 +208,7 @@ public final class Fallocate {
                 core.inodes.put(ino, inode.withAllocated(inode.allocated() - removed).touched(VolumeCore.now()));
             });
         }
-        core.changes.contentChanged(ino, head, core.blocksCovering(Math.min(end, size)) - head);
+        core.changes.contentChanged(ino, offset, Math.min(end, size) - offset);
     }
 
     /** Zeroes the part of {@code [offset, end)} below {@code size} in block {@code block}, unless it covers the block. */

@@ -97,10 +97,12 @@ public final class Remap {
                         allocated += core.extents.replace(dst, dFirst + (m.fileBlock() - sFirst), piece);
                     }
                     InodeItem inode = core.inodes.getOrThrow(dst, dstPath);
-                    core.inodes.put(dst, inode.withSize(Math.max(inode.size(), dstOff + cloned), VolumeCore.now())
+                    long size = Math.max(inode.size(), dstOff + cloned);
+                    core.inodes.put(dst, inode.withSize(size, VolumeCore.now())
                             .withAllocated(inode.allocated() + allocated));
+                    core.changes.resized(dst, inode.size(), size);
                 });
-                core.changes.contentChanged(dst, dFirst, n);
+                core.changes.contentChanged(dst, dstOff, cloned);
             } finally {
                 core.commitLock.unlock();
             }

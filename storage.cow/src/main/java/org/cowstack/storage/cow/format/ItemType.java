@@ -17,6 +17,14 @@ public final class ItemType {
     public static final int REFCOUNT = 6;
     /** free-space tree: (first physical block, FREE, 0) -> length in blocks (u64). */
     public static final int FREE = 7;
+    /** bitmap tree: (inode, BITMAP, bitmap id) -> {@link BitmapItem}: a dirty bitmap of the file. */
+    public static final int BITMAP = 8;
+    /** bitmap tree: (bitmap id, BITMAP_BITS, chunk) -> 512 bytes: bits of 4096 granules, little-endian words. */
+    public static final int BITMAP_BITS = 9;
+    /** fs tree: ({@link #ORPHANS}, ORPHAN, inode) -> empty: a file with no name, removed at the next mount. */
+    public static final int ORPHAN = 10;
+    /** The object id of orphan items: below every inode number. */
+    public static final long ORPHANS = 1;
 
     private ItemType() {
     }
@@ -29,6 +37,9 @@ public final class ItemType {
             case CSUM: return "CSUM";
             case REFCOUNT: return "REFCOUNT";
             case FREE: return "FREE";
+            case BITMAP: return "BITMAP";
+            case BITMAP_BITS: return "BITMAP_BITS";
+            case ORPHAN: return "ORPHAN";
             default: return "TYPE" + type;
         }
     }

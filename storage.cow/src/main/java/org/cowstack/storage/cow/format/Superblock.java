@@ -64,7 +64,19 @@ public final class Superblock {
      */
     public static final int VERSION = 2;
     public static final long INCOMPAT_SUPPORTED = 0;
-    public static final long COMPAT_RO_SUPPORTED = 0;
+    /**
+     * The volume has a bitmap tree: an engine that does not know it must not change the
+     * volume's files (its bitmaps would miss the changes), so it may mount it read-only only.
+     */
+    public static final long COMPAT_RO_BITMAPS = 1L;
+    public static final long COMPAT_RO_SUPPORTED = COMPAT_RO_BITMAPS;
+    /**
+     * Compatible feature: qemu-mode dirty bitmaps are loaded writable (qemu's IN_USE). Set
+     * by the commit that makes the volume writable with such bitmaps, cleared by the one
+     * that stores them (a clean unmount, a remount read-only): found set at mount, the
+     * volume was not shut down cleanly and those bitmaps are inconsistent.
+     */
+    public static final long COMPAT_BITMAPS_IN_USE = 1L;
     /** Deeper trees than this are corruption, not data: it bounds every descent. */
     public static final int MAX_LEVEL = 16;
     /** Most rows the root table may have. */
@@ -141,10 +153,26 @@ public final class Superblock {
      * names; every other row (a tree this engine does not know) is carried over.
      */
     public Superblock next(long generation, long nextInode, long usedBlocks, Map<Integer, Root> changed) {
+        return next(generation, nextInode, usedBlocks, changed, 0);
+    }
+
+    /** As {@link #next(long, long, long, Map)}, with read-only compatible features {@code addCompatRo} set too. */
+    public Superblock next(long generation, long nextInode, long usedBlocks, Map<Integer, Root> changed,
+            long addCompatRo) {
         TreeMap<Integer, Root> table = new TreeMap<>(roots);
         table.putAll(changed);
         return new Superblock(uuid, label, blockSize, checksumId, dataProfile, metadataProfile, generation,
-                totalBlocks, nextInode, usedBlocks, incompat, compat, compatRo, table);
+                totalBlocks, nextInode, usedBlocks, incompat, compat, compatRo | addCompatRo, table);
+    }
+
+    /**
+     * A copy with the compatible and read-only compatible feature words replaced: a
+     * commit records which features the volume uses now (the bitmap tree, bitmaps loaded
+     * writable).
+     */
+    public Superblock withFeatures(long newCompat, long newCompatRo) {
+        return new Superblock(uuid, label, blockSize, checksumId, dataProfile, metadataProfile, generation,
+                totalBlocks, nextInode, usedBlocks, incompat, newCompat, newCompatRo, roots);
     }
 
     /** The slot this generation is written to. */
@@ -288,7 +316,7 @@ public final class Superblock {
             }
         }
         for (TreeId t : TreeId.values()) {
-            if (!roots.containsKey(t.id())) {
+            if (t.required() && !roots.containsKey(t.id())) {
                 throw new CorruptImageException(device, "the root table has no row for the " + t);
             }
         }

@@ -9,14 +9,30 @@ public enum TreeId {
     /** Data checksums by physical block. */
     CSUM(7, "csum tree"),
     /** Free extents. */
-    FREE_SPACE(10, "free-space tree");
+    FREE_SPACE(10, "free-space tree"),
+    /**
+     * Dirty bitmaps of files: created with the first persistent bitmap (and the
+     * read-only compatible feature {@code Superblock.COMPAT_RO_BITMAPS}), absent before.
+     */
+    BITMAP(12, "bitmap tree", false);
 
     private final int id;
     private final String label;
+    private final boolean required;
 
     TreeId(int id, String label) {
+        this(id, label, true);
+    }
+
+    TreeId(int id, String label, boolean required) {
         this.id = id;
         this.label = label;
+        this.required = required;
+    }
+
+    /** Whether every volume has this tree (its root-table row is required), or only those that use it. */
+    public boolean required() {
+        return required;
     }
 
     public int id() {

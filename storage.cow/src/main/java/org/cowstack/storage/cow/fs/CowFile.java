@@ -170,6 +170,11 @@ final class CowFile implements FileHandle {
     }
 
     @Override
+    public org.cowstack.storage.api.bitmap.DirtyBitmaps bitmaps() {
+        return new FileBitmaps(volume, inode, path);
+    }
+
+    @Override
     public String toString() {
         return path + " on " + volume.name();
     }

@@ -28,6 +28,7 @@ import org.cowstack.storage.api.volume.VolumeState;
 import org.cowstack.storage.cow.bind.Access;
 import org.cowstack.storage.cow.bind.ServiceSwap;
 import org.cowstack.storage.cow.bind.VolumeServices;
+import org.cowstack.storage.cow.bitmap.Bitmaps;
 import org.cowstack.storage.cow.btree.BTree;
 import org.cowstack.storage.cow.core.VolumeCore;
 import org.cowstack.storage.cow.extent.Fallocate;
@@ -78,6 +79,7 @@ public final class CowVolume implements Volume {
     final Remap remap;
     final Fiemap fiemap;
     final Namespace namespace;
+    final Bitmaps bitmaps;
     private final Owners owners;
     private final Audit audit;
 
@@ -87,7 +89,7 @@ public final class CowVolume implements Volume {
         Placements placements = new Placements(core);
         this.reads = new ReadPath(core, io);
         this.committer = new Committer(core, io, placements, copies);
-        this.remount = new Remount(core, committer, reopen);
+        this.remount = new Remount(core, committer, reopen, this::modeChanging);
         Reservations reservations = new Reservations(core.name, core.blockSize, core.space,
                 new Reservations.Reclaimer() {
                     @Override
@@ -107,6 +109,7 @@ public final class CowVolume implements Volume {
         this.remap = new Remap(core, reads, placements, committer);
         this.fiemap = new Fiemap(core, committer);
         this.namespace = new Namespace(core);
+        this.bitmaps = new Bitmaps(core, committer);
         this.owners = new Owners(core);
         this.audit = new Audit(core);
         this.swap = new ServiceSwap(core.name, core.bindings, core.device, core.checksum, new ServiceSwap.Host() {
@@ -151,7 +154,29 @@ public final class CowVolume implements Volume {
     /** Mounts, as above; {@code reopen} opens the device again for a remount to read-write. */
     public static CowVolume mount(String name, URI uri, BlockDevice device, VolumeServices services,
             MountOptions options, long cacheBytes, DeviceOpener reopen) throws IOException {
-        return new CowVolume(VolumeFormat.open(name, uri, device, services, options, cacheBytes), reopen);
+        CowVolume v = new CowVolume(VolumeFormat.open(name, uri, device, services, options, cacheBytes), reopen);
+        try {
+            v.start();
+        } catch (IOException | RuntimeException e) {
+            v.abandon();
+            throw e;
+        }
+        return v;
+    }
+
+    /**
+     * What a mount does once the volume's trees are open: its bitmaps are loaded and, on
+     * a writable volume, the files a crash left without a name are removed and qemu-mode
+     * bitmaps go in use (a mount that cannot write that flag fails, having changed nothing).
+     */
+    private void start() throws IOException {
+        bitmaps.load();
+        if (!core.readOnly()) {
+            core.operation(Access.CHANGE, () -> {
+                namespace.removeOrphans();
+                bitmaps.writable();
+            });
+        }
     }
 
     // ------------------------------------------------------------------ identity and state
@@ -286,6 +311,16 @@ public final class CowVolume implements Volume {
         remount.to(readOnly);
     }
 
+    /** Bitmaps and orphans as the mode changes: see {@link Remount.Participant}. */
+    private void modeChanging(boolean readOnly) throws IOException {
+        if (readOnly) {
+            bitmaps.stopping();
+        } else {
+            namespace.removeOrphans();
+            bitmaps.writable();
+        }
+    }
+
     /**
      * Commits and closes the device once the operations in flight have finished; the
      * volume is offline afterwards, and operations waiting for a service give up. A
@@ -294,8 +329,11 @@ public final class CowVolume implements Volume {
      */
     public void unmount() throws IOException {
         core.bindings.exclusive(() -> {
-            if (!core.readOnly() && core.failure() == null && !core.bindings.closed() && core.dirty()) {
-                sync();
+            if (!core.readOnly() && core.failure() == null && !core.bindings.closed()) {
+                bitmaps.stopping(); // qemu-mode bitmaps stored, no longer in use
+                if (core.dirty()) {
+                    sync();
+                }
             }
             close();
             return null;
@@ -418,6 +456,11 @@ public final class CowVolume implements Volume {
             sync();
             return audit.run();
         });
+    }
+
+    /** Every tree the volume has, for diagnostics and tests. */
+    java.util.Collection<BTree> trees() {
+        return core.trees.all();
     }
 
     /** A tree, for diagnostics and tests that need to find where something lives on disk. */

@@ -13,15 +13,27 @@ import org.cowstack.storage.cow.io.Committer;
  * exclusively, so the operations in flight finish first and none starts meanwhile.
  */
 final class Remount {
+    /** What else changes with the mode: told before a volume goes read-only, and before it takes changes again. */
+    @FunctionalInterface
+    interface Participant {
+        /**
+         * @param readOnly true: the volume is about to commit and refuse changes; false: it is
+         *                 about to take changes, and a failure here keeps it read-only
+         */
+        void modeChanging(boolean readOnly) throws IOException;
+    }
+
     private final VolumeCore core;
     private final Committer committer;
     private final DeviceOpener reopen;
+    private final Participant participant;
 
     /** @param reopen opens the device again, for a volume mounted from a read-only device; null for none */
-    Remount(VolumeCore core, Committer committer, DeviceOpener reopen) {
+    Remount(VolumeCore core, Committer committer, DeviceOpener reopen, Participant participant) {
         this.core = core;
         this.committer = committer;
         this.reopen = reopen;
+        this.participant = participant;
     }
 
     /**
@@ -39,6 +51,7 @@ final class Remount {
                 return null;
             }
             if (readOnly) {
+                participant.modeChanging(true);
                 if (core.dirty()) {
                     committer.sync();
                 }
@@ -53,6 +66,7 @@ final class Remount {
             if (core.device.isReadOnly()) {
                 reopenForWriting();
             }
+            participant.modeChanging(false);
             core.readOnly(false);
             return null;
         });

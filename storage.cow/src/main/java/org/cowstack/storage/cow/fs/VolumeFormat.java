@@ -64,7 +64,9 @@ final class VolumeFormat {
         Superblock.Root placeholder = new Superblock.Root(Superblock.firstDataBlock(bs), 0, 0);
         TreeMap<Integer, Superblock.Root> roots = new TreeMap<>();
         for (TreeId t : TreeId.values()) {
-            roots.put(t.id(), placeholder);
+            if (t.required()) {
+                roots.put(t.id(), placeholder);
+            }
         }
         Superblock sb = new Superblock(UUID.randomUUID(), options.label(), bs, checksum.id(), Profile.SINGLE,
                 Profile.SINGLE, 0, total, Inodes.ROOT + 1, 0, 0, 0, 0, roots);

@@ -106,9 +106,11 @@ public final class BufferedWriter {
             if (written > 0) {
                 core.treeLock.changing(() -> {
                     InodeItem inode = core.inodes.getOrThrow(ino, path);
-                    core.inodes.put(ino, inode.withSize(Math.max(inode.size(), offset + written), VolumeCore.now()));
+                    long grown = Math.max(inode.size(), offset + written);
+                    core.inodes.put(ino, inode.withSize(grown, VolumeCore.now()));
+                    core.changes.resized(ino, inode.size(), grown); // a gap before the data reads as zeros now
                 });
-                core.changes.contentChanged(ino, first, core.blocksCovering(offset + written) - first);
+                core.changes.contentChanged(ino, offset, written);
             }
             if (fault != null) {
                 src.position(srcBase + srcAt);
@@ -146,6 +148,6 @@ public final class BufferedWriter {
         boolean dirtied = core.cache.write(ino, block, from, ByteBuffer.wrap(new byte[to - from]), 0, to - from, base,
                 true);
         reservations.settle(needs ? 1 : 0, dirtied ? 1 : 0);
-        core.changes.contentChanged(ino, block, 1);
+        core.changes.contentChanged(ino, block * blockSize + from, to - from);
     }
 }

@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import org.cowstack.storage.cow.bind.Access;
 import org.cowstack.storage.cow.bind.VolumeBindings;
 import org.cowstack.storage.cow.cache.PageCache;
+import org.cowstack.storage.cow.core.CommitParticipant;
 import org.cowstack.storage.cow.core.VolumeCore;
 import org.cowstack.storage.cow.format.Corruption;
 import org.cowstack.storage.cow.format.Superblock;
@@ -76,6 +77,46 @@ public final class Committer {
             sync();
         } finally {
             core.bindings.exit();
+        }
+    }
+
+    /**
+     * Commits the feature flags the volume records now ({@code VolumeCore.compat()}) on
+     * a volume with nothing else to commit, read-only or not: what making qemu-mode
+     * bitmaps in use takes (a mount or remount for writing). When the superblock cannot
+     * be written the volume is left as it was (the previous superblock is intact on disk,
+     * nothing in memory depends on the new one) and the failure is thrown, where a commit
+     * of data must fail the volume. With other changes pending it is an ordinary commit.
+     */
+    public void commitFeatures() throws IOException {
+        core.checkUsable();
+        core.commitLock.lock();
+        try {
+            Superblock next;
+            core.treeLock.exclusive().lock();
+            try {
+                if (core.changed()) {
+                    next = null;
+                } else {
+                    Superblock last = core.committed();
+                    long generation = core.meta.generation();
+                    core.meta.freeze(); // nothing dirty: only the next transaction begins
+                    next = last.next(generation, core.nextInode(), core.refCounts.usedBlocks(), core.trees.roots())
+                            .withFeatures(core.compat(), last.compatRo | core.trees.compatRo());
+                }
+            } finally {
+                core.treeLock.exclusive().unlock();
+            }
+            if (next == null) {
+                commit();
+                return;
+            }
+            core.device.write(next.encode(core.checksum), next.offset());
+            core.device.flush();
+            core.committed(next);
+            core.meta.written();
+        } finally {
+            core.commitLock.unlock();
         }
     }
 
@@ -150,11 +191,18 @@ public final class Committer {
         try {
             pages = core.cache.takeDirty();
             data = writeback.place(pages);
-            if (data.isEmpty() && core.meta.dirtyCount() == 0) {
+            for (CommitParticipant p : core.participants) {
+                p.beforeCommit();
+            }
+            core.refCounts.apply(core.ledger);
+            Superblock last = core.committed();
+            long compatRo = last.compatRo | core.trees.compatRo();
+            if (data.isEmpty() && core.meta.dirtyCount() == 0 && core.compat() == last.compat
+                    && compatRo == last.compatRo) {
                 return;
             }
-            next = core.committed().next(core.meta.generation(), core.nextInode(), core.refCounts.usedBlocks(),
-                    core.trees.roots());
+            next = last.next(core.meta.generation(), core.nextInode(), core.refCounts.usedBlocks(),
+                    core.trees.roots()).withFeatures(core.compat(), compatRo);
             nodes = core.meta.freeze();
             frees = core.space.takePending();
             core.refCounts.transactionCommitted();

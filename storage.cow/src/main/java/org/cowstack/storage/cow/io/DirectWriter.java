@@ -368,10 +368,11 @@ public final class DirectWriter {
         long linked = linkedBlocks * (long) blockSize;
         if (linked > 0 || allocatedDelta != 0) {
             InodeItem now = core.inodes.getOrThrow(ino, path);
-            core.inodes.put(ino, now.withSize(Math.max(now.size(), offset + linked), VolumeCore.now())
-                    .withAllocated(now.allocated() + allocatedDelta));
+            long size = Math.max(now.size(), offset + linked);
+            core.inodes.put(ino, now.withSize(size, VolumeCore.now()).withAllocated(now.allocated() + allocatedDelta));
+            core.changes.resized(ino, now.size(), size);
         }
-        core.changes.contentChanged(ino, first, linkedBlocks);
+        core.changes.contentChanged(ino, offset, linked);
     }
 
     /** Blocks of a direct write of {@code count} blocks before piece {@code end}: the prefix it links. */
@@ -419,7 +420,7 @@ public final class DirectWriter {
      */
     private void resettle(long ino, DirectPiece piece) {
         // The blocks hold something else now, whatever the checksums say: the change is told.
-        core.changes.contentChanged(ino, piece.fileBlock(), piece.blocks());
+        core.changes.contentChanged(ino, piece.fileBlock() * blockSize, (long) piece.blocks() * blockSize);
         core.changes.rewritten(piece.physical(), piece.blocks());
         if ((piece.oldFlags() & ExtentItem.NODATASUM) != 0) {
             return;

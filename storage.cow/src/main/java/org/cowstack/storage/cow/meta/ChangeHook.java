@@ -52,9 +52,16 @@ public final class ChangeHook implements ChangeListener {
     }
 
     @Override
-    public void contentChanged(long inode, long firstBlock, long blocks) {
-        if (blocks > 0 && heard()) {
-            fire(l -> l.contentChanged(inode, firstBlock, blocks));
+    public void contentChanged(long inode, long offset, long length) {
+        if (length > 0 && heard()) {
+            fire(l -> l.contentChanged(inode, offset, length));
+        }
+    }
+
+    @Override
+    public void resized(long inode, long oldSize, long newSize) {
+        if (oldSize != newSize && heard()) {
+            fire(l -> l.resized(inode, oldSize, newSize));
         }
     }
 

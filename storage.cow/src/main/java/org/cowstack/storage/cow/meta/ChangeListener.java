@@ -21,11 +21,20 @@ import org.cowstack.storage.cow.format.ExtentItem;
  */
 public interface ChangeListener {
     /**
-     * The content of file blocks {@code [firstBlock, firstBlock + blocks)} of
-     * {@code inode} changed: written, zeroed, cloned over or cut off by a truncate. Only
-     * blocks below the file's end (as the operation leaves it, or left it) are reported.
+     * The content of bytes {@code [offset, offset + length)} of {@code inode} changed:
+     * written, zeroed, cloned over or cut off by a truncate. Only bytes below the file's
+     * end (as the operation leaves it, or left it) are reported; a change that rewrites
+     * whole blocks (a clone, a punch of whole blocks) reports them whole.
      */
-    default void contentChanged(long inode, long firstBlock, long blocks) {
+    default void contentChanged(long inode, long offset, long length) {
+    }
+
+    /**
+     * The file {@code inode} changed size from {@code oldSize} to {@code newSize} bytes:
+     * a truncate, a fallocate, or a write or clone that ends past the end (the bytes
+     * between the old end and the data are new, and read as zeros).
+     */
+    default void resized(long inode, long oldSize, long newSize) {
     }
 
     /**

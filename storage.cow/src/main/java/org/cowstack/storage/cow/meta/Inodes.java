@@ -120,6 +120,9 @@ public final class Inodes {
         long at = ino;
         while (at != ROOT) {
             InodeItem i = get(at);
+            if (i != null && i.parent() == 0 && !i.isDirectory()) {
+                return "(a file with no name, inode " + at + ": a backup's view, removed when it ends)";
+            }
             long child = at;
             Corruption.check(i != null && names.size() < 4096, () -> "inode " + child + " on the path of inode " + ino);
             String[] found = {null};

@@ -26,6 +26,9 @@ import org.cowstack.storage.cow.core.VolumeCore;
 import org.cowstack.storage.cow.format.DirEntries;
 import org.cowstack.storage.cow.format.ExtentItem;
 import org.cowstack.storage.cow.format.InodeItem;
+import org.cowstack.storage.cow.format.ItemType;
+import org.cowstack.storage.cow.format.Key;
+import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.meta.Extents;
 import org.cowstack.storage.cow.meta.Inodes;
 
@@ -314,6 +317,55 @@ public final class Namespace {
             case NODATASUM: return InodeItem.NODATASUM;
             default: throw new IllegalArgumentException("flag " + f);
         }
+    }
+
+    // ------------------------------------------------------------------ orphans
+
+    private static Key orphanKey(long ino) {
+        return new Key(ItemType.ORPHANS, ItemType.ORPHAN, ino);
+    }
+
+    /**
+     * A new, empty file with no name, recorded as an orphan so that the next mount
+     * removes it if a crash leaves it behind: a backup's point-in-time view of a file.
+     */
+    public long createOrphan() throws IOException {
+        core.checkWritable();
+        return core.treeLock.changing(() -> {
+            long ino = core.newInode();
+            long now = VolumeCore.now();
+            core.inodes.put(ino, new InodeItem(InodeItem.FILE, 0, 0, 0, now, now, now, core.meta.generation(), 0));
+            core.trees.get(TreeId.FS).put(orphanKey(ino), new byte[0]);
+            return ino;
+        });
+    }
+
+    /** Removes an orphan with its blocks (released by the commit). */
+    public void deleteOrphan(long ino) throws IOException {
+        core.treeLock.changing(() -> {
+            core.space.unreserve(core.cache.drop(ino, 0, Long.MAX_VALUE));
+            core.extents.remove(ino, 0, Long.MAX_VALUE);
+            core.inodes.delete(ino);
+            core.trees.get(TreeId.FS).delete(orphanKey(ino));
+            core.changes.removed(ino);
+        });
+    }
+
+    /** At a writable mount: removes the orphans a crash left; answers how many. */
+    public int removeOrphans() throws IOException {
+        List<Long> orphans = core.treeLock.reading(() -> {
+            List<Long> out = new ArrayList<>();
+            core.trees.get(TreeId.FS).scan(Key.first(ItemType.ORPHANS, ItemType.ORPHAN),
+                    Key.last(ItemType.ORPHANS, ItemType.ORPHAN), (k, v) -> {
+                        out.add(k.offset());
+                        return true;
+                    });
+            return out;
+        });
+        for (long ino : orphans) {
+            deleteOrphan(ino);
+        }
+        return orphans.size();
     }
 
     /**

@@ -50,6 +50,7 @@ class ChangeHookTest {
             r.rewritten.addAll(rewritten);
             r.freed.addAll(freed);
             r.removed.addAll(removed);
+            r.resized.addAll(resized);
             return r;
         }
 
@@ -67,13 +68,21 @@ class ChangeHookTest {
             rewritten.clear();
             freed.clear();
             removed.clear();
+            resized.clear();
+        }
+
+        final TreeSet<String> resized = new TreeSet<>();
+
+        @Override
+        public void contentChanged(long inode, long offset, long length) {
+            for (long b = offset / B; b < (offset + length + B - 1) / B; b++) {
+                content.add(inode + ":" + b);
+            }
         }
 
         @Override
-        public void contentChanged(long inode, long firstBlock, long blocks) {
-            for (long b = firstBlock; b < firstBlock + blocks; b++) {
-                content.add(inode + ":" + b);
-            }
+        public void resized(long inode, long oldSize, long newSize) {
+            resized.add(inode + ":" + oldSize + "->" + newSize);
         }
 
         @Override
@@ -225,6 +234,7 @@ class ChangeHookTest {
             assertEquals(gained(before, map(f)), events.mapped);
             assertEquals(blocks(f, 8, 4), events.mapped.navigableKeySet());
             assertTrue(events.content.isEmpty(), "preallocation reads as zeros: no content change");
+            assertEquals(Set.of(f.stat().inode() + ":" + 8 * B + "->" + 12 * B), events.resized);
 
             before = map(f);
             events.clear();
@@ -232,6 +242,7 @@ class ChangeHookTest {
             assertEquals(blocks(f, 16, 2), events.mapped.navigableKeySet());
             assertEquals(gained(before, map(f)), events.mapped, "listed past EOF by fiemap too");
             assertTrue(events.content.isEmpty());
+            assertTrue(events.resized.isEmpty(), "keep size");
 
             before = map(f);
             events.clear();
@@ -280,10 +291,12 @@ class ChangeHookTest {
             TreeMap<String, Long> cut = new TreeMap<>(before);
             cut.keySet().retainAll(blocks(f, 3, 3));
             assertEquals(cut, events.unmapped);
+            assertEquals(Set.of(f.stat().inode() + ":" + 6 * B + "->" + (2 * B + 10)), events.resized);
             events.clear();
             f.truncate(10 * B);
             assertTrue(events.content.isEmpty() && events.unmapped.isEmpty() && events.mapped.isEmpty(),
                     "growing changes no block: " + events.content);
+            assertEquals(Set.of(f.stat().inode() + ":" + (2 * B + 10) + "->" + 10 * B), events.resized);
         }
     }
 

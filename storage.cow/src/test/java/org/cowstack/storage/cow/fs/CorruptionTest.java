@@ -240,8 +240,8 @@ class CorruptionTest {
             long superblock = Superblock.OFFSETS[(int) (number % Superblock.OFFSETS.length)];
             live.set((int) superblock, (int) superblock + digest);
             live.set((int) superblock + 32, (int) superblock + Superblock.SIZE);
-            for (TreeId t : TreeId.values()) {
-                v.tree(t).forEachNode(n -> {
+            for (org.cowstack.storage.cow.btree.BTree tree : v.trees()) {
+                tree.forEachNode(n -> {
                     int at = (int) (n.block() * bs);
                     live.set(at, at + digest);
                     live.set(at + 32, at + bs);
