@@ -64,6 +64,17 @@ class ConsoleIT {
         return lines;
     }
 
+    /** Whether the screen ends with an empty prompt. */
+    private static boolean atPrompt(String screen) {
+        List<String> lines = lines(screen);
+        return !lines.isEmpty() && lines.get(lines.size() - 1).equals(PROMPT.strip());
+    }
+
+    /** How many lines of the screen and its history begin with the prompt. */
+    private static long prompts(String screen) {
+        return lines(screen).stream().filter(l -> l.startsWith(PROMPT.strip())).count();
+    }
+
     /** Whether the console prompts again after the last time {@code command} was entered. */
     private static boolean promptAfter(String screen, String command) {
         List<String> lines = lines(screen);
@@ -82,8 +93,13 @@ class ConsoleIT {
         return out;
     }
 
-    /** Enters a command and waits for the prompt after it; returns its output. */
+    /**
+     * Enters a command at a fresh prompt and waits for the prompt after it; returns its
+     * output. Typing before the prompt shows would be typeahead, which the terminal echoes
+     * in cooked mode before the line editor redraws it (seen under load after a long output).
+     */
     private static List<String> enter(Tmux tmux, String command) throws Exception {
+        tmux.await(ConsoleIT::atPrompt, STEP_MS, "a fresh prompt");
         tmux.type(command);
         tmux.press("Enter");
         return output(tmux.await(s -> promptAfter(s, command), STEP_MS, "the prompt after " + command), command);
@@ -102,8 +118,11 @@ class ConsoleIT {
 
     /** Drops the line being edited (Ctrl-C at the prompt) and waits for a fresh prompt. */
     private static void clear(Tmux tmux) throws Exception {
+        // A new prompt line, not the one already on screen: the line editor draws it once
+        // it reads again, so what is typed next is not echoed as typeahead.
+        long before = prompts(tmux.screen());
         tmux.press("C-c");
-        tmux.await(s -> lines(s).get(lines(s).size() - 1).equals(PROMPT.strip()), STEP_MS, "a fresh prompt");
+        tmux.await(s -> atPrompt(s) && prompts(s) > before, STEP_MS, "a fresh prompt");
         Thread.sleep(200); // JLine sees the interrupt asynchronously: let it settle before typing
     }
 
