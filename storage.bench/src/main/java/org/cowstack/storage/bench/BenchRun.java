@@ -178,7 +178,7 @@ public final class BenchRun {
             System.err.printf("[%d/%d] %s (log: %s) ... ", i + 1, runs.size(), run.benchmark().getSimpleName(), log);
             long t0 = System.nanoTime();
             try {
-                results.add(new Runner(options(run, log)).run());
+                results.add(runWhenAlone(run, log));
                 System.err.printf("%d s%n", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0));
             } catch (RunnerException e) {
                 System.err.println("failed: " + e.getMessage() + " (see the log)");
@@ -197,6 +197,36 @@ public final class BenchRun {
                 + " at " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Files.writeString(tsv, Table.tsv(header, rows, results));
         System.err.println("results also in " + tsv);
+    }
+
+    /**
+     * Runs {@code run}, waiting while another JMH run on this machine holds JMH's lock
+     * ({@code /tmp/jmh.lock}): two benchmark runs at once would measure each other. Waits
+     * up to an hour, saying so once.
+     */
+    static java.util.Collection<org.openjdk.jmh.results.RunResult> runWhenAlone(Run run, Path log)
+            throws RunnerException {
+        long giveUp = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
+        boolean said = false;
+        while (true) {
+            try {
+                return new Runner(options(run, log)).run();
+            } catch (RunnerException e) {
+                if (!String.valueOf(e.getMessage()).contains("JMH lock") || System.nanoTime() > giveUp) {
+                    throw e;
+                }
+                if (!said) {
+                    System.err.print("waiting for another JMH run on this machine to finish ... ");
+                    said = true;
+                }
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException i) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     static org.openjdk.jmh.runner.options.Options options(Run run, Path log) {
