@@ -135,8 +135,9 @@ public final class BenchRun {
         rows.add(new Limit("mount 1 GiB volume with " + p.mountExtents() + " extents, cold cache",
                 Pick.of("MountBenchmark.mount"), 1000));
         rows.add(new Percentile("hot-swap stall of buffered writes: storage.csum updated " + p.swaps()
-                + " times under 2 writers", Pick.of("HotSwapBenchmark.updateCsum"), "stallMillis", 0.99, 5, "ms"));
-        rows.add(new Percentile("hot-swap stall of a writer fsyncing every 1 MiB, same updates",
+                + " times under 2 buffered writers and 1 fsyncing", Pick.of("HotSwapBenchmark.updateCsum"),
+                "stallMillis", 0.99, 5, "ms"));
+        rows.add(new Percentile("hot-swap stall of the writer fsyncing every 1 MiB, same updates",
                 Pick.of("HotSwapBenchmark.updateCsum"), "fsyncStallMillis", 0.99, REPORTED, "ms"));
         return rows;
     }
