@@ -44,13 +44,19 @@ import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * The stall writers see while {@code storage.csum} is updated (stop, new revision, start)
- * in a running Felix with SCR and Config Admin, the stack's bundles as they ship. Two
- * writers append 64 KiB buffered writes to their own files on a crc32c {@code file:}
- * volume, fsyncing every 16 writes. Each invocation is one update; its stall is the
- * longest write that was in flight during the update or finished after it began,
- * reported per update as the {@code stallMillis} counter (the primary score is the
- * update itself). The API packages come from the class path (the system bundle exports
- * them), so this code and the bundles share one {@code VolumeManager} type.
+ * in a running Felix with SCR and Config Admin, the stack's bundles as they ship, on a
+ * crc32c {@code file:} volume. Two <em>buffered</em> writers rewrite 64 KiB pieces of
+ * their own 8 MiB files over and over, never fsyncing, so their dirty data stays within
+ * the dirty allowance (half the 64 MiB default cache); each pauses 1 ms between writes
+ * (a guest's stream, not a spin: two spinning writers on two cores would measure the
+ * scheduler). A third writer appends 64 KiB writes to its own file and fsyncs every 16
+ * (a commit, which needs the checksum). Each invocation is one update; its stall is the
+ * longest call that was in flight during the update or finished after it began,
+ * reported per update as two counters: {@code stallMillis} for the buffered writers'
+ * writes, {@code fsyncStallMillis} for the fsyncing writer's writes and fsyncs (the
+ * primary score is the update itself). The API packages come from the class path (the
+ * system bundle exports them), so this code and the bundles share one
+ * {@code VolumeManager} type.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -58,8 +64,10 @@ import org.osgi.util.tracker.ServiceTracker;
 @Measurement(iterations = 100)
 @Fork(1)
 public class HotSwapBenchmark {
-    static final int WRITERS = 2;
+    static final int BUFFERED_WRITERS = 2;
     static final int WRITE = 64 << 10;
+    /** What each buffered writer rewrites: two of them dirty 16 MiB at most. */
+    static final long BUFFERED_REGION = 8L << 20;
 
     @State(Scope.Benchmark)
     public static class Stack {
@@ -117,9 +125,10 @@ public class HotSwapBenchmark {
             URI image = home.resolve("swap.img").toUri();
             manager.mkfs(image, FormatOptions.defaults().size(1L << 30));
             volume = manager.mount("swap", image, MountOptions.defaults());
-            for (int i = 0; i < WRITERS; i++) {
-                writers.add(new Writer(volume.open("/w" + i, Workspace.CREATE_WRITE)));
+            for (int i = 0; i < BUFFERED_WRITERS; i++) {
+                writers.add(new Writer(volume.open("/w" + i, Workspace.CREATE_WRITE), BUFFERED_REGION, 0));
             }
+            writers.add(new Writer(volume.open("/fsync", Workspace.CREATE_WRITE), 256L << 20, 16));
             writers.forEach(Thread::start);
         }
 
@@ -141,25 +150,37 @@ public class HotSwapBenchmark {
         }
     }
 
-    /** Per invocation: the longest write in flight during the update, in ms. */
+    /** Per invocation: the longest call in flight during the update, in ms, by kind of writer. */
     @AuxCounters(AuxCounters.Type.EVENTS)
     @State(Scope.Thread)
     public static class Stall {
+        /** The buffered writers' longest write. */
         public double stallMillis;
+        /** The fsyncing writer's longest write or fsync. */
+        public double fsyncStallMillis;
     }
 
+    /** Writes 64 KiB pieces over {@code region} bytes of its file, in a loop; fsyncs every {@code fsyncEvery} (0: never). */
     static final class Writer extends Thread {
         final FileHandle file;
+        final long region;
+        final int fsyncEvery;
         final ByteBuffer data = Workspace.pattern(WRITE, false, 8);
         final AtomicLong longestSince = new AtomicLong();
         volatile long windowStart = Long.MAX_VALUE;
         volatile long completedAt;
         volatile Throwable failure;
 
-        Writer(FileHandle file) {
-            super("bench-writer");
+        Writer(FileHandle file, long region, int fsyncEvery) {
+            super(fsyncEvery == 0 ? "bench-buffered-writer" : "bench-fsync-writer");
             setDaemon(true);
             this.file = file;
+            this.region = region;
+            this.fsyncEvery = fsyncEvery;
+        }
+
+        boolean buffered() {
+            return fsyncEvery == 0;
         }
 
         @Override
@@ -169,7 +190,7 @@ public class HotSwapBenchmark {
                 for (int n = 0; !isInterrupted(); n++) {
                     long start = System.nanoTime();
                     file.write(data.clear(), offset);
-                    if (n % 16 == 15) {
+                    if (!buffered() && n % fsyncEvery == fsyncEvery - 1) {
                         file.fsync();
                     }
                     long end = System.nanoTime();
@@ -177,8 +198,13 @@ public class HotSwapBenchmark {
                         longestSince.accumulateAndGet(end - start, Math::max);
                     }
                     completedAt = end;
-                    offset = (offset + WRITE) % (256L << 20);
+                    offset = (offset + WRITE) % region;
+                    if (buffered()) {
+                        Thread.sleep(1);
+                    }
                 }
+            } catch (InterruptedException e) {
+                // stopped
             } catch (Throwable e) {
                 if (!isInterrupted()) {
                     failure = e;
@@ -204,12 +230,18 @@ public class HotSwapBenchmark {
                 throw new IllegalStateException("a writer failed", w.failure);
             }
         }
-        long longest = 0;
+        long buffered = 0;
+        long fsyncing = 0;
         for (Writer w : stack.writers) {
             w.windowStart = Long.MAX_VALUE;
-            longest = Math.max(longest, w.longestSince.get());
+            if (w.buffered()) {
+                buffered = Math.max(buffered, w.longestSince.get());
+            } else {
+                fsyncing = Math.max(fsyncing, w.longestSince.get());
+            }
         }
-        stall.stallMillis = longest / 1e6;
+        stall.stallMillis = buffered / 1e6;
+        stall.fsyncStallMillis = fsyncing / 1e6;
     }
 
     static Path jar(Path dir, String symbolicName) throws IOException {

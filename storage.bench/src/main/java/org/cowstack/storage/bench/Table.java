@@ -137,13 +137,17 @@ final class Table {
         }
     }
 
-    /** A percentile of a per-iteration secondary result (one sample per invocation) against a maximum. */
+    /**
+     * A percentile of a per-iteration secondary result (one sample per invocation) against
+     * a maximum (or only reported when NaN); the largest sample is shown beside it.
+     */
     record Percentile(String workload, Pick engine, String counter, double percentile, double below, String unit)
             implements Row {
         @Override
         public Cells evaluate(Results results) {
             Optional<RunResult> e = results.find(engine);
-            String target = "p" + number(percentile * 100) + " < " + number(below) + " " + unit;
+            String target = Double.isNaN(below) ? "reported"
+                    : "p" + number(percentile * 100) + " < " + number(below) + " " + unit;
             if (e.isEmpty()) {
                 return new Cells("-", "-", "-", target, Verdict.NO_RESULT);
             }
@@ -155,7 +159,8 @@ final class Table {
             double p = samples[(int) Math.ceil(percentile * samples.length) - 1];
             String engineCell = "p" + number(percentile * 100) + " " + fixed(p) + " " + unit + ", max "
                     + fixed(samples[samples.length - 1]) + " (" + samples.length + " samples)";
-            return new Cells("-", engineCell, "-", target, p < below ? Verdict.OK : Verdict.MISS);
+            Verdict v = Double.isNaN(below) ? Verdict.REPORTED : p < below ? Verdict.OK : Verdict.MISS;
+            return new Cells("-", engineCell, "-", target, v);
         }
     }
 
@@ -195,6 +200,21 @@ final class Table {
             return String.format(Locale.ROOT, "%d", (long) v);
         }
         return String.format(Locale.ROOT, Math.abs(v) >= 100 ? "%.0f" : Math.abs(v) >= 10 ? "%.1f" : "%.3g", v);
+    }
+
+    /**
+     * The same rows as tab-separated values for other tools ({@code bench/peers}): a
+     * comment line {@code # header}, a line of column names, then a line per row.
+     */
+    static String tsv(String header, List<Row> rows, Results results) {
+        StringBuilder out = new StringBuilder("# ").append(header).append('\n');
+        out.append("workload\tratio\tengine\tbaseline\ttarget\tverdict\n");
+        for (Row row : rows) {
+            Cells c = row.evaluate(results);
+            out.append(String.join("\t", row.workload(), c.ratio(), c.engine(), c.baseline(), c.target(),
+                    c.verdict().name())).append('\n');
+        }
+        return out.toString();
     }
 
     /** The table, aligned, with a last line counting misses. */

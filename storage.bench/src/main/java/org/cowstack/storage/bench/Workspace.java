@@ -83,9 +83,13 @@ final class Workspace {
     }
 
     static CowVolume mount(String name, boolean direct, MountOptions options) throws IOException {
+        return mount(name, direct, options, CowVolume.DEFAULT_CACHE_BYTES);
+    }
+
+    /** Mounts with a volume cache of {@code cacheBytes} (file pages in the JVM heap). */
+    static CowVolume mount(String name, boolean direct, MountOptions options, long cacheBytes) throws IOException {
         URI uri = uri(file(name), direct);
-        return CowVolume.mount(name, uri, FILES.open(uri, OpenOptions.readWrite()), SERVICES, options,
-                CowVolume.DEFAULT_CACHE_BYTES);
+        return CowVolume.mount(name, uri, FILES.open(uri, OpenOptions.readWrite()), SERVICES, options, cacheBytes);
     }
 
     static void delete(String name) throws IOException {
