@@ -43,6 +43,13 @@ public final class VolumeBindings {
     public static final Set<Service> CHANGE = EnumSet.of(Service.DEVICE, Service.CHECKSUM, Service.POLICY);
     /** What a direct write needs besides: the DIO strategy. */
     public static final Set<Service> DIRECT = EnumSet.allOf(Service.class);
+    /**
+     * What a buffered write that lands in the cache needs: the device and the allocation
+     * policy (the inode's size and time change a metadata node, copied on write at once),
+     * not the algorithm, which only writeback, commit and reads that miss use. Such a write
+     * that meets one of those after all waits for the algorithm where it is ({@link #await}).
+     */
+    public static final Set<Service> CACHED = EnumSet.of(Service.DEVICE, Service.POLICY);
 
     private final String volume;
     private final String deviceScheme;
@@ -82,9 +89,14 @@ public final class VolumeBindings {
         if (gate.getReadHoldCount() > 0 || gate.isWriteLockedByCurrentThread()) {
             gate.readLock().lock();
             Service missing = missing(needs);
-            if (missing != null) {
-                gate.readLock().unlock();
-                throw suspended(missing);
+            while (missing != null) {
+                try {
+                    await(missing); // inside an operation admitted without it: see await
+                } catch (IOException | RuntimeException e) {
+                    gate.readLock().unlock();
+                    throw e;
+                }
+                missing = missing(needs);
             }
             return;
         }
@@ -140,6 +152,50 @@ public final class VolumeBindings {
 
     public void exit() {
         gate.readLock().unlock();
+    }
+
+    /**
+     * Waits, inside the gate, for {@code s} to be bound, and answers it: for an operation
+     * admitted without it ({@link #CACHED}) that needs it after all (a metadata node or a
+     * block to read that is not in memory, a writeback when the dirty allowance is spent).
+     * Only a service whose arrival does not take the gate exclusively can be waited for
+     * here: the algorithm, the policy, the strategy; not the device, nor anything by the
+     * thread that holds the gate exclusively (it would wait for itself). Those fail at once,
+     * as does a missing service once the suspend timeout has passed.
+     *
+     * @throws SuspendedException when it stays missing for the suspend timeout
+     * @throws OfflineException   when the volume is unmounted meanwhile
+     */
+    public Object await(Service s) throws IOException {
+        Object bound = bound(s);
+        if (bound != null) {
+            return bound;
+        }
+        if (s == Service.DEVICE || gate.isWriteLockedByCurrentThread() || gate.getReadHoldCount() == 0) {
+            throw suspended(s);
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        synchronized (arrivals) {
+            while ((bound = bound(s)) == null) {
+                if (closed) {
+                    throw new OfflineException("volume " + volume);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw suspended(s);
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(arrivals, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    InterruptedIOException ie = new InterruptedIOException("interrupted while volume " + volume
+                            + " waited for " + describe(s));
+                    ie.initCause(e);
+                    throw ie;
+                }
+            }
+        }
+        return bound;
     }
 
     /** Work done with the gate held exclusively. */

@@ -174,6 +174,12 @@ public final class VolumeCore {
         bindings.enter(access.needs(readOnly));
         try {
             return op.run();
+        } catch (java.io.UncheckedIOException e) {
+            // A service waited for inside the gate that did not come back (BoundChecksum).
+            if (e.getCause() instanceof StorageException || e.getCause() instanceof java.io.InterruptedIOException) {
+                throw e.getCause();
+            }
+            throw e;
         } finally {
             bindings.exit();
         }
