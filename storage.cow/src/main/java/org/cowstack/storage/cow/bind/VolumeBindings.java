@@ -7,6 +7,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.cowstack.storage.api.OfflineException;
@@ -56,6 +57,11 @@ public final class VolumeBindings {
     private final String checksumName;
     /** Operations share it; removing a binding takes it exclusively. Reentrant both ways. */
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    /**
+     * Buffered writes to the cache share it instead ({@link #enterCached}); every removal
+     * takes it exclusively too, that of the algorithm or the strategy only to unbind.
+     */
+    private final ReentrantReadWriteLock cached = new ReentrantReadWriteLock();
     /** Signalled when a binding arrives or the volume closes; guards nothing else. */
     private final Object arrivals = new Object();
 
@@ -80,26 +86,48 @@ public final class VolumeBindings {
     /**
      * Waits until every service in {@code needs} is bound and enters the gate; the caller
      * must {@link #exit} in a finally block. An operation already inside (a nested call)
-     * does not wait: the swap waiting for it to finish would wait for the timeout.
+     * does not wait at the gate: the swap waiting for it to finish would wait for it. It
+     * waits in place for a service it was admitted without ({@link #await}); a cached
+     * write's nested operation stays inside the cached writes' gate.
      *
      * @throws SuspendedException when one stays missing for the suspend timeout
      * @throws OfflineException   when the volume is unmounted meanwhile
      */
     public void enter(Set<Service> needs) throws IOException {
-        if (gate.getReadHoldCount() > 0 || gate.isWriteLockedByCurrentThread()) {
-            gate.readLock().lock();
+        boolean inMain = gate.getReadHoldCount() > 0 || gate.isWriteLockedByCurrentThread();
+        if (inMain || cached.getReadHoldCount() > 0) {
+            Lock held = inMain ? gate.readLock() : cached.readLock();
+            held.lock();
             Service missing = missing(needs);
             while (missing != null) {
                 try {
                     await(missing); // inside an operation admitted without it: see await
                 } catch (IOException | RuntimeException e) {
-                    gate.readLock().unlock();
+                    held.unlock();
                     throw e;
                 }
                 missing = missing(needs);
             }
             return;
         }
+        enterOutside(needs, gate.readLock());
+    }
+
+    /**
+     * Enters as a buffered write that lands in the cache ({@link #CACHED}): through a gate
+     * of its own, which the removal of the algorithm or the strategy does not close while
+     * it commits (see {@link #exclusive(boolean, Exclusive)}), so such writes go on while
+     * {@code storage.csum} is updated. The caller must {@link #exit} in a finally block.
+     */
+    public void enterCached() throws IOException {
+        if (gate.getReadHoldCount() > 0 || gate.isWriteLockedByCurrentThread() || cached.getReadHoldCount() > 0) {
+            enter(CACHED);
+            return;
+        }
+        enterOutside(CACHED, cached.readLock());
+    }
+
+    private void enterOutside(Set<Service> needs, Lock lock) throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
         for (;;) {
             if (closed) {
@@ -107,11 +135,11 @@ public final class VolumeBindings {
             }
             Service missing = missing(needs);
             if (missing == null) {
-                gate.readLock().lock();
+                lock.lock();
                 if (missing(needs) == null && !closed) {
                     return;
                 }
-                gate.readLock().unlock(); // removed between the look and the lock: wait again
+                lock.unlock(); // removed between the look and the lock: wait again
                 continue;
             }
             synchronized (arrivals) {
@@ -150,8 +178,13 @@ public final class VolumeBindings {
         return true;
     }
 
+    /** Leaves the gate entered last: the operations' own, or the cached writes'. */
     public void exit() {
-        gate.readLock().unlock();
+        if (gate.getReadHoldCount() > 0) {
+            gate.readLock().unlock();
+        } else {
+            cached.readLock().unlock();
+        }
     }
 
     /**
@@ -171,7 +204,8 @@ public final class VolumeBindings {
         if (bound != null) {
             return bound;
         }
-        if (s == Service.DEVICE || gate.isWriteLockedByCurrentThread() || gate.getReadHoldCount() == 0) {
+        if (s == Service.DEVICE || gate.isWriteLockedByCurrentThread()
+                || gate.getReadHoldCount() == 0 && cached.getReadHoldCount() == 0) {
             throw suspended(s);
         }
         long deadline = System.nanoTime() + timeoutNanos;
@@ -210,12 +244,33 @@ public final class VolumeBindings {
      * (a commit inside the work).
      */
     public <T> T exclusive(Exclusive<T> work) throws IOException {
+        return exclusive(false, work);
+    }
+
+    /**
+     * As {@link #exclusive(Exclusive)}; with {@code besideCached}, buffered writes to the
+     * cache ({@link #enterCached}) go on while {@code work} runs: for the removal of a
+     * service they are admitted without (the algorithm, the strategy), whose commit they
+     * need not wait for. The work then removes the binding inside {@link #cachedHeld},
+     * which waits for those in flight, so that none uses the departing service after.
+     */
+    public <T> T exclusive(boolean besideCached, Exclusive<T> work) throws IOException {
         gate.writeLock().lock();
         try {
-            return work.run();
+            return besideCached ? work.run() : cachedHeld(work);
         } finally {
             gate.writeLock().unlock();
             signal();
+        }
+    }
+
+    /** Runs {@code work} with the buffered writes to the cache held off (those in flight finished). */
+    public <T> T cachedHeld(Exclusive<T> work) throws IOException {
+        cached.writeLock().lock();
+        try {
+            return work.run();
+        } finally {
+            cached.writeLock().unlock();
         }
     }
 
