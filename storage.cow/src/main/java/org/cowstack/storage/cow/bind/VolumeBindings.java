@@ -30,6 +30,13 @@ import org.cowstack.storage.api.dio.DioStrategy;
  * found at its start serves it to its end, and nothing of a departed bundle is used, or
  * kept, once its unbind returns. A binding is added, or replaced by a service of the
  * same name, at any time: the next operation uses it.
+ *
+ * <p>Buffered writes that land in the cache ({@link #enterCached}) pass a gate of their
+ * own and need only the device and the policy: the removal of the algorithm or the
+ * strategy lets them go on while the volume commits with the departing service and holds
+ * them off only for the unbind itself, so writers do not stall while {@code storage.csum}
+ * is updated. What such a write needs of the algorithm after all it waits for in place
+ * ({@link #await}).
  */
 public final class VolumeBindings {
 
