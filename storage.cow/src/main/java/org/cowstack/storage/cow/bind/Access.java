@@ -8,12 +8,22 @@ public enum Access {
     READ,
     /** Changes, which may allocate metadata: the allocation policy too. */
     CHANGE,
+    /**
+     * A buffered write that lands in the cache: the device and the policy, not the
+     * algorithm (see {@link VolumeBindings#CACHED}); writeback, commit, reads that miss and
+     * read-modify-write of a partial page not cached need it, and are admitted as CHANGE.
+     */
+    CACHED,
     /** Direct writes: the DIO strategy too. */
     DIRECT;
 
     /** The services this access needs on a volume; a read-only volume allocates nothing. */
     public Set<VolumeBindings.Service> needs(boolean readOnly) {
-        return this == READ || readOnly ? VolumeBindings.READ
-                : this == CHANGE ? VolumeBindings.CHANGE : VolumeBindings.DIRECT;
+        return switch (readOnly ? READ : this) {
+            case READ -> VolumeBindings.READ;
+            case CHANGE -> VolumeBindings.CHANGE;
+            case CACHED -> VolumeBindings.CACHED;
+            case DIRECT -> VolumeBindings.DIRECT;
+        };
     }
 }

@@ -1,5 +1,7 @@
 package org.cowstack.storage.cow.bind;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
@@ -42,8 +44,13 @@ public final class BoundChecksum implements ChecksumAlgorithm {
     public void digest(ByteBuffer data, byte[] out, int offset) {
         ChecksumAlgorithm a = bindings.checksum();
         if (a == null) {
-            // Only a bug in the gate gets here: every operation that checksums entered it with the algorithm bound.
-            throw new IllegalStateException("checksum " + name + " is not bound to the volume");
+            // An operation admitted without the algorithm (a buffered write to the cache)
+            // that needs it after all: it waits here, inside the gate, for its return.
+            try {
+                a = (ChecksumAlgorithm) bindings.await(VolumeBindings.Service.CHECKSUM);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // VolumeCore.operation throws the cause
+            }
         }
         a.digest(data, out, offset);
     }

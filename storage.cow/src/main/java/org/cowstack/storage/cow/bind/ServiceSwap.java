@@ -97,7 +97,10 @@ public final class ServiceSwap {
         if (gone == null) {
             return false;
         }
-        return bindings.exclusive(() -> {
+        // Buffered writes to the cache need neither the algorithm nor the strategy: they go on
+        // while the volume commits with the departing one, and are held off only to unbind it.
+        boolean besideCached = !VolumeBindings.CACHED.contains(what);
+        return bindings.exclusive(besideCached, () -> {
             if (bindings.bound(what) != gone || bindings.closed()) {
                 return false;
             }
@@ -114,7 +117,10 @@ public final class ServiceSwap {
                             bindings.missingNames(VolumeBindings.CHANGE)));
                 }
             }
-            rebind.run();
+            bindings.cachedHeld(() -> {
+                rebind.run();
+                return null;
+            });
             if (notCommitted != null) {
                 // The data stays dirty in memory, for the commit once everything is back.
                 throw notCommitted;

@@ -7,6 +7,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.cowstack.storage.api.OfflineException;
@@ -29,6 +30,13 @@ import org.cowstack.storage.api.dio.DioStrategy;
  * found at its start serves it to its end, and nothing of a departed bundle is used, or
  * kept, once its unbind returns. A binding is added, or replaced by a service of the
  * same name, at any time: the next operation uses it.
+ *
+ * <p>Buffered writes that land in the cache ({@link #enterCached}) pass a gate of their
+ * own and need only the device and the policy: the removal of the algorithm or the
+ * strategy lets them go on while the volume commits with the departing service and holds
+ * them off only for the unbind itself, so writers do not stall while {@code storage.csum}
+ * is updated. What such a write needs of the algorithm after all it waits for in place
+ * ({@link #await}).
  */
 public final class VolumeBindings {
 
@@ -43,12 +51,24 @@ public final class VolumeBindings {
     public static final Set<Service> CHANGE = EnumSet.of(Service.DEVICE, Service.CHECKSUM, Service.POLICY);
     /** What a direct write needs besides: the DIO strategy. */
     public static final Set<Service> DIRECT = EnumSet.allOf(Service.class);
+    /**
+     * What a buffered write that lands in the cache needs: the device and the allocation
+     * policy (the inode's size and time change a metadata node, copied on write at once),
+     * not the algorithm, which only writeback, commit and reads that miss use. Such a write
+     * that meets one of those after all waits for the algorithm where it is ({@link #await}).
+     */
+    public static final Set<Service> CACHED = EnumSet.of(Service.DEVICE, Service.POLICY);
 
     private final String volume;
     private final String deviceScheme;
     private final String checksumName;
     /** Operations share it; removing a binding takes it exclusively. Reentrant both ways. */
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    /**
+     * Buffered writes to the cache share it instead ({@link #enterCached}); every removal
+     * takes it exclusively too, that of the algorithm or the strategy only to unbind.
+     */
+    private final ReentrantReadWriteLock cached = new ReentrantReadWriteLock();
     /** Signalled when a binding arrives or the volume closes; guards nothing else. */
     private final Object arrivals = new Object();
 
@@ -73,21 +93,48 @@ public final class VolumeBindings {
     /**
      * Waits until every service in {@code needs} is bound and enters the gate; the caller
      * must {@link #exit} in a finally block. An operation already inside (a nested call)
-     * does not wait: the swap waiting for it to finish would wait for the timeout.
+     * does not wait at the gate: the swap waiting for it to finish would wait for it. It
+     * waits in place for a service it was admitted without ({@link #await}); a cached
+     * write's nested operation stays inside the cached writes' gate.
      *
      * @throws SuspendedException when one stays missing for the suspend timeout
      * @throws OfflineException   when the volume is unmounted meanwhile
      */
     public void enter(Set<Service> needs) throws IOException {
-        if (gate.getReadHoldCount() > 0 || gate.isWriteLockedByCurrentThread()) {
-            gate.readLock().lock();
+        boolean inMain = gate.getReadHoldCount() > 0 || gate.isWriteLockedByCurrentThread();
+        if (inMain || cached.getReadHoldCount() > 0) {
+            Lock held = inMain ? gate.readLock() : cached.readLock();
+            held.lock();
             Service missing = missing(needs);
-            if (missing != null) {
-                gate.readLock().unlock();
-                throw suspended(missing);
+            while (missing != null) {
+                try {
+                    await(missing); // inside an operation admitted without it: see await
+                } catch (IOException | RuntimeException e) {
+                    held.unlock();
+                    throw e;
+                }
+                missing = missing(needs);
             }
             return;
         }
+        enterOutside(needs, gate.readLock());
+    }
+
+    /**
+     * Enters as a buffered write that lands in the cache ({@link #CACHED}): through a gate
+     * of its own, which the removal of the algorithm or the strategy does not close while
+     * it commits (see {@link #exclusive(boolean, Exclusive)}), so such writes go on while
+     * {@code storage.csum} is updated. The caller must {@link #exit} in a finally block.
+     */
+    public void enterCached() throws IOException {
+        if (gate.getReadHoldCount() > 0 || gate.isWriteLockedByCurrentThread() || cached.getReadHoldCount() > 0) {
+            enter(CACHED);
+            return;
+        }
+        enterOutside(CACHED, cached.readLock());
+    }
+
+    private void enterOutside(Set<Service> needs, Lock lock) throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
         for (;;) {
             if (closed) {
@@ -95,11 +142,11 @@ public final class VolumeBindings {
             }
             Service missing = missing(needs);
             if (missing == null) {
-                gate.readLock().lock();
+                lock.lock();
                 if (missing(needs) == null && !closed) {
                     return;
                 }
-                gate.readLock().unlock(); // removed between the look and the lock: wait again
+                lock.unlock(); // removed between the look and the lock: wait again
                 continue;
             }
             synchronized (arrivals) {
@@ -138,8 +185,58 @@ public final class VolumeBindings {
         return true;
     }
 
+    /** Leaves the gate entered last: the operations' own, or the cached writes'. */
     public void exit() {
-        gate.readLock().unlock();
+        if (gate.getReadHoldCount() > 0) {
+            gate.readLock().unlock();
+        } else {
+            cached.readLock().unlock();
+        }
+    }
+
+    /**
+     * Waits, inside the gate, for {@code s} to be bound, and answers it: for an operation
+     * admitted without it ({@link #CACHED}) that needs it after all (a metadata node or a
+     * block to read that is not in memory, a writeback when the dirty allowance is spent).
+     * Only a service whose arrival does not take the gate exclusively can be waited for
+     * here: the algorithm, the policy, the strategy; not the device, nor anything by the
+     * thread that holds the gate exclusively (it would wait for itself). Those fail at once,
+     * as does a missing service once the suspend timeout has passed.
+     *
+     * @throws SuspendedException when it stays missing for the suspend timeout
+     * @throws OfflineException   when the volume is unmounted meanwhile
+     */
+    public Object await(Service s) throws IOException {
+        Object bound = bound(s);
+        if (bound != null) {
+            return bound;
+        }
+        if (s == Service.DEVICE || gate.isWriteLockedByCurrentThread()
+                || gate.getReadHoldCount() == 0 && cached.getReadHoldCount() == 0) {
+            throw suspended(s);
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        synchronized (arrivals) {
+            while ((bound = bound(s)) == null) {
+                if (closed) {
+                    throw new OfflineException("volume " + volume);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw suspended(s);
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(arrivals, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    InterruptedIOException ie = new InterruptedIOException("interrupted while volume " + volume
+                            + " waited for " + describe(s));
+                    ie.initCause(e);
+                    throw ie;
+                }
+            }
+        }
+        return bound;
     }
 
     /** Work done with the gate held exclusively. */
@@ -154,12 +251,33 @@ public final class VolumeBindings {
      * (a commit inside the work).
      */
     public <T> T exclusive(Exclusive<T> work) throws IOException {
+        return exclusive(false, work);
+    }
+
+    /**
+     * As {@link #exclusive(Exclusive)}; with {@code besideCached}, buffered writes to the
+     * cache ({@link #enterCached}) go on while {@code work} runs: for the removal of a
+     * service they are admitted without (the algorithm, the strategy), whose commit they
+     * need not wait for. The work then removes the binding inside {@link #cachedHeld},
+     * which waits for those in flight, so that none uses the departing service after.
+     */
+    public <T> T exclusive(boolean besideCached, Exclusive<T> work) throws IOException {
         gate.writeLock().lock();
         try {
-            return work.run();
+            return besideCached ? work.run() : cachedHeld(work);
         } finally {
             gate.writeLock().unlock();
             signal();
+        }
+    }
+
+    /** Runs {@code work} with the buffered writes to the cache held off (those in flight finished). */
+    public <T> T cachedHeld(Exclusive<T> work) throws IOException {
+        cached.writeLock().lock();
+        try {
+            return work.run();
+        } finally {
+            cached.writeLock().unlock();
         }
     }
 

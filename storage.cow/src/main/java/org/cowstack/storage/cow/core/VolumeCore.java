@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -171,9 +172,20 @@ public final class VolumeCore {
 
     /** Runs an operation (of the volume or of one of its files) inside the gate, once what it needs is bound. */
     public <T> T operation(Access access, Query<T> op) throws IOException {
-        bindings.enter(access.needs(readOnly));
+        Set<VolumeBindings.Service> needs = access.needs(readOnly);
+        if (needs == VolumeBindings.CACHED) {
+            bindings.enterCached(); // not held up while the algorithm's removal commits
+        } else {
+            bindings.enter(needs);
+        }
         try {
             return op.run();
+        } catch (java.io.UncheckedIOException e) {
+            // A service waited for inside the gate that did not come back (BoundChecksum).
+            if (e.getCause() instanceof StorageException || e.getCause() instanceof java.io.InterruptedIOException) {
+                throw e.getCause();
+            }
+            throw e;
         } finally {
             bindings.exit();
         }

@@ -1,7 +1,6 @@
 package org.cowstack.storage.cow.extent;
 
 import java.io.IOException;
-import java.util.Arrays;
 
 import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.api.volume.DedupeResult;
@@ -9,9 +8,9 @@ import org.cowstack.storage.cow.core.FileLocks;
 import org.cowstack.storage.cow.core.VolumeCore;
 import org.cowstack.storage.cow.format.ExtentItem;
 import org.cowstack.storage.cow.format.InodeItem;
+import org.cowstack.storage.cow.io.BlockIo;
 import org.cowstack.storage.cow.io.Committer;
 import org.cowstack.storage.cow.io.Placements;
-import org.cowstack.storage.cow.io.ReadPath;
 import org.cowstack.storage.cow.meta.Extents;
 
 /**
@@ -28,19 +27,17 @@ import org.cowstack.storage.cow.meta.Extents;
 public final class Remap {
     /** Longest dedupe request honoured at once, as the kernel's: longer ones are shortened. */
     public static final long MAX_DEDUPE_BYTES = 16L << 20;
-    /** Blocks compared per read while deduping. */
-    private static final int DEDUPE_CHUNK = 256;
 
     private final VolumeCore core;
-    private final ReadPath reads;
+    private final RangeCompare compare;
     private final Placements placements;
     private final Committer committer;
     private final RemapChecks checks;
     private final int blockSize;
 
-    public Remap(VolumeCore core, ReadPath reads, Placements placements, Committer committer) {
+    public Remap(VolumeCore core, BlockIo io, Placements placements, Committer committer) {
         this.core = core;
-        this.reads = reads;
+        this.compare = new RangeCompare(core, io);
         this.placements = placements;
         this.committer = committer;
         this.checks = new RemapChecks(core.blockSize);
@@ -142,7 +139,7 @@ public final class Remap {
                 // Compare and share what is on disk: the ranges' own pages written back, no more.
                 committer.writeBackRange(src, sFirst, sFirst + n);
                 committer.writeBackRange(dst, dFirst, dFirst + n);
-                if (!equal(src, srcPath, sFirst, dst, dstPath, dFirst, n, range.length())) {
+                if (!compare.equal(src, srcPath, sFirst, dst, dstPath, dFirst, n, range.length())) {
                     return new DedupeResult(0, true);
                 }
                 return new DedupeResult(share(src, sFirst, dst, dFirst, (int) n, range.length()), false);
@@ -150,21 +147,6 @@ public final class Remap {
                 core.commitLock.unlock();
             }
         }
-    }
-
-    private boolean equal(long src, String srcPath, long sFirst, long dst, String dstPath, long dFirst, long n,
-            long bytes) throws IOException {
-        for (long done = 0; done < n; done += DEDUPE_CHUNK) {
-            int count = (int) Math.min(DEDUPE_CHUNK, n - done);
-            long at = done;
-            byte[] a = core.treeLock.reading(() -> reads.readBlocks(src, srcPath, sFirst + at, count, false));
-            byte[] b = core.treeLock.reading(() -> reads.readBlocks(dst, dstPath, dFirst + at, count, false));
-            int compare = (int) Math.min((long) count * blockSize, bytes - done * blockSize);
-            if (!Arrays.equals(a, 0, compare, b, 0, compare)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Maps the destination's data blocks to the source's; answers the bytes now shared. */

@@ -70,7 +70,27 @@ final class CowFile implements FileHandle {
     @Override
     public int write(ByteBuffer src, long offset) throws IOException {
         writable();
-        return volume.core.operation(Access.CHANGE, () -> volume.buffered.write(inode, path, src, offset));
+        return volume.core.operation(landsInCache(offset, src.remaining()) ? Access.CACHED : Access.CHANGE,
+                () -> volume.buffered.write(inode, path, src, offset));
+    }
+
+    /**
+     * Whether a buffered write lands in the cache without the checksum algorithm: no
+     * writeback is due (the dirty allowance is not spent) and neither edge is a partial
+     * block that is not cached (read-modify-write reads and verifies it). Such a write is
+     * admitted without the algorithm, so it does not stall while {@code storage.csum} is
+     * updated; what it meets that needs the algorithm after all waits for it in place.
+     */
+    private boolean landsInCache(long offset, int length) {
+        var cache = volume.core.cache;
+        int bs = volume.core.blockSize;
+        if (offset < 0 || length <= 0 || offset > Long.MAX_VALUE - length
+                || cache.dirtyPages() > cache.dirtyLimit()) {
+            return false; // errors and writeback: as any change
+        }
+        long end = offset + length;
+        return (offset % bs == 0 || cache.isCached(inode, offset / bs))
+                && (end % bs == 0 || cache.isCached(inode, (end - 1) / bs));
     }
 
     @Override

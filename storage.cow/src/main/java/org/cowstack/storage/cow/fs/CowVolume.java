@@ -106,7 +106,7 @@ public final class CowVolume implements Volume {
         this.direct = new DirectWriter(core, io, placements, reservations, committer, buffered, copies);
         this.appends = new Appends(core, buffered, direct);
         this.ranges = new Fallocate(core, reads, buffered, reservations);
-        this.remap = new Remap(core, reads, placements, committer);
+        this.remap = new Remap(core, io, placements, committer);
         this.fiemap = new Fiemap(core, committer);
         this.namespace = new Namespace(core);
         this.bitmaps = new Bitmaps(core, committer);
