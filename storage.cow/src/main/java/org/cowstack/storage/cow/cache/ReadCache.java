@@ -90,6 +90,32 @@ public final class ReadCache implements ChangeListener {
         return done;
     }
 
+    /** The first block of the file in {@code [from, to)} that is not cached, or {@code to}. */
+    public synchronized long missingFrom(long inode, long from, long to) {
+        int[][] chunks = files.get(inode);
+        if (chunks == null) {
+            return from;
+        }
+        long b = from;
+        while (b < to && slot(chunks, b) >= 0) {
+            b++;
+        }
+        return b;
+    }
+
+    /** The first block of the file in {@code [from, to)} that is cached, or {@code to}. */
+    public synchronized long cachedFrom(long inode, long from, long to) {
+        int[][] chunks = files.get(inode);
+        if (chunks == null) {
+            return to;
+        }
+        long b = from;
+        while (b < to && slot(chunks, b) < 0) {
+            b++;
+        }
+        return b;
+    }
+
     public synchronized boolean contains(long inode, long index) {
         int[][] chunks = files.get(inode);
         return chunks != null && slot(chunks, index) >= 0;

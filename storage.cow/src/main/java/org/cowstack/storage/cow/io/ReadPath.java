@@ -150,8 +150,11 @@ public final class ReadPath {
         int passBlocks = Math.max(1, MAX_PASS / blockSize);
         long maxBlocks = core.readCache.maxBytes() / blockSize / 4; // read-ahead never fills the cache
         for (long[] r; (r = stream.nextAhead(requestEnd, fileBlocks, blockSize, passBlocks, maxBlocks)) != null; ) {
-            long from = r[0];
+            long from = core.readCache.missingFrom(ino, r[0], r[1]);
             long to = r[1];
+            if (from >= to) {
+                continue; // cached already: a stream read again
+            }
             try {
                 stream.inFlight(from, to, aheadThreads.submit(() -> prefetch(ino, path, from, to, stream)));
             } catch (RejectedExecutionException e) {
@@ -171,11 +174,12 @@ public final class ReadPath {
                 long b = from;
                 while (b < to) {
                     long version = core.readCache.version(ino);
-                    long staged = core.cache.nextCached(ino, b, to);
-                    long end = b;
-                    while (end < staged && !core.readCache.contains(ino, end)) {
-                        end++;
+                    b = core.readCache.missingFrom(ino, b, to);
+                    if (b >= to) {
+                        break;
                     }
+                    long staged = core.cache.nextCached(ino, b, to);
+                    long end = core.readCache.cachedFrom(ino, b, staged);
                     if (end > b) {
                         readAhead.add((end - b) * blockSize);
                         ByteBuffer buf = buffer();
@@ -212,10 +216,7 @@ public final class ReadPath {
             long version) throws IOException {
         int passBlocks = Math.max(1, MAX_PASS / blockSize);
         long asked = Math.min(b + passBlocks, b + (from + want + blockSize - 1) / blockSize);
-        long end = b + 1;
-        while (end < asked && !core.readCache.contains(ino, end)) {
-            end++;
-        }
+        long end = Math.max(b + 1, core.readCache.cachedFrom(ino, b + 1, asked));
         int n = (int) (end - b);
         misses.add(n);
         ByteBuffer buf = buffer();
