@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * and the volume mounted afresh before every read, so everything comes from the disk
  * and every block is verified against its checksum.</li>
  * <li>read warm: the files sit in the host page cache; the volume stays mounted, so its
- * own 64 MiB cache holds what it read last.</li>
+ * own read cache (sized from the heap by default) holds what it read last.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.SingleShotTime)

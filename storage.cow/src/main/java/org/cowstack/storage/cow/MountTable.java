@@ -47,6 +47,8 @@ final class MountTable {
     private ScheduledExecutorService committer;
     private volatile BundleContext context;
     private volatile boolean open;
+    /** Page cache size of every volume mounted from now on (the engine's configuration). */
+    private volatile long cacheBytes = CowVolume.DEFAULT_CACHE_BYTES;
 
     MountTable(InstalledServices installed, EngineLog log) {
         this.installed = installed;
@@ -210,7 +212,7 @@ final class MountTable {
         CowVolume volume;
         try {
             // A remount to read-write opens the device again through the provider installed then.
-            volume = CowVolume.mount(s.name(), s.device(), d, installed, o, CowVolume.DEFAULT_CACHE_BYTES,
+            volume = CowVolume.mount(s.name(), s.device(), d, installed, o, cacheBytes,
                     readOnly -> installed.provider(s.device()).open(s.device(),
                             readOnly ? OpenOptions.readOnly() : OpenOptions.readWrite()));
         } catch (IOException | RuntimeException ex) {
@@ -222,6 +224,21 @@ final class MountTable {
         log.info("mounted " + s.name() + " on " + s.device() + " (" + volume.state() + ", generation "
                 + volume.committedGeneration() + ", " + o + ")");
         return volume;
+    }
+
+    /** The page cache size of every volume: those mounted now change at once, the next ones mount with it. */
+    void cacheBytes(long bytes) {
+        cacheBytes = bytes;
+        for (MountEntry e : entries.values()) {
+            CowVolume v = e.volume;
+            if (v != null) {
+                v.cacheSize(bytes);
+            }
+        }
+    }
+
+    long cacheBytes() {
+        return cacheBytes;
     }
 
     /** Commits the mounted volume at this interval from now on, instead of the one it had. */

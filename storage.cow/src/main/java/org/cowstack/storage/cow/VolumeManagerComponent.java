@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.DeviceProvider;
@@ -21,11 +22,13 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The engine as a service: formats devices, mounts volumes and registers each mounted
@@ -49,7 +52,9 @@ import org.osgi.service.log.LoggerFactory;
  * and unmounts every volume and keeps the configuration, so the next engine mounts them
  * again.
  */
-@Component(service = {VolumeManager.class, ConfiguredVolumes.class}, immediate = true)
+@Component(service = {VolumeManager.class, ConfiguredVolumes.class}, immediate = true,
+        configurationPid = VolumeManager.ENGINE_PID)
+@Designate(ocd = EngineConfiguration.class)
 public final class VolumeManagerComponent implements VolumeManager, ConfiguredVolumes {
     /**
      * Mandatory: without it a volume mounted before it arrived would be recorded late, or
@@ -124,8 +129,19 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
 
     // ------------------------------------------------------------------ life cycle
 
-    @Activate
+    /** Activation without configuration (tests call this). */
     void activate(BundleContext bundleContext) {
+        activate(bundleContext, Map.of());
+    }
+
+    /** Not named {@code activate}: Declarative Services would pick the one-argument form above first. */
+    @Activate
+    void start(BundleContext bundleContext, Map<String, Object> properties) {
+        activate(bundleContext, properties);
+    }
+
+    private void activate(BundleContext bundleContext, Map<String, Object> properties) {
+        configure(properties);
         defaultVolume = DefaultVolume.of(bundleContext.getProperty(DefaultVolume.VOLUME),
                 bundleContext.getProperty(DefaultVolume.HOME));
         table.open(bundleContext);
@@ -156,6 +172,27 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
                 log.error("the default volume " + d.name() + " on " + d.image() + " could not be set up: "
                         + e.getMessage());
             }
+        }
+    }
+
+    /** The engine's configuration changed: applied to the mounted volumes without unmounting them. */
+    @Modified
+    void modified(Map<String, Object> properties) {
+        configure(properties);
+    }
+
+    private void configure(Map<String, Object> properties) {
+        EngineSettings s;
+        try {
+            s = EngineSettings.read(properties);
+        } catch (InvalidArgumentException e) {
+            s = EngineSettings.defaults();
+            log.error("the engine configuration " + VolumeManager.ENGINE_PID + " is not valid (" + e.getMessage()
+                    + "); the page cache size is the default, " + s.cacheBytes() + " bytes");
+        }
+        if (s.cacheBytes() != table.cacheBytes()) {
+            table.cacheBytes(s.cacheBytes());
+            log.info("page cache size of each volume: " + s.cacheBytes() + " bytes");
         }
     }
 

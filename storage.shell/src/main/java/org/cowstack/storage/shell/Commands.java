@@ -46,6 +46,8 @@ final class Commands {
     static final String VOLUMES_TEXT = "list the mounted and configured volumes: name, device, state, checksum, "
             + "size, used";
     static final String DF_TEXT = "space of a volume: size, used, reserved for accepted writes, free, shared";
+    static final String CACHE_TEXT = "page cache of each mounted volume (or of one): size limit, cached, dirty, hits, "
+            + "misses, read-ahead";
     static final String LS_TEXT = "list a directory of a volume (the root by default), or show one file";
     static final String MKDIR_TEXT = "create a directory";
     static final String RM_TEXT = "remove a file or an empty directory";
@@ -124,6 +126,14 @@ final class Commands {
     static final CommandSpec DF = command("df", VOLUMES, DF_TEXT)
             .flag(JSON, JSON_TEXT)
             .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .build();
+
+    static final CommandSpec CACHE = command("cache", VOLUMES, CACHE_TEXT)
+            .flag(JSON, JSON_TEXT)
+            .optional("NAME", NAME_TEXT + " (default: every mounted volume)", Values.VOLUME)
+            .note("Sizes in bytes; hits and misses count file-system blocks read since mount; read-ahead is the bytes "
+                    + "read ahead of sequential reads. The size limit is the engine's configuration (PID "
+                    + "org.cowstack.storage.engine, property cacheSize; default a quarter of the maximum heap).")
             .build();
 
     static final CommandSpec LS = command("ls", FILES, LS_TEXT)
@@ -255,7 +265,7 @@ final class Commands {
             .build();
 
     /** Every storage command, in the order {@code help} lists them within their groups. */
-    static final List<CommandSpec> ALL = List.of(MKFS, MOUNT, REMOUNT, UMOUNT, VOLUMES_COMMAND, DF, LS, MKDIR, RM,
+    static final List<CommandSpec> ALL = List.of(MKFS, MOUNT, REMOUNT, UMOUNT, VOLUMES_COMMAND, DF, CACHE, LS, MKDIR, RM,
             MV, CP, IO, OWNERS, BITMAP, BACKUP, RESTORE, CSUM, ALLOC, DIO, DEVICES_COMMAND, HELP);
 
     private static final Map<String, CommandSpec> BY_NAME = new LinkedHashMap<>();

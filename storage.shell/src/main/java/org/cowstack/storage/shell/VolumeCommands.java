@@ -13,6 +13,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.cowstack.storage.api.ByteSize;
 import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.volume.CacheUsage;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.FormatResult;
 import org.cowstack.storage.api.volume.MountOptions;
@@ -32,7 +33,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * the words as typed and parses them by its declaration in {@link Commands}.
  */
 @Component(service = VolumeCommands.class, immediate = true)
-@GogoCommand(scope = Commands.SCOPE, function = {"mkfs", "mount", "remount", "umount", "volumes", "df"})
+@GogoCommand(scope = Commands.SCOPE, function = {"mkfs", "mount", "remount", "umount", "volumes", "df",
+    "cache"})
 public final class VolumeCommands {
 
     private final Engine engine = new Engine();
@@ -58,6 +60,20 @@ public final class VolumeCommands {
         @Override
         public String line() {
             return name + ": " + ByteSize.format(free) + " free of " + ByteSize.format(size);
+        }
+
+        @Override
+        public String details() {
+            return Described.fields(this);
+        }
+    }
+
+    /** The page cache of one volume: sizes in bytes, hits and misses in blocks since mount. */
+    public record CacheInfo(String name, long sizeLimit, long cached, long dirty, long hits, long misses,
+            long readAhead) implements Described {
+        @Override
+        public String line() {
+            return name + ": " + ByteSize.format(cached) + " cached of " + ByteSize.format(sizeLimit);
         }
 
         @Override
@@ -227,6 +243,28 @@ public final class VolumeCommands {
                 .number("reserved", SpaceInfo::reserved)
                 .number("free", SpaceInfo::free)
                 .number("shared", SpaceInfo::shared)
+                .build()
+                .as(a.json());
+    }
+
+    @Descriptor(Commands.CACHE_TEXT)
+    public Object cache(CommandSession session, @Descriptor(Commands.ARGS) CharSequence... args) {
+        ParsedArgs a = Invocation.parse(Commands.CACHE, session, args);
+        List<Volume> volumes = a.count() == 0 ? engine.manager().volumes() : List.of(engine.volume(a.arg(0)));
+        List<CacheInfo> rows = new ArrayList<>();
+        for (Volume v : volumes) {
+            CacheUsage c = v.cache();
+            rows.add(new CacheInfo(v.name(), c.sizeLimit(), c.cached(), c.dirty(), c.hits(), c.misses(),
+                    c.readAheadBytes()));
+        }
+        return Table.of(rows)
+                .column("volume", CacheInfo::name)
+                .number("limit", CacheInfo::sizeLimit)
+                .number("cached", CacheInfo::cached)
+                .number("dirty", CacheInfo::dirty)
+                .number("hits", CacheInfo::hits)
+                .number("misses", CacheInfo::misses)
+                .number("readahead", CacheInfo::readAhead)
                 .build()
                 .as(a.json());
     }

@@ -60,6 +60,9 @@ public interface Volume {
     /** Space accounting, consistent at one instant. */
     SpaceUsage space() throws IOException;
 
+    /** The page cache: its size limit, what it holds, hits, misses and read-ahead since mount. */
+    CacheUsage cache();
+
     /**
      * Opens a regular file. {@link java.nio.file.StandardOpenOption#CREATE} creates it
      * when missing, {@code CREATE_NEW} fails when present, {@code TRUNCATE_EXISTING}

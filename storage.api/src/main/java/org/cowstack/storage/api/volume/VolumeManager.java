@@ -24,6 +24,12 @@ import org.osgi.annotation.versioning.ProviderType;
 public interface VolumeManager {
     /** The factory PID of volume configurations; their properties are described by metatype. */
     String VOLUME_FACTORY_PID = "org.cowstack.storage.volume";
+    /**
+     * The PID of the engine's own configuration (metatype-described): {@code cacheSize},
+     * the page cache size of each volume, in bytes or as {@code 512m}; 0 or absent: a
+     * quarter of the JVM's maximum heap, bounded.
+     */
+    String ENGINE_PID = "org.cowstack.storage.engine";
 
     /**
      * Writes a new, empty file system on a device, creating the device's backing store

@@ -297,4 +297,37 @@ public final class PageCache {
             forget(victim.getKey());
         }
     }
+
+    // ------------------------------------------------------------------ the read path's queries (issue 17)
+
+    /**
+     * Copies {@code length} bytes from byte {@code from} of page {@code index} on into
+     * {@code dst} (relative put), page after page while they are cached; answers the
+     * bytes copied (short at the first page not cached).
+     */
+    public synchronized int copyOut(long inode, long index, int from, ByteBuffer dst, int length) {
+        int done = 0;
+        for (long i = index; done < length; i++, from = 0) {
+            Page p = pages.get(new PageKey(inode, i));
+            if (p == null) {
+                break;
+            }
+            int n = Math.min(blockSize - from, length - done);
+            dst.put(p.data, from, n);
+            done += n;
+        }
+        return done;
+    }
+
+    /** The first page of the file cached (in any state) with index in {@code [from, to)}, or {@code to}. */
+    public synchronized long nextCached(long inode, long from, long to) {
+        TreeMap<Long, Page> all = byInode.get(inode);
+        Long next = all == null ? null : all.ceilingKey(from);
+        return next == null || next >= to ? to : next;
+    }
+
+    /** Pages cached, in any state. */
+    public synchronized long cachedPages() {
+        return pages.size();
+    }
 }

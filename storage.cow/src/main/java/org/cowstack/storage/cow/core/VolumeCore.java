@@ -21,6 +21,7 @@ import org.cowstack.storage.cow.bind.VolumeBindings;
 import org.cowstack.storage.cow.bind.VolumeServices;
 import org.cowstack.storage.cow.btree.NodeCodec;
 import org.cowstack.storage.cow.cache.PageCache;
+import org.cowstack.storage.cow.cache.ReadCache;
 import org.cowstack.storage.cow.format.Superblock;
 import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.meta.ChangeHook;
@@ -55,6 +56,8 @@ public final class VolumeCore {
     /** Longest run of blocks one data allocation or device write covers: 4 MiB at 4 KiB blocks. */
     public static final int MAX_WRITE_RUN = 1024;
     private static final int CLEAN_NODE_LIMIT = 4096;
+    /** The page cache (what writes stage) at most: the configured cache size goes to the {@link #readCache}. */
+    public static final long PAGE_CACHE_BYTES = 64L << 20;
 
     public final String name;
     public final URI deviceUri;
@@ -81,6 +84,8 @@ public final class VolumeCore {
     public final Extents extents;
     public final Inodes inodes;
     public final PageCache cache;
+    /** Verified file data read from the device, of the configured cache size; told of every change by {@link #changes}. */
+    public final ReadCache readCache;
 
     /** The tree lock: every tree access goes through it. */
     public final TreeLock treeLock;
@@ -156,7 +161,9 @@ public final class VolumeCore {
                 sb.usedBlocks);
         this.extents = new Extents(trees.get(TreeId.FS), ledger, changes);
         this.inodes = new Inodes(trees.get(TreeId.FS));
-        this.cache = new PageCache(blockSize, cacheBytes);
+        this.cache = new PageCache(blockSize, Math.min(cacheBytes, PAGE_CACHE_BYTES));
+        this.readCache = new ReadCache(blockSize, cacheBytes);
+        changes.add(readCache);
     }
 
     /** Loads the free-space tree into the free-space map: what a mount does before anything else. */

@@ -15,6 +15,7 @@ import org.cowstack.storage.api.volume.FileFlag;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FileStat;
 import org.cowstack.storage.cow.bind.Access;
+import org.cowstack.storage.cow.io.ReadStream;
 
 /** An open file of a {@link CowVolume}: its inode number and the path it was opened with. */
 final class CowFile implements FileHandle {
@@ -23,6 +24,8 @@ final class CowFile implements FileHandle {
     private final String path;
     private final boolean writable;
     private volatile boolean closed;
+    /** This handle's reads, for read-ahead and drop-behind. */
+    private final ReadStream reads = new ReadStream();
 
     CowFile(CowVolume volume, long inode, String path, boolean writable) {
         this.volume = volume;
@@ -64,7 +67,7 @@ final class CowFile implements FileHandle {
     @Override
     public int read(ByteBuffer dst, long offset) throws IOException {
         open();
-        return volume.core.operation(Access.READ, () -> volume.reads.read(inode, path, dst, offset));
+        return volume.core.operation(Access.READ, () -> volume.reads.read(inode, path, dst, offset, reads));
     }
 
     @Override

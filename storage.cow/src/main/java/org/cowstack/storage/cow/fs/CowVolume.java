@@ -16,6 +16,7 @@ import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.dio.DioStrategy;
 import org.cowstack.storage.api.volume.BlockOwner;
+import org.cowstack.storage.api.volume.CacheUsage;
 import org.cowstack.storage.api.volume.DirEntry;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FileStat;
@@ -30,6 +31,7 @@ import org.cowstack.storage.cow.bind.ServiceSwap;
 import org.cowstack.storage.cow.bind.VolumeServices;
 import org.cowstack.storage.cow.bitmap.Bitmaps;
 import org.cowstack.storage.cow.btree.BTree;
+import org.cowstack.storage.cow.cache.CacheSize;
 import org.cowstack.storage.cow.core.VolumeCore;
 import org.cowstack.storage.cow.extent.Fallocate;
 import org.cowstack.storage.cow.extent.Fiemap;
@@ -63,8 +65,8 @@ import org.cowstack.storage.cow.space.Reservations;
 public final class CowVolume implements Volume {
     /** The root directory's inode number, as in btrfs. */
     public static final long ROOT_INODE = Inodes.ROOT;
-    /** Default page cache size: 64 MiB. */
-    public static final long DEFAULT_CACHE_BYTES = 64L << 20;
+    /** Default page cache size: a quarter of the JVM's maximum heap, bounded (see {@link CacheSize}). */
+    public static final long DEFAULT_CACHE_BYTES = CacheSize.defaultBytes();
 
     final VolumeCore core;
     private final Remount remount;
@@ -288,6 +290,19 @@ public final class CowVolume implements Volume {
         });
     }
 
+    @Override
+    public CacheUsage cache() {
+        ReadPath.Counters c = reads.counters();
+        long bs = core.blockSize;
+        return new CacheUsage(core.readCache.maxBytes(), core.readCache.cachedBytes() + core.cache.cachedPages() * bs,
+                core.cache.dirtyPages() * bs, c.hits(), c.misses(), c.readAheadBytes());
+    }
+
+    /** Changes the size of the read cache; a smaller one evicts at once. */
+    public void cacheSize(long bytes) {
+        core.readCache.maxBytes(bytes);
+    }
+
     // ------------------------------------------------------------------ commit, mode and unmount
 
     @Override
@@ -349,7 +364,9 @@ public final class CowVolume implements Volume {
     }
 
     private void close() throws IOException {
+        reads.close();
         core.bindings.close();
+        core.readCache.close();
         core.device.close();
         core.bindings.checksum(null);
         core.bindings.policy(core.bindings.policyName(), null);

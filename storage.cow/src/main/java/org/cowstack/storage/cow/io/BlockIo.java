@@ -45,6 +45,30 @@ public final class BlockIo {
      * @throws ChecksumMismatchException naming the first block that differs
      */
     public void verify(String path, long fileBlock, long physical, int n, byte[] data, int at) throws IOException {
+        verify(path, fileBlock, physical, n, ByteBuffer.wrap(data), at);
+    }
+
+    /** As {@link #verify(String, long, long, int, byte[], int)}, for data in a buffer (direct or not) from its index {@code at}. */
+    public void verify(String path, long fileBlock, long physical, int n, ByteBuffer data, int at) throws IOException {
+        int good = verified(path, physical, n, data, at);
+        if (good < n) {
+            int d = core.checksum.digestLength();
+            byte[] expected = core.checksums.lookup(physical + good, 1);
+            byte[] actual = new byte[d];
+            core.checksum.digest(data.slice(at + good * blockSize, blockSize), actual, 0);
+            throw new ChecksumMismatchException(core.name, path, (fileBlock + good) * blockSize, physical + good,
+                    core.checksum.name(), Arrays.copyOf(expected, d), actual);
+        }
+    }
+
+    /**
+     * How many of the {@code n} blocks read from {@code physical} (in {@code data} from
+     * index {@code at}) match their stored checksums, counted from the first: {@code n}
+     * when all do. Read-ahead keeps that many and leaves the rest to the read that asks.
+     *
+     * @throws CorruptImageException when the blocks have no checksums stored
+     */
+    public int verified(String path, long physical, int n, ByteBuffer data, int at) throws IOException {
         int d = core.checksum.digestLength();
         byte[] expected = core.checksums.lookup(physical, n);
         if (expected == null) {
@@ -53,12 +77,12 @@ public final class BlockIo {
         }
         byte[] actual = new byte[d];
         for (int k = 0; k < n; k++) {
-            core.checksum.digest(ByteBuffer.wrap(data, at + k * blockSize, blockSize), actual, 0);
+            core.checksum.digest(data.slice(at + k * blockSize, blockSize), actual, 0);
             if (!Arrays.equals(expected, k * d, (k + 1) * d, actual, 0, d)) {
-                throw new ChecksumMismatchException(core.name, path, (fileBlock + k) * blockSize, physical + k,
-                        core.checksum.name(), Arrays.copyOfRange(expected, k * d, (k + 1) * d), actual);
+                return k;
             }
         }
+        return n;
     }
 
     /** The digests of what the device holds in {@code n} blocks from {@code physical}, into {@code out} at {@code at}. */
