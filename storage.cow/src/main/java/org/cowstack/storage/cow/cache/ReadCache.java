@@ -52,6 +52,8 @@ public final class ReadCache implements ChangeListener {
     private int hand;
     private final Map<Long, int[][]> files = new HashMap<>();
     private final long[] versions = new long[STRIPES];
+    /** Per streamed file: blocks {@code [from, to)} its stream has read, which go first when the cache is full. */
+    private final Map<Long, long[]> behind = new HashMap<>();
 
     public ReadCache(int blockSize, long maxBytes) {
         this.blockSize = blockSize;
@@ -135,7 +137,10 @@ public final class ReadCache implements ChangeListener {
             if (chunks != null && slot(chunks, index + k) >= 0) {
                 continue;
             }
-            int slot = take();
+            int slot = used >= maxPages ? dropOwnBehind(inode) : -1;
+            if (slot < 0) {
+                slot = take();
+            }
             if (slot < 0) {
                 return;
             }
@@ -154,6 +159,12 @@ public final class ReadCache implements ChangeListener {
      * go first, lowest first. Answers the block before which nothing is left to drop.
      */
     public synchronized long dropBehind(long inode, long from, long to, int n) {
+        long[] window = behind.get(inode);
+        if (window == null || from < window[0] || from > window[1]) {
+            behind.put(inode, new long[] {from, to});
+        } else {
+            window[1] = Math.max(window[1], to);
+        }
         long need = n - (maxPages - used);
         int[][] chunks = files.get(inode);
         long b = from;
@@ -227,6 +238,7 @@ public final class ReadCache implements ChangeListener {
         capacity = 0;
         hand = 0;
         files.clear();
+        behind.clear();
         versions[0]++; // nothing read before this is inserted after it
         maxPages = 0;
     }
@@ -254,6 +266,7 @@ public final class ReadCache implements ChangeListener {
         }
         if (from <= 0 && to == Long.MAX_VALUE) {
             files.remove(inode);
+            behind.remove(inode);
         }
     }
 
@@ -346,6 +359,29 @@ public final class ReadCache implements ChangeListener {
         for (int i = pages - 1; i >= 0; i--) {
             free[freeCount++] = base + i;
         }
+    }
+
+    /**
+     * A full cache's room for a page of a streamed file: the lowest page of it its stream
+     * has read already (told by {@link #dropBehind}), released and taken, or -1. Done in
+     * the insert itself, so that read-ahead on other threads cannot take the room a stream
+     * made and push other files' pages out instead.
+     */
+    private int dropOwnBehind(long inode) {
+        long[] window = behind.get(inode);
+        int[][] chunks = files.get(inode);
+        if (window == null || chunks == null) {
+            return -1;
+        }
+        for (; window[0] < window[1]; window[0]++) {
+            int slot = slot(chunks, window[0]);
+            if (slot >= 0) {
+                release(slot);
+                window[0]++;
+                return freeCount == 0 ? -1 : free[--freeCount];
+            }
+        }
+        return -1;
     }
 
     /** CLOCK: the first page after the hand not read since the hand last passed it. */
