@@ -87,15 +87,16 @@ public final class BufferedWriter {
                 if ((from > 0 || to < blockSize) && !core.cache.isCached(ino, b) && b * blockSize < size) {
                     base = reads.readBlockForUpdate(ino, path, b);
                 }
-                ByteBuffer piece;
+                boolean reserve = inPlace == null || !inPlace[(int) (b - first)];
+                boolean newlyDirty;
                 try {
-                    piece = caller.read(srcAt, to - from); // staged when the caller's memory may fault
+                    newlyDirty = to - from == blockSize ? wholeBlock(caller, ino, b, srcAt, reserve)
+                            : partOfBlock(caller, ino, b, from, to, srcAt, base, reserve);
                 } catch (CallerBuffer.Fault f) {
                     fault = f; // the blocks before this one are the prefix written
                     break;
                 }
-                boolean reserve = inPlace == null || !inPlace[(int) (b - first)];
-                if (core.cache.write(ino, b, from, piece, piece.position(), to - from, base, reserve) && reserve) {
+                if (newlyDirty && reserve) {
                     dirtied++;
                 }
                 copies.intoCache(to - from);
@@ -119,6 +120,27 @@ public final class BufferedWriter {
         }
         src.position(src.limit());
         return length;
+    }
+
+    /**
+     * A whole block from the caller into its page: copied once, straight from the
+     * caller's memory, even when that memory may fault (the cache copies it into a free
+     * array first, so a fault changes nothing).
+     */
+    private boolean wholeBlock(CallerBuffer caller, long ino, long block, int srcAt, boolean reserve)
+            throws CallerBuffer.Fault {
+        try {
+            return core.cache.writeBlock(ino, block, caller.data(), srcAt, reserve);
+        } catch (InternalError e) {
+            throw new CallerBuffer.Fault(srcAt / blockSize, e);
+        }
+    }
+
+    /** Part of a block: through a staging block when the caller's memory may fault. */
+    private boolean partOfBlock(CallerBuffer caller, long ino, long block, int from, int to, int srcAt, byte[] base,
+            boolean reserve) throws CallerBuffer.Fault {
+        ByteBuffer piece = caller.read(srcAt, to - from);
+        return core.cache.write(ino, block, from, piece, piece.position(), to - from, base, reserve);
     }
 
     /** True when the file block is cached or mapped to written data (not a hole, not preallocated). */

@@ -2,7 +2,6 @@ package org.cowstack.storage.cow.io;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 
 import org.cowstack.storage.cow.bind.Access;
@@ -156,8 +155,8 @@ public final class Committer {
     }
 
     /** Takes pages from the cache, places them in the running transaction and writes their data. Commit lock held. */
-    private void writeBack(Supplier<TreeMap<Long, TreeMap<Long, PageCache.Page>>> take) throws IOException {
-        TreeMap<Long, TreeMap<Long, PageCache.Page>> pages;
+    private void writeBack(Supplier<List<PageCache.FileDirty>> take) throws IOException {
+        List<PageCache.FileDirty> pages;
         Writeback.Batch data;
         core.allocator.policy();
         core.treeLock.exclusive().lock();
@@ -185,7 +184,7 @@ public final class Committer {
         List<MetadataStore.Encoded> nodes;
         Superblock next;
         List<long[]> frees;
-        TreeMap<Long, TreeMap<Long, PageCache.Page>> pages;
+        List<PageCache.FileDirty> pages;
         core.allocator.policy(); // a commit without its policy does not start, and fails nothing (the gate keeps it to the end)
         core.treeLock.exclusive().lock();
         try {
