@@ -391,6 +391,31 @@ public final class PageCache {
     }
 
     /**
+     * As {@link #written}, for pages a sequential writer left behind it: those that are
+     * clean now leave the cache and their arrays serve the next pages (drop-behind).
+     */
+    public synchronized void writtenBehind(List<FileDirty> pagesWritten) {
+        for (FileDirty file : pagesWritten) {
+            FilePages f = file(file.inode());
+            for (Page p : file.pages()) {
+                if (p.state != State.WRITEBACK) {
+                    continue; // written again since: dirty, and stays
+                }
+                p.state = State.CLEAN;
+                if (p.cached && f != null) {
+                    f.all.remove(p.index);
+                    p.cached = false;
+                    cachedPages--;
+                    spare.push(p.data); // the commit's list is the only other holder, and it is done
+                }
+            }
+            if (f != null) {
+                forgetFileIfEmpty(file.inode(), f);
+            }
+        }
+    }
+
+    /**
      * Forgets the inode's pages with index in {@code [from, to)}; returns how many of them
      * were dirty and reserved (their reservations are to be given back).
      */

@@ -17,6 +17,12 @@ import org.cowstack.storage.cow.space.Reservations;
  * zero range need at their edges.
  */
 public final class BufferedWriter {
+    /**
+     * Dirty blocks right before a write that make it part of a sequential stream, whose
+     * dirty pages are then written behind it (one device write's worth).
+     */
+    private static final int STREAM = VolumeCore.MAX_WRITE_RUN;
+
     private final VolumeCore core;
     private final ReadPath reads;
     private final Placements placements;
@@ -59,6 +65,14 @@ public final class BufferedWriter {
             // was accepted must not then report a failure of that writeback (SuspendedException
             // while the allocation policy is away) as its own.
             committer.writeBackDirtyPages();
+        } else {
+            long first = offset / blockSize;
+            if (first >= STREAM && core.cache.dirtyPagesOf(ino, first - STREAM, first) == STREAM) {
+                // A sequential stream: what it wrote before this write goes to the device now,
+                // while those bytes are still in the processor's caches, and its pages are
+                // reused for what follows instead of cycling through the whole cache.
+                committer.writeBehind(ino, first);
+            }
         }
         int srcBase = src.position();
         try (FileLocks.Held held = core.fileLocks.lock(ino)) {

@@ -154,8 +154,27 @@ public final class Committer {
         }
     }
 
+    /**
+     * Writes back the dirty pages of one file before block {@code before}, and lets the
+     * cache reuse them at once: what a sequential writer leaves behind it (write-behind
+     * and drop-behind, as the kernel does for streaming writes). Into the running
+     * transaction, as any writeback.
+     */
+    public void writeBehind(long ino, long before) throws IOException {
+        core.commitLock.lock();
+        try {
+            writeBack(() -> core.cache.takeDirty(ino, 0, before), true);
+        } finally {
+            core.commitLock.unlock();
+        }
+    }
+
     /** Takes pages from the cache, places them in the running transaction and writes their data. Commit lock held. */
     private void writeBack(Supplier<List<PageCache.FileDirty>> take) throws IOException {
+        writeBack(take, false);
+    }
+
+    private void writeBack(Supplier<List<PageCache.FileDirty>> take, boolean dropBehind) throws IOException {
         List<PageCache.FileDirty> pages;
         Writeback.Batch data;
         core.allocator.policy();
@@ -175,7 +194,11 @@ public final class Committer {
         } catch (IOException | RuntimeException e) {
             throw core.fail("writeback of dirty pages could not be written", e);
         }
-        core.cache.written(pages);
+        if (dropBehind) {
+            core.cache.writtenBehind(pages);
+        } else {
+            core.cache.written(pages);
+        }
         data.recycle();
     }
 

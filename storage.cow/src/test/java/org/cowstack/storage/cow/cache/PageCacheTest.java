@@ -146,14 +146,23 @@ class PageCacheTest {
                 }
                 case 5 -> {
                     if (taken != null) {
-                        cache.written(taken);
+                        boolean behind = r.nextBoolean(); // a sequential writer's pages leave the cache
+                        if (behind) {
+                            cache.writtenBehind(taken);
+                        } else {
+                            cache.written(taken);
+                        }
                         for (PageCache.FileDirty f : taken) {
                             for (long i : f.indexes()) {
                                 Key key = new Key(f.inode(), i);
                                 Model p = pages.get(key);
                                 if (p != null && p.state == PageCache.State.WRITEBACK) {
                                     p.state = PageCache.State.CLEAN;
-                                    lru.add(key);
+                                    if (behind) {
+                                        pages.remove(key);
+                                    } else {
+                                        lru.add(key);
+                                    }
                                 }
                             }
                         }
