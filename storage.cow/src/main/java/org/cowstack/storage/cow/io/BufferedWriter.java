@@ -19,9 +19,10 @@ import org.cowstack.storage.cow.space.Reservations;
 public final class BufferedWriter {
     /**
      * Dirty blocks right before a write that make it part of a sequential stream, whose
-     * dirty pages are then written behind it (one device write's worth).
+     * dirty pages are then written behind it: 4 MiB at 4 KiB blocks, a writeback of a
+     * few device writes, rare enough that its metadata work stays small.
      */
-    private static final int STREAM = VolumeCore.MAX_WRITE_RUN;
+    private static final int STREAM = 1024;
 
     private final VolumeCore core;
     private final ReadPath reads;
