@@ -88,9 +88,8 @@ public final class PageCache {
     /** Pages in the files' trees. */
     private long cachedPages;
     private long dirtyPages;
-    /** The LRU chain of clean cached pages: oldest first. */
-    private Page oldest;
-    private Page newest;
+    /** Clean cached pages, least recently used first: the ones eviction may take. */
+    private final CleanPages clean = new CleanPages();
     /** Arrays of evicted clean pages, no longer referenced by any page: reused by the next ones. */
     private final ArrayDeque<byte[]> spare = new ArrayDeque<>();
 
@@ -159,8 +158,8 @@ public final class PageCache {
         }
         System.arraycopy(p.data, from, into, at, length);
         if (p.chained) {
-            unchain(p);
-            chain(p);
+            clean.remove(p);
+            clean.append(p);
         }
         return true;
     }
@@ -184,7 +183,7 @@ public final class PageCache {
         System.arraycopy(data, from, copy, 0, blockSize);
         Page p = new Page(copy, State.CLEAN, inode, index);
         insert(p);
-        chain(p);
+        clean.append(p);
         evict(0);
     }
 
@@ -192,35 +191,6 @@ public final class PageCache {
         fileForUpdate(p.inode).all.put(p.index, p);
         p.cached = true;
         cachedPages++;
-    }
-
-    /** Appends a clean page to the LRU chain (most recently used). */
-    private void chain(Page p) {
-        p.older = newest;
-        p.newer = null;
-        if (newest != null) {
-            newest.newer = p;
-        } else {
-            oldest = p;
-        }
-        newest = p;
-        p.chained = true;
-    }
-
-    private void unchain(Page p) {
-        if (p.older != null) {
-            p.older.newer = p.newer;
-        } else {
-            oldest = p.newer;
-        }
-        if (p.newer != null) {
-            p.newer.older = p.older;
-        } else {
-            newest = p.older;
-        }
-        p.older = null;
-        p.newer = null;
-        p.chained = false;
     }
 
     /**
@@ -244,7 +214,7 @@ public final class PageCache {
             p = new Page(data, State.CLEAN, inode, index);
             insert(p);
         } else if (p.chained) {
-            unchain(p); // dirty from now on: not evictable
+            clean.remove(p); // dirty from now on: not evictable
         }
         // A WRITEBACK page's content was captured when its commit began: writing over it
         // is safe, it only needs to be written again.
@@ -279,7 +249,7 @@ public final class PageCache {
             System.arraycopy(data, 0, p.data, 0, blockSize);
             spare.push(data);
             if (p.chained) {
-                unchain(p);
+                clean.remove(p);
             }
         }
         return dirtied(p, reserve);
@@ -382,7 +352,7 @@ public final class PageCache {
                 if (p.state == State.WRITEBACK) {
                     p.state = State.CLEAN;
                     if (p.cached) {
-                        chain(p);
+                        clean.append(p);
                     }
                 }
             }
@@ -440,7 +410,7 @@ public final class PageCache {
             p.cached = false;
             cachedPages--;
             if (p.chained) {
-                unchain(p);
+                clean.remove(p);
             }
         }
         forgetFileIfEmpty(inode, f);
@@ -459,9 +429,9 @@ public final class PageCache {
     /** Evicts least recently used clean pages until {@code room} more fit. */
     private void evict(int room) {
         long excess = cachedPages + room - maxPages;
-        while (excess > 0 && oldest != null) {
-            Page victim = oldest;
-            unchain(victim);
+        while (excess > 0 && clean.oldest() != null) {
+            Page victim = clean.oldest();
+            clean.remove(victim);
             FilePages f = file(victim.inode);
             f.all.remove(victim.index);
             victim.cached = false;
