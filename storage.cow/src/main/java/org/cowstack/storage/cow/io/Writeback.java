@@ -31,10 +31,14 @@ final class Writeback {
     /**
      * Write buffers, reused from writeback to writeback (one at a time: the commit lock):
      * allocating direct memory zeroes it, which cost more than the writes themselves. At
-     * most 32 MiB of them are kept: what one writeback at the cache's dirty limit uses.
+     * most {@link #pooledBuffers} are kept.
      */
     private final ArrayDeque<ByteBuffer> writeBuffers = new ArrayDeque<>();
-    private static final int POOLED_WRITE_BUFFERS = 32;
+    /**
+     * Buffers kept: what one writeback at the cache's dirty limit fills (32 MiB for the
+     * default 64 MiB cache), so the direct memory kept is bounded by the cache size.
+     */
+    private final int pooledBuffers;
 
     private final VolumeCore core;
     private final BlockIo io;
@@ -51,6 +55,7 @@ final class Writeback {
         this.copies = copies;
         this.blockSize = core.blockSize;
         this.bufferBlocks = Math.max(1, WRITE_BUFFER_BYTES / blockSize);
+        this.pooledBuffers = (int) Math.max(1, Math.min(1024, core.cache.dirtyLimit() / bufferBlocks));
     }
 
     /** A data write of a batch: {@code bytes} is a view of one of its buffers. */
@@ -95,7 +100,7 @@ final class Writeback {
         /** The batch is written: its buffers serve the next one. */
         void recycle() {
             for (ByteBuffer b : buffers) {
-                if (writeBuffers.size() < POOLED_WRITE_BUFFERS) {
+                if (writeBuffers.size() < pooledBuffers) {
                     writeBuffers.push(b);
                 }
             }
