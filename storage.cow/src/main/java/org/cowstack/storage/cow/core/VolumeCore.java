@@ -53,7 +53,7 @@ import org.cowstack.storage.space.SpaceMap;
 public final class VolumeCore {
     /** Smallest metadata node: a node is at least 4 KiB, whatever the block size. */
     public static final int MIN_NODE_SIZE = 4096;
-    /** Longest run of blocks one data allocation or device write covers: 4 MiB at 4 KiB blocks. */
+    /** Longest run of blocks one device read of file data covers: 4 MiB at 4 KiB blocks. */
     public static final int MAX_WRITE_RUN = 1024;
     private static final int CLEAN_NODE_LIMIT = 4096;
     /** The page cache (what writes stage) at most: the configured cache size goes to the {@link #readCache}. */

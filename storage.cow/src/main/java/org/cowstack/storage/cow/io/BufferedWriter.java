@@ -17,6 +17,13 @@ import org.cowstack.storage.cow.space.Reservations;
  * zero range need at their edges.
  */
 public final class BufferedWriter {
+    /**
+     * Dirty blocks right before a write that make it part of a sequential stream, whose
+     * dirty pages are then written behind it: 4 MiB at 4 KiB blocks, a writeback of a
+     * few device writes, rare enough that its metadata work stays small.
+     */
+    private static final int STREAM = 1024;
+
     private final VolumeCore core;
     private final ReadPath reads;
     private final Placements placements;
@@ -59,6 +66,14 @@ public final class BufferedWriter {
             // was accepted must not then report a failure of that writeback (SuspendedException
             // while the allocation policy is away) as its own.
             committer.writeBackDirtyPages();
+        } else {
+            long first = offset / blockSize;
+            if (first >= STREAM && core.cache.dirtyPagesOf(ino, first - STREAM, first) == STREAM) {
+                // A sequential stream: what it wrote before this write goes to the device now,
+                // while those bytes are still in the processor's caches, and its pages are
+                // reused for what follows instead of cycling through the whole cache.
+                committer.writeBehind(ino, first);
+            }
         }
         int srcBase = src.position();
         try (FileLocks.Held held = core.fileLocks.lock(ino)) {
@@ -87,15 +102,16 @@ public final class BufferedWriter {
                 if ((from > 0 || to < blockSize) && !core.cache.isCached(ino, b) && b * blockSize < size) {
                     base = reads.readBlockForUpdate(ino, path, b);
                 }
-                ByteBuffer piece;
+                boolean reserve = inPlace == null || !inPlace[(int) (b - first)];
+                boolean newlyDirty;
                 try {
-                    piece = caller.read(srcAt, to - from); // staged when the caller's memory may fault
+                    newlyDirty = to - from == blockSize ? wholeBlock(caller, ino, b, srcAt, reserve)
+                            : partOfBlock(caller, ino, b, from, to, srcAt, base, reserve);
                 } catch (CallerBuffer.Fault f) {
                     fault = f; // the blocks before this one are the prefix written
                     break;
                 }
-                boolean reserve = inPlace == null || !inPlace[(int) (b - first)];
-                if (core.cache.write(ino, b, from, piece, piece.position(), to - from, base, reserve) && reserve) {
+                if (newlyDirty && reserve) {
                     dirtied++;
                 }
                 copies.intoCache(to - from);
@@ -119,6 +135,27 @@ public final class BufferedWriter {
         }
         src.position(src.limit());
         return length;
+    }
+
+    /**
+     * A whole block from the caller into its page: copied once, straight from the
+     * caller's memory, even when that memory may fault (the cache copies it into a free
+     * array first, so a fault changes nothing).
+     */
+    private boolean wholeBlock(CallerBuffer caller, long ino, long block, int srcAt, boolean reserve)
+            throws CallerBuffer.Fault {
+        try {
+            return core.cache.writeBlock(ino, block, caller.data(), srcAt, reserve);
+        } catch (InternalError e) {
+            throw new CallerBuffer.Fault(srcAt / blockSize, e);
+        }
+    }
+
+    /** Part of a block: through a staging block when the caller's memory may fault. */
+    private boolean partOfBlock(CallerBuffer caller, long ino, long block, int from, int to, int srcAt, byte[] base,
+            boolean reserve) throws CallerBuffer.Fault {
+        ByteBuffer piece = caller.read(srcAt, to - from);
+        return core.cache.write(ino, block, from, piece, piece.position(), to - from, base, reserve);
     }
 
     /** True when the file block is cached or mapped to written data (not a hole, not preallocated). */

@@ -11,9 +11,11 @@ import java.nio.ByteBuffer;
  * its own copies ({@code Unsafe.copyMemory}, {@code ByteBuffer.put}), but native code
  * reading the memory, such as the CRC32C intrinsic on a direct buffer, kills the JVM
  * (seen on JDK 17: "A fatal error has been detected"). So a caller's direct buffer is
- * never handed to a checksum or to the page cache: each block is first copied into a
- * one-block staging buffer, where a fault is an exception, and used from there. Heap
- * buffers cannot fault and are used in place. Device writes may take the caller's
+ * never handed to a checksum: each block is first copied into a one-block staging
+ * buffer, where a fault is an exception, and used from there. The page cache takes a
+ * whole block from {@link #data()} itself ({@code PageCache.writeBlock}): its one copy
+ * is a JDK copy into a free array, where a fault is an exception too. Heap buffers
+ * cannot fault and are used in place. Device writes may take the caller's
  * buffer as it is: the JDK's channel write returns EFAULT, its memory copies raise
  * {@link InternalError}, and the engine catches both.
  */

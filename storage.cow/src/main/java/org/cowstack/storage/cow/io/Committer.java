@@ -2,7 +2,6 @@ package org.cowstack.storage.cow.io;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 
 import org.cowstack.storage.cow.bind.Access;
@@ -155,9 +154,28 @@ public final class Committer {
         }
     }
 
+    /**
+     * Writes back the dirty pages of one file before block {@code before}, and lets the
+     * cache reuse them at once: what a sequential writer leaves behind it (write-behind
+     * and drop-behind, as the kernel does for streaming writes). Into the running
+     * transaction, as any writeback.
+     */
+    public void writeBehind(long ino, long before) throws IOException {
+        core.commitLock.lock();
+        try {
+            writeBack(() -> core.cache.takeDirty(ino, 0, before), true);
+        } finally {
+            core.commitLock.unlock();
+        }
+    }
+
     /** Takes pages from the cache, places them in the running transaction and writes their data. Commit lock held. */
-    private void writeBack(Supplier<TreeMap<Long, TreeMap<Long, PageCache.Page>>> take) throws IOException {
-        TreeMap<Long, TreeMap<Long, PageCache.Page>> pages;
+    private void writeBack(Supplier<List<PageCache.FileDirty>> take) throws IOException {
+        writeBack(take, false);
+    }
+
+    private void writeBack(Supplier<List<PageCache.FileDirty>> take, boolean dropBehind) throws IOException {
+        List<PageCache.FileDirty> pages;
         Writeback.Batch data;
         core.allocator.policy();
         core.treeLock.exclusive().lock();
@@ -176,7 +194,11 @@ public final class Committer {
         } catch (IOException | RuntimeException e) {
             throw core.fail("writeback of dirty pages could not be written", e);
         }
-        core.cache.written(pages);
+        if (dropBehind) {
+            core.cache.writtenBehind(pages);
+        } else {
+            core.cache.written(pages);
+        }
         data.recycle();
     }
 
@@ -185,7 +207,7 @@ public final class Committer {
         List<MetadataStore.Encoded> nodes;
         Superblock next;
         List<long[]> frees;
-        TreeMap<Long, TreeMap<Long, PageCache.Page>> pages;
+        List<PageCache.FileDirty> pages;
         core.allocator.policy(); // a commit without its policy does not start, and fails nothing (the gate keeps it to the end)
         core.treeLock.exclusive().lock();
         try {

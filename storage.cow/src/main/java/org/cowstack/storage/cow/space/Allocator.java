@@ -21,6 +21,14 @@ public final class Allocator {
     private final SpaceMap space;
     private final VolumeBindings bindings;
     private final RefLedger ledger;
+    /**
+     * Where file data goes when nothing asks for a place: past the first sixteenth of the
+     * device, which metadata nodes fill from the start. Metadata written between two
+     * writebacks of a growing file then does not land right after the file's last extent
+     * and cut the next one off from it; a policy that cannot place a run after the hint
+     * still finds room before it.
+     */
+    private final long dataStart;
     /** Where the last metadata node went: the next one goes after it. Tree lock held. */
     private long metadataHint = -1;
 
@@ -30,6 +38,7 @@ public final class Allocator {
         this.space = space;
         this.bindings = bindings;
         this.ledger = ledger;
+        this.dataStart = space.totalBlocks() / 16;
     }
 
     /** The bound policy; an operation that entered the gate for a change always finds one. */
@@ -50,7 +59,9 @@ public final class Allocator {
         } catch (NoSpaceException full) {
             throw new NoSpaceException(volume, (long) blocks * blockSize, "no space left even for metadata");
         }
-        metadataHint = e.end();
+        // Past the metadata area, the next node looks from the start again, where commits
+        // free the nodes they replace, before it goes among the data.
+        metadataHint = e.end() >= dataStart ? -1 : e.end();
         ledger.add(e.start(), e.length(), +1, false);
         return e;
     }
@@ -61,15 +72,19 @@ public final class Allocator {
      * again for the rest.
      */
     public Extent run(long length, long hint) throws IOException {
-        return space.allocateRun(policy(), length, hint, true);
+        return space.allocateRun(policy(), length, dataHint(hint), true);
     }
 
     /** Reserved blocks in one extent when free space allows it, else the policy's best piece. */
     public Extent contiguous(long blocks, long hint) throws IOException {
         try {
-            return space.allocate(policy(), blocks, blocks, hint, true);
+            return space.allocate(policy(), blocks, blocks, dataHint(hint), true);
         } catch (NoSpaceException fragmented) {
-            return space.allocate(policy(), blocks, 1, hint, true);
+            return space.allocate(policy(), blocks, 1, dataHint(hint), true);
         }
+    }
+
+    private long dataHint(long hint) {
+        return hint < 0 ? dataStart : hint;
     }
 }
