@@ -343,6 +343,20 @@ public class HotSwapIT {
         }
     }
 
+    /**
+     * The storage threads, given idle ones time to end: read-ahead threads end 2 s after
+     * their last read. A leaked thread never does.
+     */
+    private static long storageThreadsOnceIdle(long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        long n = storageThreads();
+        while (n != expected && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            n = storageThreads();
+        }
+        return n;
+    }
+
     private static long storageThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("storage")).count();
     }
@@ -456,12 +470,13 @@ public class HotSwapIT {
         // Leaks: what the replaced revisions had is gone once nothing can keep it.
         refresh();
         assertCollected("after 100 swaps", replaced);
+        long threadsAfter = storageThreadsOnceIdle(threadsBefore);
         System.out.println("hotswap leaks: " + replaced.size() + " replaced class loaders all collected; image "
                 + "descriptors " + fdsBefore + " -> " + countProc("fd", dir) + ", image mappings " + mapsBefore + " -> "
-                + countProc("maps", dir) + ", storage threads " + threadsBefore + " -> " + storageThreads());
+                + countProc("maps", dir) + ", storage threads " + threadsBefore + " -> " + threadsAfter);
         assertEquals("open descriptors of the images", fdsBefore, countProc("fd", dir));
         assertEquals("mappings of the images", mapsBefore, countProc("maps", dir));
-        assertEquals("storage threads", threadsBefore, storageThreads());
+        assertEquals("storage threads", threadsBefore, threadsAfter);
 
         // Durable: every acknowledged write, exactly, after an unmount and a mount.
         session("storage:umount a; storage:umount b; storage:mount a " + a + "; storage:mount b " + b);

@@ -2,11 +2,8 @@ package org.cowstack.storage.cow.extent;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.List;
 
-import org.cowstack.storage.api.ChecksumMismatchException;
-import org.cowstack.storage.api.CorruptImageException;
 import org.cowstack.storage.cow.core.VolumeCore;
 import org.cowstack.storage.cow.io.BlockIo;
 import org.cowstack.storage.cow.meta.Extents;
@@ -96,22 +93,12 @@ final class RangeCompare {
         }
     }
 
-    /** As {@code BlockIo.verify}, on data in a direct buffer. */
+    /** {@link BlockIo#verify} under the tree lock, which the checksum tree's lookup needs. */
     private void verify(String path, long fileBlock, long physical, int n, ByteBuffer data, int at)
             throws IOException {
-        int d = core.checksum.digestLength();
-        byte[] expected = core.treeLock.reading(() -> core.checksums.lookup(physical, n));
-        if (expected == null) {
-            throw new CorruptImageException(core.deviceUri.toString(), "blocks " + physical + "+" + n + " of " + path
-                    + " have no checksums");
-        }
-        byte[] actual = new byte[d];
-        for (int k = 0; k < n; k++) {
-            core.checksum.digest(data.slice(at + k * blockSize, blockSize), actual, 0);
-            if (!Arrays.equals(expected, k * d, (k + 1) * d, actual, 0, d)) {
-                throw new ChecksumMismatchException(core.name, path, (fileBlock + k) * blockSize, physical + k,
-                        core.checksum.name(), Arrays.copyOfRange(expected, k * d, (k + 1) * d), actual);
-            }
-        }
+        core.treeLock.reading(() -> {
+            io.verify(path, fileBlock, physical, n, data, at);
+            return null;
+        });
     }
 }
