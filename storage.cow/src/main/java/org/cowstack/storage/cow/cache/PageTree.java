@@ -141,48 +141,37 @@ final class PageTree<V> {
 
     /** Visits the values with index in {@code [from, to)}, in index order. */
     void visit(long from, long to, Visitor<V> visitor) {
-        if (root == null || from >= to) {
-            return;
-        }
-        visit(root, height - 1, 0, Math.max(0, from), to, visitor);
-    }
-
-    @SuppressWarnings("unchecked")
-    private void visit(Node n, int level, long base, long from, long to, Visitor<V> visitor) {
-        int shift = BITS * level;
-        for (int s = 0; s < FAN; s++) {
-            Object child = n.slots[s];
-            if (child == null) {
-                continue;
-            }
-            long first = base + ((long) s << shift);
-            long span = shift >= 63 ? Long.MAX_VALUE : 1L << shift;
-            long last = span == Long.MAX_VALUE || first > Long.MAX_VALUE - (span - 1) ? Long.MAX_VALUE
-                    : first + span - 1;
-            if (last < from) {
-                continue;
-            }
-            if (first >= to || first < 0) {
-                return;
-            }
-            if (level == 0) {
-                visitor.visit(first, (V) child);
-            } else {
-                visit((Node) child, level - 1, first, from, to, visitor);
-            }
-        }
+        walk(from, to, (i, v) -> {
+            visitor.visit(i, v);
+            return false;
+        });
     }
 
     /** The lowest index in {@code [from, to)} that holds a value, or {@code to}. */
     long next(long from, long to) {
-        if (root == null || from >= to) {
-            return to;
-        }
-        long found = next(root, height - 1, 0, Math.max(0, from), to);
-        return found < 0 ? to : found;
+        long[] found = {to};
+        walk(from, to, (i, v) -> {
+            found[0] = i;
+            return true;
+        });
+        return found[0];
     }
 
-    private long next(Node n, int level, long base, long from, long to) {
+    /** A visit that can end early: {@code true} stops the walk. */
+    private interface Until<V> {
+        boolean stopAt(long index, V value);
+    }
+
+    /** Walks the values with index in {@code [from, to)} in index order until {@code until} stops it. */
+    private void walk(long from, long to, Until<V> until) {
+        if (root != null && from < to) {
+            walk(root, height - 1, 0, Math.max(0, from), to, until);
+        }
+    }
+
+    /** Answers whether the walk was stopped. */
+    @SuppressWarnings("unchecked")
+    private boolean walk(Node n, int level, long base, long from, long to, Until<V> until) {
         int shift = BITS * level;
         for (int s = 0; s < FAN; s++) {
             Object child = n.slots[s];
@@ -197,17 +186,13 @@ final class PageTree<V> {
                 continue;
             }
             if (first >= to || first < 0) {
-                return -1;
+                return true; // past the range: nothing after this slot is in it either
             }
-            if (level == 0) {
-                return first;
-            }
-            long found = next((Node) child, level - 1, first, from, to);
-            if (found >= 0) {
-                return found;
+            if (level == 0 ? until.stopAt(first, (V) child) : walk((Node) child, level - 1, first, from, to, until)) {
+                return true;
             }
         }
-        return -1;
+        return false;
     }
 
     /** How many values have an index in {@code [from, to)}. */
