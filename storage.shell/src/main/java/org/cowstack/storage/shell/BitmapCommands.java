@@ -48,16 +48,11 @@ public final class BitmapCommands {
     private final Engine engine = new Engine();
 
     /** One bitmap as {@code storage:bitmap list} shows it. */
-    public record BitmapRow(String name, long granularity, long dirty, String mode, String flags) implements Described {
+    public record BitmapRow(String name, long granularity, long dirty, String mode, String flags) implements Described.Fields {
         @Override
         public String line() {
             return name + " (" + ByteSize.format(granularity) + " granules, " + dirty + " dirty bytes, " + mode + ", "
                     + flags + ")";
-        }
-
-        @Override
-        public String details() {
-            return Described.fields(this);
         }
     }
 

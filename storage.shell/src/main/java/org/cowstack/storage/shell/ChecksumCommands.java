@@ -22,15 +22,10 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 public final class ChecksumCommands {
 
     /** One installed algorithm. */
-    public record ChecksumInfo(String name, int id, int digestLength, String bundle) implements Described {
+    public record ChecksumInfo(String name, int id, int digestLength, String bundle) implements Described.Fields {
         @Override
         public String line() {
             return name + " (id " + id + ", " + digestLength + "-byte digests, " + bundle + ")";
-        }
-
-        @Override
-        public String details() {
-            return Described.fields(this);
         }
     }
 

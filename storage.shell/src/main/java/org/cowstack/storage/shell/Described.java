@@ -20,6 +20,14 @@ public interface Described {
         return line();
     }
 
+    /** A record whose details are its components, one aligned line each: a table's row. */
+    interface Fields extends Described {
+        @Override
+        default String details() {
+            return fields((Record) this);
+        }
+    }
+
     /**
      * A record's components as aligned {@code name  value} lines, names in words
      * ({@code digestLength} as {@code digest length}).

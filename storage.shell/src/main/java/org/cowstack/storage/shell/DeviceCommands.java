@@ -23,15 +23,10 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 public final class DeviceCommands {
 
     /** One installed device backend. */
-    public record DeviceSchemeInfo(String scheme, String bundle, String description) implements Described {
+    public record DeviceSchemeInfo(String scheme, String bundle, String description) implements Described.Fields {
         @Override
         public String line() {
             return scheme + ": " + description;
-        }
-
-        @Override
-        public String details() {
-            return Described.fields(this);
         }
     }
 

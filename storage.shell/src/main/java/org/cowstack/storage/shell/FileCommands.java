@@ -38,28 +38,18 @@ public final class FileCommands {
     private final Engine engine = new Engine();
 
     /** One directory entry. */
-    public record EntryInfo(String name, String type, long size, long allocated, long inode) implements Described {
+    public record EntryInfo(String name, String type, long size, long allocated, long inode) implements Described.Fields {
         @Override
         public String line() {
             return name + " (" + type + ", " + size + " bytes)";
         }
-
-        @Override
-        public String details() {
-            return Described.fields(this);
-        }
     }
 
     /** One owner of a physical block; -1: not applicable. */
-    public record OwnerInfo(String kind, String path, long inode, long offset) implements Described {
+    public record OwnerInfo(String kind, String path, long inode, long offset) implements Described.Fields {
         @Override
         public String line() {
             return kind + " " + path + (offset < 0 ? "" : " at offset " + offset);
-        }
-
-        @Override
-        public String details() {
-            return Described.fields(this);
         }
     }
 

@@ -34,15 +34,10 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 public final class PolicyCommands {
 
     /** One installed strategy or policy, with the volumes using it. */
-    public record PolicyInfo(String name, String bundle, String volumes) implements Described {
+    public record PolicyInfo(String name, String bundle, String volumes) implements Described.Fields {
         @Override
         public String line() {
             return name + " (" + bundle + "), used by " + volumes;
-        }
-
-        @Override
-        public String details() {
-            return Described.fields(this);
         }
     }
 

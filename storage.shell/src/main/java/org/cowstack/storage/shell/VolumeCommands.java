@@ -41,44 +41,29 @@ public final class VolumeCommands {
 
     /** One mounted or configured volume; {@code state} as {@link VolumeStatus#describe()} puts it; -1: unknown. */
     public record VolumeInfo(String name, String device, String state, String csum, long size, long used)
-            implements Described {
+            implements Described.Fields {
         @Override
         public String line() {
             return name + " on " + device + ": " + state + (size < 0 ? "" : ", " + csum + ", "
                     + ByteSize.format(used) + " of " + ByteSize.format(size) + " used");
         }
-
-        @Override
-        public String details() {
-            return Described.fields(this);
-        }
     }
 
     /** Space of one volume, in bytes. */
     public record SpaceInfo(String name, long size, long used, long reserved, long free, long shared)
-            implements Described {
+            implements Described.Fields {
         @Override
         public String line() {
             return name + ": " + ByteSize.format(free) + " free of " + ByteSize.format(size);
         }
-
-        @Override
-        public String details() {
-            return Described.fields(this);
-        }
     }
 
-    /** The page cache of one volume: sizes in bytes, hits and misses in blocks since mount. */
+    /** The cache of one volume: sizes in bytes, hits and misses in blocks since mount. */
     public record CacheInfo(String name, long sizeLimit, long cached, long dirty, long hits, long misses,
-            long readAhead) implements Described {
+            long readAhead) implements Described.Fields {
         @Override
         public String line() {
             return name + ": " + ByteSize.format(cached) + " cached of " + ByteSize.format(sizeLimit);
-        }
-
-        @Override
-        public String details() {
-            return Described.fields(this);
         }
     }
 
