@@ -79,15 +79,24 @@ public final class ReadCache implements ChangeListener {
             return 0;
         }
         int done = 0;
-        for (long i = index; done < length; i++, from = 0) {
+        for (long i = index; done < length; from = 0) {
             int slot = slot(chunks, i);
             if (slot < 0) {
                 break;
             }
+            // the run of pages in consecutive slots of one slab, up to what is wanted: one copy
+            int first = slot % slabPages;
+            long wanted = ((long) from + length - done + blockSize - 1) / blockSize;
+            int pages = 1;
             referenced[slot] = true;
-            int n = Math.min(blockSize - from, length - done);
-            dst.put(slabs[slot / slabPages], (slot % slabPages) * blockSize + from, n);
+            while (pages < wanted && first + pages < slabPages && slot(chunks, i + pages) == slot + pages) {
+                referenced[slot + pages] = true;
+                pages++;
+            }
+            int n = (int) Math.min((long) pages * blockSize - from, length - done);
+            dst.put(slabs[slot / slabPages], first * blockSize + from, n);
             done += n;
+            i += pages;
         }
         return done;
     }
@@ -132,8 +141,8 @@ public final class ReadCache implements ChangeListener {
         if (versions[stripe(inode)] != version) {
             return;
         }
+        int[][] chunks = files.get(inode);
         for (int k = 0; k < count; k++) {
-            int[][] chunks = files.get(inode);
             if (chunks != null && slot(chunks, index + k) >= 0) {
                 continue;
             }
@@ -148,7 +157,7 @@ public final class ReadCache implements ChangeListener {
             owners[slot] = inode;
             blocks[slot] = index + k;
             referenced[slot] = false;
-            map(inode, index + k, slot);
+            chunks = map(inode, index + k, slot);
             used++;
         }
     }
@@ -310,7 +319,8 @@ public final class ReadCache implements ChangeListener {
         return chunk == null ? -1 : chunk[(int) (index & (CHUNK - 1))] - 1;
     }
 
-    private void map(long inode, long index, int slot) {
+    /** Records that the file's page {@code index} is in {@code slot}; answers the file's chunks (grown if need be). */
+    private int[][] map(long inode, long index, int slot) {
         int[][] chunks = files.get(inode);
         int c = (int) (index >>> CHUNK_SHIFT);
         if (chunks == null || c >= chunks.length) {
@@ -325,6 +335,7 @@ public final class ReadCache implements ChangeListener {
             chunks[c] = new int[CHUNK];
         }
         chunks[c][(int) (index & (CHUNK - 1))] = slot + 1;
+        return chunks;
     }
 
     /** A free slot: a free one, a new one in a new slab while under the limit, or an evicted one; -1 if none. */
@@ -351,11 +362,18 @@ public final class ReadCache implements ChangeListener {
         slabs = Arrays.copyOf(slabs, slabs.length + 1);
         slabs[slabs.length - 1] = Slabs.take(pages * blockSize);
         int total = base + slabPages;
-        owners = Arrays.copyOf(owners, total);
-        blocks = Arrays.copyOf(blocks, total);
-        referenced = Arrays.copyOf(referenced, total);
-        free = Arrays.copyOf(free, total);
-        Arrays.fill(blocks, base, total, -1L);
+        if (owners.length < total) {
+            // by doubling, not slab by slab: copying (and allocating) the per-slot arrays for
+            // every slab costs a cache filling to a gigabyte hundreds of megabytes of garbage
+            long slabsAtMost = (maxPages + slabPages - 1) / slabPages;
+            int grown = (int) Math.max(total, Math.min(2L * owners.length, slabsAtMost * slabPages));
+            int old = owners.length;
+            owners = Arrays.copyOf(owners, grown);
+            blocks = Arrays.copyOf(blocks, grown);
+            referenced = Arrays.copyOf(referenced, grown);
+            free = Arrays.copyOf(free, grown);
+            Arrays.fill(blocks, old, grown, -1L);
+        }
         for (int i = pages - 1; i >= 0; i--) {
             free[freeCount++] = base + i;
         }

@@ -76,8 +76,11 @@ public final class BlockIo {
                     + " have no checksums");
         }
         byte[] actual = new byte[d];
+        ByteBuffer block = data.duplicate(); // one view moved block by block: no object per block
         for (int k = 0; k < n; k++) {
-            core.checksum.digest(data.slice(at + k * blockSize, blockSize), actual, 0);
+            int start = at + k * blockSize;
+            block.limit(start + blockSize).position(start);
+            core.checksum.digest(block, actual, 0);
             if (!Arrays.equals(expected, k * d, (k + 1) * d, actual, 0, d)) {
                 return k;
             }

@@ -138,6 +138,52 @@ class ReadPathTest {
     }
 
     @Test
+    void aCorruptedBlockFarIntoAStreamInALaterExtentIsReportedForExactlyThatBlock() throws IOException {
+        byte[] data = ChecksumAlgorithmContract.pattern(40 << 20);
+        CowVolume v = volumes.fresh(uri, 128 << 20);
+        Volumes.write(v, "/f", 0, Arrays.copyOf(data, 24 << 20));
+        Volumes.write(v, "/other", 0, ChecksumAlgorithmContract.pattern(1 << 20)); // the file in two extents
+        Volumes.write(v, "/f", 24 << 20, Arrays.copyOfRange(data, 24 << 20, data.length));
+        List<ExtentMapping> map;
+        try (FileHandle f = v.open("/f", EnumSet.of(StandardOpenOption.READ))) {
+            map = f.extents(0, 0);
+        }
+        v.unmount();
+        long bad = 9000; // 35 MiB into the stream, in the second extent
+        long physical = physicalOf(map, bad * BLOCK);
+        flip(physical + 7);
+        v = volumes.mount(uri);
+        try (FileHandle f = v.open("/f", EnumSet.of(StandardOpenOption.READ))) {
+            ByteBuffer b = ByteBuffer.allocate(1 << 20);
+            long at = 0;
+            ChecksumMismatchException e = null;
+            for (; at < data.length; at += b.capacity()) {
+                b.clear();
+                try {
+                    f.read(b, at);
+                } catch (ChecksumMismatchException x) {
+                    e = x;
+                    break;
+                }
+                assertArrayEquals(Arrays.copyOfRange(data, (int) at, (int) at + b.capacity()), b.array(),
+                        "verified data before the bad block, at " + at);
+            }
+            assertTrue(e != null, "the bad block was reported");
+            assertEquals(bad * BLOCK / b.capacity() * b.capacity(), at, "by the read that covers it");
+            assertEquals(bad * BLOCK, e.offset());
+            assertEquals(physical / BLOCK, e.block());
+            ByteBuffer rest = ByteBuffer.allocate(data.length - (int) (bad + 1) * BLOCK);
+            while (rest.hasRemaining()) {
+                f.read(rest, (bad + 1) * BLOCK + rest.position());
+            }
+            assertArrayEquals(Arrays.copyOfRange(data, (int) (bad + 1) * BLOCK, data.length), rest.array(),
+                    "everything after it reads fine");
+        }
+        assertTrue(v.cache().readAheadBytes() > 32 << 20, "the stream was read ahead: " + v.cache());
+        v.unmount();
+    }
+
+    @Test
     void theReadCacheFollowsWritesDirectWritesTruncatesAndPunches() throws IOException {
         byte[] data = ChecksumAlgorithmContract.pattern(1 << 20);
         CowVolume v = volumeWith("/f", data);
