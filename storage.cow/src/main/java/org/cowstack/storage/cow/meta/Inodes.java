@@ -89,12 +89,15 @@ public final class Inodes {
     }
 
     /**
-     * Stores a change that leaves size and times as they are (writeback's count of
-     * allocated blocks), without the file's lock: a buffered write may move them
-     * meanwhile, and they stay as it left them.
+     * Stores a change that leaves size and modification time as they are (writeback's
+     * count of allocated blocks, a rename's parent), without the file's lock: a buffered
+     * write may move them meanwhile, and they stay as it left them; a later change time
+     * is kept. The commit stores them again.
      */
     public void putKeepingSize(long ino, InodeItem item) throws IOException {
         fs.put(key(ino), item.encode());
+        pending.computeIfPresent(ino,
+                (k, p) -> new Pending(p.size(), p.mtime(), Math.max(p.ctime(), item.ctime()), false));
     }
 
     public void delete(long ino) throws IOException {
