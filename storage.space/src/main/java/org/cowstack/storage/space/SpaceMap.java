@@ -189,7 +189,7 @@ public final class SpaceMap implements FreeSpaceView {
      */
     public synchronized Extent allocateRun(AllocationPolicy policy, long length, long hint, boolean fromReservation)
             throws NoSpaceException, InvalidArgumentException {
-        long wish = largestFree() >= length ? length : 1;
+        long wish = length == 1 || largestFree() >= length ? length : 1; // one block: any free one fits, no scan
         return allocate(policy, length, wish, hint, fromReservation);
     }
 

@@ -53,8 +53,9 @@ public final class VolumeBindings {
     public static final Set<Service> DIRECT = EnumSet.allOf(Service.class);
     /**
      * What a buffered write that lands in the cache needs: the device and the allocation
-     * policy (the inode's size and time change a metadata node, copied on write at once),
-     * not the algorithm, which only writeback, commit and reads that miss use. Such a write
+     * policy (deciding whether a block of a NOCOW file or a preallocated extent goes in
+     * place applies the reference-count ledger, which may copy a metadata node; the size
+     * and times stay in memory, see {@code Inodes.grow}), not the algorithm, which only writeback, commit and reads that miss use. Such a write
      * that meets one of those after all waits for the algorithm where it is ({@link #await}).
      */
     public static final Set<Service> CACHED = EnumSet.of(Service.DEVICE, Service.POLICY);

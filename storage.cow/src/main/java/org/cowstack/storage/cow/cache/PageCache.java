@@ -87,7 +87,8 @@ public final class PageCache {
     private long lastInode = -1;
     /** Pages in the files' trees. */
     private long cachedPages;
-    private long dirtyPages;
+    /** Written under the monitor, read without it: a writer's check of the dirty allowance waits for no commit. */
+    private volatile long dirtyPages;
     /** Clean cached pages, least recently used first: the ones eviction may take. */
     private final CleanPages clean = new CleanPages();
     /** Arrays of evicted clean pages, no longer referenced by any page: reused by the next ones. */
@@ -103,7 +104,7 @@ public final class PageCache {
         return maxPages / 2;
     }
 
-    public synchronized long dirtyPages() {
+    public long dirtyPages() {
         return dirtyPages;
     }
 

@@ -2,12 +2,16 @@ package org.cowstack.storage.cow.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.locks.Lock;
 
 import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.NoSpaceException;
 import org.cowstack.storage.api.SourceFaultException;
 import org.cowstack.storage.cow.core.FileLocks;
 import org.cowstack.storage.cow.core.VolumeCore;
+import org.cowstack.storage.cow.core.CommitParticipant;
 import org.cowstack.storage.cow.format.InodeItem;
+import org.cowstack.storage.cow.meta.Extents;
 import org.cowstack.storage.cow.space.Reservations;
 
 /**
@@ -41,6 +45,17 @@ public final class BufferedWriter {
         this.committer = committer;
         this.copies = copies;
         this.blockSize = core.blockSize;
+        core.participants.add(new CommitParticipant() {
+            @Override
+            public void beforeCommit() throws IOException {
+                core.inodes.storePending(); // sizes and times buffered writes left in memory
+            }
+
+            @Override
+            public boolean pending() {
+                return core.inodes.hasPending();
+            }
+        });
     }
 
     /**
@@ -68,29 +83,53 @@ public final class BufferedWriter {
             committer.writeBackDirtyPages();
         } else {
             long first = offset / blockSize;
-            if (first >= STREAM && core.cache.dirtyPagesOf(ino, first - STREAM, first) == STREAM) {
+            if (first >= STREAM && core.cache.dirtyPagesOf(ino, first - STREAM, first) == STREAM
+                    && core.commitLock.tryLock()) {
                 // A sequential stream: what it wrote before this write goes to the device now,
                 // while those bytes are still in the processor's caches, and its pages are
-                // reused for what follows instead of cycling through the whole cache.
-                committer.writeBehind(ino, first);
+                // reused for what follows instead of cycling through the whole cache. Not while
+                // a commit runs: it takes those pages anyway, and the write does not wait for it.
+                try {
+                    committer.writeBehind(ino, first);
+                } finally {
+                    core.commitLock.unlock();
+                }
             }
         }
         int srcBase = src.position();
         try (FileLocks.Held held = core.fileLocks.lock(ino)) {
             long first = offset / blockSize;
             long last = (offset + length - 1) / blockSize;
-            long size = core.size(ino, path);
+            long size = sizeOf(ino, path);
+            int count = (int) (last - first + 1);
             // Blocks that will be overwritten in place need no space; every other one that is
-            // not dirty yet gets its block promised now, so the flush cannot run out.
-            Placements.Placement where = placements.forWrite(ino, path, first, (int) (last - first + 1));
-            boolean[] inPlace = where == null ? null : where.inPlace();
-            long needed = 0;
-            for (long b = first; b <= last; b++) {
-                if (!core.cache.isDirty(ino, b) && (inPlace == null || !inPlace[(int) (b - first)])) {
-                    needed++;
+            // not dirty yet gets its block promised now, so the flush cannot run out. While a
+            // commit holds the tree the layout is not looked at: every block not dirty is
+            // promised one, which writeback gives back for those it puts in place.
+            Placements.Placement where = null;
+            boolean guessed = false;
+            if (core.cache.dirtyPagesOf(ino, first, last + 1) < count) {
+                Boolean candidates = inPlaceCandidates(ino, path, first, count);
+                if (candidates == null) {
+                    guessed = true;
+                } else if (candidates) {
+                    where = placements.forWrite(ino, path, first, count);
                 }
             }
-            reservations.reserve(needed);
+            boolean[] inPlace = where == null ? null : where.inPlace();
+            long needed = needed(ino, first, last, inPlace);
+            try {
+                reservations.reserve(needed);
+            } catch (NoSpaceException e) {
+                if (!guessed) {
+                    throw e;
+                }
+                // Too many promised, maybe: the blocks that go in place need none. Look, then.
+                where = placements.forWrite(ino, path, first, count);
+                inPlace = where == null ? null : where.inPlace();
+                needed = needed(ino, first, last, inPlace);
+                reservations.reserve(needed);
+            }
             long dirtied = 0;
             CallerBuffer caller = new CallerBuffer(src, blockSize, copies);
             CallerBuffer.Fault fault = null;
@@ -120,12 +159,10 @@ public final class BufferedWriter {
             reservations.settle(needed, dirtied);
             long written = srcAt;
             if (written > 0) {
-                core.treeLock.changing(() -> {
-                    InodeItem inode = core.inodes.getOrThrow(ino, path);
-                    long grown = Math.max(inode.size(), offset + written);
-                    core.inodes.put(ino, inode.withSize(grown, VolumeCore.now()));
-                    core.changes.resized(ino, inode.size(), grown); // a gap before the data reads as zeros now
-                });
+                // In memory, not in the tree: no commit holds this write up (see Inodes.grow).
+                long grown = Math.max(size, offset + written);
+                core.inodes.grow(ino, grown, VolumeCore.now());
+                core.changes.resized(ino, size, grown); // a gap before the data reads as zeros now
                 core.changes.contentChanged(ino, offset, written);
             }
             if (fault != null) {
@@ -135,6 +172,58 @@ public final class BufferedWriter {
         }
         src.position(src.limit());
         return length;
+    }
+
+    /**
+     * The file's size, from memory once it has been written through the cache, so that a
+     * write does not wait for a commit that holds the tree. The file's lock is held.
+     */
+    private long sizeOf(long ino, String path) throws IOException {
+        core.checkUsable();
+        long size = core.inodes.pendingSize(ino);
+        if (size >= 0) {
+            return size;
+        }
+        return core.treeLock.reading(() -> core.inodes.enter(ino, core.inodes.getOrThrow(ino, path)));
+    }
+
+    /**
+     * Whether a block of the range may be overwritten in place (a NOCOW file, or a
+     * preallocated extent), as {@link Placements#forWrite} asks first; null when a
+     * commit holds the tree, which this write does not wait for.
+     */
+    private Boolean inPlaceCandidates(long ino, String path, long first, int count) throws IOException {
+        Lock shared = core.treeLock.shared();
+        if (!shared.tryLock()) {
+            return null;
+        }
+        try {
+            return core.treeLock.reading(() -> {
+                boolean nocow = core.inodes.getOrThrow(ino, path).has(InodeItem.NOCOW);
+                for (Extents.Mapping m : core.extents.overlapping(ino, first, first + count)) {
+                    if (nocow || m.extent().unwritten()) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        } finally {
+            shared.unlock();
+        }
+    }
+
+    /** Blocks of {@code [first, last]} that need a block promised: neither dirty nor going in place. */
+    private long needed(long ino, long first, long last, boolean[] inPlace) {
+        if (inPlace == null) {
+            return last - first + 1 - core.cache.dirtyPagesOf(ino, first, last + 1);
+        }
+        long needed = 0;
+        for (long b = first; b <= last; b++) {
+            if (!core.cache.isDirty(ino, b) && (inPlace == null || !inPlace[(int) (b - first)])) {
+                needed++;
+            }
+        }
+        return needed;
     }
 
     /**

@@ -34,7 +34,9 @@ final class CallerBuffer {
     private final ByteBuffer data;
     private final int unit;
     private final DataCopies copies;
-    private final ByteBuffer staging;
+    private final boolean direct;
+    /** Where direct memory is staged block by block: made on first use (a nodatasum write never stages). */
+    private ByteBuffer staging;
 
     /**
      * @param src   the caller's buffer; its bytes from position to limit are the data,
@@ -45,7 +47,7 @@ final class CallerBuffer {
         this.data = src.slice(src.position(), src.remaining());
         this.unit = unit;
         this.copies = copies;
-        this.staging = src.isDirect() ? ByteBuffer.allocate(unit) : null;
+        this.direct = src.isDirect();
     }
 
     /** The caller's bytes, position zero: what the device writes from when it writes in place of a copy. */
@@ -58,8 +60,11 @@ final class CallerBuffer {
      * view of the caller's heap buffer, or a staged copy of its direct memory.
      */
     ByteBuffer read(int at, int length) throws Fault {
-        if (staging == null) {
+        if (!direct) {
             return data.slice(at, length);
+        }
+        if (staging == null || staging.capacity() < length) {
+            staging = ByteBuffer.allocate(Math.max(unit, length));
         }
         try {
             staging.clear().put(0, data, at, length).limit(length);

@@ -169,7 +169,7 @@ final class Writeback {
             i = runEnd;
         }
         InodeItem mapped = core.inodes.get(ino);
-        core.inodes.put(ino, mapped.withAllocated(mapped.allocated() + allocatedDelta));
+        core.inodes.putKeepingSize(ino, mapped.withAllocated(mapped.allocated() + allocatedDelta));
     }
 
     /** Pages for consecutive file blocks from {@code fileBlock}, written to new blocks; returns blocks newly mapped. */

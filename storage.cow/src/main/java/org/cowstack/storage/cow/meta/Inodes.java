@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.cowstack.storage.api.NotSupportedException;
 import org.cowstack.storage.cow.btree.BTree;
@@ -17,12 +19,33 @@ import org.cowstack.storage.cow.format.Key;
  * Inodes and directory entries in the fs tree: {@code (inode, INODE, 0)} holds an
  * {@link InodeItem}, {@code (directory, DIR_ENTRY, name hash)} the names with that hash.
  * Records only: path rules and resolution are the namespace's.
+ *
+ * <p>A file's size and times as buffered writes leave them are kept in memory
+ * ({@link #grow}), without the tree or its lock, so that a write into the cache waits
+ * for no commit and needs no allocation; {@link #get} answers them over the stored
+ * inode, so stat, read, truncate and fiemap see them at once, and the commit stores them
+ * ({@link #storePending}) with the data they cover. Once a file has an entry it is the
+ * file's size and times: {@link #put} keeps it up to date, under the file's lock,
+ * which every change of size or times holds.
  */
 public final class Inodes {
     /** The root directory's inode number, as in btrfs. */
     public static final long ROOT = 256;
 
     private final BTree fs;
+    /** Size and times per file written through the cache; see the class comment. */
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+
+    /**
+     * A file's size and times, and whether the fs tree holds them: replaced whole, so a
+     * commit that stored one marks it stored only if no write replaced it meanwhile.
+     */
+    private record Pending(long size, long mtime, long ctime, boolean stored) {
+        InodeItem over(InodeItem i) {
+            return new InodeItem(i.type(), size, i.parent(), i.flags(), mtime, ctime, i.crtime(), i.generation(),
+                    i.allocated());
+        }
+    }
 
     public Inodes(BTree fs) {
         this.fs = fs;
@@ -39,7 +62,12 @@ public final class Inodes {
     /** The inode, or null when there is none of that number. */
     public InodeItem get(long ino) throws IOException {
         byte[] v = fs.get(key(ino));
-        return v == null ? null : InodeItem.decode(v);
+        if (v == null) {
+            return null;
+        }
+        InodeItem stored = InodeItem.decode(v);
+        Pending p = pending.get(ino);
+        return p == null ? stored : p.over(stored);
     }
 
     /** The inode of a file opened as {@code path}, which may have been deleted since. */
@@ -51,12 +79,80 @@ public final class Inodes {
         return i;
     }
 
+    /**
+     * Stores the inode, its size and times included: the caller holds the file's lock
+     * when it may change them (see {@link #putKeepingSize} otherwise).
+     */
     public void put(long ino, InodeItem item) throws IOException {
         fs.put(key(ino), item.encode());
+        pending.computeIfPresent(ino, (k, p) -> new Pending(item.size(), item.mtime(), item.ctime(), true));
+    }
+
+    /**
+     * Stores a change that leaves size and modification time as they are (writeback's
+     * count of allocated blocks, a rename's parent), without the file's lock: a buffered
+     * write may move them meanwhile, and they stay as it left them; a later change time
+     * is kept. The commit stores them again.
+     */
+    public void putKeepingSize(long ino, InodeItem item) throws IOException {
+        fs.put(key(ino), item.encode());
+        pending.computeIfPresent(ino,
+                (k, p) -> new Pending(p.size(), p.mtime(), Math.max(p.ctime(), item.ctime()), false));
     }
 
     public void delete(long ino) throws IOException {
         fs.delete(key(ino));
+        pending.remove(ino);
+    }
+
+    // ------------------------------------------------------------------ sizes in memory
+
+    /** The size of a file written through the cache, without the tree; -1 when it has no entry yet. */
+    public long pendingSize(long ino) {
+        Pending p = pending.get(ino);
+        return p == null ? -1 : p.size();
+    }
+
+    /**
+     * A buffered write of a file that has an entry ({@link #enter}) set its size and times:
+     * kept in memory until the commit. The caller holds the file's lock.
+     */
+    public void grow(long ino, long size, long now) {
+        pending.put(ino, new Pending(size, now, now, false));
+    }
+
+    /** Gives a file an entry with its inode's size and times (the file's lock and the shared tree lock held). */
+    public long enter(long ino, InodeItem current) {
+        pending.putIfAbsent(ino, new Pending(current.size(), current.mtime(), current.ctime(), true));
+        return pendingSize(ino);
+    }
+
+    /** Whether a size or time is in memory only: the next commit has something to store. */
+    public boolean hasPending() {
+        for (Pending p : pending.values()) {
+            if (!p.stored()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Stores every size and time kept in memory into the fs tree: the commit's part (tree lock held exclusively). */
+    public void storePending() throws IOException {
+        for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+            Pending p = e.getValue();
+            if (p.stored()) {
+                continue;
+            }
+            long ino = e.getKey();
+            byte[] v = fs.get(key(ino));
+            if (v == null) {
+                pending.remove(ino, p); // deleted meanwhile
+                continue;
+            }
+            fs.put(key(ino), p.over(InodeItem.decode(v)).encode());
+            pending.replace(ino, p, new Pending(p.size(), p.mtime(), p.ctime(), true));
+        }
     }
 
     private List<DirEntries.Entry> entries(long dir, String name) throws IOException {

@@ -272,7 +272,8 @@ public final class Namespace {
             core.inodes.removeEntry(sdir, s.name());
             core.inodes.addEntry(tdir, tp.get(tp.size() - 1), s.inode(), s.directory());
             long now = VolumeCore.now();
-            core.inodes.put(s.inode(), core.inodes.getOrThrow(s.inode(), source).withParent(tdir, now));
+            // Without the file's lock: a buffered write may grow the file meanwhile (Inodes.grow).
+            core.inodes.putKeepingSize(s.inode(), core.inodes.getOrThrow(s.inode(), source).withParent(tdir, now));
             core.inodes.put(sdir, core.inodes.getOrThrow(sdir, "parent").touched(now));
             if (tdir != sdir) {
                 core.inodes.put(tdir, core.inodes.getOrThrow(tdir, "parent").touched(now));
