@@ -34,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * O_DIRECT, against {@code FileChannel} positional I/O with O_DIRECT on a file of the same
  * size in the same directory. Where the host file system has no O_DIRECT (tmpfs), both
  * sides fall back to the page cache and the log says so. The offsets come from a fixed
- * seed, the same sequence on both sides.
+ * seed, the same sequence on both sides. The image is written in full before mkfs, as
+ * the baseline file is (see {@link Workspace#createThick}).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -68,9 +69,15 @@ public class RandomDirectBenchmark {
             direct = directSupported(Workspace.dir());
         }
 
-        /** A fresh crc32c volume holding {@code /data} written in full, mounted with {@code options}. */
+        /**
+         * A fresh crc32c volume holding {@code /data} written in full, mounted with
+         * {@code options}, on an image written in full (as the baseline file is): copy-on-write
+         * puts each write on a block the file did not use, which on a sparse image would be
+         * a host block ext4 allocates and journals under O_DIRECT, where the baseline
+         * overwrites blocks it has.
+         */
         CowVolume writtenVolume(MountOptions options) throws IOException {
-            CowVolume v = Workspace.create(IMAGE, bytes() * 2, "crc32c", direct, options);
+            CowVolume v = Workspace.createThick(IMAGE, bytes() * 2, "crc32c", direct, options);
             Workspace.writeVolumeFile(v, "/data", Workspace.pattern(Workspace.MIB, true, 3), bytes());
             return v;
         }

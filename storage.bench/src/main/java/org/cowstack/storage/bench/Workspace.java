@@ -75,11 +75,33 @@ final class Workspace {
             throws IOException {
         Path image = file(name);
         Files.deleteIfExists(image);
-        URI uri = uri(image, direct);
-        try (BlockDevice d = FILES.open(uri, OpenOptions.create(bytes))) {
+        return formatAndMount(name, OpenOptions.create(bytes), checksum, direct, options);
+    }
+
+    private static CowVolume formatAndMount(String name, OpenOptions open, String checksum, boolean direct,
+            MountOptions options) throws IOException {
+        try (BlockDevice d = FILES.open(uri(file(name), direct), open)) {
             CowVolume.format(d, FormatOptions.defaults().checksum(checksum), SERVICES, "first-fit");
         }
         return mount(name, direct, options);
+    }
+
+    /**
+     * As {@link #create}, on an image written in full first (zeros, forced), as a block
+     * device or a fully preallocated VM image is: a sparse image makes the host file system
+     * allocate (and, under O_DIRECT, journal) each block the volume writes for the first
+     * time, a cost a raw overwrite of a written file does not pay.
+     */
+    static CowVolume createThick(String name, long bytes, String checksum, boolean direct, MountOptions options)
+            throws IOException {
+        Path image = file(name);
+        Files.deleteIfExists(image);
+        ByteBuffer zeros = ByteBuffer.allocateDirect(MIB);
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            writeAll(ch::write, zeros, 0, bytes);
+            ch.force(true);
+        }
+        return formatAndMount(name, OpenOptions.readWrite(), checksum, direct, options);
     }
 
     static CowVolume mount(String name, boolean direct, MountOptions options) throws IOException {
