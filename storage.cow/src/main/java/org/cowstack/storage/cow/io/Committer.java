@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import org.cowstack.storage.cow.bind.Access;
 import org.cowstack.storage.cow.bind.VolumeBindings;
 import org.cowstack.storage.cow.cache.PageCache;
+import org.cowstack.storage.cow.core.CommitLock;
 import org.cowstack.storage.cow.core.CommitParticipant;
 import org.cowstack.storage.cow.core.VolumeCore;
 import org.cowstack.storage.cow.format.Corruption;
@@ -126,32 +127,21 @@ public final class Committer {
 
     /** Memory pressure: writes every dirty page back, unless another writer did while this one waited. */
     public void writeBackDirtyPages() throws IOException {
-        core.commitLock.lock();
-        try {
-            if (core.cache.dirtyPages() <= core.cache.dirtyLimit()) {
-                return;
-            }
-            writeBack(core.cache::takeDirty);
-        } finally {
-            core.commitLock.unlock();
-        }
+        writeBack(() -> core.cache.dirtyPages() > core.cache.dirtyLimit() ? core.cache.takeDirty() : List.of(),
+                false);
     }
 
     /**
      * Writes back the dirty pages of one file in blocks {@code [from, to)}, no others:
      * what a clone or dedupe of that range needs to share its blocks (the kernel writes
-     * back the source range before it remaps; btrfs flushes the whole file).
+     * back the source range before it remaps; btrfs flushes the whole file). The data is
+     * on the device when it returns.
      */
     public void writeBackRange(long ino, long from, long to) throws IOException {
         if (core.cache.dirtyPagesOf(ino, from, to) == 0) {
             return;
         }
-        core.commitLock.lock();
-        try {
-            writeBack(() -> core.cache.takeDirty(ino, from, to));
-        } finally {
-            core.commitLock.unlock();
-        }
+        writeBack(() -> core.cache.takeDirty(ino, from, to), false);
     }
 
     /**
@@ -161,38 +151,56 @@ public final class Committer {
      * transaction, as any writeback.
      */
     public void writeBehind(long ino, long before) throws IOException {
-        core.commitLock.lock();
-        try {
-            writeBack(() -> core.cache.takeDirty(ino, 0, before), true);
-        } finally {
-            core.commitLock.unlock();
-        }
+        writeBack(() -> core.cache.takeDirty(ino, 0, before), true);
     }
 
-    /** Takes pages from the cache, places them in the running transaction and writes their data. Commit lock held. */
-    private void writeBack(Supplier<List<PageCache.FileDirty>> take) throws IOException {
-        writeBack(take, false);
-    }
-
+    /**
+     * Takes pages from the cache and places them in the running transaction under the
+     * commit lock, then writes their data: without the lock when every page was copied
+     * on write (its blocks are new, referenced by no committed tree, and no one else may
+     * write them: a block freed meanwhile is reusable only after a commit, which waits
+     * for this write), so writebacks of several files go to the device side by side (see
+     * {@link CommitLock}); under it, once earlier writes are done, when a page overwrites
+     * its block in place, so two writes of one block keep their order.
+     */
     private void writeBack(Supplier<List<PageCache.FileDirty>> take, boolean dropBehind) throws IOException {
+        CommitLock lock = core.commitLock;
         List<PageCache.FileDirty> pages;
         Writeback.Batch data;
-        core.allocator.policy();
-        core.treeLock.exclusive().lock();
+        boolean unlocked = false;
+        lock.lockToPlace();
         try {
-            pages = take.get();
-            data = writeback.place(pages);
-        } catch (Corruption e) {
-            throw core.fail("writeback found corrupt metadata", core.treeLock.corrupt(e));
-        } catch (IOException | RuntimeException e) {
-            throw core.fail("writeback failed before writing", e);
+            core.allocator.policy();
+            core.treeLock.exclusive().lock();
+            try {
+                pages = take.get();
+                data = writeback.place(pages);
+            } catch (Corruption e) {
+                throw core.fail("writeback found corrupt metadata", core.treeLock.corrupt(e));
+            } catch (IOException | RuntimeException e) {
+                throw core.fail("writeback failed before writing", e);
+            } finally {
+                core.treeLock.exclusive().unlock();
+            }
+            if (data.isEmpty()) {
+                // nothing to write (the pages' file was deleted): they only end their state
+            } else if (data.inPlace()) {
+                lock.awaitWrites();
+                write(data);
+            } else {
+                lock.writeStarted();
+                lock.unlock();
+                unlocked = true;
+                try {
+                    write(data);
+                } finally {
+                    lock.writeDone();
+                }
+            }
         } finally {
-            core.treeLock.exclusive().unlock();
-        }
-        try {
-            data.write();
-        } catch (IOException | RuntimeException e) {
-            throw core.fail("writeback of dirty pages could not be written", e);
+            if (!unlocked) {
+                lock.unlock();
+            }
         }
         if (dropBehind) {
             core.cache.writtenBehind(pages);
@@ -200,6 +208,14 @@ public final class Committer {
             core.cache.written(pages);
         }
         data.recycle();
+    }
+
+    private void write(Writeback.Batch data) throws IOException {
+        try {
+            data.write();
+        } catch (IOException | RuntimeException e) {
+            throw core.fail("writeback of dirty pages could not be written", e);
+        }
     }
 
     private void commit() throws IOException {
