@@ -229,8 +229,8 @@ final class Writeback {
     }
 
     /**
-     * Copies pages into write buffers for {@code physical} on, recording their checksums
-     * when {@code sums}: one device write per buffer of at most {@link #bufferBlocks}
+     * Copies pages into write buffers for {@code physical} on, recording the copies'
+     * checksums when {@code sums}: one device write per buffer of at most {@link #bufferBlocks}
      * blocks, however long the run.
      */
     private void gather(long physical, List<PageCache.Page> run, boolean sums, Batch writes) throws IOException {
@@ -245,7 +245,9 @@ final class Writeback {
                 buf.put(k * blockSize, page);
                 copies.atWriteback(blockSize);
                 if (sums) {
-                    core.checksum.digest(ByteBuffer.wrap(page), digests, (done + k) * dl);
+                    // The copy is summed, not the page: a write may change a page being written
+                    // back (it is written again later), and the sum must be of the bytes written.
+                    core.checksum.digest(buf.slice(k * blockSize, blockSize), digests, (done + k) * dl);
                 }
             }
             done += pieces;
