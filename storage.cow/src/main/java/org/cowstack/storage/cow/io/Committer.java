@@ -58,7 +58,7 @@ public final class Committer {
             try {
                 commit();
             } finally {
-                core.commitLock.unlock();
+                unlockUnlessGivenBack();
             }
         });
     }
@@ -116,6 +116,17 @@ public final class Committer {
             core.committed(next);
             core.meta.written();
         } finally {
+            unlockUnlessGivenBack();
+        }
+    }
+
+    /**
+     * Ends a hold of the commit lock taken around {@link #commit()}, which gives the lock
+     * back for its writes when that hold was the only one (whether it then succeeded or
+     * threw).
+     */
+    private void unlockUnlessGivenBack() {
+        if (core.commitLock.isHeldByCurrentThread()) {
             core.commitLock.unlock();
         }
     }
@@ -218,6 +229,15 @@ public final class Committer {
         }
     }
 
+    /**
+     * Commits, commit lock held: places and freezes the running transaction under the
+     * tree lock, then writes it. The writes are announced to the lock (a commit, clone or
+     * audit waits for them) and, when the caller holds the lock once, made without it, so
+     * streaming writers go on writing back into the next transaction while this one is
+     * flushed, as btrfs lets the next transaction run during a commit's writes.
+     *
+     * The caller ends its hold with {@link #unlockUnlessGivenBack()}.
+     */
     private void commit() throws IOException {
         Writeback.Batch data;
         List<MetadataStore.Encoded> nodes;
@@ -251,22 +271,34 @@ public final class Committer {
         } finally {
             core.treeLock.exclusive().unlock();
         }
-        try {
-            data.write();
-            for (MetadataStore.Encoded n : nodes) {
-                core.device.write(n.bytes(), n.block() * core.blockSize);
-            }
-            core.device.flush();
-            core.device.write(next.encode(core.checksum), next.offset());
-            core.device.flush();
-        } catch (IOException | RuntimeException e) {
-            throw core.fail("commit of generation " + next.generation + " could not be written", e);
+        // The next transaction is open: writebacks may place pages in it while this one is
+        // written (see CommitLock), unless someone above holds the lock across the commit.
+        CommitLock lock = core.commitLock;
+        boolean release = lock.getHoldCount() == 1;
+        lock.writeStarted();
+        if (release) {
+            lock.unlock();
         }
-        core.committed(next);
-        nodesWrittenByLastCommit = nodes.size();
-        core.meta.written();
-        core.cache.written(pages);
-        core.space.release(frees);
-        data.recycle();
+        try {
+            try {
+                data.write();
+                for (MetadataStore.Encoded n : nodes) {
+                    core.device.write(n.bytes(), n.block() * core.blockSize);
+                }
+                core.device.flush();
+                core.device.write(next.encode(core.checksum), next.offset());
+                core.device.flush();
+            } catch (IOException | RuntimeException e) {
+                throw core.fail("commit of generation " + next.generation + " could not be written", e);
+            }
+            core.committed(next);
+            nodesWrittenByLastCommit = nodes.size();
+            core.meta.written();
+            core.cache.written(pages);
+            core.space.release(frees);
+            data.recycle();
+        } finally {
+            lock.writeDone();
+        }
     }
 }

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * Issue 17, parallel writers: the write-behind of one streaming file goes to the device
  * while another file's does (writebacks place their pages one at a time but write
  * without the commit lock), and a commit still waits for every such write before it
- * makes the trees that map those blocks durable.
+ * makes the trees that map those blocks durable. While a commit flushes, streams go on
+ * writing back into the next transaction; the next commit waits for the first.
  */
 class ParallelWritebackTest {
     private static final int MIB = 1 << 20;
@@ -45,6 +46,11 @@ class ParallelWritebackTest {
         final AtomicBoolean hold = new AtomicBoolean();
         final CountDownLatch inside = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
+
+        /** While set, the first flush waits for {@link #flushRelease}. */
+        final AtomicBoolean holdFlush = new AtomicBoolean();
+        final CountDownLatch flushInside = new CountDownLatch(1);
+        final CountDownLatch flushRelease = new CountDownLatch(1);
 
         Gate(BlockDevice d) {
             this.d = d;
@@ -108,6 +114,14 @@ class ParallelWritebackTest {
 
         @Override
         public void flush() throws IOException {
+            if (holdFlush.compareAndSet(true, false)) {
+                flushInside.countDown();
+                try {
+                    flushRelease.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             d.flush();
         }
 
@@ -222,6 +236,50 @@ class ParallelWritebackTest {
         CowVolume again = vs.mount(uri);
         assertStream(again, "/a", 1, 6);
         assertStream(again, "/b", 2, 1);
+        again.unmount();
+    }
+
+    @Test
+    void streamsWriteBackWhileACommitFlushes() throws Exception {
+        Volumes vs = Volumes.mem();
+        URI uri = URI.create("mem:beside-a-commit-" + System.nanoTime());
+        Gate device = mount(vs, uri);
+        CowVolume v = CowVolume.mount("test", uri, device, Volumes.SERVICES, MountOptions.defaults(),
+                CowVolume.DEFAULT_CACHE_BYTES);
+        device.holdFlush.set(true);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            Future<?> syncing = pool.submit(() -> {
+                stream(v, "/b", 2, 1, true);
+                return null;
+            });
+            assertTrue(device.flushInside.await(30, TimeUnit.SECONDS), "the fsync's commit flushes");
+            // Twelve MiB: two write-behinds, placed in the next transaction and written.
+            pool.submit(() -> {
+                stream(v, "/a", 1, 12, false);
+                return null;
+            }).get(30, TimeUnit.SECONDS);
+            Future<?> second = pool.submit(() -> {
+                stream(v, "/c", 3, 1, true);
+                return null;
+            });
+            Thread.sleep(300);
+            assertFalse(syncing.isDone(), "the first commit's flush is held");
+            assertFalse(second.isDone(), "a second commit went ahead of the first");
+            device.flushRelease.countDown();
+            syncing.get(30, TimeUnit.SECONDS);
+            second.get(30, TimeUnit.SECONDS);
+        } finally {
+            device.flushRelease.countDown();
+            pool.shutdownNow();
+        }
+        v.sync();
+        assertStream(v, "/a", 1, 12);
+        v.unmount();
+        CowVolume again = vs.mount(uri);
+        assertStream(again, "/a", 1, 12);
+        assertStream(again, "/b", 2, 1);
+        assertStream(again, "/c", 3, 1);
         again.unmount();
     }
 }
