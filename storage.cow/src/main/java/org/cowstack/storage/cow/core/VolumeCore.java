@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.ReentrantLock;
 
 import org.cowstack.storage.api.OfflineException;
 import org.cowstack.storage.api.ReadOnlyException;
@@ -45,7 +44,7 @@ import org.cowstack.storage.space.SpaceMap;
  *
  * <h2>Locks</h2>
  * In acquisition order: a file's lock ({@link #fileLocks}: orders writes to one file),
- * the {@link #commitLock} (one commit or writeback at a time), the {@link #trees tree
+ * the {@link #commitLock} (one commit, or one writeback placing pages, at a time), the {@link #trees tree
  * lock} (shared by readers, exclusive for changes), then the page cache's and the space
  * map's monitors. The gate of {@link VolumeBindings} is outside them all: an operation
  * enters it first and leaves it last.
@@ -89,8 +88,8 @@ public final class VolumeCore {
 
     /** The tree lock: every tree access goes through it. */
     public final TreeLock treeLock;
-    /** One commit (or writeback) at a time. */
-    public final ReentrantLock commitLock = new ReentrantLock();
+    /** One commit (or writeback placing its pages) at a time; commits wait for writeback data in flight. */
+    public final CommitLock commitLock = new CommitLock();
     public final FileLocks fileLocks = new FileLocks();
     /** What every commit stores for the rooms above the block-I/O path (dirty bitmaps). */
     public final List<CommitParticipant> participants = new CopyOnWriteArrayList<>();

@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import org.cowstack.storage.cow.bind.Access;
 import org.cowstack.storage.cow.bind.VolumeBindings;
 import org.cowstack.storage.cow.cache.PageCache;
+import org.cowstack.storage.cow.core.CommitLock;
 import org.cowstack.storage.cow.core.CommitParticipant;
 import org.cowstack.storage.cow.core.VolumeCore;
 import org.cowstack.storage.cow.format.Corruption;
@@ -57,7 +58,7 @@ public final class Committer {
             try {
                 commit();
             } finally {
-                core.commitLock.unlock();
+                unlockUnlessGivenBack();
             }
         });
     }
@@ -115,6 +116,17 @@ public final class Committer {
             core.committed(next);
             core.meta.written();
         } finally {
+            unlockUnlessGivenBack();
+        }
+    }
+
+    /**
+     * Ends a hold of the commit lock taken around {@link #commit()}, which gives the lock
+     * back for its writes when that hold was the only one (whether it then succeeded or
+     * threw).
+     */
+    private void unlockUnlessGivenBack() {
+        if (core.commitLock.isHeldByCurrentThread()) {
             core.commitLock.unlock();
         }
     }
@@ -126,32 +138,21 @@ public final class Committer {
 
     /** Memory pressure: writes every dirty page back, unless another writer did while this one waited. */
     public void writeBackDirtyPages() throws IOException {
-        core.commitLock.lock();
-        try {
-            if (core.cache.dirtyPages() <= core.cache.dirtyLimit()) {
-                return;
-            }
-            writeBack(core.cache::takeDirty);
-        } finally {
-            core.commitLock.unlock();
-        }
+        writeBack(() -> core.cache.dirtyPages() > core.cache.dirtyLimit() ? core.cache.takeDirty() : List.of(),
+                false);
     }
 
     /**
      * Writes back the dirty pages of one file in blocks {@code [from, to)}, no others:
      * what a clone or dedupe of that range needs to share its blocks (the kernel writes
-     * back the source range before it remaps; btrfs flushes the whole file).
+     * back the source range before it remaps; btrfs flushes the whole file). The data is
+     * on the device when it returns.
      */
     public void writeBackRange(long ino, long from, long to) throws IOException {
         if (core.cache.dirtyPagesOf(ino, from, to) == 0) {
             return;
         }
-        core.commitLock.lock();
-        try {
-            writeBack(() -> core.cache.takeDirty(ino, from, to));
-        } finally {
-            core.commitLock.unlock();
-        }
+        writeBack(() -> core.cache.takeDirty(ino, from, to), false);
     }
 
     /**
@@ -161,38 +162,56 @@ public final class Committer {
      * transaction, as any writeback.
      */
     public void writeBehind(long ino, long before) throws IOException {
-        core.commitLock.lock();
-        try {
-            writeBack(() -> core.cache.takeDirty(ino, 0, before), true);
-        } finally {
-            core.commitLock.unlock();
-        }
+        writeBack(() -> core.cache.takeDirty(ino, 0, before), true);
     }
 
-    /** Takes pages from the cache, places them in the running transaction and writes their data. Commit lock held. */
-    private void writeBack(Supplier<List<PageCache.FileDirty>> take) throws IOException {
-        writeBack(take, false);
-    }
-
+    /**
+     * Takes pages from the cache and places them in the running transaction under the
+     * commit lock, then writes their data: without the lock when every page was copied
+     * on write (its blocks are new, referenced by no committed tree, and no one else may
+     * write them: a block freed meanwhile is reusable only after a commit, which waits
+     * for this write), so writebacks of several files go to the device side by side (see
+     * {@link CommitLock}); under it, once earlier writes are done, when a page overwrites
+     * its block in place, so two writes of one block keep their order.
+     */
     private void writeBack(Supplier<List<PageCache.FileDirty>> take, boolean dropBehind) throws IOException {
+        CommitLock lock = core.commitLock;
         List<PageCache.FileDirty> pages;
         Writeback.Batch data;
-        core.allocator.policy();
-        core.treeLock.exclusive().lock();
+        boolean unlocked = false;
+        lock.lockToPlace();
         try {
-            pages = take.get();
-            data = writeback.place(pages);
-        } catch (Corruption e) {
-            throw core.fail("writeback found corrupt metadata", core.treeLock.corrupt(e));
-        } catch (IOException | RuntimeException e) {
-            throw core.fail("writeback failed before writing", e);
+            core.allocator.policy();
+            core.treeLock.exclusive().lock();
+            try {
+                pages = take.get();
+                data = writeback.place(pages);
+            } catch (Corruption e) {
+                throw core.fail("writeback found corrupt metadata", core.treeLock.corrupt(e));
+            } catch (IOException | RuntimeException e) {
+                throw core.fail("writeback failed before writing", e);
+            } finally {
+                core.treeLock.exclusive().unlock();
+            }
+            if (data.isEmpty()) {
+                // nothing to write (the pages' file was deleted): they only end their state
+            } else if (data.inPlace()) {
+                lock.awaitWrites();
+                write(data);
+            } else {
+                lock.writeStarted();
+                lock.unlock();
+                unlocked = true;
+                try {
+                    write(data);
+                } finally {
+                    lock.writeDone();
+                }
+            }
         } finally {
-            core.treeLock.exclusive().unlock();
-        }
-        try {
-            data.write();
-        } catch (IOException | RuntimeException e) {
-            throw core.fail("writeback of dirty pages could not be written", e);
+            if (!unlocked) {
+                lock.unlock();
+            }
         }
         if (dropBehind) {
             core.cache.writtenBehind(pages);
@@ -202,6 +221,23 @@ public final class Committer {
         data.recycle();
     }
 
+    private void write(Writeback.Batch data) throws IOException {
+        try {
+            data.write();
+        } catch (IOException | RuntimeException e) {
+            throw core.fail("writeback of dirty pages could not be written", e);
+        }
+    }
+
+    /**
+     * Commits, commit lock held: places and freezes the running transaction under the
+     * tree lock, then writes it. The writes are announced to the lock (a commit, clone or
+     * audit waits for them) and, when the caller holds the lock once, made without it, so
+     * streaming writers go on writing back into the next transaction while this one is
+     * flushed, as btrfs lets the next transaction run during a commit's writes.
+     *
+     * The caller ends its hold with {@link #unlockUnlessGivenBack()}.
+     */
     private void commit() throws IOException {
         Writeback.Batch data;
         List<MetadataStore.Encoded> nodes;
@@ -235,22 +271,34 @@ public final class Committer {
         } finally {
             core.treeLock.exclusive().unlock();
         }
-        try {
-            data.write();
-            for (MetadataStore.Encoded n : nodes) {
-                core.device.write(n.bytes(), n.block() * core.blockSize);
-            }
-            core.device.flush();
-            core.device.write(next.encode(core.checksum), next.offset());
-            core.device.flush();
-        } catch (IOException | RuntimeException e) {
-            throw core.fail("commit of generation " + next.generation + " could not be written", e);
+        // The next transaction is open: writebacks may place pages in it while this one is
+        // written (see CommitLock), unless someone above holds the lock across the commit.
+        CommitLock lock = core.commitLock;
+        boolean release = lock.getHoldCount() == 1;
+        lock.writeStarted();
+        if (release) {
+            lock.unlock();
         }
-        core.committed(next);
-        nodesWrittenByLastCommit = nodes.size();
-        core.meta.written();
-        core.cache.written(pages);
-        core.space.release(frees);
-        data.recycle();
+        try {
+            try {
+                data.write();
+                for (MetadataStore.Encoded n : nodes) {
+                    core.device.write(n.bytes(), n.block() * core.blockSize);
+                }
+                core.device.flush();
+                core.device.write(next.encode(core.checksum), next.offset());
+                core.device.flush();
+            } catch (IOException | RuntimeException e) {
+                throw core.fail("commit of generation " + next.generation + " could not be written", e);
+            }
+            core.committed(next);
+            nodesWrittenByLastCommit = nodes.size();
+            core.meta.written();
+            core.cache.written(pages);
+            core.space.release(frees);
+            data.recycle();
+        } finally {
+            lock.writeDone();
+        }
     }
 }

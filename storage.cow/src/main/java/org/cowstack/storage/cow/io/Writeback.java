@@ -29,9 +29,10 @@ final class Writeback {
      */
     private static final int WRITE_BUFFER_BYTES = 1 << 20;
     /**
-     * Write buffers, reused from writeback to writeback (one at a time: the commit lock):
-     * allocating direct memory zeroes it, which cost more than the writes themselves. At
-     * most {@link #pooledBuffers} are kept.
+     * Write buffers, reused from writeback to writeback: allocating direct memory zeroes
+     * it, which cost more than the writes themselves. At most {@link #pooledBuffers} are
+     * kept. Guarded by itself: writebacks place one at a time (the commit lock) but give
+     * their buffers back after writing, without it.
      */
     private final ArrayDeque<ByteBuffer> writeBuffers = new ArrayDeque<>();
     /**
@@ -71,12 +72,17 @@ final class Writeback {
         private final List<DataWrite> writes = new ArrayList<>();
         private final List<ByteBuffer> buffers = new ArrayList<>();
         private ByteBuffer current;
+        /** Some pages overwrite their blocks in place. */
+        private boolean inPlace;
 
         /** A zero-positioned view of {@code blocks} blocks to fill, for the write of {@code physical} on. */
         ByteBuffer add(long physical, int blocks) {
             int bytes = blocks * blockSize;
             if (current == null || current.remaining() < bytes) {
-                ByteBuffer b = writeBuffers.poll();
+                ByteBuffer b;
+                synchronized (writeBuffers) {
+                    b = writeBuffers.poll();
+                }
                 current = b != null ? b.clear() : io.allocate(bufferBlocks * blockSize);
                 buffers.add(current);
             }
@@ -90,6 +96,11 @@ final class Writeback {
             return writes.isEmpty();
         }
 
+        /** Whether some pages overwrite their blocks in place (see {@code Committer.writeBack}). */
+        boolean inPlace() {
+            return inPlace;
+        }
+
         /** Writes the batch's data to its blocks. */
         void write() throws IOException {
             for (DataWrite w : writes) {
@@ -99,9 +110,11 @@ final class Writeback {
 
         /** The batch is written: its buffers serve the next one. */
         void recycle() {
-            for (ByteBuffer b : buffers) {
-                if (writeBuffers.size() < pooledBuffers) {
-                    writeBuffers.push(b);
+            synchronized (writeBuffers) {
+                for (ByteBuffer b : buffers) {
+                    if (writeBuffers.size() < pooledBuffers) {
+                        writeBuffers.push(b);
+                    }
                 }
             }
         }
@@ -207,6 +220,7 @@ final class Writeback {
             }
         }
         core.checksums.delete(physical, run.size());
+        writes.inPlace = true;
         gather(physical, run, sums, writes);
         if (oldFlags != newFlags) {
             core.extents.retag(ino, fileBlock, new ExtentItem(physical, run.size(), newFlags));
@@ -215,8 +229,8 @@ final class Writeback {
     }
 
     /**
-     * Copies pages into write buffers for {@code physical} on, recording their checksums
-     * when {@code sums}: one device write per buffer of at most {@link #bufferBlocks}
+     * Copies pages into write buffers for {@code physical} on, recording the copies'
+     * checksums when {@code sums}: one device write per buffer of at most {@link #bufferBlocks}
      * blocks, however long the run.
      */
     private void gather(long physical, List<PageCache.Page> run, boolean sums, Batch writes) throws IOException {
@@ -231,7 +245,9 @@ final class Writeback {
                 buf.put(k * blockSize, page);
                 copies.atWriteback(blockSize);
                 if (sums) {
-                    core.checksum.digest(ByteBuffer.wrap(page), digests, (done + k) * dl);
+                    // The copy is summed, not the page: a write may change a page being written
+                    // back (it is written again later), and the sum must be of the bytes written.
+                    core.checksum.digest(buf.slice(k * blockSize, blockSize), digests, (done + k) * dl);
                 }
             }
             done += pieces;
