@@ -83,17 +83,12 @@ public final class BufferedWriter {
             committer.writeBackDirtyPages();
         } else {
             long first = offset / blockSize;
-            if (first >= STREAM && core.cache.dirtyPagesOf(ino, first - STREAM, first) == STREAM
-                    && core.commitLock.tryLock()) {
+            if (first >= STREAM && core.cache.dirtyPagesOf(ino, first - STREAM, first) == STREAM) {
                 // A sequential stream: what it wrote before this write goes to the device now,
                 // while those bytes are still in the processor's caches, and its pages are
-                // reused for what follows instead of cycling through the whole cache. Not while
-                // a commit runs: it takes those pages anyway, and the write does not wait for it.
-                try {
-                    committer.writeBehind(ino, first);
-                } finally {
-                    core.commitLock.unlock();
-                }
+                // reused for what follows instead of cycling through the whole cache (unless a
+                // commit is placing pages: the write does not wait for it).
+                committer.writeBehind(ino, first);
             }
         }
         int srcBase = src.position();

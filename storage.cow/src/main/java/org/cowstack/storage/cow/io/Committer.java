@@ -139,7 +139,7 @@ public final class Committer {
     /** Memory pressure: writes every dirty page back, unless another writer did while this one waited. */
     public void writeBackDirtyPages() throws IOException {
         writeBack(() -> core.cache.dirtyPages() > core.cache.dirtyLimit() ? core.cache.takeDirty() : List.of(),
-                false);
+                false, false);
     }
 
     /**
@@ -152,17 +152,19 @@ public final class Committer {
         if (core.cache.dirtyPagesOf(ino, from, to) == 0) {
             return;
         }
-        writeBack(() -> core.cache.takeDirty(ino, from, to), false);
+        writeBack(() -> core.cache.takeDirty(ino, from, to), false, false);
     }
 
     /**
      * Writes back the dirty pages of one file before block {@code before}, and lets the
      * cache reuse them at once: what a sequential writer leaves behind it (write-behind
      * and drop-behind, as the kernel does for streaming writes). Into the running
-     * transaction, as any writeback.
+     * transaction, as any writeback. Not while a commit or another writeback places pages
+     * (the commit takes these pages anyway): the writer does not wait for it, and its data
+     * still goes to the device beside the others'.
      */
     public void writeBehind(long ino, long before) throws IOException {
-        writeBack(() -> core.cache.takeDirty(ino, 0, before), true);
+        writeBack(() -> core.cache.takeDirty(ino, 0, before), true, true);
     }
 
     /**
@@ -174,12 +176,17 @@ public final class Committer {
      * {@link CommitLock}); under it, once earlier writes are done, when a page overwrites
      * its block in place, so two writes of one block keep their order.
      */
-    private void writeBack(Supplier<List<PageCache.FileDirty>> take, boolean dropBehind) throws IOException {
+    private void writeBack(Supplier<List<PageCache.FileDirty>> take, boolean dropBehind, boolean onlyIfFree)
+            throws IOException {
         CommitLock lock = core.commitLock;
         List<PageCache.FileDirty> pages;
         Writeback.Batch data;
         boolean unlocked = false;
-        lock.lockToPlace();
+        if (!onlyIfFree) {
+            lock.lockToPlace();
+        } else if (!lock.tryLock()) {
+            return;
+        }
         try {
             core.allocator.policy();
             core.treeLock.exclusive().lock();
