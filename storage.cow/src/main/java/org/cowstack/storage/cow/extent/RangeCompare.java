@@ -157,20 +157,25 @@ final class RangeCompare {
             } catch (IOException | RuntimeException | Error e) {
                 why = e;
             }
-            if (done.compareAndSet(c, 0, 1) && !equal) {
-                bad(c, why);
+            finished(c, equal, why);
+        }
+
+        /**
+         * Records the first outcome of chunk {@code c}, a bad one before the chunk counts
+         * as done: a caller that sees the chunk done finds its outcome in the verdict.
+         */
+        private synchronized void finished(int c, boolean equal, Throwable why) {
+            if (done.get(c) == 0) {
+                if (!equal && c < firstBad) {
+                    firstBad = c;
+                    failure = why;
+                }
+                done.set(c, 1);
             }
         }
 
         private synchronized int firstBad() {
             return firstBad;
-        }
-
-        private synchronized void bad(int chunk, Throwable why) {
-            if (chunk < firstBad) {
-                firstBad = chunk;
-                failure = why;
-            }
         }
 
         synchronized boolean verdict() throws IOException {

@@ -100,9 +100,11 @@ class DedupeChunksTest {
             b[at] ^= (byte) (1 + random.nextInt(255));
             CowVolume v = twins(a, b);
             List<ExtentMapping> before = extents(v, "/b");
-            DedupeResult r = dedupe(v, 0, LENGTH);
-            assertTrue(r.differs(), "byte " + at + " differs (seed " + seed + ")");
-            assertEquals(0, r.bytesDeduped());
+            for (int round = 0; round < 5; round++) {
+                DedupeResult r = dedupe(v, 0, LENGTH);
+                assertTrue(r.differs(), "byte " + at + " differs (seed " + seed + ", round " + round + ")");
+                assertEquals(0, r.bytesDeduped());
+            }
             assertEquals(before, extents(v, "/b"), "a dedupe that differs changes nothing");
             DedupeResult head = dedupe(v, 0, (long) k * K);
             assertEquals(new DedupeResult((long) k * K, false), head, "the equal blocks before block " + k);
@@ -150,10 +152,12 @@ class DedupeChunksTest {
         v = overwrite(v, physical(v, "/a", (long) k * K), bad);
         CowVolume again = v;
         List<ExtentMapping> before = extents(again, "/b");
-        ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,
-                () -> dedupe(again, 0, LENGTH));
-        assertEquals("/a", e.file());
-        assertEquals((long) k * K, e.offset());
+        for (int round = 0; round < 20; round++) { // whichever worker meets the bad block, and however late
+            ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,
+                    () -> dedupe(again, 0, LENGTH), "round " + round);
+            assertEquals("/a", e.file());
+            assertEquals((long) k * K, e.offset());
+        }
         assertEquals(before, extents(again, "/b"));
         again.unmount();
     }
