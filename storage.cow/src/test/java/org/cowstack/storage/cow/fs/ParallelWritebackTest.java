@@ -32,109 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 class ParallelWritebackTest {
     private static final int MIB = 1 << 20;
-    /** Device writes at least this long are file data (metadata nodes are a few KiB). */
-    private static final int DATA_WRITE = 256 << 10;
 
-    /** A device whose data writes can be made to meet, or to wait. */
-    private static final class Gate implements BlockDevice {
-        final BlockDevice d;
-        /** While set, a data write waits (at most 10 s) until {@link #meet} data writes are inside at once. */
-        final AtomicBoolean meeting = new AtomicBoolean();
-        final CountDownLatch meet = new CountDownLatch(2);
-        final AtomicBoolean met = new AtomicBoolean(true);
-        /** While set, the first data write waits for {@link #release}. */
-        final AtomicBoolean hold = new AtomicBoolean();
-        final CountDownLatch inside = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        /** While set, the first flush waits for {@link #flushRelease}. */
-        final AtomicBoolean holdFlush = new AtomicBoolean();
-        final CountDownLatch flushInside = new CountDownLatch(1);
-        final CountDownLatch flushRelease = new CountDownLatch(1);
-
-        Gate(BlockDevice d) {
-            this.d = d;
-        }
-
-        @Override
-        public void write(ByteBuffer src, long offset) throws IOException {
-            if (src.remaining() >= DATA_WRITE) {
-                if (meeting.get()) {
-                    meet.countDown();
-                    try {
-                        if (!meet.await(10, TimeUnit.SECONDS)) {
-                            met.set(false);
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    meeting.set(false);
-                }
-                if (hold.compareAndSet(true, false)) {
-                    inside.countDown();
-                    try {
-                        release.await(10, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            }
-            d.write(src, offset);
-        }
-
-        @Override
-        public URI uri() {
-            return d.uri();
-        }
-
-        @Override
-        public long size() {
-            return d.size();
-        }
-
-        @Override
-        public int blockSize() {
-            return d.blockSize();
-        }
-
-        @Override
-        public Set<DeviceCapability> capabilities() {
-            return d.capabilities();
-        }
-
-        @Override
-        public boolean isReadOnly() {
-            return d.isReadOnly();
-        }
-
-        @Override
-        public void read(ByteBuffer dst, long offset) throws IOException {
-            d.read(dst, offset);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            if (holdFlush.compareAndSet(true, false)) {
-                flushInside.countDown();
-                try {
-                    flushRelease.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            d.flush();
-        }
-
-        @Override
-        public void discard(long offset, long length) throws IOException {
-            d.discard(offset, length);
-        }
-
-        @Override
-        public void close() throws IOException {
-            d.close();
-        }
-    }
 
     private static byte[] mebibyte(int file, int index) {
         byte[] b = new byte[MIB];
@@ -147,8 +45,17 @@ class ParallelWritebackTest {
 
     /** Writes {@code mib} MiB to {@code path} in 1 MiB calls: a stream, written behind after 4 MiB. */
     private static void stream(CowVolume v, String path, int file, int mib, boolean fsync) throws IOException {
+        stream(v, path, file, mib, fsync, () -> { });
+    }
+
+    /** As above, running {@code halfway} after the first half of the stream. */
+    private static void stream(CowVolume v, String path, int file, int mib, boolean fsync, Runnable halfway)
+            throws IOException {
         try (FileHandle f = v.open(path, Volumes.RW)) {
             for (int i = 0; i < mib; i++) {
+                if (i == mib / 2) {
+                    halfway.run();
+                }
                 f.write(ByteBuffer.wrap(mebibyte(file, i)), (long) i * MIB);
             }
             if (fsync) {
@@ -165,27 +72,42 @@ class ParallelWritebackTest {
         }
     }
 
-    private static Gate mount(Volumes vs, URI uri) throws IOException {
+    /** Waits (at most 10 s) until a data write waits inside the device for a second one. */
+    private static void firstDataWriteInside(GatedDevice device) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (device.meet.getCount() > 1 && device.meeting.get() && System.nanoTime() < until) {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    private static GatedDevice mount(Volumes vs, URI uri) throws IOException {
         vs.mkfs(uri, 256L << 20, FormatOptions.defaults());
-        return new Gate(vs.provider.open(uri, OpenOptions.readWrite()));
+        return new GatedDevice(vs.provider.open(uri, OpenOptions.readWrite()));
     }
 
     @Test
     void twoStreamsWriteTheirDataSideBySide() throws Exception {
         Volumes vs = Volumes.mem();
         URI uri = URI.create("mem:side-by-side-" + System.nanoTime());
-        Gate device = mount(vs, uri);
+        GatedDevice device = mount(vs, uri);
         CowVolume v = CowVolume.mount("test", uri, device, Volumes.SERVICES, MountOptions.defaults(),
                 CowVolume.DEFAULT_CACHE_BYTES);
         device.meeting.set(true);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
+            // A stream's write-behind is skipped while the other places its pages (it does not
+            // wait for the commit lock), so each stream, halfway, waits until a data write is
+            // inside the device: the other then still has write-behinds to come, and finds
+            // the lock free, since that data write runs without it. Without the wait, a
+            // stream could end and fsync (a commit, which waits for writes in flight) before
+            // any of its writes reached the device.
             Future<?> a = pool.submit(() -> {
-                stream(v, "/a", 1, 12, true);
+                stream(v, "/a", 1, 16, true, () -> firstDataWriteInside(device));
                 return null;
             });
             Future<?> b = pool.submit(() -> {
-                stream(v, "/b", 2, 12, true);
+                stream(v, "/b", 2, 16, true, () -> firstDataWriteInside(device));
                 return null;
             });
             a.get(60, TimeUnit.SECONDS);
@@ -194,8 +116,8 @@ class ParallelWritebackTest {
             pool.shutdownNow();
         }
         assertTrue(device.met.get(), "a data write of one stream waited 10 s for the other's: writebacks one at a time");
-        assertStream(v, "/a", 1, 12);
-        assertStream(v, "/b", 2, 12);
+        assertStream(v, "/a", 1, 16);
+        assertStream(v, "/b", 2, 16);
         v.unmount();
         CowVolume again = vs.mount(uri);
         assertStream(again, "/a", 1, 12);
@@ -207,7 +129,7 @@ class ParallelWritebackTest {
     void aCommitWaitsForWritebackDataOnItsWay() throws Exception {
         Volumes vs = Volumes.mem();
         URI uri = URI.create("mem:commit-waits-" + System.nanoTime());
-        Gate device = mount(vs, uri);
+        GatedDevice device = mount(vs, uri);
         CowVolume v = CowVolume.mount("test", uri, device, Volumes.SERVICES, MountOptions.defaults(),
                 CowVolume.DEFAULT_CACHE_BYTES);
         device.hold.set(true);
@@ -243,7 +165,7 @@ class ParallelWritebackTest {
     void streamsWriteBackWhileACommitFlushes() throws Exception {
         Volumes vs = Volumes.mem();
         URI uri = URI.create("mem:beside-a-commit-" + System.nanoTime());
-        Gate device = mount(vs, uri);
+        GatedDevice device = mount(vs, uri);
         CowVolume v = CowVolume.mount("test", uri, device, Volumes.SERVICES, MountOptions.defaults(),
                 CowVolume.DEFAULT_CACHE_BYTES);
         device.holdFlush.set(true);
