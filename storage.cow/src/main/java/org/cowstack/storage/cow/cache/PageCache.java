@@ -296,6 +296,24 @@ public final class PageCache {
     }
 
     /**
+     * Whether a page of one file in {@code [from, to)} is dirty or in writeback: data a
+     * commit or writeback may still write to the device, which a direct write over the
+     * range must wait for.
+     */
+    public synchronized boolean unwrittenIn(long inode, long from, long to) {
+        FilePages f = file(inode);
+        if (f == null) {
+            return false;
+        }
+        if (f.dirty.count(from, to) > 0) {
+            return true;
+        }
+        boolean[] found = new boolean[1];
+        f.all.visit(from, to, (i, p) -> found[0] |= p.state == State.WRITEBACK);
+        return found[0];
+    }
+
+    /**
      * Hands every dirty page to a commit, file by file in inode order: they become
      * WRITEBACK. The pages' data must be copied while the caller holds the tree lock;
      * {@link #written} ends the state.

@@ -197,9 +197,11 @@ public final class DirectWriter {
         int length = src.remaining();
         long first = offset / blockSize;
         int blocks = length / blockSize;
-        if (core.cache.dirtyPagesOf(ino, first, first + blocks) > 0) {
-            // As the kernel writes a range back before a direct write to it: a dirty page
-            // must not land over this data later.
+        if (core.cache.unwrittenIn(ino, first, first + blocks)) {
+            // As the kernel writes a range back and waits for it before a direct write to it:
+            // a dirty page, or one a commit or writeback is writing right now (its data write
+            // runs without the tree lock), must not land over this data later. The commit
+            // waits for every write in flight.
             committer.sync();
         }
         boolean sums = checksummed && mode != DioMode.NODATASUM;
