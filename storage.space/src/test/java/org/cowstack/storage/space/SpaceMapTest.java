@@ -99,4 +99,37 @@ class SpaceMapTest {
         space.addFree(100, 100);
         assertThrows(IllegalStateException.class, () -> space.release(List.<long[]>of(new long[] {150, 10})));
     }
+
+    @Test
+    void theLargestFreeExtentIsKnownWithoutAScanThroughAllocationsFreesAndMerges() throws Exception {
+        long seed = Long.getLong("storage.test.seed", new java.util.SplittableRandom().nextLong());
+        System.out.println("seed SpaceMapTest = " + seed + " (replay with -Dstorage.test.seed=" + seed + ")");
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        SpaceMap space = new SpaceMap("t", 4096, 100_000, 0);
+        space.addFree(0, 100_000);
+        List<Extent> used = new java.util.ArrayList<>();
+        for (int op = 0; op < 20_000; op++) {
+            if (used.isEmpty() || random.nextInt(3) > 0) {
+                long length = 1 + random.nextInt(random.nextBoolean() ? 8 : 600);
+                try {
+                    used.add(space.allocateRun(firstFit, length, random.nextLong(100_000), false));
+                } catch (NoSpaceException full) {
+                    // freed below
+                }
+            } else {
+                Extent e = used.remove(random.nextInt(used.size()));
+                if (random.nextBoolean()) {
+                    space.giveBack(e.start(), e.length());
+                } else {
+                    space.freeLater(e.start(), e.length());
+                    space.release(space.takePending());
+                }
+            }
+            long largest = 0;
+            for (long length : space.snapshot().values()) {
+                largest = Math.max(largest, length);
+            }
+            assertEquals(largest, space.largestFree(), "after operation " + op + " (seed " + seed + ")");
+        }
+    }
 }
