@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.cowstack.storage.api.NoSpaceException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
@@ -30,12 +31,12 @@ public final class SpaceMap implements FreeSpaceView {
     private final long metadataReserve;
     private final TreeMap<Long, Long> free = new TreeMap<>(); // start -> length, never touching
     /**
-     * How many free extents have each length: the largest free extent in O(log n), which
-     * a run's allocation asks first. A scan of every free extent made each allocation on
-     * fragmented free space linear in the fragments, under this map's monitor, where
-     * writers promising blocks to their writes wait.
+     * The starts of the free extents of each length: the largest free extent in O(log n),
+     * which a run's allocation and a stream's placement ask first. A scan of every free
+     * extent made each of them linear in the free-space fragments, under this map's
+     * monitor, where writers promising blocks to their writes wait.
      */
-    private final TreeMap<Long, Integer> lengths = new TreeMap<>();
+    private final TreeMap<Long, TreeSet<Long>> byLength = new TreeMap<>();
     private long freeBlocks;
     private long reserved;
     private long cursor;
@@ -97,7 +98,13 @@ public final class SpaceMap implements FreeSpaceView {
 
     @Override
     public synchronized long largestFree() {
-        return lengths.isEmpty() ? 0 : lengths.lastKey();
+        return byLength.isEmpty() ? 0 : byLength.lastKey();
+    }
+
+    /** The largest free extent (the lowest of several that large), or null when nothing is free. */
+    public synchronized Extent largestFreeExtent() {
+        Map.Entry<Long, TreeSet<Long>> largest = byLength.lastEntry();
+        return largest == null ? null : new Extent(largest.getValue().first(), largest.getKey());
     }
 
     @Override
@@ -276,13 +283,17 @@ public final class SpaceMap implements FreeSpaceView {
     /** A free extent, in both maps. */
     private void put(long start, long length) {
         free.put(start, length);
-        lengths.merge(length, 1, Integer::sum);
+        byLength.computeIfAbsent(length, l -> new TreeSet<>()).add(start);
     }
 
     /** The free extent at {@code start} is free no more, in both maps. */
     private void drop(long start) {
         Long length = free.remove(start);
-        lengths.computeIfPresent(length, (l, n) -> n == 1 ? null : n - 1);
+        TreeSet<Long> starts = byLength.get(length);
+        starts.remove(start);
+        if (starts.isEmpty()) {
+            byLength.remove(length);
+        }
     }
 
     /** A copy of the free extents, for audits. */

@@ -103,13 +103,7 @@ public final class Allocator {
                     return hint;
                 }
             }
-            Extent largest = null;
-            for (Iterator<Extent> all = space.freeExtents(0); all.hasNext(); ) {
-                Extent e = all.next();
-                if (largest == null || e.length() > largest.length()) {
-                    largest = e;
-                }
-            }
+            Extent largest = space.largestFreeExtent();
             if (largest == null || largest.length() / 2 < length) {
                 return hint; // no room for a region of its own: the policy's order decides
             }
