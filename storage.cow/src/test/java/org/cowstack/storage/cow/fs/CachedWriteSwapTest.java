@@ -6,22 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
-import org.cowstack.storage.api.device.BlockDevice;
-import org.cowstack.storage.api.device.DeviceCapability;
 import org.cowstack.storage.api.device.OpenOptions;
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FormatOptions;
@@ -159,82 +153,12 @@ class CachedWriteSwapTest {
         assertArrayEquals(expected, digest.get(10, TimeUnit.SECONDS));
         v.unmount();
     }
-    /** A device whose flush waits for {@code release} while {@code hold} is set: a commit held in its I/O. */
-    private static final class HeldFlush implements BlockDevice {
-        final BlockDevice d;
-        final AtomicBoolean hold = new AtomicBoolean();
-        final CountDownLatch inside = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        HeldFlush(BlockDevice d) {
-            this.d = d;
-        }
-
-        @Override
-        public URI uri() {
-            return d.uri();
-        }
-
-        @Override
-        public long size() {
-            return d.size();
-        }
-
-        @Override
-        public int blockSize() {
-            return d.blockSize();
-        }
-
-        @Override
-        public Set<DeviceCapability> capabilities() {
-            return d.capabilities();
-        }
-
-        @Override
-        public boolean isReadOnly() {
-            return d.isReadOnly();
-        }
-
-        @Override
-        public void read(ByteBuffer dst, long offset) throws IOException {
-            d.read(dst, offset);
-        }
-
-        @Override
-        public void write(ByteBuffer src, long offset) throws IOException {
-            d.write(src, offset);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            if (hold.get()) {
-                inside.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            d.flush();
-        }
-
-        @Override
-        public void discard(long offset, long length) throws IOException {
-            d.discard(offset, length);
-        }
-
-        @Override
-        public void close() throws IOException {
-            d.close();
-        }
-    }
-
     @Test
     void bufferedWritesGoOnWhileTheDepartingChecksumCommits() throws Exception {
         Volumes vs = Volumes.mem();
         URI uri = URI.create("mem:beside-" + System.nanoTime());
         vs.mkfs(uri, 32 << 20, FormatOptions.defaults());
-        HeldFlush device = new HeldFlush(vs.provider.open(uri, OpenOptions.readWrite()));
+        GatedDevice device = new GatedDevice(vs.provider.open(uri, OpenOptions.readWrite()));
         CowVolume v = CowVolume.mount("test", uri, device, Volumes.SERVICES,
                 MountOptions.defaults().suspendTimeout(Duration.ofSeconds(30)), CowVolume.DEFAULT_CACHE_BYTES);
         int bs = v.blockSize();
@@ -242,20 +166,21 @@ class CachedWriteSwapTest {
         byte[] second = pattern(BLOCKS * bs, 5);
         try (FileHandle f = v.open("/f", Volumes.RW)) {
             f.write(ByteBuffer.wrap(first), 0);
-            device.hold.set(true);
+            device.holdFlush.set(true); // the unbind's commit waits in its first flush
             Thread[] u = new Thread[1];
             FutureTask<Boolean> unbind = start(u, "unbind of the checksum",
                     () -> v.swap().checksumGone(crc32c(), null));
             try {
-                assertTrue(device.inside.await(10, TimeUnit.SECONDS), "the unbind commits with the departing algorithm");
+                assertTrue(device.flushInside.await(10, TimeUnit.SECONDS),
+                        "the unbind commits with the departing algorithm");
                 Thread[] w = new Thread[1];
                 FutureTask<Integer> write = start(w, "write during the unbind", () -> f.write(ByteBuffer.wrap(second),
                         0));
                 assertEquals(second.length, write.get(10, TimeUnit.SECONDS), "a write while that commit holds the gate");
                 assertFalse(unbind.isDone(), "the write went on while the unbind committed");
             } finally {
-                device.hold.set(false);
-                device.release.countDown();
+                device.holdFlush.set(false);
+                device.flushRelease.countDown();
             }
             assertTrue(unbind.get(10, TimeUnit.SECONDS));
             assertEquals(VolumeState.SUSPENDED, v.state());

@@ -13,8 +13,9 @@ import org.cowstack.storage.api.device.DeviceCapability;
 
 /**
  * A device whose data writes (writes of at least {@link #DATA_WRITE} bytes; metadata
- * nodes are a few KiB) can be made to meet, or to wait: for tests of what runs while a
- * writeback or a commit writes file data.
+ * nodes are a few KiB) can be made to meet, or to wait, and whose first flush can be
+ * made to wait: for tests of what runs while a writeback or a commit writes file data
+ * or flushes.
  */
 final class GatedDevice implements BlockDevice {
     /** Device writes at least this long are file data. */
