@@ -110,18 +110,12 @@ final class ChunkCompare {
             if (m.extent().unwritten()) {
                 continue; // zeros: filled with the gaps below
             }
-            zero(buf, (int) (at - first), (int) (m.fileBlock() - first));
+            io.zero(buf, at - first, m.fileBlock() - first);
             int n = (int) (m.fileEnd() - m.fileBlock());
             io.read(buf.slice((int) (m.fileBlock() - first) * blockSize, n * blockSize), m.extent().physical());
             at = m.fileEnd();
         }
-        zero(buf, (int) (at - first), count);
-    }
-
-    private void zero(ByteBuffer buf, int from, int to) {
-        for (int i = from * blockSize, end = to * blockSize; i < end; i += Long.BYTES) {
-            buf.putLong(i, 0L);
-        }
+        io.zero(buf, at - first, count);
     }
 
     /**

@@ -32,6 +32,16 @@ public final class BlockIo {
         core.device.write(src, physical * blockSize);
     }
 
+    /**
+     * Blocks {@code [from, to)} of {@code buf} (counted from its index 0) as zeros: what
+     * holes and preallocated blocks read as. Nothing when {@code to <= from}.
+     */
+    public void zero(ByteBuffer buf, long from, long to) {
+        for (long i = from * blockSize, end = to * blockSize; i < end; i += Long.BYTES) {
+            buf.putLong((int) i, 0L);
+        }
+    }
+
     /** A buffer the device writes from without a copy of its own, zero-positioned. */
     public ByteBuffer allocate(int bytes) {
         return core.device.allocate(bytes);

@@ -245,12 +245,12 @@ public final class ReadPath {
         long covered = b;
         boolean caching = true;
         for (Extents.Mapping m : core.extents.within(ino, b, b + n)) {
-            zero(buf, covered - b, m.fileBlock() - covered);
+            io.zero(buf, covered - b, m.fileBlock() - b);
             int len = (int) (m.fileEnd() - m.fileBlock());
             int at = (int) (m.fileBlock() - b) * blockSize;
             covered = m.fileEnd();
             if (m.extent().unwritten()) {
-                zero(buf, m.fileBlock() - b, len); // reads as zeros
+                io.zero(buf, m.fileBlock() - b, m.fileEnd() - b); // reads as zeros
                 continue;
             }
             long physical = m.physicalAt(m.fileBlock());
@@ -271,16 +271,7 @@ public final class ReadPath {
                 caching = good == len;
             }
         }
-        zero(buf, covered - b, b + n - covered);
-    }
-
-    private void zero(ByteBuffer buf, long fromBlock, long blocks) {
-        for (long k = 0; k < blocks; k++) {
-            int at = (int) (fromBlock + k) * blockSize;
-            for (int i = 0; i < blockSize; i += 8) {
-                buf.putLong(at + i, 0L);
-            }
-        }
+        io.zero(buf, covered - b, n);
     }
 
     /**
