@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.net.URI;
@@ -108,22 +109,10 @@ class ReadPathTest {
         flip(physical + 100);
         v = volumes.mount(uri);
         try (FileHandle f = v.open("/f", EnumSet.of(StandardOpenOption.READ))) {
-            ByteBuffer b = ByteBuffer.allocate(64 << 10);
-            long at = 0;
-            ChecksumMismatchException e = null;
-            for (; at < data.length; at += b.capacity()) {
-                b.clear();
-                try {
-                    f.read(b, at);
-                } catch (ChecksumMismatchException x) {
-                    e = x;
-                    break;
-                }
-                assertArrayEquals(Arrays.copyOfRange(data, (int) at, (int) at + b.capacity()), b.array(),
-                        "verified data before the bad block, at " + at);
-            }
-            assertTrue(e != null, "the bad block was reported");
-            assertEquals(bad * BLOCK / b.capacity() * b.capacity(), at, "by the read that covers it");
+            int chunk = 64 << 10;
+            Mismatch found = streamToMismatch(f, data, chunk);
+            ChecksumMismatchException e = found.error();
+            assertEquals(bad * BLOCK / chunk * chunk, found.at(), "by the read that covers it");
             assertEquals("/f", e.file());
             assertEquals(bad * BLOCK, e.offset());
             assertEquals(physical / BLOCK, e.block());
@@ -154,22 +143,10 @@ class ReadPathTest {
         flip(physical + 7);
         v = volumes.mount(uri);
         try (FileHandle f = v.open("/f", EnumSet.of(StandardOpenOption.READ))) {
-            ByteBuffer b = ByteBuffer.allocate(1 << 20);
-            long at = 0;
-            ChecksumMismatchException e = null;
-            for (; at < data.length; at += b.capacity()) {
-                b.clear();
-                try {
-                    f.read(b, at);
-                } catch (ChecksumMismatchException x) {
-                    e = x;
-                    break;
-                }
-                assertArrayEquals(Arrays.copyOfRange(data, (int) at, (int) at + b.capacity()), b.array(),
-                        "verified data before the bad block, at " + at);
-            }
-            assertTrue(e != null, "the bad block was reported");
-            assertEquals(bad * BLOCK / b.capacity() * b.capacity(), at, "by the read that covers it");
+            int chunk = 1 << 20;
+            Mismatch found = streamToMismatch(f, data, chunk);
+            ChecksumMismatchException e = found.error();
+            assertEquals(bad * BLOCK / chunk * chunk, found.at(), "by the read that covers it");
             assertEquals(bad * BLOCK, e.offset());
             assertEquals(physical / BLOCK, e.block());
             ByteBuffer rest = ByteBuffer.allocate(data.length - (int) (bad + 1) * BLOCK);
@@ -209,6 +186,29 @@ class ReadPathTest {
         Volumes.write(v, "/f", 0, new byte[] {9});
         assertArrayEquals(new byte[] {9}, Volumes.readAll(v, "/f"), "a new file of the same name");
         v.unmount();
+    }
+
+    /** Where a stream of reads met the checksum error, and the error. */
+    private record Mismatch(long at, ChecksumMismatchException error) {
+    }
+
+    /**
+     * Reads the file as a stream of {@code chunk}-byte reads from 0, each checked against
+     * {@code data}, until one fails with a checksum error; fails the test if none does.
+     */
+    private static Mismatch streamToMismatch(FileHandle f, byte[] data, int chunk) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(chunk);
+        for (long at = 0; at < data.length; at += chunk) {
+            b.clear();
+            try {
+                f.read(b, at);
+            } catch (ChecksumMismatchException x) {
+                return new Mismatch(at, x);
+            }
+            assertArrayEquals(Arrays.copyOfRange(data, (int) at, (int) at + chunk), b.array(),
+                    "verified data before the bad block, at " + at);
+        }
+        return fail("the bad block was reported");
     }
 
     private static long physicalOf(List<ExtentMapping> map, long offset) {
