@@ -120,8 +120,8 @@ class ParallelWritebackTest {
         assertStream(v, "/b", 2, 16);
         v.unmount();
         CowVolume again = vs.mount(uri);
-        assertStream(again, "/a", 1, 12);
-        assertStream(again, "/b", 2, 12);
+        assertStream(again, "/a", 1, 16);
+        assertStream(again, "/b", 2, 16);
         again.unmount();
     }
 
