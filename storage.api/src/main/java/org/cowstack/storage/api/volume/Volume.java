@@ -96,6 +96,18 @@ public interface Volume {
      */
     List<BlockOwner> owners(long block) throws IOException;
 
+    /**
+     * The volume's scrub job: start, pause, resume, cancel and rate-limit it, and read its
+     * progress and report.
+     */
+    org.cowstack.storage.api.scrub.Scrub scrub();
+
+    /** Damaged file ranges, device error counters and the last scrub's result. */
+    org.cowstack.storage.api.scrub.VolumeHealth health() throws IOException;
+
+    /** Sets the device error counters back to zero, durably; returns what they were. */
+    org.cowstack.storage.api.scrub.DeviceErrors resetErrors() throws IOException;
+
     /** Commits everything: durable when it returns. */
     void sync() throws IOException;
 

@@ -459,6 +459,21 @@ public final class CowVolume implements Volume {
     // ------------------------------------------------------------------ inspection
 
     @Override
+    public org.cowstack.storage.api.scrub.Scrub scrub() {
+        throw new UnsupportedOperationException("scrub: in progress on a branch"); // replaced by the scrub job
+    }
+
+    @Override
+    public org.cowstack.storage.api.scrub.VolumeHealth health() {
+        throw new UnsupportedOperationException("health: in progress on a branch"); // replaced by the health record
+    }
+
+    @Override
+    public org.cowstack.storage.api.scrub.DeviceErrors resetErrors() {
+        throw new UnsupportedOperationException("resetErrors: in progress on a branch");
+    }
+
+    @Override
     public List<BlockOwner> owners(long block) throws IOException {
         return core.operation(Access.CHANGE, () -> owners.of(block));
     }

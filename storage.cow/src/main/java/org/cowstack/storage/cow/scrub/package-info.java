@@ -1,0 +1,2 @@
+/** Scrub: the job that walks a volume's blocks, and its findings. */
+package org.cowstack.storage.cow.scrub;
