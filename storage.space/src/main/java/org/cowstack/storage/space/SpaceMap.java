@@ -42,6 +42,14 @@ public final class SpaceMap implements FreeSpaceView {
     private long cursor;
     private List<long[]> pending = new ArrayList<>();
     private long pendingBlocks;
+    /**
+     * Blocks each file block takes: 2 when data is {@code dup}. Promises are counted in
+     * file blocks by callers and in device blocks here, so a write promised space for
+     * its data has it for the second copy too.
+     */
+    private int dataCopies = 1;
+    private int pins;
+    private final List<long[]> held = new ArrayList<>();
 
     public SpaceMap(String volume, int blockSize, long totalBlocks, long metadataReserve) {
         this.volume = volume;
@@ -54,6 +62,11 @@ public final class SpaceMap implements FreeSpaceView {
     public static long defaultMetadataReserve(long totalBlocks, int blockSize) {
         long cap = (64L << 20) / blockSize;
         return Math.min(Math.max(64, totalBlocks / 64), Math.max(64, cap));
+    }
+
+    /** Data keeps {@code copies} copies of every block (1, or 2 for {@code dup}): see {@link #reserve}. */
+    public synchronized void dataCopies(int copies) {
+        this.dataCopies = copies;
     }
 
     /** Adds a free extent (at mount, from the free-space tree). */
@@ -91,9 +104,9 @@ public final class SpaceMap implements FreeSpaceView {
         return reserved;
     }
 
-    /** Blocks a new data write can still be promised. */
+    /** File blocks a new data write can still be promised (each takes every data copy). */
     public synchronized long availableBlocks() {
-        return Math.max(0, freeBlocks - reserved - metadataReserve);
+        return Math.max(0, freeBlocks - reserved - metadataReserve) / dataCopies;
     }
 
     @Override
@@ -142,10 +155,11 @@ public final class SpaceMap implements FreeSpaceView {
      *         frees reusable, and try again)
      */
     public synchronized boolean reserve(long blocks) {
-        if (blocks > freeBlocks - reserved - metadataReserve) {
+        long raw = blocks * dataCopies;
+        if (raw > freeBlocks - reserved - metadataReserve) {
             return false;
         }
-        reserved += blocks;
+        reserved += raw;
         return true;
     }
 
@@ -154,12 +168,12 @@ public final class SpaceMap implements FreeSpaceView {
      * must have to shrink or settle (a truncate's last block, a race with a commit).
      */
     public synchronized void reserveAnyway(long blocks) {
-        reserved += blocks;
+        reserved += blocks * dataCopies;
     }
 
     /** Gives back promised blocks that will not be written (a truncate dropped the data). */
     public synchronized void unreserve(long blocks) {
-        reserved = Math.max(0, reserved - blocks);
+        reserved = Math.max(0, reserved - blocks * dataCopies);
     }
 
     /**
@@ -230,10 +244,33 @@ public final class SpaceMap implements FreeSpaceView {
         return taken;
     }
 
-    /** Makes frees of a durable commit reusable. */
+    /** Makes frees of a durable commit reusable, or keeps them for later while the map is {@linkplain #pin pinned}. */
     public synchronized void release(List<long[]> frees) {
+        if (pins > 0) {
+            held.addAll(frees);
+            return;
+        }
         for (long[] f : frees) {
             insert(f[0], f[1]);
+        }
+    }
+
+    /**
+     * Keeps every block freed from now on from being reused until {@link #unpin}: a reader
+     * that walks the trees of one commit without the tree lock (a scrub) pins them, so
+     * the nodes it still has to visit are not overwritten by later commits.
+     */
+    public synchronized void pin() {
+        pins++;
+    }
+
+    /** Ends a {@link #pin}; the last one makes the frees held meanwhile reusable. */
+    public synchronized void unpin() {
+        if (pins > 0 && --pins == 0) {
+            for (long[] f : held) {
+                insert(f[0], f[1]);
+            }
+            held.clear();
         }
     }
 

@@ -38,19 +38,25 @@ public final class BTree {
     private long rootBlock;
     private long rootGeneration;
     private int rootLevel;
+    private long rootMirror;
 
     public BTree(NodeStore store, TreeId id, long rootBlock, long rootGeneration, int rootLevel) {
+        this(store, id, rootBlock, rootGeneration, rootLevel, 0);
+    }
+
+    public BTree(NodeStore store, TreeId id, long rootBlock, long rootGeneration, int rootLevel, long rootMirror) {
         this.store = store;
         this.id = id;
         this.rootBlock = rootBlock;
         this.rootGeneration = rootGeneration;
         this.rootLevel = rootLevel;
+        this.rootMirror = rootMirror;
     }
 
     /** A new empty tree: one empty leaf. */
     public static BTree create(NodeStore store, TreeId id) throws IOException {
         Node root = store.create(id, 0);
-        return new BTree(store, id, root.block, root.generation, 0);
+        return new BTree(store, id, root.block, root.generation, 0, root.mirror);
     }
 
     public TreeId id() {
@@ -69,6 +75,11 @@ public final class BTree {
         return rootLevel;
     }
 
+    /** The root node's second copy, 0 when it has none. */
+    public long rootMirror() {
+        return rootMirror;
+    }
+
     /** The largest value that fits: half a node, so that a split always makes two nodes that fit. */
     /** Bytes per node of this tree's store. */
     public int nodeSize() {
@@ -80,17 +91,18 @@ public final class BTree {
     }
 
     private Node root() throws IOException {
-        return store.read(rootBlock, rootGeneration, id, rootLevel);
+        return store.read(rootBlock, rootMirror, rootGeneration, id, rootLevel);
     }
 
     private Node child(Node parent, int i) throws IOException {
-        return store.read(parent.childBlock(i), parent.childGeneration(i), id, parent.level - 1);
+        return store.read(parent.childBlock(i), parent.childMirror(i), parent.childGeneration(i), id, parent.level - 1);
     }
 
     private void setRoot(Node n) {
         rootBlock = n.block;
         rootGeneration = n.generation;
         rootLevel = n.level;
+        rootMirror = n.mirror;
     }
 
     /** Index of the child whose range holds {@code k}: the last with keys[i] <= k, or 0 (k below every key). */
@@ -188,7 +200,7 @@ public final class BTree {
         }
         Node copy = store.create(id, n.level);
         copy.appendAll(n);
-        store.free(n.block, n.generation);
+        store.free(n);
         return copy;
     }
 
@@ -204,7 +216,7 @@ public final class BTree {
                 n.setKey(0, k); // keys[0] stays a lower bound of everything below it
             }
             Node c = writable(child(n, i));
-            n.setChild(i, c.block, c.generation);
+            n.setChild(i, c.block, c.generation, c.mirror);
             indexes.push(new int[] {i});
             nodes.push(c);
             n = c;
@@ -232,8 +244,8 @@ public final class BTree {
             Node right = split(cur);
             if (nodes.isEmpty()) {
                 Node root = store.create(id, cur.level + 1);
-                root.addChild(0, cur.keys.get(0), cur.block, cur.generation);
-                root.addChild(1, right.keys.get(0), right.block, right.generation);
+                root.addChild(0, cur.keys.get(0), cur.block, cur.generation, cur.mirror);
+                root.addChild(1, right.keys.get(0), right.block, right.generation, right.mirror);
                 setRoot(root);
                 Corruption.check(root.level <= org.cowstack.storage.cow.format.Superblock.MAX_LEVEL,
                         () -> id + " is deeper than " + org.cowstack.storage.cow.format.Superblock.MAX_LEVEL + " levels");
@@ -241,7 +253,7 @@ public final class BTree {
             }
             Node parent = nodes.pop();
             int at = indexes.pop()[0];
-            parent.addChild(at + 1, right.keys.get(0), right.block, right.generation);
+            parent.addChild(at + 1, right.keys.get(0), right.block, right.generation, right.mirror);
             cur = parent;
         }
     }
@@ -289,7 +301,7 @@ public final class BTree {
             int i = indexes.pop()[0];
             if (cur.size() == 0) {
                 parent.removeChild(i);
-                store.free(cur.block, cur.generation);
+                store.free(cur);
             } else if (cur.bytes() < store.nodeSize() / 4 && parent.size() > 1) {
                 mergeWithSibling(parent, i, cur);
             }
@@ -297,7 +309,7 @@ public final class BTree {
         }
         Node root = cur;
         while (!root.isLeaf() && root.size() <= 1) {
-            store.free(root.block, root.generation);
+            store.free(root);
             root = root.size() == 1 ? child(root, 0) : store.create(id, 0);
         }
         setRoot(root);
@@ -314,9 +326,9 @@ public final class BTree {
         }
         left = writable(left);
         left.appendAll(right, parent.keys.get(li + 1));
-        parent.setChild(li, left.block, left.generation);
+        parent.setChild(li, left.block, left.generation, left.mirror);
         parent.removeChild(li + 1);
-        store.free(right.block, right.generation);
+        store.free(right);
     }
 
     /** Items in the tree (a full walk, for tests and audits). */

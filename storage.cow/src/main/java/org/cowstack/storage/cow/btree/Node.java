@@ -8,7 +8,8 @@ import org.cowstack.storage.cow.format.TreeId;
 
 /**
  * A B+tree node in memory. Leaves hold keys and values; internal nodes hold keys and
- * child pointers (block and generation), where {@code keys[i]} is a lower bound of
+ * child pointers (block, generation and the block of the child's second copy, 0 when
+ * it has none), where {@code keys[i]} is a lower bound of
  * child {@code i}'s keys and the upper bound (exclusive) of child {@code i - 1}'s.
  *
  * <p>A node whose generation is older than the running transaction is shared with the
@@ -20,28 +21,31 @@ public final class Node {
     public static final int HEADER = 80;
     /** Key, value offset and value length. */
     public static final int LEAF_ITEM = 25;
-    /** Key, child block and child generation. */
-    public static final int INTERNAL_ITEM = 33;
+    /** Key, child block, child generation and child mirror block. */
+    public static final int INTERNAL_ITEM = 41;
 
     final TreeId owner;
     final int level;
     long block;
     long generation;
+    /** Where the node's second copy is ({@code dup} metadata), 0 when it has none. */
+    long mirror;
     final List<Key> keys;
     final List<byte[]> values;
-    final List<long[]> children; // {block, generation}
+    final List<long[]> children; // {block, generation, mirror}
     private int bytes;
 
     /** A new empty node, for {@link NodeStore#create} implementations. */
-    public static Node empty(TreeId owner, int level, long block, long generation) {
-        return new Node(owner, level, block, generation);
+    public static Node empty(TreeId owner, int level, long block, long generation, long mirror) {
+        return new Node(owner, level, block, generation, mirror);
     }
 
-    Node(TreeId owner, int level, long block, long generation) {
+    Node(TreeId owner, int level, long block, long generation, long mirror) {
         this.owner = owner;
         this.level = level;
         this.block = block;
         this.generation = generation;
+        this.mirror = mirror;
         this.keys = new ArrayList<>();
         this.values = level == 0 ? new ArrayList<>() : null;
         this.children = level == 0 ? null : new ArrayList<>();
@@ -62,6 +66,11 @@ public final class Node {
 
     public long generation() {
         return generation;
+    }
+
+    /** The block of this node's second copy, 0 when it has none. */
+    public long mirror() {
+        return mirror;
     }
 
     public boolean isLeaf() {
@@ -93,6 +102,10 @@ public final class Node {
         return children.get(i)[1];
     }
 
+    public long childMirror(int i) {
+        return children.get(i)[2];
+    }
+
     void addLeaf(int i, Key key, byte[] value) {
         keys.add(i, key);
         values.add(i, value);
@@ -110,9 +123,9 @@ public final class Node {
         values.remove(i);
     }
 
-    void addChild(int i, Key key, long block, long generation) {
+    void addChild(int i, Key key, long block, long generation, long mirror) {
         keys.add(i, key);
-        children.add(i, new long[] {block, generation});
+        children.add(i, new long[] {block, generation, mirror});
         bytes += INTERNAL_ITEM;
     }
 
@@ -120,8 +133,8 @@ public final class Node {
         keys.set(i, key);
     }
 
-    void setChild(int i, long block, long generation) {
-        children.set(i, new long[] {block, generation});
+    void setChild(int i, long block, long generation, long mirror) {
+        children.set(i, new long[] {block, generation, mirror});
     }
 
     void removeChild(int i) {
@@ -146,7 +159,7 @@ public final class Node {
             if (isLeaf()) {
                 addLeaf(size(), k, other.values.get(i));
             } else {
-                addChild(size(), k, other.childBlock(i), other.childGeneration(i));
+                addChild(size(), k, other.childBlock(i), other.childGeneration(i), other.childMirror(i));
             }
         }
     }
@@ -157,7 +170,7 @@ public final class Node {
             if (isLeaf()) {
                 right.addLeaf(right.size(), keys.get(i), values.get(i));
             } else {
-                right.addChild(right.size(), keys.get(i), childBlock(i), childGeneration(i));
+                right.addChild(right.size(), keys.get(i), childBlock(i), childGeneration(i), childMirror(i));
             }
         }
         while (size() > from) {

@@ -24,7 +24,10 @@ import org.cowstack.storage.cow.format.TreeId;
  *   72    2  item count
  *   74    6  (zero)
  *   80       items: leaf  = key(17) value-offset(4) value-length(4), values packed from the end
- *                   inner = key(17) child-block(8) child-generation(8)
+ *                   inner = key(17) child-block(8) child-generation(8) child-mirror(8)
+ *
+ * A node's second copy ({@code dup} metadata) holds the same bytes, block number
+ * included: the number of the first copy, which names the node.
  * </pre>
  */
 public final class NodeCodec {
@@ -79,6 +82,7 @@ public final class NodeCodec {
             } else {
                 b.putLong(at + Key.BYTES, n.childBlock(i));
                 b.putLong(at + Key.BYTES + 8, n.childGeneration(i));
+                b.putLong(at + Key.BYTES + 16, n.childMirror(i));
                 at += Node.INTERNAL_ITEM;
             }
         }
@@ -112,7 +116,8 @@ public final class NodeCodec {
      *         (another file system, another block, owner, level or a later generation) or
      *         its items are malformed
      */
-    public Node decode(ByteBuffer raw, long block, long generation, TreeId owner, int level) throws ChecksumFailure {
+    public Node decode(ByteBuffer raw, long block, long mirror, long generation, TreeId owner, int level)
+            throws ChecksumFailure {
         ByteBuffer b = raw.duplicate().clear().order(ByteOrder.LITTLE_ENDIAN);
         int length = checksum.digestLength();
         byte[] actual = new byte[length];
@@ -135,7 +140,7 @@ public final class NodeCodec {
         int count = b.getShort(COUNT_AT) & 0xffff;
         int itemBytes = level == 0 ? Node.LEAF_ITEM : Node.INTERNAL_ITEM;
         Corruption.check(Node.HEADER + (long) count * itemBytes <= nodeSize, () -> where + " claims " + count + " items");
-        Node n = new Node(owner, level, block, generation);
+        Node n = new Node(owner, level, block, generation, mirror);
         int at = Node.HEADER;
         int itemsEnd = Node.HEADER + count * itemBytes;
         for (int i = 0; i < count; i++, at += itemBytes) {
@@ -152,7 +157,7 @@ public final class NodeCodec {
                 b.get(off, v);
                 n.addLeaf(i, k, v);
             } else {
-                n.addChild(i, k, b.getLong(at + Key.BYTES), b.getLong(at + Key.BYTES + 8));
+                n.addChild(i, k, b.getLong(at + Key.BYTES), b.getLong(at + Key.BYTES + 8), b.getLong(at + Key.BYTES + 16));
             }
         }
         Corruption.check(n.bytes() <= nodeSize, () -> where + " holds more than a node");

@@ -17,17 +17,18 @@ public interface NodeStore {
 
     /**
      * The node at {@code block}, verified: checksum, location, owner, level, generation.
+     * {@code mirror} is where its second copy is (0: none), read when the first fails.
      *
      * @throws IOException when it cannot be read or does not verify
      */
-    Node read(long block, long generation, TreeId owner, int level) throws IOException;
+    Node read(long block, long mirror, long generation, TreeId owner, int level) throws IOException;
 
     /** A new empty node of the running transaction, with a block allocated for it. */
     Node create(TreeId owner, int level) throws IOException;
 
     /**
-     * The node at {@code block} is no longer referenced once the running transaction
-     * commits; its block may be reused only after that commit is durable.
+     * The node is no longer referenced once the running transaction commits; its blocks
+     * (and its second copy's) may be reused only after that commit is durable.
      */
-    void free(long block, long generation);
+    void free(Node node);
 }

@@ -75,6 +75,10 @@ public final class VolumeCore {
     public final Allocator allocator;
     public final RefLedger ledger = new RefLedger();
     public final ChangeHook changes = new ChangeHook();
+    /** Bad blocks found and repaired by the block-I/O path. */
+    public final Healing healing = new Healing();
+    /** Rewrites of bad first copies of data that reads healed from second copies. */
+    public final Repairs repairs;
     public final MetadataStore meta;
     public final Trees trees;
     public final FreeSpaceTree freeSpace;
@@ -131,12 +135,13 @@ public final class VolumeCore {
         this.nextInode = sb.nextInode;
         this.space = new SpaceMap(name, blockSize, sb.totalBlocks,
                 SpaceMap.defaultMetadataReserve(sb.totalBlocks, blockSize));
-        this.allocator = new Allocator(name, blockSize, space, bindings, ledger);
+        space.dataCopies(sb.dataProfile.copies());
+        this.allocator = new Allocator(name, blockSize, space, bindings, ledger, sb.dataProfile, sb.metadataProfile);
         this.treeLock = new TreeLock(deviceUri.toString(), () -> !this.readOnly, allocator);
         this.meta = new MetadataStore(name, checksum.name(), this.device,
                 new NodeCodec(nodeSize, sb.uuid, this.checksum), blockSize, new MetadataStore.Blocks() {
                     @Override
-                    public org.cowstack.storage.api.alloc.Extent allocateNode(int blocks) throws IOException {
+                    public long[] allocateNode(int blocks) throws IOException {
                         return allocator.metadata(blocks);
                     }
 
@@ -144,7 +149,7 @@ public final class VolumeCore {
                     public void nodeFreed(long block, int blocks) {
                         ledger.add(block, blocks, -1, false);
                     }
-                }, sb.generation + 1, CLEAN_NODE_LIMIT);
+                }, sb.generation + 1, CLEAN_NODE_LIMIT, healing, () -> !this.readOnly);
         if (fresh) {
             space.addFree(sb.firstDataBlock(), sb.totalBlocks - sb.firstDataBlock());
             this.trees = Trees.create(meta);
@@ -163,6 +168,8 @@ public final class VolumeCore {
         this.cache = new PageCache(blockSize, Math.min(cacheBytes, PAGE_CACHE_BYTES));
         this.readCache = new ReadCache(blockSize, cacheBytes);
         changes.add(readCache);
+        this.repairs = new Repairs(this);
+        changes.add(repairs);
     }
 
     /** Loads the free-space tree into the free-space map: what a mount does before anything else. */

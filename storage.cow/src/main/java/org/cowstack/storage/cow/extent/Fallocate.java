@@ -147,10 +147,12 @@ public final class Fallocate {
                 while (done < hole[1]) {
                     long at = hole[0] + done;
                     Extent e = core.allocator.contiguous(hole[1] - done, core.extents.hint(ino, at));
-                    core.ledger.add(e.start(), e.length(), +1, false);
-                    allocated += core.extents.replace(ino, at,
-                            new ExtentItem(e.start(), e.length(), ExtentItem.UNWRITTEN));
-                    done += e.length();
+                    Extent m = core.allocator.mirrorOf(e, true);
+                    ExtentItem item = new ExtentItem(e.start(), m == null ? e.length() : m.length(),
+                            ExtentItem.UNWRITTEN, m == null ? 0 : m.start());
+                    core.ledger.addExtent(item, +1);
+                    allocated += core.extents.replace(ino, at, item);
+                    done += item.blocks();
                 }
             }
             InodeItem inode = core.inodes.getOrThrow(ino, path);

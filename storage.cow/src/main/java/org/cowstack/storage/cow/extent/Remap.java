@@ -90,7 +90,7 @@ public final class Remap {
                             continue;
                         }
                         ExtentItem piece = m.extent();
-                        core.ledger.add(piece.physical(), piece.blocks(), +1, piece.checksummed());
+                        core.ledger.addExtent(piece, +1);
                         allocated += core.extents.replace(dst, dFirst + (m.fileBlock() - sFirst), piece);
                     }
                     InodeItem inode = core.inodes.getOrThrow(dst, dstPath);
@@ -158,8 +158,7 @@ public final class Remap {
             int k = 0;
             while (k < n) {
                 int j = k;
-                while (j < n && from.isData(j) && to.isData(j) && (j == k
-                        || from.physical()[j] == from.physical()[j - 1] + 1 && from.flags()[j] == from.flags()[k])) {
+                while (j < n && from.isData(j) && to.isData(j) && (j == k || from.continues(j))) {
                     bytes += Math.min(blockSize, length - (long) j * blockSize);
                     j++;
                 }
@@ -167,13 +166,13 @@ public final class Remap {
                     k++;
                     continue;
                 }
-                ExtentItem piece = new ExtentItem(from.physical()[k], j - k, from.flags()[k]);
+                ExtentItem piece = from.piece(k, j);
                 boolean same = true;
                 for (int x = k; x < j; x++) {
                     same &= from.physical()[x] == to.physical()[x];
                 }
                 if (!same) {
-                    core.ledger.add(piece.physical(), piece.blocks(), +1, piece.checksummed());
+                    core.ledger.addExtent(piece, +1);
                     core.extents.replace(dst, dFirst + k, piece);
                 }
                 k = j;

@@ -33,7 +33,22 @@ public enum Profile {
 
     /** Whether this engine can read and write volumes with this profile. */
     public boolean supported() {
-        return this == SINGLE;
+        return true;
+    }
+
+    /** Copies of each block. */
+    public int copies() {
+        return this == DUP ? 2 : 1;
+    }
+
+    /** The profile named {@code label} ("single", "dup"), or null. */
+    public static Profile named(String label) {
+        for (Profile p : values()) {
+            if (p.label.equals(label)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /**

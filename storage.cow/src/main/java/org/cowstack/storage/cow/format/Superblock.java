@@ -47,7 +47,8 @@ import org.cowstack.storage.api.csum.ChecksumAlgorithm;
  *  112    8  next inode number
  *  120    8  used blocks
  *  128  255  label, UTF-8
- *  384   24  per root-table row: tree id u16, level u8, 5 zero bytes, block u64, generation u64
+ *  384   32  per root-table row: tree id u16, level u8, 5 zero bytes, block u64, generation u64,
+ *            mirror u64 (the root node's second copy under the {@code dup} metadata profile, else 0)
  * </pre>
  */
 public final class Superblock {
@@ -60,9 +61,11 @@ public final class Superblock {
     /**
      * The format this engine writes and reads. 1: four fixed root slots (refused: no
      * engine in the field wrote volumes worth converting). 2: the root table and the
-     * profile bytes.
+     * profile bytes. 3: the {@code dup} profiles (a second copy of every node, named by
+     * its parent's pointer and the root row; of every data extent, named by its extent
+     * item) and the back-reference tree.
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     public static final long INCOMPAT_SUPPORTED = 0;
     /**
      * The volume has a bitmap tree: an engine that does not know it must not change the
@@ -85,10 +88,14 @@ public final class Superblock {
     private static final int LABEL_AT = 128;
     private static final int MAX_LABEL = 255;
     private static final int ROOTS_AT = 384;
-    private static final int ROOT_BYTES = 24;
+    private static final int ROOT_BYTES = 32;
 
-    /** Where a tree's root is. */
-    public record Root(long block, long generation, int level) {
+    /** Where a tree's root is: its block, and its second copy's ({@code 0} when it has none). */
+    public record Root(long block, long generation, int level, long mirror) {
+        /** A root with one copy. */
+        public Root(long block, long generation, int level) {
+            this(block, generation, level, 0);
+        }
     }
 
     public final UUID uuid;
@@ -208,6 +215,7 @@ public final class Superblock {
             b.put(at + 2, (byte) r.level());
             b.putLong(at + 8, r.block());
             b.putLong(at + 16, r.generation());
+            b.putLong(at + 24, r.mirror());
             at += ROOT_BYTES;
         }
         checksum.digest(b.duplicate().position(32).limit(SIZE), b.array(), 0);
@@ -306,9 +314,10 @@ public final class Superblock {
         for (int i = 0; i < rows; i++) {
             int at = ROOTS_AT + i * ROOT_BYTES;
             int id = b.getShort(at) & 0xffff;
-            Root r = new Root(b.getLong(at + 8), b.getLong(at + 16), b.get(at + 2) & 0xff);
+            Root r = new Root(b.getLong(at + 8), b.getLong(at + 16), b.get(at + 2) & 0xff, b.getLong(at + 24));
             String tree = TreeId.of(id) != null ? TreeId.of(id).toString() : "tree " + id;
-            if (r.block() < firstData || r.block() >= total || r.level() > MAX_LEVEL) {
+            if (r.block() < firstData || r.block() >= total || r.level() > MAX_LEVEL
+                    || r.mirror() != 0 && (r.mirror() < firstData || r.mirror() >= total)) {
                 throw new CorruptImageException(device, "the " + tree + " root " + r + " is outside the volume");
             }
             if (roots.put(id, r) != null) {

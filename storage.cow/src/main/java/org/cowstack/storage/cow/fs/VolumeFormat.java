@@ -68,8 +68,9 @@ final class VolumeFormat {
                 roots.put(t.id(), placeholder);
             }
         }
-        Superblock sb = new Superblock(UUID.randomUUID(), options.label(), bs, checksum.id(), Profile.SINGLE,
-                Profile.SINGLE, 0, total, Inodes.ROOT + 1, 0, 0, 0, 0, roots);
+        Superblock sb = new Superblock(UUID.randomUUID(), options.label(), bs, checksum.id(),
+                Profile.named(options.dataProfile()), Profile.named(options.metadataProfile()), 0, total,
+                Inodes.ROOT + 1, 0, 0, 0, 0, roots);
         CowVolume v = new CowVolume(new VolumeCore("mkfs", device.uri(), device, services, checksum,
                 allocationPolicy, false, sb, true, CowVolume.DEFAULT_CACHE_BYTES), null);
         long now = VolumeCore.now();

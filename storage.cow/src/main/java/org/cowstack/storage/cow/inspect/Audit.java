@@ -38,6 +38,9 @@ public final class Audit {
                 t.forEachNode(n -> {
                     for (int i = 0; i < core.nodeBlocks; i++) {
                         expected.merge(n.block() + i, 1, Integer::sum);
+                        if (n.mirror() != 0) {
+                            expected.merge(n.mirror() + i, 1, Integer::sum);
+                        }
                     }
                 });
             }
@@ -46,6 +49,9 @@ public final class Audit {
                     ExtentItem e = ExtentItem.decode(v);
                     for (long b = 0; b < e.blocks(); b++) {
                         expected.merge(e.physical() + b, 1, Integer::sum);
+                        if (e.hasMirror()) {
+                            expected.merge(e.mirror() + b, 1, Integer::sum);
+                        }
                     }
                 }
                 return true;

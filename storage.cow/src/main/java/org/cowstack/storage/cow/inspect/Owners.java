@@ -40,7 +40,8 @@ public final class Owners {
             List<BlockOwner> out = new ArrayList<>();
             for (BTree t : core.trees.all()) {
                 t.forEachNode(n -> {
-                    if (block >= n.block() && block < n.block() + core.nodeBlocks) {
+                    if (block >= n.block() && block < n.block() + core.nodeBlocks
+                            || n.mirror() != 0 && block >= n.mirror() && block < n.mirror() + core.nodeBlocks) {
                         out.add(new BlockOwner(BlockOwner.Kind.METADATA, t.id().name().toLowerCase(Locale.ROOT)
                                 + " tree", -1, -1));
                     }

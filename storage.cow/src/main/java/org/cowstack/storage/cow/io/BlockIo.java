@@ -6,6 +6,7 @@ import java.util.Arrays;
 
 import org.cowstack.storage.api.ChecksumMismatchException;
 import org.cowstack.storage.api.CorruptImageException;
+import org.cowstack.storage.cow.core.Repairs;
 import org.cowstack.storage.cow.core.VolumeCore;
 
 /**
@@ -27,9 +28,48 @@ public final class BlockIo {
         core.device.read(dst, physical * blockSize);
     }
 
+    /**
+     * Reads the blocks from {@code physical} into {@code dst}'s remaining bytes; when the
+     * device fails the read (a media error) and the data has a second copy at
+     * {@code mirror} (0: none), reads that instead. The bad first copy is rewritten when
+     * the read is verified ({@link #verify}): the medium remaps a sector on write.
+     */
+    public void read(ByteBuffer dst, long physical, long mirror, long inode, long since) throws IOException {
+        ByteBuffer again = dst.duplicate();
+        int blocks = dst.remaining() / blockSize;
+        try {
+            core.device.read(dst, physical * blockSize);
+        } catch (org.cowstack.storage.api.MediaErrorException e) {
+            if (mirror == 0) {
+                throw e;
+            }
+            ByteBuffer good = again.slice();
+            core.device.read(again, mirror * blockSize);
+            dst.position(again.position());
+            boolean queued = inode >= 0 && since >= 0 && !core.readOnly();
+            if (queued) {
+                ByteBuffer copy = allocate(blocks * blockSize);
+                copy.put(0, good, 0, blocks * blockSize);
+                core.repairs.queue(inode, physical, blocks, copy, null, since);
+            }
+            core.healing.event(blocks, queued ? blocks : 0, core.name + ": media error reading blocks " + physical
+                    + "+" + blocks + " (" + e.getMessage() + "); read their second copy at block " + mirror
+                    + (queued ? " and rewrote the first" : ""));
+        }
+    }
+
     /** Writes {@code src}'s remaining bytes to the blocks from {@code physical}. */
     public void write(ByteBuffer src, long physical) throws IOException {
         core.device.write(src, physical * blockSize);
+    }
+
+    /** Writes {@code src}'s remaining bytes to the blocks from {@code physical}, and to {@code mirror} on unless it is 0. */
+    public void write(ByteBuffer src, long physical, long mirror) throws IOException {
+        ByteBuffer second = mirror == 0 ? null : src.duplicate();
+        core.device.write(src, physical * blockSize);
+        if (second != null) {
+            core.device.write(second, mirror * blockSize);
+        }
     }
 
     /**
@@ -60,15 +100,74 @@ public final class BlockIo {
 
     /** As {@link #verify(String, long, long, int, byte[], int)}, for data in a buffer (direct or not) from its index {@code at}. */
     public void verify(String path, long fileBlock, long physical, int n, ByteBuffer data, int at) throws IOException {
-        int good = verified(path, physical, n, data, at);
-        if (good < n) {
+        verify(-1, path, fileBlock, physical, 0, n, data, at, -1);
+    }
+
+    /**
+     * Checks {@code n} blocks of file {@code inode} read from {@code physical} as
+     * {@link #verify(String, long, long, int, ByteBuffer, int)} does, healing from the
+     * second copy at {@code mirror} (0: none): a block that fails is read from there and,
+     * if that one verifies, put into {@code data} in its place and queued to be
+     * rewritten over the bad copy ({@link Repairs}; {@code since} is the
+     * {@link Repairs#mark} taken before the read). Every bad block is counted and logged.
+     *
+     * @throws ChecksumMismatchException naming the first block that no copy has right
+     */
+    public void verify(long inode, String path, long fileBlock, long physical, long mirror, int n, ByteBuffer data,
+            int at, long since) throws IOException {
+        int from = 0;
+        while (from < n) {
+            int good = from + verified(path, physical + from, n - from, data, at + from * blockSize);
+            if (good == n) {
+                return;
+            }
             int d = core.checksum.digestLength();
             byte[] expected = core.checksums.lookup(physical + good, 1);
+            if (mirror != 0 && healFromMirror(inode, path, fileBlock + good, physical + good, mirror + good, expected,
+                    data, at + good * blockSize, since)) {
+                from = good + 1;
+                continue;
+            }
             byte[] actual = new byte[d];
             core.checksum.digest(data.slice(at + good * blockSize, blockSize), actual, 0);
+            core.healing.event(1, 0, core.name + ": " + path + " at offset " + (fileBlock + good) * blockSize
+                    + ": block " + (physical + good) + " fails its checksum"
+                    + (mirror != 0 ? " in both copies (second at " + (mirror + good) + ")" : " and has no second copy"));
             throw new ChecksumMismatchException(core.name, path, (fileBlock + good) * blockSize, physical + good,
                     core.checksum.name(), Arrays.copyOf(expected, d), actual);
         }
+    }
+
+    /** Reads one block's second copy; when it verifies, puts it in {@code data} at {@code at} and queues the repair. */
+    private boolean healFromMirror(long inode, String path, long fileBlock, long physical, long mirror,
+            byte[] expected, ByteBuffer data, int at, long since) {
+        ByteBuffer copy = allocate(blockSize);
+        try {
+            core.device.read(copy, mirror * blockSize);
+        } catch (IOException e) {
+            return false;
+        }
+        copy.flip();
+        if (verified(expected, copy) == false) {
+            return false;
+        }
+        data.put(at, copy, 0, blockSize);
+        boolean queued = inode >= 0 && since >= 0 && !core.readOnly();
+        if (queued) {
+            core.repairs.queue(inode, physical, 1, copy, expected, since);
+        }
+        core.healing.event(1, queued ? 1 : 0, core.name + ": " + path + " at offset " + fileBlock * blockSize
+                + ": block " + physical + " failed its checksum; read its second copy at block " + mirror
+                + (queued ? " and rewrote the first" : " (read-only: the first is left as it is)"));
+        return true;
+    }
+
+    /** Whether one block in {@code block} (from index 0) matches the digest {@code expected}. */
+    private boolean verified(byte[] expected, ByteBuffer block) {
+        int d = core.checksum.digestLength();
+        byte[] actual = new byte[d];
+        core.checksum.digest(block.duplicate().position(0).limit(blockSize), actual, 0);
+        return Arrays.equals(expected, 0, d, actual, 0, d);
     }
 
     /**

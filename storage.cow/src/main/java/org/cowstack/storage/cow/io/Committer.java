@@ -290,7 +290,10 @@ public final class Committer {
             try {
                 data.write();
                 for (MetadataStore.Encoded n : nodes) {
-                    core.device.write(n.bytes(), n.block() * core.blockSize);
+                    core.device.write(n.bytes().duplicate(), n.block() * core.blockSize);
+                    if (n.mirror() != 0) {
+                        core.device.write(n.bytes().duplicate(), n.mirror() * core.blockSize);
+                    }
                 }
                 core.device.flush();
                 core.device.write(next.encode(core.checksum), next.offset());

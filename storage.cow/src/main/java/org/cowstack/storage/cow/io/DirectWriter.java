@@ -55,7 +55,8 @@ public final class DirectWriter {
      * Where a direct write puts a run of its blocks: in place over the file's own block,
      * or a new block. {@code fileBlock} and {@code at} (the block index in the write) give the position.
      */
-    private record DirectPiece(long fileBlock, int at, long physical, int blocks, boolean inPlace, int oldFlags) {
+    private record DirectPiece(long fileBlock, int at, long physical, int blocks, boolean inPlace, int oldFlags,
+            long mirror) {
         /**
          * Written data that readers may be verifying: replaced under the exclusive tree lock,
          * together with its checksum, so no reader sees new data with an old checksum.
@@ -317,7 +318,8 @@ public final class DirectWriter {
             while (k < count) {
                 int j = where == null ? count : where.runEnd(k);
                 if (where != null && where.inPlace()[k]) {
-                    pieces.add(new DirectPiece(first + k, k, where.physical()[k], j - k, true, where.flags()[k]));
+                    pieces.add(new DirectPiece(first + k, k, where.physical()[k], j - k, true, where.flags()[k],
+                            where.mirror()[k]));
                     k = j;
                     continue;
                 }
@@ -325,10 +327,12 @@ public final class DirectWriter {
                 long hint = core.treeLock.reading(() -> core.extents.hint(ino, runStart));
                 while (k < j) {
                     Extent e = core.allocator.run(j - k, hint);
-                    pieces.add(new DirectPiece(first + k, k, e.start(), (int) e.length(), false, 0));
-                    allocated += e.length();
-                    hint = e.end();
-                    k += (int) e.length();
+                    Extent m = core.allocator.mirrorOf(e, true);
+                    int n = (int) (m == null ? e.length() : m.length());
+                    pieces.add(new DirectPiece(first + k, k, e.start(), n, false, 0, m == null ? 0 : m.start()));
+                    allocated += n; // file blocks: the reservation counts the copies itself
+                    hint = e.start() + n;
+                    k += n;
                 }
             }
             return pieces;
@@ -350,20 +354,29 @@ public final class DirectWriter {
         long allocatedDelta = 0;
         for (int i = 0; i < end; i++) {
             DirectPiece piece = pieces.get(i);
-            ExtentItem item = new ExtentItem(piece.physical(), piece.blocks(), flags);
+            ExtentItem item = new ExtentItem(piece.physical(), piece.blocks(), flags, piece.mirror());
             if (piece.inPlace()) {
                 core.checksums.delete(piece.physical(), piece.blocks());
+                if (piece.mirror() != 0) {
+                    core.checksums.delete(piece.mirror(), piece.blocks());
+                }
                 if (piece.oldFlags() != flags) {
                     core.extents.retag(ino, piece.fileBlock(), item);
                 }
                 core.changes.rewritten(piece.physical(), piece.blocks());
+                if (piece.mirror() != 0) {
+                    core.changes.rewritten(piece.mirror(), piece.blocks());
+                }
             } else {
-                core.ledger.add(piece.physical(), piece.blocks(), +1, digests != null);
+                core.ledger.addExtent(item, +1);
                 allocatedDelta += core.extents.replace(ino, piece.fileBlock(), item);
             }
             if (digests != null) {
-                core.checksums.insert(piece.physical(),
-                        Arrays.copyOfRange(digests, piece.at() * dl, (piece.at() + piece.blocks()) * dl));
+                byte[] sums = Arrays.copyOfRange(digests, piece.at() * dl, (piece.at() + piece.blocks()) * dl);
+                core.checksums.insert(piece.physical(), sums);
+                if (piece.mirror() != 0) {
+                    core.checksums.insert(piece.mirror(), sums);
+                }
             }
         }
         int linkedBlocks = prefixBlocks(pieces, end, count);
@@ -383,7 +396,7 @@ public final class DirectWriter {
     }
 
     private void writePiece(ByteBuffer data, DirectPiece piece) throws IOException {
-        io.write(data.slice(piece.at() * blockSize, piece.blocks() * blockSize), piece.physical());
+        io.write(data.slice(piece.at() * blockSize, piece.blocks() * blockSize), piece.physical(), piece.mirror());
     }
 
     /**
@@ -410,7 +423,7 @@ public final class DirectWriter {
                 copy.put(block).flip();
                 copies.bounced(blockSize);
                 core.checksum.digest(copy.duplicate(), digests, k * dl);
-                io.write(copy, physical);
+                io.write(copy, physical, piece.mirror() == 0 ? 0 : piece.mirror() + (k - piece.at()));
             }
         }
     }
@@ -424,14 +437,20 @@ public final class DirectWriter {
         // The blocks hold something else now, whatever the checksums say: the change is told.
         core.changes.contentChanged(ino, piece.fileBlock() * blockSize, (long) piece.blocks() * blockSize);
         core.changes.rewritten(piece.physical(), piece.blocks());
+        if (piece.mirror() != 0) {
+            core.changes.rewritten(piece.mirror(), piece.blocks());
+        }
         if ((piece.oldFlags() & ExtentItem.NODATASUM) != 0) {
             return;
         }
         try {
-            byte[] digests = new byte[piece.blocks() * core.checksum.digestLength()];
-            io.digestOnDevice(piece.physical(), piece.blocks(), digests, 0);
-            core.checksums.delete(piece.physical(), piece.blocks());
-            core.checksums.insert(piece.physical(), digests);
+            for (long at : piece.mirror() == 0 ? new long[] {piece.physical()}
+                    : new long[] {piece.physical(), piece.mirror()}) {
+                byte[] digests = new byte[piece.blocks() * core.checksum.digestLength()];
+                io.digestOnDevice(at, piece.blocks(), digests, 0);
+                core.checksums.delete(at, piece.blocks());
+                core.checksums.insert(at, digests);
+            }
         } catch (IOException | RuntimeException e) {
             // The device cannot read them either: they will report the media error.
         }
@@ -442,6 +461,9 @@ public final class DirectWriter {
         for (DirectPiece p : pieces.subList(from, pieces.size())) {
             if (!p.inPlace()) {
                 core.space.giveBack(p.physical(), p.blocks());
+                if (p.mirror() != 0) {
+                    core.space.giveBack(p.mirror(), p.blocks());
+                }
             }
         }
     }

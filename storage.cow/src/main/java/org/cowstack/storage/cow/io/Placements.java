@@ -23,8 +23,9 @@ public final class Placements {
      * @param physical block per file block, -1 for a hole
      * @param flags    the mapping extent's flags per file block
      * @param inPlace  per file block: whether a write may overwrite it where it is
+     * @param mirror   the block's second copy ({@code dup} data) per file block, 0 for none
      */
-    public record Placement(long[] physical, int[] flags, boolean[] inPlace) {
+    public record Placement(long[] physical, int[] flags, boolean[] inPlace, long[] mirror) {
         /**
          * The end of the run from {@code k} that one write can do: blocks going in place that
          * are contiguous on disk with the same flags, or blocks to copy on write.
@@ -32,7 +33,8 @@ public final class Placements {
         public int runEnd(int k) {
             int j = k + 1;
             if (inPlace[k]) {
-                while (j < inPlace.length && inPlace[j] && physical[j] == physical[j - 1] + 1 && flags[j] == flags[k]) {
+                while (j < inPlace.length && inPlace[j] && physical[j] == physical[j - 1] + 1 && flags[j] == flags[k]
+                        && (mirror[k] == 0 ? mirror[j] == 0 : mirror[j] == mirror[j - 1] + 1)) {
                     j++;
                 }
             } else {
@@ -51,6 +53,17 @@ public final class Placements {
                 }
             }
             return n;
+        }
+
+        /** The extent of blocks {@code [k, j)}, which one extent maps contiguously (both copies). */
+        public ExtentItem piece(int k, int j) {
+            return new ExtentItem(physical[k], j - k, flags[k], mirror[k]);
+        }
+
+        /** Whether block {@code j} continues block {@code j - 1} on disk, both copies, with the same flags. */
+        public boolean continues(int j) {
+            return physical[j] == physical[j - 1] + 1 && flags[j] == flags[j - 1]
+                    && (mirror[j - 1] == 0 ? mirror[j] == 0 : mirror[j] == mirror[j - 1] + 1);
         }
 
         /** True when block {@code k} holds written data (not a hole, not preallocated). */
@@ -80,6 +93,7 @@ public final class Placements {
         Arrays.fill(physical, -1);
         int[] flags = new int[count];
         boolean[] inPlace = new boolean[count];
+        long[] mirror = new long[count];
         for (Extents.Mapping m : core.extents.within(ino, first, first + count)) {
             boolean candidate = decide && (nocow || m.extent().unwritten());
             int n = (int) m.extent().blocks();
@@ -88,10 +102,11 @@ public final class Placements {
                 int at = (int) (m.fileBlock() - first) + i;
                 physical[at] = m.extent().physical() + i;
                 flags[at] = m.extent().flags();
+                mirror[at] = m.extent().hasMirror() ? m.extent().mirror() + i : 0;
                 inPlace[at] = candidate && exclusive[i];
             }
         }
-        return new Placement(physical, flags, inPlace);
+        return new Placement(physical, flags, inPlace, mirror);
     }
 
     /**

@@ -254,12 +254,14 @@ public final class ReadPath {
                 continue;
             }
             long physical = m.physicalAt(m.fileBlock());
-            io.read(buf.slice(at, len * blockSize), physical);
+            long mirror = m.extent().mirror();
+            long since = core.repairs.mark();
+            io.read(buf.slice(at, len * blockSize), physical, mirror, ino, since);
             int good = len;
             if (m.extent().checksummed()) {
                 int mustVerify = (int) Math.max(0, Math.min(len, b + asked - m.fileBlock()));
                 if (mustVerify > 0) {
-                    io.verify(path, m.fileBlock(), physical, mustVerify, buf, at);
+                    io.verify(ino, path, m.fileBlock(), physical, mirror, mustVerify, buf, at, since);
                 }
                 if (len > mustVerify) {
                     good = mustVerify + io.verified(path, physical + mustVerify, len - mustVerify, buf,
@@ -308,10 +310,13 @@ public final class ReadPath {
                 }
                 int n = (int) (runEnd - b);
                 long physical = m.physicalAt(b);
+                long mirror = m.extent().hasMirror() ? m.extent().mirror() + (b - m.fileBlock()) : 0;
                 int at = (int) (b - first) * blockSize;
-                io.read(ByteBuffer.wrap(out, at, n * blockSize), physical);
+                long since = core.repairs.mark();
+                ByteBuffer into = ByteBuffer.wrap(out, at, n * blockSize);
+                io.read(into, physical, mirror, ino, since);
                 if (m.extent().checksummed()) {
-                    io.verify(path, b, physical, n, out, at);
+                    io.verify(ino, path, b, physical, mirror, n, ByteBuffer.wrap(out), at, since);
                 }
                 if (cacheThem) {
                     for (int k = 0; k < n; k++) {

@@ -92,6 +92,11 @@ final class Writeback {
             return view;
         }
 
+        /** The bytes of a view {@link #add} gave are also written at {@code physical}: the second copy. */
+        void alsoAt(long physical, ByteBuffer view) {
+            writes.add(new DataWrite(physical, view.duplicate()));
+        }
+
         boolean isEmpty() {
             return writes.isEmpty();
         }
@@ -172,8 +177,7 @@ final class Writeback {
                 int j = where.runEnd(k);
                 List<PageCache.Page> run = Arrays.asList(pages).subList(i + k, i + j);
                 if (where.inPlace()[k]) {
-                    overwriteInPlace(ino, runFirst + k, where.physical()[k], where.flags()[k], run, sums, flags,
-                            writes);
+                    overwriteInPlace(ino, runFirst + k, where.piece(k, j), run, sums, flags, writes);
                 } else {
                     allocatedDelta += copyOnWrite(ino, runFirst + k, run, sums, flags, writes);
                 }
@@ -198,10 +202,12 @@ final class Writeback {
         int done = 0;
         while (done < run.size()) {
             Extent e = core.allocator.run(run.size() - done, core.extents.hint(ino, fileBlock + done));
-            int n = (int) e.length();
-            gather(e.start(), run.subList(done, done + n), sums, writes);
-            core.ledger.add(e.start(), n, +1, sums);
-            allocatedDelta += core.extents.replace(ino, fileBlock + done, new ExtentItem(e.start(), n, flags));
+            Extent m = core.allocator.mirrorOf(e, true);
+            int n = (int) (m == null ? e.length() : m.length());
+            ExtentItem item = new ExtentItem(e.start(), n, flags, m == null ? 0 : m.start());
+            gather(item, run.subList(done, done + n), sums, writes);
+            core.ledger.addExtent(item, +1);
+            allocatedDelta += core.extents.replace(ino, fileBlock + done, item);
             done += n;
         }
         return allocatedDelta;
@@ -211,8 +217,9 @@ final class Writeback {
      * Pages overwriting their own, unshared blocks from {@code physical}, which the file
      * maps with {@code oldFlags} and will map with {@code newFlags}.
      */
-    private void overwriteInPlace(long ino, long fileBlock, long physical, int oldFlags, List<PageCache.Page> run,
+    private void overwriteInPlace(long ino, long fileBlock, ExtentItem where, List<PageCache.Page> run,
             boolean sums, int newFlags, Batch writes) throws IOException {
+        long physical = where.physical();
         for (PageCache.Page p : run) {
             if (p.reserved) {
                 core.space.unreserve(1);
@@ -220,12 +227,18 @@ final class Writeback {
             }
         }
         core.checksums.delete(physical, run.size());
+        if (where.hasMirror()) {
+            core.checksums.delete(where.mirror(), run.size());
+        }
         writes.inPlace = true;
-        gather(physical, run, sums, writes);
-        if (oldFlags != newFlags) {
-            core.extents.retag(ino, fileBlock, new ExtentItem(physical, run.size(), newFlags));
+        gather(where, run, sums, writes);
+        if (where.flags() != newFlags) {
+            core.extents.retag(ino, fileBlock, where.withFlags(newFlags));
         }
         core.changes.rewritten(physical, run.size());
+        if (where.hasMirror()) {
+            core.changes.rewritten(where.mirror(), run.size());
+        }
     }
 
     /**
@@ -233,13 +246,17 @@ final class Writeback {
      * checksums when {@code sums}: one device write per buffer of at most {@link #bufferBlocks}
      * blocks, however long the run.
      */
-    private void gather(long physical, List<PageCache.Page> run, boolean sums, Batch writes) throws IOException {
+    private void gather(ExtentItem to, List<PageCache.Page> run, boolean sums, Batch writes) throws IOException {
+        long physical = to.physical();
         int n = run.size();
         int dl = core.checksum.digestLength();
         byte[] digests = sums ? new byte[n * dl] : null;
         for (int done = 0; done < n; ) {
             int pieces = Math.min(n - done, bufferBlocks);
             ByteBuffer buf = writes.add(physical + done, pieces);
+            if (to.hasMirror()) {
+                writes.alsoAt(to.mirror() + done, buf);
+            }
             for (int k = 0; k < pieces; k++) {
                 byte[] page = run.get(done + k).data;
                 buf.put(k * blockSize, page);
@@ -254,6 +271,9 @@ final class Writeback {
         }
         if (sums) {
             core.checksums.insert(physical, digests);
+            if (to.hasMirror()) {
+                core.checksums.insert(to.mirror(), digests); // each copy verifies by its own address (scrub)
+            }
         }
     }
 }

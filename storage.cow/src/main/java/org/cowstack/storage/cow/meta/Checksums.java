@@ -2,6 +2,7 @@ package org.cowstack.storage.cow.meta;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.cowstack.storage.cow.btree.BTree;
@@ -70,6 +71,28 @@ public final class Checksums {
                 () -> "checksum item " + e.key() + " of " + e.value().length + " bytes");
         return e.key().type() == ItemType.CSUM && e.key().objectId() <= block
                 && block < e.key().objectId() + e.value().length / digestLength;
+    }
+
+    /** Sees a run of blocks from {@code start} with their digests, back to back; answers whether to go on. */
+    @FunctionalInterface
+    public interface Visitor {
+        boolean visit(long start, byte[] digests) throws IOException;
+    }
+
+    /**
+     * The stored digests of blocks from {@code from} on, item by item in block order (an
+     * item that starts before {@code from} is clipped to it): what a scrub verifies.
+     */
+    public void forEach(long from, Visitor visitor) throws IOException {
+        BTree.Entry first = tree.floor(new Key(from, ItemType.CSUM, 0));
+        if (first != null && covers(first, from) && first.key().objectId() < from) {
+            int skip = (int) (from - first.key().objectId());
+            if (!visitor.visit(from, Arrays.copyOfRange(first.value(), skip * digestLength, first.value().length))) {
+                return;
+            }
+        }
+        tree.scan(new Key(from, ItemType.CSUM, 0), new Key(Long.MAX_VALUE, ItemType.CSUM, Long.MAX_VALUE), (k, v) ->
+                k.type() != ItemType.CSUM || visitor.visit(k.objectId(), v));
     }
 
     /** Forgets the digests of {@code [start, start + count)}: the blocks are free. */

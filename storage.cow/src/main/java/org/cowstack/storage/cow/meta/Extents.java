@@ -110,7 +110,7 @@ public final class Extents {
                         .encode());
             }
             if (dropReferences) {
-                ledger.add(cut.extent().physical(), cut.extent().blocks(), -1, e.checksummed());
+                ledger.addExtent(cut.extent(), -1);
                 changes.unmapped(inode, cut.fileBlock(), cut.extent());
             }
             removed += cut.extent().blocks();
@@ -147,20 +147,20 @@ public final class Extents {
         BTree.Entry before = fs.floor(key(inode, fileBlock - 1));
         if (fileBlock > 0 && before != null && before.key().is(inode, ItemType.EXTENT)) {
             ExtentItem b = ExtentItem.decode(before.value());
-            if (before.key().offset() + b.blocks() == fileBlock && b.physical() + b.blocks() == extent.physical()
-                    && b.flags() == extent.flags()) {
+            if (before.key().offset() + b.blocks() == fileBlock && b.continuedBy(extent)) {
                 fs.delete(before.key());
                 start = before.key().offset();
-                merged = new ExtentItem(b.physical(), b.blocks() + merged.blocks(), merged.flags());
+                merged = new ExtentItem(b.physical(), b.blocks() + merged.blocks(), merged.flags(), b.mirror());
             }
         }
         long end = fileBlock + extent.blocks();
         byte[] afterValue = fs.get(key(inode, end));
         if (afterValue != null) {
             ExtentItem a = ExtentItem.decode(afterValue);
-            if (a.physical() == extent.physical() + extent.blocks() && a.flags() == extent.flags()) {
+            if (extent.continuedBy(a)) {
                 fs.delete(key(inode, end));
-                merged = new ExtentItem(merged.physical(), merged.blocks() + a.blocks(), merged.flags());
+                merged = new ExtentItem(merged.physical(), merged.blocks() + a.blocks(), merged.flags(),
+                        merged.mirror());
             }
         }
         fs.put(key(inode, start), merged.encode());

@@ -10,7 +10,6 @@ import java.util.Map;
 
 import org.cowstack.storage.api.ChecksumMismatchException;
 import org.cowstack.storage.api.CorruptImageException;
-import org.cowstack.storage.api.alloc.Extent;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.cow.btree.Node;
 import org.cowstack.storage.cow.btree.NodeCodec;
@@ -30,8 +29,11 @@ import org.cowstack.storage.cow.format.TreeId;
 public final class MetadataStore implements NodeStore {
     /** Allocates node blocks and records their references; implemented by the volume. */
     public interface Blocks {
-        /** A new node's blocks, counted as referenced in the running transaction. */
-        Extent allocateNode(int blocks) throws IOException;
+        /**
+         * A new node's blocks, counted as referenced in the running transaction:
+         * {@code {first copy, second copy}}, the second 0 unless metadata is {@code dup}.
+         */
+        long[] allocateNode(int blocks) throws IOException;
 
         /** A node's blocks lose their reference in the running transaction. */
         void nodeFreed(long block, int blocks);
@@ -45,13 +47,16 @@ public final class MetadataStore implements NodeStore {
     private final int nodeBlocks;
     private final Blocks blocks;
     private final int cleanLimit;
+    private final org.cowstack.storage.cow.core.Healing healing;
+    private final java.util.function.BooleanSupplier writable;
     private final Map<Long, Node> dirty = new HashMap<>();
     private final Map<Long, Node> frozen = new HashMap<>();
     private final LinkedHashMap<Long, Node> clean = new LinkedHashMap<>(256, 0.75f, true);
     private volatile long generation;
 
     public MetadataStore(String volume, String checksumName, BlockDevice device, NodeCodec codec, int blockSize,
-            Blocks blocks, long generation, int cleanLimit) {
+            Blocks blocks, long generation, int cleanLimit, org.cowstack.storage.cow.core.Healing healing,
+            java.util.function.BooleanSupplier writable) {
         this.volume = volume;
         this.checksumName = checksumName;
         this.device = device;
@@ -61,6 +66,8 @@ public final class MetadataStore implements NodeStore {
         this.blocks = blocks;
         this.generation = generation;
         this.cleanLimit = cleanLimit;
+        this.healing = healing;
+        this.writable = writable;
     }
 
     /** Blocks per node: the node size is at least 4 KiB, whatever the block size. */
@@ -79,7 +86,7 @@ public final class MetadataStore implements NodeStore {
     }
 
     @Override
-    public Node read(long block, long gen, TreeId owner, int level) throws IOException {
+    public Node read(long block, long mirror, long gen, TreeId owner, int level) throws IOException {
         synchronized (this) {
             Node n = dirty.get(block);
             if (n == null) {
@@ -96,16 +103,27 @@ public final class MetadataStore implements NodeStore {
                 return n;
             }
         }
-        ByteBuffer raw = device.allocate(codec.nodeSize());
-        device.read(raw, block * blockSize);
         Node n;
         try {
-            n = codec.decode(raw, block, gen, owner, level);
-        } catch (NodeCodec.ChecksumFailure e) {
-            throw new ChecksumMismatchException(volume, "metadata (" + owner + " node)", block * (long) blockSize,
-                    block, checksumName, e.expected, e.actual);
-        } catch (Corruption e) {
-            throw new CorruptImageException(device.uri().toString(), e.getMessage(), e);
+            n = readCopy(block, block, mirror, gen, owner, level);
+        } catch (IOException first) {
+            if (mirror == 0) {
+                healing.event(nodeBlocks, 0, volume + ": " + owner + " node at block " + block + " is bad and has no"
+                        + " second copy: " + first.getMessage());
+                throw first;
+            }
+            try {
+                n = readCopy(mirror, block, mirror, gen, owner, level);
+            } catch (IOException second) {
+                healing.event(nodeBlocks, 0, volume + ": " + owner + " node at block " + block
+                        + " is bad in both copies (second at block " + mirror + "): " + first.getMessage());
+                first.addSuppressed(second);
+                throw first;
+            }
+            boolean fixed = repair(block, n);
+            healing.event(nodeBlocks, fixed ? nodeBlocks : 0, volume + ": " + owner + " node at block " + block
+                    + " was bad (" + first.getMessage() + "); read its second copy at block " + mirror
+                    + (fixed ? " and rewrote the first" : ", the first could not be rewritten"));
         }
         synchronized (this) {
             clean.put(block, n);
@@ -117,30 +135,107 @@ public final class MetadataStore implements NodeStore {
         return n;
     }
 
+    /** Reads and verifies the copy of node {@code block} stored at {@code at}. */
+    private Node readCopy(long at, long block, long mirror, long gen, TreeId owner, int level) throws IOException {
+        ByteBuffer raw = device.allocate(codec.nodeSize());
+        device.read(raw, at * blockSize);
+        try {
+            return codec.decode(raw, block, mirror, gen, owner, level);
+        } catch (NodeCodec.ChecksumFailure e) {
+            throw new ChecksumMismatchException(volume, "metadata (" + owner + " node)", at * (long) blockSize,
+                    at, checksumName, e.expected, e.actual);
+        } catch (Corruption e) {
+            throw new CorruptImageException(device.uri().toString(), e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Rewrites the first copy of a node from its good second copy: same bytes, same
+     * place (the node is committed and keeps its blocks). False when the volume is
+     * read-only or the write fails (the next read heals again).
+     */
+    private boolean repair(long block, Node n) {
+        if (!writable.getAsBoolean()) {
+            return false;
+        }
+        try {
+            device.write(codec.encode(n, device.allocate(codec.nodeSize())), block * blockSize);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * What a scrub found for one node: the node as decoded from a good copy (null when
+     * neither verified), and per copy null when it verified or the error it failed with.
+     */
+    public record Scrubbed(Node node, IOException[] bad) {
+        /** Whether a bad copy can be (or was) rewritten: the other one verified. */
+        public boolean repairable() {
+            return node != null;
+        }
+    }
+
+    /**
+     * Checks both copies of node {@code block} as stored on the device (not the cache),
+     * rewriting a bad one from a good one with {@code repair}: what a scrub does for
+     * metadata. A committed node is never written in place otherwise, so the rewrite
+     * needs no lock (the scrub pins frees so the node is not reused meanwhile).
+     */
+    public Scrubbed scrub(long block, long mirror, long gen, TreeId owner, int level, boolean repair) {
+        IOException[] bad = new IOException[2];
+        Node good = null;
+        long[] at = {block, mirror};
+        for (int c = 0; c < (mirror == 0 ? 1 : 2); c++) {
+            try {
+                Node n = readCopy(at[c], block, mirror, gen, owner, level);
+                good = good == null ? n : good;
+            } catch (IOException e) {
+                bad[c] = e;
+            }
+        }
+        if (repair && good != null && writable.getAsBoolean()) {
+            for (int c = 0; c < 2; c++) {
+                if (bad[c] != null) {
+                    try {
+                        device.write(codec.encode(good, device.allocate(codec.nodeSize())), at[c] * blockSize);
+                    } catch (IOException | RuntimeException e) {
+                        bad[c].addSuppressed(e);
+                    }
+                }
+            }
+        }
+        return new Scrubbed(good, bad);
+    }
+
     @Override
     public Node create(TreeId owner, int level) throws IOException {
-        Extent e = blocks.allocateNode(nodeBlocks);
-        Node n = Node.empty(owner, level, e.start(), generation);
+        long[] at = blocks.allocateNode(nodeBlocks);
+        Node n = Node.empty(owner, level, at[0], generation, at[1]);
         synchronized (this) {
-            dirty.put(e.start(), n);
+            dirty.put(at[0], n);
         }
         return n;
     }
 
     @Override
-    public void free(long block, long gen) {
+    public void free(Node node) {
         synchronized (this) {
-            if (gen == generation) {
-                dirty.remove(block);
+            if (node.generation() == generation) {
+                dirty.remove(node.block());
             } else {
-                clean.remove(block);
+                clean.remove(node.block());
             }
         }
-        blocks.nodeFreed(block, nodeBlocks);
+        blocks.nodeFreed(node.block(), nodeBlocks);
+        if (node.mirror() != 0) {
+            blocks.nodeFreed(node.mirror(), nodeBlocks);
+        }
     }
 
-    /** A node encoded for writing, and where. */
-    public record Encoded(long block, ByteBuffer bytes) {
+    /** A node encoded for writing, and where: its block, and its second copy's (0: none). */
+    public record Encoded(long block, long mirror, ByteBuffer bytes) {
     }
 
     /**
@@ -150,7 +245,7 @@ public final class MetadataStore implements NodeStore {
     public synchronized List<Encoded> freeze() {
         List<Encoded> out = new ArrayList<>(dirty.size());
         for (Node n : dirty.values()) {
-            out.add(new Encoded(n.block(), codec.encode(n, device.allocate(codec.nodeSize()))));
+            out.add(new Encoded(n.block(), n.mirror(), codec.encode(n, device.allocate(codec.nodeSize()))));
             frozen.put(n.block(), n);
         }
         dirty.clear();

@@ -24,6 +24,17 @@ public final class RefLedger {
         changes.add(new Change(start, length, delta, data));
     }
 
+    /**
+     * Every block of a file extent gains {@code delta} references: its first copy, and
+     * its second ({@code dup} data) so that the copy lives and dies with it.
+     */
+    public synchronized void addExtent(org.cowstack.storage.cow.format.ExtentItem e, int delta) {
+        changes.add(new Change(e.physical(), e.blocks(), delta, e.checksummed()));
+        if (e.hasMirror()) {
+            changes.add(new Change(e.mirror(), e.blocks(), delta, e.checksummed()));
+        }
+    }
+
     public synchronized List<Change> drain() {
         List<Change> taken = changes;
         changes = new ArrayList<>();

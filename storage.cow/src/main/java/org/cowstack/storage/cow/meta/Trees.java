@@ -46,7 +46,7 @@ public final class Trees {
         for (TreeId id : TreeId.values()) {
             Superblock.Root r = sb.root(id);
             if (r != null) {
-                out.put(id, new BTree(store, id, r.block(), r.generation(), r.level()));
+                out.put(id, new BTree(store, id, r.block(), r.generation(), r.level(), r.mirror()));
             }
         }
         return new Trees(store, out);
@@ -76,7 +76,7 @@ public final class Trees {
     public Map<Integer, Superblock.Root> roots() {
         Map<Integer, Superblock.Root> out = new TreeMap<>();
         for (BTree t : trees.values()) {
-            out.put(t.id().id(), new Superblock.Root(t.rootBlock(), t.rootGeneration(), t.rootLevel()));
+            out.put(t.id().id(), new Superblock.Root(t.rootBlock(), t.rootGeneration(), t.rootLevel(), t.rootMirror()));
         }
         return out;
     }

@@ -1,30 +1,310 @@
 package org.cowstack.storage.cow.scrub;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
+import org.cowstack.storage.api.volume.BlockOwner;
+import org.cowstack.storage.api.scrub.DamagedRange;
+import org.cowstack.storage.cow.btree.Node;
 import org.cowstack.storage.cow.core.VolumeCore;
+import org.cowstack.storage.cow.format.ExtentItem;
+import org.cowstack.storage.cow.format.ItemType;
+import org.cowstack.storage.cow.format.Superblock;
+import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.io.BlockIo;
+import org.cowstack.storage.cow.meta.MetadataStore;
 
 /**
- * The engine's scrub pass over a volume's blocks (see {@link ScrubTarget}).
- * Work in progress: the reading and verifying lands with the dup profile.
+ * The engine's scrub pass (see {@link ScrubTarget}), in two phases:
+ *
+ * <ol>
+ * <li><b>Metadata</b>, one tree per piece (cursor {@code 0 .. trees - 1}): every node of
+ * the last commit's trees, both copies, read from the device and verified (checksum,
+ * identity, generation). Walked without the tree lock: the free-space map is pinned
+ * meanwhile, so no node of that commit is reused under the walk.</li>
+ * <li><b>Data</b>, in physical block order (cursor {@link #DATA} + block): every block
+ * with a stored checksum, each copy by its own address, read in long runs without the
+ * tree lock and verified. A block that fails is checked again under the lock (a change
+ * that freed or rewrote it meanwhile is not an error; one that reads right the second
+ * time is counted unverified), its owners and its other copy are found, and the bad
+ * copy is rewritten from the good one ({@link org.cowstack.storage.cow.core.Repairs}).</li>
+ * </ol>
  */
 public final class ScrubPass implements ScrubTarget {
+    /** Cursors from here on are data-phase positions: {@code DATA + physical block}. */
+    public static final long DATA = 1L << 56;
+    /** Blocks read by one device read of the data phase. */
+    private static final int READ_BLOCKS_BYTES = 1 << 20;
+
     private final VolumeCore core;
     private final BlockIo io;
+    private final int blockSize;
 
     public ScrubPass(VolumeCore core, BlockIo io) {
         this.core = core;
         this.io = io;
+        this.blockSize = core.blockSize;
     }
 
     @Override
     public long totalBytes() throws IOException {
-        return core.refCounts == null ? 0 : 0;
+        return core.treeLock.reading(() -> core.refCounts.usedBlocks()) * blockSize;
     }
 
     @Override
     public long scrub(long cursor, long maxBytes, boolean repair, ScrubTally tally) throws IOException {
-        return -1;
+        if (cursor < DATA) {
+            List<TreeId> trees = trees();
+            if (cursor < trees.size()) {
+                scrubTree(trees.get((int) cursor), repair, tally);
+                return cursor + 1;
+            }
+            cursor = DATA;
+        }
+        return scrubData(cursor - DATA, maxBytes, repair, tally);
+    }
+
+    /** The trees of the volume, in id order: the metadata phase's positions. */
+    private List<TreeId> trees() {
+        List<TreeId> out = new ArrayList<>();
+        for (TreeId t : TreeId.values()) {
+            if (core.committed().root(t) != null) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ metadata
+
+    private void scrubTree(TreeId tree, boolean repair, ScrubTally tally) throws IOException {
+        core.space.pin();
+        try {
+            Superblock sb = core.committed();
+            Superblock.Root root = sb.root(tree);
+            if (root != null) {
+                visit(tree, root.block(), root.mirror(), root.generation(), root.level(), repair, tally);
+            }
+        } finally {
+            core.space.unpin();
+        }
+    }
+
+    private void visit(TreeId tree, long block, long mirror, long gen, int level, boolean repair, ScrubTally tally)
+            throws IOException {
+        MetadataStore.Scrubbed s = core.meta.scrub(block, mirror, gen, tree, level, repair);
+        int nodeBlocks = core.nodeBlocks;
+        tally.checked((mirror == 0 ? 1 : 2) * (long) nodeBlocks, 0);
+        boolean fixed = repair && s.repairable() && !core.readOnly();
+        long[] at = {block, mirror};
+        for (int c = 0; c < 2; c++) {
+            IOException e = s.bad()[c];
+            if (e != null) {
+                boolean ok = fixed && e.getSuppressed().length == 0;
+                tally.damaged(new DamagedRange(at[c], nodeBlocks, c + 1, "metadata", ok,
+                        List.of(new BlockOwner(BlockOwner.Kind.METADATA, tree.name().toLowerCase(Locale.ROOT) + " tree",
+                                -1, -1))));
+                core.healing.event(nodeBlocks, ok ? nodeBlocks : 0, core.name + ": scrub: " + tree + " node at block "
+                        + block + ", copy " + (c + 1) + " at block " + at[c] + ": " + e.getMessage()
+                        + (ok ? "; rewritten from the other copy" : ""));
+            }
+        }
+        Node n = s.node();
+        if (n == null || n.isLeaf()) {
+            return; // with both copies bad, what lies below is out of reach: reported as this node
+        }
+        for (int i = 0; i < n.size(); i++) {
+            visit(tree, n.childBlock(i), n.childMirror(i), n.childGeneration(i), level - 1, repair, tally);
+        }
+    }
+
+    // ------------------------------------------------------------------ data
+
+    /** A run of blocks with stored digests, as collected under the tree lock. */
+    private record Run(long start, byte[] digests) {
+        int blocks(int digestLength) {
+            return digests.length / digestLength;
+        }
+    }
+
+    private long scrubData(long from, long maxBytes, boolean repair, ScrubTally tally) throws IOException {
+        int d = core.checksum.digestLength();
+        long maxBlocks = Math.max(1, maxBytes / blockSize);
+        List<Run> runs = new ArrayList<>();
+        long[] next = {-1};
+        core.treeLock.reading(() -> {
+            long[] taken = {0};
+            core.checksums.forEach(from, (start, digests) -> {
+                if (taken[0] >= maxBlocks) {
+                    next[0] = start;
+                    return false;
+                }
+                Run last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+                int n = digests.length / d;
+                if (last != null && last.start() + last.blocks(d) == start
+                        && (long) (last.blocks(d) + n) * blockSize <= READ_BLOCKS_BYTES) {
+                    byte[] joined = Arrays.copyOf(last.digests(), last.digests().length + digests.length);
+                    System.arraycopy(digests, 0, joined, last.digests().length, digests.length);
+                    runs.set(runs.size() - 1, new Run(last.start(), joined));
+                } else {
+                    runs.add(new Run(start, digests));
+                }
+                taken[0] += n;
+                return true;
+            });
+            return null;
+        });
+        ByteBuffer buf = io.allocate(READ_BLOCKS_BYTES);
+        for (Run r : runs) {
+            int n = r.blocks(d);
+            ByteBuffer view = buf.clear().limit(n * blockSize).slice();
+            long since = core.repairs.mark();
+            List<Integer> bad = new ArrayList<>();
+            boolean whole = true;
+            try {
+                io.read(view, r.start());
+            } catch (org.cowstack.storage.api.MediaErrorException e) {
+                whole = false; // the medium refused some block of the run: read them one by one
+            }
+            byte[] actual = new byte[d];
+            for (int k = 0; k < n; k++) {
+                ByteBuffer block = view.slice(k * blockSize, blockSize);
+                if (!whole) {
+                    try {
+                        io.read(block.duplicate(), r.start() + k);
+                    } catch (org.cowstack.storage.api.MediaErrorException e) {
+                        bad.add(k);
+                        continue;
+                    }
+                }
+                core.checksum.digest(block, actual, 0);
+                if (!Arrays.equals(r.digests(), k * d, (k + 1) * d, actual, 0, d)) {
+                    bad.add(k);
+                }
+            }
+            tally.checked(n, (long) n * blockSize);
+            for (int k : bad) {
+                examine(r.start() + k, repair, since, tally);
+            }
+        }
+        if (repair) {
+            try {
+                core.repairs.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("scrub interrupted while its repairs were written");
+            }
+        }
+        return next[0] < 0 ? -1 : DATA + next[0];
+    }
+
+    /** Where a data block is: the file extent that maps it as one of its copies. */
+    private record Location(long inode, long fileBlock, int copy, long other, boolean checksummed) {
+    }
+
+    /**
+     * A block that failed in the bulk read: read and verified again under the tree lock,
+     * and if it is still bad, reported with its owners and rewritten from its other copy.
+     */
+    private void examine(long physical, boolean repair, long since, ScrubTally tally) throws IOException {
+        int d = core.checksum.digestLength();
+        record Finding(byte[] expected, String cause, List<Location> where, ByteBuffer good) {
+        }
+        Finding f = core.treeLock.reading(() -> {
+            byte[] expected = core.checksums.lookup(physical, 1);
+            if (expected == null) {
+                return null; // freed since: not an error
+            }
+            ByteBuffer block = io.allocate(blockSize);
+            String cause;
+            try {
+                io.read(block, physical);
+                byte[] actual = new byte[d];
+                core.checksum.digest(block.flip(), actual, 0);
+                if (Arrays.equals(expected, 0, d, actual, 0, d)) {
+                    return new Finding(expected, null, List.of(), null);
+                }
+                cause = "checksum";
+            } catch (org.cowstack.storage.api.MediaErrorException e) {
+                cause = "media";
+            }
+            List<Location> where = locate(physical);
+            ByteBuffer good = null;
+            for (Location l : where) {
+                if (l.other() != 0 && good == null) {
+                    ByteBuffer copy = io.allocate(blockSize);
+                    try {
+                        io.read(copy, l.other());
+                        byte[] actual = new byte[d];
+                        core.checksum.digest(copy.flip(), actual, 0);
+                        if (Arrays.equals(expected, 0, d, actual, 0, d)) {
+                            good = copy;
+                        }
+                    } catch (org.cowstack.storage.api.MediaErrorException e) {
+                        // the other copy is bad too
+                    }
+                }
+            }
+            return new Finding(expected, cause, where, good);
+        });
+        if (f == null) {
+            return;
+        }
+        if (f.cause() == null) {
+            tally.unverified(1);
+            return;
+        }
+        boolean fixed = false;
+        if (repair && f.good() != null && !core.readOnly() && !f.where().isEmpty()) {
+            core.repairs.queue(f.where().get(0).inode(), physical, 1, f.good(), f.expected(), since);
+            fixed = true;
+        }
+        List<BlockOwner> owners = new ArrayList<>();
+        int copy = 1;
+        for (Location l : f.where()) {
+            owners.add(new BlockOwner(BlockOwner.Kind.FILE, path(l.inode()), l.inode(), l.fileBlock() * blockSize));
+            copy = l.copy();
+        }
+        tally.damaged(new DamagedRange(physical, 1, copy, f.cause(), fixed, owners));
+        core.healing.event(1, fixed ? 1 : 0, core.name + ": scrub: block " + physical + " (copy " + copy + ") of "
+                + owners.stream().map(o -> o.path() + " at offset " + o.offset()).reduce((a, b) -> a + ", " + b)
+                        .orElse("no file") + ": " + f.cause() + " error"
+                + (fixed ? "; rewritten from the other copy" : f.good() == null ? "; no good copy" : ""));
+    }
+
+    private String path(long inode) {
+        try {
+            return core.treeLock.reading(() -> core.inodes.pathOf(inode));
+        } catch (IOException e) {
+            return "inode " + inode;
+        }
+    }
+
+    /**
+     * Every file extent that maps {@code physical} as its first or second copy: which
+     * file and offset, which copy, and where the other copy is (0: none). Tree lock held.
+     * A scan of the file extents: only blocks found bad get here.
+     */
+    private List<Location> locate(long physical) throws IOException {
+        List<Location> out = new ArrayList<>();
+        core.trees.get(TreeId.FS).scanAll((k, v) -> {
+            if (k.type() == ItemType.EXTENT) {
+                ExtentItem e = ExtentItem.decode(v);
+                if (physical >= e.physical() && physical < e.physical() + e.blocks()) {
+                    long skip = physical - e.physical();
+                    out.add(new Location(k.objectId(), k.offset() + skip, 1, e.hasMirror() ? e.mirror() + skip : 0,
+                            e.checksummed()));
+                } else if (e.hasMirror() && physical >= e.mirror() && physical < e.mirror() + e.blocks()) {
+                    long skip = physical - e.mirror();
+                    out.add(new Location(k.objectId(), k.offset() + skip, 2, e.physical() + skip, e.checksummed()));
+                }
+            }
+            return true;
+        });
+        return out;
     }
 }

@@ -8,6 +8,7 @@ import org.cowstack.storage.api.SuspendedException;
 import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.alloc.Extent;
 import org.cowstack.storage.cow.bind.VolumeBindings;
+import org.cowstack.storage.cow.format.Profile;
 import org.cowstack.storage.cow.meta.RefLedger;
 import org.cowstack.storage.space.SpaceMap;
 
@@ -34,13 +35,20 @@ public final class Allocator {
     private final long streamRun;
     /** Where the last metadata node went: the next one goes after it. Tree lock held. */
     private long metadataHint = -1;
+    /** Where the last node's second copy went. Tree lock held. */
+    private long mirrorHint = -1;
+    private final boolean dupMetadata;
+    private final boolean dupData;
 
-    public Allocator(String volume, int blockSize, SpaceMap space, VolumeBindings bindings, RefLedger ledger) {
+    public Allocator(String volume, int blockSize, SpaceMap space, VolumeBindings bindings, RefLedger ledger,
+            Profile data, Profile metadata) {
         this.volume = volume;
         this.blockSize = blockSize;
         this.space = space;
         this.bindings = bindings;
         this.ledger = ledger;
+        this.dupData = data == Profile.DUP;
+        this.dupMetadata = metadata == Profile.DUP;
         this.dataStart = space.totalBlocks() / 16;
         this.streamRun = Math.max(1, (1 << 20) / blockSize);
     }
@@ -55,19 +63,88 @@ public final class Allocator {
         return p;
     }
 
-    /** Blocks for a metadata node, referenced in the running transaction. Tree lock held. */
-    public Extent metadata(int blocks) throws IOException {
+    /** Whether file data keeps a second copy of every block ({@code dup}). */
+    public boolean dupData() {
+        return dupData;
+    }
+
+    /**
+     * Blocks for a metadata node, referenced in the running transaction: {@code {first
+     * copy, second copy}}, the second 0 unless metadata is {@code dup}. Tree lock held.
+     */
+    public long[] metadata(int blocks) throws IOException {
         Extent e;
+        Extent m = null;
         try {
             e = space.allocate(policy(), blocks, blocks, metadataHint, false);
+            if (dupMetadata) {
+                try {
+                    m = space.allocate(policy(), blocks, blocks, mirrorHint < 0 ? mirrorArea() : mirrorHint, false);
+                } catch (NoSpaceException full) {
+                    space.giveBack(e.start(), e.length());
+                    throw full;
+                }
+            }
         } catch (NoSpaceException full) {
-            throw new NoSpaceException(volume, (long) blocks * blockSize, "no space left even for metadata");
+            throw new NoSpaceException(volume, (long) blocks * blockSize * (dupMetadata ? 2 : 1),
+                    "no space left even for metadata");
         }
         // Past the metadata area, the next node looks from the start again, where commits
         // free the nodes they replace, before it goes among the data.
         metadataHint = e.end() >= dataStart ? -1 : e.end();
         ledger.add(e.start(), e.length(), +1, false);
-        return e;
+        if (m != null) {
+            // Second copies fill their own area at the far end, in the same order.
+            mirrorHint = m.end() >= space.totalBlocks() || m.start() < mirrorArea() ? -1 : m.end();
+            ledger.add(m.start(), m.length(), +1, false);
+        }
+        return new long[] {e.start(), m == null ? 0 : m.start()};
+    }
+
+    /**
+     * Where second copies of metadata nodes go: the last sixteenth of the device, as far
+     * from the first copies (which fill the first sixteenth) as the device allows, and out
+     * of the way of the long free extents in between that file data streams into.
+     */
+    private long mirrorArea() {
+        return space.totalBlocks() - dataStart;
+    }
+
+    /**
+     * Where a second copy of blocks from {@code start} asks to go: half the device away,
+     * so that damage to one region (a bad patch of the medium, a misdirected write
+     * burst) does not take both copies, as btrfs's DUP places its two stripes.
+     */
+    public long farFrom(long start) {
+        long half = space.totalBlocks() / 2;
+        long at = start + half;
+        return at < space.totalBlocks() ? at : Math.max(dataStart, at - space.totalBlocks());
+    }
+
+    /**
+     * The second copy of a new data extent {@code primary} ({@code dup} data): as long as
+     * it, half a device away. Null when data keeps one copy. When free space cannot give
+     * a second extent that long, the first is cut to the longest second one found and its
+     * tail given back; the caller writes the rest in another extent.
+     *
+     * @param reserved whether the second copy's blocks were promised (they are, by
+     *        reservations that count copies)
+     */
+    public Extent mirrorOf(Extent primary, boolean reserved) throws IOException {
+        if (!dupData) {
+            return null;
+        }
+        Extent m;
+        try {
+            m = space.allocate(policy(), primary.length(), 1, farFrom(primary.start()), reserved);
+        } catch (NoSpaceException full) {
+            space.giveBack(primary.start(), primary.length());
+            throw full;
+        }
+        if (m.length() < primary.length()) {
+            space.giveBack(primary.start() + m.length(), primary.length() - m.length());
+        }
+        return m;
     }
 
     /**

@@ -181,11 +181,11 @@ class BTreeTest {
         store.commit();
         byte[] node = store.disk.get(tree.rootBlock());
         // A correct node, but as the csum tree's, or at another block, or from another generation.
-        assertThrows(Corruption.class, () -> store.codec.decode(ByteBuffer.wrap(node), tree.rootBlock(),
+        assertThrows(Corruption.class, () -> store.codec.decode(ByteBuffer.wrap(node), tree.rootBlock(), 0,
                 tree.rootGeneration(), TreeId.CSUM, 0));
-        assertThrows(Corruption.class, () -> store.codec.decode(ByteBuffer.wrap(node), tree.rootBlock() + 1,
+        assertThrows(Corruption.class, () -> store.codec.decode(ByteBuffer.wrap(node), tree.rootBlock() + 1, 0,
                 tree.rootGeneration(), TreeId.FS, 0));
-        assertThrows(Corruption.class, () -> store.codec.decode(ByteBuffer.wrap(node), tree.rootBlock(),
+        assertThrows(Corruption.class, () -> store.codec.decode(ByteBuffer.wrap(node), tree.rootBlock(), 0,
                 tree.rootGeneration() + 1, TreeId.FS, 0));
         assertNull(tree.get(new Key(2, 1, 0)));
     }

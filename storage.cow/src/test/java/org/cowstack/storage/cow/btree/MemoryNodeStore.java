@@ -44,7 +44,7 @@ final class MemoryNodeStore implements NodeStore {
     }
 
     @Override
-    public Node read(long block, long gen, TreeId owner, int level) throws IOException {
+    public Node read(long block, long mirror, long gen, TreeId owner, int level) throws IOException {
         Node n = dirty.get(block);
         if (n != null) {
             return n;
@@ -54,7 +54,7 @@ final class MemoryNodeStore implements NodeStore {
             throw new IOException("block " + block + " was never written");
         }
         try {
-            return codec.decode(ByteBuffer.wrap(raw), block, gen, owner, level);
+            return codec.decode(ByteBuffer.wrap(raw), block, mirror, gen, owner, level);
         } catch (NodeCodec.ChecksumFailure e) {
             throw new IOException("checksum failure at " + block, e);
         }
@@ -66,13 +66,15 @@ final class MemoryNodeStore implements NodeStore {
         if (!live.add(block)) {
             throw new AssertionError("block " + block + " allocated twice");
         }
-        Node n = new Node(owner, level, block, generation);
+        Node n = new Node(owner, level, block, generation, 0);
         dirty.put(block, n);
         return n;
     }
 
     @Override
-    public void free(long block, long gen) {
+    public void free(Node node) {
+        long block = node.block();
+        long gen = node.generation();
         if (!live.remove(block)) {
             throw new AssertionError("block " + block + " freed but not live");
         }

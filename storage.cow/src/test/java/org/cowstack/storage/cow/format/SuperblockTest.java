@@ -77,12 +77,16 @@ class SuperblockTest {
                 () -> decode(sb(roots, Profile.SINGLE).encode(CRC)));
         assertTrue(e.getMessage().contains("no row for the csum tree"), e.getMessage());
 
-        ByteBuffer twice = reseal(sb(roots(), Profile.SINGLE).encode(CRC), b -> b.putShort(384 + 24, b.getShort(384)));
+        ByteBuffer twice = reseal(sb(roots(), Profile.SINGLE).encode(CRC), b -> b.putShort(384 + 32, b.getShort(384)));
         e = assertThrows(CorruptImageException.class, () -> decode(twice));
         assertTrue(e.getMessage().contains("twice"), e.getMessage());
 
         ByteBuffer outside = reseal(sb(roots(), Profile.SINGLE).encode(CRC), b -> b.putLong(384 + 8, TOTAL + 5));
         e = assertThrows(CorruptImageException.class, () -> decode(outside));
+        assertTrue(e.getMessage().contains("outside the volume"), e.getMessage());
+
+        ByteBuffer mirrorOutside = reseal(sb(roots(), Profile.SINGLE).encode(CRC), b -> b.putLong(384 + 24, TOTAL));
+        e = assertThrows(CorruptImageException.class, () -> decode(mirrorOutside));
         assertTrue(e.getMessage().contains("outside the volume"), e.getMessage());
 
         ByteBuffer huge = reseal(sb(roots(), Profile.SINGLE).encode(CRC), b -> b.putShort(54, (short) 1000));
@@ -103,10 +107,9 @@ class SuperblockTest {
     }
 
     @Test
-    void profilesThisEngineCannotServeAreRefusedByName() throws Exception {
-        NotSupportedException e = assertThrows(NotSupportedException.class,
-                () -> decode(sb(roots(), Profile.DUP).encode(CRC)));
-        assertTrue(e.getMessage().contains("data profile is dup"), e.getMessage());
+    void profilesAreKeptAndUnknownOnesRefusedByName() throws Exception {
+        assertEquals(Profile.DUP, decode(sb(roots(), Profile.DUP).encode(CRC)).dataProfile);
+        NotSupportedException e;
         ByteBuffer unknown = reseal(sb(roots(), Profile.SINGLE).encode(CRC), b -> b.put(53, (byte) 9));
         e = assertThrows(NotSupportedException.class, () -> decode(unknown));
         assertTrue(e.getMessage().contains("metadata profile has code 9"), e.getMessage());

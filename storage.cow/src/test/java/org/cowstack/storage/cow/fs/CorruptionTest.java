@@ -95,7 +95,7 @@ class CorruptionTest {
 
     @Test
     void aFlippedByteInAMetadataNodeFailsTheOperationsThatNeedItCleanly() throws IOException {
-        volumes.mkfs(uri, 32 << 20, FormatOptions.defaults());
+        volumes.mkfs(uri, 32 << 20, FormatOptions.defaults().metadataProfile(FormatOptions.SINGLE));
         CowVolume v = volumes.mount(uri);
         for (int i = 0; i < 400; i++) {
             Volumes.write(v, "/file" + i, 0, new byte[] {(byte) i});
@@ -121,6 +121,44 @@ class CorruptionTest {
         assertEquals(leaf[0], e.block());
         assertEquals(1, Volumes.readAll(again, "/file5").length, "files in other leaves still work");
         again.unmount();
+    }
+
+    @Test
+    void withDupMetadataAFlippedNodeIsReadFromItsSecondCopyAndRewritten() throws IOException {
+        volumes.mkfs(uri, 32 << 20, FormatOptions.defaults().metadataProfile(FormatOptions.DUP));
+        CowVolume v = volumes.mount(uri);
+        for (int i = 0; i < 400; i++) {
+            Volumes.write(v, "/file" + i, 0, new byte[] {(byte) i});
+        }
+        v.sync();
+        long victimInode = v.stat("/file300").inode();
+        long[] leaf = {-1, -1};
+        v.tree(TreeId.FS).forEachNode(n -> {
+            if (n.isLeaf()) {
+                for (int i = 0; i < n.size(); i++) {
+                    if (n.key(i).equals(new Key(victimInode, ItemType.INODE, 0))) {
+                        leaf[0] = n.block();
+                        leaf[1] = n.mirror();
+                    }
+                }
+            }
+        });
+        assertTrue(leaf[1] > 0 && Math.abs(leaf[1] - leaf[0]) > (32 << 20) / 4096 / 2, "a second copy far away: "
+                + Arrays.toString(leaf));
+        v.unmount();
+        flip(leaf[0] * 4096 + 2000);
+        CowVolume again = volumes.mount(uri);
+        assertEquals(300 % 256, Volumes.readAll(again, "/file300")[0] & 0xff, "read from the second copy");
+        assertEquals(1, again.core.healing.found());
+        assertEquals(1, again.core.healing.repaired());
+        again.unmount();
+        try (BlockDevice d = volumes.provider.open(uri, OpenOptions.readOnly())) {
+            ByteBuffer first = ByteBuffer.allocate(4096);
+            ByteBuffer second = ByteBuffer.allocate(4096);
+            d.read(first, leaf[0] * 4096);
+            d.read(second, leaf[1] * 4096);
+            assertArrayEquals(second.array(), first.array(), "the bad copy was rewritten from the good one");
+        }
     }
 
     @Test
@@ -291,7 +329,8 @@ class CorruptionTest {
     @Test
     void randomDamageOnlyEverFailsCleanly() throws IOException {
         Random r = new Random(Seeds.seed("CorruptionTest.fuzz"));
-        volumes.mkfs(uri, 8 << 20, FormatOptions.defaults());
+        // One copy of metadata: with dup, damage to a node is healed, not an error (ScrubTest).
+        volumes.mkfs(uri, 8 << 20, FormatOptions.defaults().metadataProfile(FormatOptions.SINGLE));
         CowVolume v = volumes.mount(uri);
         Map<String, byte[]> older = new TreeMap<>();
         for (int i = 0; i < 60; i++) {

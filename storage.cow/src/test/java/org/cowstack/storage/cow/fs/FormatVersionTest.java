@@ -26,7 +26,7 @@ class FormatVersionTest {
         URI uri = URI.create("mem:version");
         volumes.mkfs(uri, 16 << 20, FormatOptions.defaults());
         ChecksumAlgorithm crc = Volumes.SERVICES.checksum("crc32c");
-        for (int version : new int[] {1, Superblock.VERSION + 1}) {
+        for (int version : new int[] {1, 2, Superblock.VERSION + 1}) {
             try (BlockDevice d = volumes.provider.open(uri, OpenOptions.readWrite())) {
                 for (long offset : Superblock.OFFSETS) {
                     ByteBuffer sb = ByteBuffer.allocate(Superblock.SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -46,7 +46,7 @@ class FormatVersionTest {
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
             assertTrue(java.util.Arrays.equals(before, image(volumes, uri)), "the image is left as it was");
         }
-        assertEquals(2, Superblock.VERSION, "a format change bumps the version and this test's expectations");
+        assertEquals(3, Superblock.VERSION, "a format change bumps the version and this test's expectations");
     }
 
     private static byte[] image(Volumes volumes, URI uri) throws IOException {

@@ -1,0 +1,45 @@
+package org.cowstack.storage.cow.core;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * What the block-I/O path found bad and what it repaired from a second copy: counts,
+ * and one log line per event (volume, what owns the block, physical block, which copy,
+ * repaired or not) for whoever listens (the volume manager's log).
+ */
+public final class Healing {
+    private final AtomicLong found = new AtomicLong();
+    private final AtomicLong repaired = new AtomicLong();
+    private final AtomicLong unrepaired = new AtomicLong();
+    private volatile Consumer<String> log = line -> { };
+
+    /** Where event lines go (the OSGi log once the manager sets it). */
+    public void log(Consumer<String> sink) {
+        this.log = sink == null ? line -> { } : sink;
+    }
+
+    /** {@code blocks} bad blocks were found; {@code fixed} of them were rewritten from a good copy. */
+    public void event(long blocks, long fixed, String line) {
+        found.addAndGet(blocks);
+        repaired.addAndGet(fixed);
+        unrepaired.addAndGet(blocks - fixed);
+        try {
+            log.accept(line);
+        } catch (RuntimeException ignored) {
+            // logging never fails a read
+        }
+    }
+
+    public long found() {
+        return found.get();
+    }
+
+    public long repaired() {
+        return repaired.get();
+    }
+
+    public long unrepaired() {
+        return unrepaired.get();
+    }
+}
