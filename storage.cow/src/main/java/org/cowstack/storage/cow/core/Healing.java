@@ -13,6 +13,7 @@ public final class Healing {
     private final AtomicLong repaired = new AtomicLong();
     private final AtomicLong unrepaired = new AtomicLong();
     private volatile Consumer<String> log = line -> { };
+    private volatile Consumer<String> metadataLost = reason -> { };
 
     /** Where event lines go (the OSGi log once the manager sets it). */
     public void log(Consumer<String> sink) {
@@ -29,6 +30,16 @@ public final class Healing {
         } catch (RuntimeException ignored) {
             // logging never fails a read
         }
+    }
+
+    /** What happens when a metadata block has no good copy left (the volume goes read-only). */
+    public void onMetadataLost(Consumer<String> action) {
+        this.metadataLost = action;
+    }
+
+    /** A metadata block has no good copy: {@code reason} names it. */
+    public void metadataLost(String reason) {
+        metadataLost.accept(reason);
     }
 
     public long found() {

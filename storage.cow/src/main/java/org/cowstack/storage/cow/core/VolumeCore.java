@@ -104,6 +104,7 @@ public final class VolumeCore {
     /** Guarded by the tree lock. */
     private long nextInode;
     private volatile boolean readOnly;
+    private volatile String readOnlyReason;
     /** Why the volume failed; null while it has not. */
     private volatile String failure;
 
@@ -168,6 +169,7 @@ public final class VolumeCore {
         this.cache = new PageCache(blockSize, Math.min(cacheBytes, PAGE_CACHE_BYTES));
         this.readCache = new ReadCache(blockSize, cacheBytes);
         changes.add(readCache);
+        healing.onMetadataLost(this::forceReadOnly);
         this.repairs = new Repairs(this);
         changes.add(repairs);
     }
@@ -220,6 +222,26 @@ public final class VolumeCore {
     /** Changes the mode; the caller holds the gate exclusively and has committed (see remount). */
     public void readOnly(boolean ro) {
         readOnly = ro;
+        if (!ro) {
+            readOnlyReason = null;
+        }
+    }
+
+    /**
+     * Metadata was found with no good copy: the volume takes no more changes (they could
+     * build on what cannot be read), as btrfs goes read-only when it must abort. Reads go
+     * on; {@link #readOnlyReason()} says why. A remount read-write clears it.
+     */
+    public void forceReadOnly(String reason) {
+        if (!readOnly) {
+            readOnlyReason = reason;
+            readOnly = true;
+        }
+    }
+
+    /** Why the volume went read-only by itself, or null. */
+    public String readOnlyReason() {
+        return readOnlyReason;
     }
 
     /** Why the volume failed, or null. */
@@ -242,7 +264,9 @@ public final class VolumeCore {
     public void checkWritable() throws StorageException {
         checkUsable();
         if (readOnly) {
-            throw new ReadOnlyException("volume " + name);
+            String why = readOnlyReason;
+            throw new ReadOnlyException(why == null ? "volume " + name
+                    : "volume " + name + " (metadata with no good copy: " + why + ")");
         }
     }
 

@@ -286,7 +286,8 @@ public final class CowVolume implements Volume {
             long free = core.space.freeBlocks() + core.space.pendingBlocks();
             int bs = core.blockSize;
             return new SpaceUsage(total * bs, (total - free) * bs, core.space.reservedBlocks() * bs,
-                    core.space.availableBlocks() * bs, shared * bs);
+                    core.space.availableBlocks() * bs, shared * bs, sb.dataProfile.toString(),
+                    sb.metadataProfile.toString());
         });
     }
 
@@ -417,8 +418,8 @@ public final class CowVolume implements Volume {
     public FileHandle open(String path, Set<? extends OpenOption> options) throws IOException {
         core.checkUsable();
         boolean writable = Namespace.writable(options);
-        if (writable && core.readOnly()) {
-            throw new ReadOnlyException("volume " + core.name);
+        if (writable) {
+            core.checkWritable(); // read-only: says why when the volume went read-only by itself
         }
         // Opening to read changes nothing: it needs neither the allocation policy nor the exclusive lock.
         return core.operation(writable ? Access.CHANGE : Access.READ, () -> {

@@ -108,15 +108,18 @@ public final class MetadataStore implements NodeStore {
             n = readCopy(block, block, mirror, gen, owner, level);
         } catch (IOException first) {
             if (mirror == 0) {
-                healing.event(nodeBlocks, 0, volume + ": " + owner + " node at block " + block + " is bad and has no"
-                        + " second copy: " + first.getMessage());
+                String line = owner + " node at block " + block + " is bad and has no second copy: " + first.getMessage();
+                healing.event(nodeBlocks, 0, volume + ": " + line);
+                healing.metadataLost(line);
                 throw first;
             }
             try {
                 n = readCopy(mirror, block, mirror, gen, owner, level);
             } catch (IOException second) {
-                healing.event(nodeBlocks, 0, volume + ": " + owner + " node at block " + block
-                        + " is bad in both copies (second at block " + mirror + "): " + first.getMessage());
+                String line = owner + " node at block " + block + " is bad in both copies (second at block " + mirror
+                        + "): " + first.getMessage();
+                healing.event(nodeBlocks, 0, volume + ": " + line);
+                healing.metadataLost(line);
                 first.addSuppressed(second);
                 throw first;
             }

@@ -120,6 +120,10 @@ class CorruptionTest {
         assertTrue(e.file().contains("fs tree"), e.getMessage());
         assertEquals(leaf[0], e.block());
         assertEquals(1, Volumes.readAll(again, "/file5").length, "files in other leaves still work");
+        org.cowstack.storage.api.ReadOnlyException ro = assertThrows(org.cowstack.storage.api.ReadOnlyException.class,
+                () -> Volumes.write(again, "/file5", 0, new byte[] {1}));
+        assertTrue(ro.getMessage().contains("no good copy") && ro.getMessage().contains("block " + leaf[0]),
+                ro.getMessage());
         again.unmount();
     }
 

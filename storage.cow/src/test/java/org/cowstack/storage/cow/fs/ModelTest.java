@@ -45,7 +45,9 @@ class ModelTest {
         Random r = new Random(seed);
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:model" + blockSize);
-        volumes.mkfs(uri, 64 << 20, FormatOptions.defaults().blockSize(blockSize));
+        // 4 KiB blocks with two copies of data as well as of metadata: every operation keeps both.
+        volumes.mkfs(uri, 64 << 20, FormatOptions.defaults().blockSize(blockSize)
+                .dataProfile(blockSize == 4096 ? FormatOptions.DUP : FormatOptions.SINGLE));
         CowVolume v = volumes.mount(uri);
         Map<String, byte[]> model = new TreeMap<>();
         int ops = 3000;
@@ -214,6 +216,9 @@ class ModelTest {
         v = volumes.mount(uri);
         checkAll(v, model, "at the end (seed " + seed + ")");
         assertEquals(List.of(), v.audit());
+        var scrub = ScrubTest.scrub(v, false);
+        assertEquals(0, scrub.errors(), "every copy of every block verifies (seed " + seed + "): " + scrub.damaged());
+        assertTrue(scrub.blocksChecked() > 0);
         v.unmount();
     }
 
