@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.cowstack.storage.api.MediaErrorException;
+import org.cowstack.storage.api.device.MediaErrors;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.device.base.AbstractBlockDevice;
 import org.cowstack.storage.device.faulty.FaultControl;
@@ -21,7 +22,7 @@ import org.cowstack.storage.device.faulty.WritePause;
  * it keeps, for every write since the last flush, what the write replaced, so that a
  * cut can take any of them back.
  */
-final class FaultyDevice extends AbstractBlockDevice implements FaultControl {
+final class FaultyDevice extends AbstractBlockDevice implements FaultControl, MediaErrors {
     private static final int SECTOR = 512;
 
     /** A write not yet made durable by a flush: where, what it replaced, what it wrote. */
@@ -41,6 +42,9 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl {
     private boolean tear;
     private boolean off;
     private Pause pause;
+    /** Poisoned ranges: {offset, length}, disjoint. */
+    private final List<long[]> poisoned = new ArrayList<>();
+    private volatile MediaErrors.Listener listener;
 
     FaultyDevice(java.net.URI uri, BlockDevice inner) {
         super(uri, inner.size(), inner.blockSize(), inner.isReadOnly(), inner.capabilities());
@@ -65,6 +69,11 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl {
             }
             if (failRangeReads && inFailRange(offset, length)) {
                 throw new MediaErrorException(uri().toString(), offset, length, "injected read error");
+            }
+            for (long[] p : poisoned) {
+                if (offset < p[0] + p[1] && p[0] < offset + length) {
+                    throw new MediaErrorException(uri().toString(), offset, length, "poisoned at " + p[0] + "+" + p[1]);
+                }
             }
         }
         inner.read(dst, offset);
@@ -157,6 +166,9 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl {
         }
         pending.add(new Pending(offset, before, java.util.Arrays.copyOf(after, applied)));
         src.position(src.limit());
+        if (applied > 0 && !poisoned.isEmpty()) {
+            clearPoison(offset, applied);
+        }
         if (cutAt == writes) {
             cutAt = -1;
             powerCutNow();
@@ -283,7 +295,45 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl {
     }
 
     @Override
+    public void poison(long offset, long length) {
+        synchronized (this) {
+            clearPoison(offset, length);
+            poisoned.add(new long[] {offset, length});
+        }
+        MediaErrors.Listener l = listener;
+        if (l != null) {
+            l.mediaError(offset, length);
+        }
+    }
+
+    /** A write of {@code [offset, offset + length)} landed: the medium holds good data there again. */
+    private void clearPoison(long offset, long length) {
+        List<long[]> kept = new ArrayList<>();
+        for (long[] p : poisoned) {
+            long end = p[0] + p[1];
+            if (end <= offset || offset + length <= p[0]) {
+                kept.add(p);
+                continue;
+            }
+            if (p[0] < offset) {
+                kept.add(new long[] {p[0], offset - p[0]});
+            }
+            if (offset + length < end) {
+                kept.add(new long[] {offset + length, end - offset - length});
+            }
+        }
+        poisoned.clear();
+        poisoned.addAll(kept);
+    }
+
+    @Override
+    public void onMediaError(MediaErrors.Listener l) {
+        this.listener = l;
+    }
+
+    @Override
     public synchronized void clearFaults() {
+        poisoned.clear();
         if (pause != null) {
             pause.release();
             pause = null;

@@ -19,6 +19,14 @@ public interface FaultControl {
     /** Reads and/or writes that touch {@code [offset, offset + length)} fail with a media error. */
     void failRange(long offset, long length, boolean reads, boolean writes);
 
+    /**
+     * Poisons {@code [offset, offset + length)} as persistent memory does: reads that touch
+     * it fail with a media error until a write covers it (which clears the poison of what
+     * it covers), and the device's {@link org.cowstack.storage.api.device.MediaErrors}
+     * listener is told at once, as a machine check tells the file system.
+     */
+    void poison(long offset, long length);
+
     /** While on, writes are acknowledged but not applied: they are lost. */
     void dropWrites(boolean on);
 

@@ -4,7 +4,7 @@
  * passes everything to the inner device and implements {@link
  * org.cowstack.storage.device.faulty.FaultControl}, through which a test makes it fail.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package org.cowstack.storage.device.faulty;
 

@@ -95,6 +95,25 @@ class FaultyDeviceTest extends BlockDeviceContract {
     }
 
     @Test
+    void poisonIsToldToTheListenerAtOnceFailsReadsAndIsClearedByAWriteOverIt() throws IOException {
+        BlockDevice d = create("poison");
+        FaultControl f = (FaultControl) d;
+        java.util.List<long[]> told = new java.util.ArrayList<>();
+        ((org.cowstack.storage.api.device.MediaErrors) d).onMediaError((offset, length) -> told.add(new long[] {offset, length}));
+        f.poison(8192, 1024);
+        assertEquals(1, told.size());
+        assertEquals(8192, told.get(0)[0]);
+        assertEquals(1024, told.get(0)[1]);
+        assertThrows(MediaErrorException.class, () -> d.read(ByteBuffer.allocate(512), 8704));
+        d.read(ByteBuffer.allocate(512), 7680); // next to it reads
+        d.write(ByteBuffer.allocate(512), 8192); // clears the first half only
+        d.read(ByteBuffer.allocate(512), 8192);
+        assertThrows(MediaErrorException.class, () -> d.read(ByteBuffer.allocate(512), 8704));
+        d.write(ByteBuffer.allocate(512), 8704);
+        d.read(ByteBuffer.allocate(1024), 8192);
+    }
+
+    @Test
     void droppedWritesAreAcknowledgedButLost() throws IOException {
         BlockDevice d = create("drop");
         ((FaultControl) d).dropWrites(true);
