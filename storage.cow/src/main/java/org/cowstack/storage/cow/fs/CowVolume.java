@@ -37,6 +37,9 @@ import org.cowstack.storage.cow.extent.Fallocate;
 import org.cowstack.storage.cow.extent.Fiemap;
 import org.cowstack.storage.cow.extent.Remap;
 import org.cowstack.storage.cow.format.Superblock;
+import org.cowstack.storage.cow.scrub.MediaErrorResponse;
+import org.cowstack.storage.cow.scrub.ScrubPass;
+import org.cowstack.storage.api.device.MediaErrors;
 import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.inspect.Audit;
 import org.cowstack.storage.cow.inspect.Owners;
@@ -84,6 +87,11 @@ public final class CowVolume implements Volume {
     final Bitmaps bitmaps;
     private final Owners owners;
     private final Audit audit;
+    final ScrubPass scrubPass;
+    /** What the volume does with bad ranges its device reports by itself. */
+    final MediaErrorResponse mediaErrors;
+    /** The device that reports them, while the volume listens; null otherwise. */
+    private volatile MediaErrors reporting;
 
     CowVolume(VolumeCore core, DeviceOpener reopen) {
         this.core = core;
@@ -114,6 +122,8 @@ public final class CowVolume implements Volume {
         this.bitmaps = new Bitmaps(core, committer);
         this.owners = new Owners(core);
         this.audit = new Audit(core);
+        this.scrubPass = new ScrubPass(core, io);
+        this.mediaErrors = new MediaErrorResponse(core, scrubPass);
         this.swap = new ServiceSwap(core.name, core.bindings, core.device, core.checksum, new ServiceSwap.Host() {
             @Override
             public boolean hasChangesToCommit() {
@@ -159,6 +169,10 @@ public final class CowVolume implements Volume {
         CowVolume v = new CowVolume(VolumeFormat.open(name, uri, device, services, options, cacheBytes), reopen);
         try {
             v.start();
+            if (device instanceof MediaErrors reports) {
+                reports.onMediaError(v.mediaErrors);
+                v.reporting = reports;
+            }
         } catch (IOException | RuntimeException e) {
             v.abandon();
             throw e;
@@ -365,6 +379,12 @@ public final class CowVolume implements Volume {
     }
 
     private void close() throws IOException {
+        MediaErrors r = reporting;
+        if (r != null) {
+            r.onMediaError(null);
+            reporting = null;
+        }
+        mediaErrors.close();
         reads.close();
         core.bindings.close();
         core.readCache.close();

@@ -256,7 +256,7 @@ public final class ReadPath {
             long physical = m.physicalAt(m.fileBlock());
             long mirror = m.extent().mirror();
             long since = core.repairs.mark();
-            io.read(buf.slice(at, len * blockSize), physical, mirror, ino, since);
+            readData(buf.slice(at, len * blockSize), physical, mirror, ino, path, m.fileBlock(), since);
             int good = len;
             if (m.extent().checksummed()) {
                 int mustVerify = (int) Math.max(0, Math.min(len, b + asked - m.fileBlock()));
@@ -274,6 +274,21 @@ public final class ReadPath {
             }
         }
         io.zero(buf, covered - b, n);
+    }
+
+    /**
+     * Reads data blocks from the device ({@link BlockIo#read(ByteBuffer, long, long, long, long)});
+     * a media error with no second copy to read instead names the file and offset.
+     */
+    private void readData(ByteBuffer into, long physical, long mirror, long ino, String path, long fileBlock,
+            long since) throws IOException {
+        try {
+            io.read(into, physical, mirror, ino, since);
+        } catch (org.cowstack.storage.api.MediaErrorException e) {
+            throw new org.cowstack.storage.api.MediaErrorException(e.device(), e.offset(), e.length(), "reading "
+                    + path + " from offset " + fileBlock * blockSize + " (block " + physical + "): "
+                    + e.getMessage(), e);
+        }
     }
 
     /**
@@ -314,7 +329,7 @@ public final class ReadPath {
                 int at = (int) (b - first) * blockSize;
                 long since = core.repairs.mark();
                 ByteBuffer into = ByteBuffer.wrap(out, at, n * blockSize);
-                io.read(into, physical, mirror, ino, since);
+                readData(into, physical, mirror, ino, path, b, since);
                 if (m.extent().checksummed()) {
                     io.verify(ino, path, b, physical, mirror, n, ByteBuffer.wrap(out), at, since);
                 }

@@ -96,6 +96,17 @@ public final class ScrubPass implements ScrubTarget {
 
     private void visit(TreeId tree, long block, long mirror, long gen, int level, boolean repair, ScrubTally tally)
             throws IOException {
+        Node n = check(tree, block, mirror, gen, level, repair, tally);
+        if (n == null || n.isLeaf()) {
+            return; // with both copies bad, what lies below is out of reach: reported as this node
+        }
+        for (int i = 0; i < n.size(); i++) {
+            visit(tree, n.childBlock(i), n.childMirror(i), n.childGeneration(i), level - 1, repair, tally);
+        }
+    }
+
+    /** Checks (and repairs) both copies of one node; answers it as decoded from a good copy, or null. */
+    private Node check(TreeId tree, long block, long mirror, long gen, int level, boolean repair, ScrubTally tally) {
         MetadataStore.Scrubbed s = core.meta.scrub(block, mirror, gen, tree, level, repair);
         int nodeBlocks = core.nodeBlocks;
         tally.checked((mirror == 0 ? 1 : 2) * (long) nodeBlocks, 0);
@@ -113,12 +124,39 @@ public final class ScrubPass implements ScrubTarget {
                         + (ok ? "; rewritten from the other copy" : ""));
             }
         }
-        Node n = s.node();
-        if (n == null || n.isLeaf()) {
-            return; // with both copies bad, what lies below is out of reach: reported as this node
+        if (s.node() == null) {
+            core.healing.metadataLost(tree + " node at block " + block + " has no good copy");
         }
-        for (int i = 0; i < n.size(); i++) {
-            visit(tree, n.childBlock(i), n.childMirror(i), n.childGeneration(i), level - 1, repair, tally);
+        return s.node();
+    }
+
+    /**
+     * Checks both copies of every node of the running trees with a copy in blocks
+     * {@code [first, end)}: what a media error reported on those blocks hurts in the
+     * metadata. Found under the tree lock, checked and repaired without it.
+     */
+    void scrubNodesIn(long first, long end, boolean repair, ScrubTally tally) throws IOException {
+        record Hit(TreeId tree, long block, long mirror, long gen, int level) {
+        }
+        List<Hit> hits = new ArrayList<>();
+        core.space.pin();
+        try {
+            core.treeLock.reading(() -> {
+                for (org.cowstack.storage.cow.btree.BTree t : core.trees.all()) {
+                    t.forEachNode(n -> {
+                        if (n.block() < end && first < n.block() + core.nodeBlocks
+                                || n.mirror() != 0 && n.mirror() < end && first < n.mirror() + core.nodeBlocks) {
+                            hits.add(new Hit(t.id(), n.block(), n.mirror(), n.generation(), n.level()));
+                        }
+                    });
+                }
+                return null;
+            });
+            for (Hit h : hits) {
+                check(h.tree(), h.block(), h.mirror(), h.gen(), h.level(), repair, tally);
+            }
+        } finally {
+            core.space.unpin();
         }
     }
 
@@ -210,7 +248,7 @@ public final class ScrubPass implements ScrubTarget {
      * A block that failed in the bulk read: read and verified again under the tree lock,
      * and if it is still bad, reported with its owners and rewritten from its other copy.
      */
-    private void examine(long physical, boolean repair, long since, ScrubTally tally) throws IOException {
+    void examine(long physical, boolean repair, long since, ScrubTally tally) throws IOException {
         int d = core.checksum.digestLength();
         record Finding(byte[] expected, String cause, List<Location> where, ByteBuffer good) {
         }

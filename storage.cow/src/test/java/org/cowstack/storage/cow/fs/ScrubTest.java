@@ -373,6 +373,76 @@ class ScrubTest {
         }
     }
 
+    @Test
+    void poisonTheDeviceReportsIsAnsweredWithoutARead() throws Exception {
+        for (String profile : List.of(FormatOptions.SINGLE, FormatOptions.DUP)) {
+            Random random = new Random(Seeds.seed("ScrubTest.poison"));
+            Volumes wrapped = new Volumes(new FaultyDeviceProvider(s -> s.equals("mem") ? mem : null));
+            volumes.mkfs(uri, 64L << 20, FormatOptions.defaults().dataProfile(profile));
+            CowVolume v = wrapped.mount(URI.create("faulty:" + uri));
+            byte[] data = bytes(random, 32 * BS);
+            Volumes.write(v, "/a", 0, data);
+            try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
+                b.cloneRange(a, 0, 0, 0);
+            }
+            v.sync();
+            long physical;
+            try (FileHandle a = v.open("/a", Volumes.RW)) {
+                physical = a.extents(10 * BS, 1).get(0).physical();
+            }
+            long node = v.tree(TreeId.FS).rootBlock();
+            FaultControl faults = (FaultControl) v.boundDevice();
+            faults.poison(physical, 2 * BS); // blocks 10 and 11 of both files
+            faults.poison(node * BS, BS); // the fs tree's root, which has a second copy
+            List<org.cowstack.storage.cow.scrub.MediaErrorResponse.Response> answers = v.mediaErrors.await(2, 30_000);
+            assertEquals(2, answers.size(), profile);
+            var data0 = answers.get(0);
+            System.out.printf("ScrubTest poison (%s data): owners known %.2f ms after the report, repairs done at"
+                    + " %.2f ms; metadata %.2f ms%n", profile, data0.ownersNanos() / 1e6, data0.doneNanos() / 1e6,
+                    answers.get(1).doneNanos() / 1e6);
+            assertEquals(2, data0.damaged().size(), profile + ": " + data0);
+            for (DamagedRange r : data0.damaged()) {
+                Set<String> owners = new HashSet<>();
+                for (BlockOwner o : r.owners()) {
+                    owners.add(o.path() + "@" + o.offset());
+                }
+                long k = r.physical() - physical / BS + 10;
+                assertEquals(Set.of("/a@" + k * BS, "/b@" + k * BS), owners, profile);
+                assertEquals(profile.equals(FormatOptions.DUP), r.repaired(), profile + ": " + r);
+            }
+            DamagedRange root = answers.get(1).damaged().get(0);
+            assertEquals("metadata", root.cause());
+            assertTrue(root.repaired(), "metadata is dup: " + root);
+            for (String f : List.of("/a", "/b")) {
+                long ino = v.stat(f).inode();
+                v.core.readCache.invalidate(ino, 0, Long.MAX_VALUE); // what a cache holds reads right: read the device
+                v.core.cache.drop(ino, 0, Long.MAX_VALUE);
+                try (FileHandle h = v.open(f, Volumes.RW)) {
+                    ByteBuffer b = ByteBuffer.allocate(2 * BS);
+                    if (profile.equals(FormatOptions.SINGLE)) {
+                        MediaErrorException e = assertThrows(MediaErrorException.class, () -> h.read(b, 10 * BS));
+                        assertTrue(e.getMessage().contains(f + " from offset " + 10 * BS), e.getMessage());
+                    } else {
+                        h.read(b, 10 * BS);
+                        assertArrayEquals(java.util.Arrays.copyOfRange(data, 10 * BS, 12 * BS), b.array());
+                    }
+                    ByteBuffer good = ByteBuffer.allocate(BS);
+                    h.read(good, 12 * BS);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(data, 12 * BS, 13 * BS), good.array());
+                }
+            }
+            v.unmount();
+            if (profile.equals(FormatOptions.DUP)) {
+                try (BlockDevice d = mem.open(uri, OpenOptions.readOnly())) {
+                    ByteBuffer b = ByteBuffer.allocate(2 * BS);
+                    d.read(b, physical);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(data, 10 * BS, 12 * BS), b.array(),
+                            "the repair rewrote the poisoned copy");
+                }
+            }
+        }
+    }
+
     private static byte[] bytes(Random random, int n) {
         byte[] b = new byte[n];
         random.nextBytes(b);
