@@ -127,6 +127,13 @@ public final class NodeCodec {
         if (!java.util.Arrays.equals(expected, actual)) {
             throw new ChecksumFailure(expected, actual);
         }
+        for (int i = length; i < UUID_AT; i++) {
+            if (b.get(i) != 0) { // the digest does not cover its own padding: a flip there is found here
+                byte[] padded = new byte[UUID_AT];
+                b.get(CSUM, padded);
+                throw new ChecksumFailure(padded, java.util.Arrays.copyOf(actual, UUID_AT));
+            }
+        }
         String where = owner + " node at block " + block;
         Corruption.check(b.getLong(UUID_AT) == uuid.getMostSignificantBits()
                 && b.getLong(UUID_AT + 8) == uuid.getLeastSignificantBits(), () -> where + " belongs to another file system");

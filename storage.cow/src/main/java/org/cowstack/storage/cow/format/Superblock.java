@@ -254,6 +254,11 @@ public final class Superblock {
         if (!Arrays.equals(digest, stored)) {
             throw new CorruptImageException(device, "superblock checksum mismatch");
         }
+        for (int i = digest.length; i < 32; i++) {
+            if (b.get(i) != 0) { // the digest's padding, which it does not cover
+                throw new CorruptImageException(device, "superblock checksum mismatch (its padding is not zero)");
+            }
+        }
         checkVersion(b.getInt(40), device);
         long incompat = b.getLong(56);
         if ((incompat & ~INCOMPAT_SUPPORTED) != 0) {

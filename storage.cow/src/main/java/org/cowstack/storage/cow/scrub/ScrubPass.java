@@ -50,9 +50,26 @@ public final class ScrubPass implements ScrubTarget {
         this.blockSize = core.blockSize;
     }
 
+    /**
+     * Every copy of every node and every checksummed data block, as of now: what a whole
+     * pass reads (blocks without checksums, unwritten or {@code nodatasum}, have nothing
+     * to verify them by and are not read). Counted from the trees' items, not the blocks.
+     */
     @Override
     public long totalBytes() throws IOException {
-        return core.treeLock.reading(() -> core.refCounts.usedBlocks()) * blockSize;
+        int d = core.checksum.digestLength();
+        long[] blocks = {0};
+        core.treeLock.reading(() -> {
+            for (org.cowstack.storage.cow.btree.BTree t : core.trees.all()) {
+                t.forEachNode(n -> blocks[0] += (n.mirror() == 0 ? 1L : 2L) * core.nodeBlocks);
+            }
+            core.checksums.forEach(0, (start, digests) -> {
+                blocks[0] += digests.length / d;
+                return true;
+            });
+            return null;
+        });
+        return blocks[0] * blockSize;
     }
 
     @Override
@@ -109,7 +126,8 @@ public final class ScrubPass implements ScrubTarget {
     private Node check(TreeId tree, long block, long mirror, long gen, int level, boolean repair, ScrubTally tally) {
         MetadataStore.Scrubbed s = core.meta.scrub(block, mirror, gen, tree, level, repair);
         int nodeBlocks = core.nodeBlocks;
-        tally.checked((mirror == 0 ? 1 : 2) * (long) nodeBlocks, 0);
+        long copies = mirror == 0 ? 1 : 2;
+        tally.checked(copies * nodeBlocks, copies * nodeBlocks * blockSize);
         boolean fixed = repair && s.repairable() && !core.readOnly();
         long[] at = {block, mirror};
         for (int c = 0; c < 2; c++) {
