@@ -10,7 +10,10 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.cowstack.storage.api.MediaErrorException;
 import org.cowstack.storage.api.ReadOnlyException;
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.device.OpenOptions;
 import org.cowstack.storage.api.scrub.DamagedRange;
 import org.cowstack.storage.api.scrub.DeviceErrors;
 import org.cowstack.storage.api.scrub.ScrubOptions;
@@ -18,11 +21,16 @@ import org.cowstack.storage.api.scrub.ScrubState;
 import org.cowstack.storage.api.scrub.ScrubStatus;
 import org.cowstack.storage.api.scrub.VolumeHealth;
 import org.cowstack.storage.api.volume.BlockOwner;
+import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.MountOptions;
+import org.cowstack.storage.cow.format.Superblock;
 import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.meta.DamagedRanges;
 import org.cowstack.storage.cow.scrub.ListTarget;
 import org.cowstack.storage.cow.scrub.ScrubJob;
+import org.cowstack.storage.device.fault.FaultyDeviceProvider;
+import org.cowstack.storage.device.faulty.FaultControl;
+import org.cowstack.storage.device.mem.MemDeviceProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -85,6 +93,32 @@ class HealthTest {
         assertEquals(0, third.health().repairs());
         assertEquals(List.of(), third.audit(), "the status tree is accounted for");
         third.unmount();
+    }
+
+    @Test
+    void theBoundDeviceCountsTheDevicesReadErrorsAndTheyArePersisted() throws Exception {
+        MemDeviceProvider mem = new MemDeviceProvider();
+        FaultyDeviceProvider faulty = new FaultyDeviceProvider(s -> s.equals("mem") ? mem : null);
+        URI uri = URI.create("faulty:mem:health-faulty");
+        new Volumes(mem).mkfs(URI.create("mem:health-faulty"), SIZE, FormatOptions.defaults());
+        BlockDevice d = faulty.open(uri, OpenOptions.readWrite());
+        CowVolume v = CowVolume.mount("faulty", uri, d, Volumes.SERVICES, MountOptions.defaults(), 8 << 20);
+        Volumes.write(v, "/f", 0, new byte[256 << 10]);
+        v.unmount();
+        BlockDevice d2 = faulty.open(uri, OpenOptions.readWrite());
+        CowVolume cold = CowVolume.mount("faulty", uri, d2, Volumes.SERVICES, MountOptions.defaults(), 8 << 20);
+        FaultControl cut = (FaultControl) d2;
+        cut.failRange(Superblock.RESERVED_BYTES, SIZE - Superblock.RESERVED_BYTES, true, false);
+        assertThrows(MediaErrorException.class, () -> Volumes.readAll(cold, "/f"));
+        long reads = cold.health().errors().read();
+        assertTrue(reads >= 1, "counted: " + reads);
+        assertEquals(0, cold.health().errors().write());
+        cut.clearFaults();
+        cold.unmount();
+        CowVolume again = CowVolume.mount("faulty", uri, faulty.open(uri, OpenOptions.readWrite()), Volumes.SERVICES,
+                MountOptions.defaults(), 8 << 20);
+        assertEquals(reads, again.health().errors().read(), "kept across the remount");
+        again.unmount();
     }
 
     @Test
