@@ -260,6 +260,33 @@ class HealthTest {
     }
 
     @Test
+    void theDamagedRangesAScrubFoundAreKeptWithTheirOwners() throws Exception {
+        Volumes volumes = Volumes.mem();
+        URI uri = URI.create("mem:health-found");
+        CowVolume v = volumes.fresh(uri, SIZE);
+        ListTarget t = ListTarget.of(8, 16);
+        t.damagedAt = 17;
+        ScrubJob j = job(v, t);
+        j.start(new ScrubOptions(true, 0));
+        assertEquals(ScrubState.FINISHED, j.await(30_000).state());
+        v.unmount();
+        CowVolume again = volumes.mount(uri);
+        ScrubStatus kept = job(again, t).status();
+        assertEquals(1, kept.errors());
+        assertEquals(1, kept.corrected());
+        DamagedRange d = kept.damaged().get(0);
+        assertEquals(17, d.physical());
+        assertEquals(2, d.copy());
+        assertEquals("checksum", d.cause());
+        assertTrue(d.repaired());
+        assertEquals(2, d.owners().size());
+        assertEquals("/" + "d".repeat(254), d.owners().get(0).path(), "paths are kept to 255 bytes");
+        assertEquals(4096, d.owners().get(0).offset());
+        assertEquals(new BlockOwner(BlockOwner.Kind.METADATA, "fs tree", -1, -1), d.owners().get(1));
+        again.unmount();
+    }
+
+    @Test
     void unmountPausesTheVolumesRunningScrub() throws Exception {
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:health-unmount");

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.cowstack.storage.api.scrub.DamagedRange;
+import org.cowstack.storage.api.volume.BlockOwner;
 
 /**
  * A scrub target over a fixed list of block ranges (4 KiB blocks), in order: counts how
@@ -69,7 +70,9 @@ public final class ListTarget implements ScrubTarget {
             reads.computeIfAbsent(r[0], k -> new AtomicInteger()).incrementAndGet();
             tally.checked(r[1], r[1] * BLOCK);
             if (r[0] == damagedAt) {
-                tally.damaged(new DamagedRange(r[0], 1, 1, "checksum", repair, List.of()));
+                tally.damaged(new DamagedRange(r[0], 1, 2, "checksum", repair, List.of(
+                        new BlockOwner(BlockOwner.Kind.FILE, "/" + "d".repeat(300), 257, 4096),
+                        new BlockOwner(BlockOwner.Kind.METADATA, "fs tree", -1, -1))));
             }
             bytes += r[1] * BLOCK;
         }
