@@ -141,6 +141,15 @@ public class ShellIT {
         cases.put("storage:dio --json a", "dio");
         cases.put("storage:alloc a b c", "alloc");
         cases.put("storage:alloc --policy a", "alloc");
+        cases.put("storage:scrub", "scrub");
+        cases.put("storage:scrub start", "scrub");
+        cases.put("storage:scrub start --bogus a", "scrub");
+        cases.put("storage:scrub start --limit a", "scrub");
+        cases.put("storage:scrub scour a", "scrub");
+        cases.put("storage:scrub limit a", "scrub");
+        cases.put("storage:scrub pause --wait a", "scrub");
+        cases.put("storage:health", "health");
+        cases.put("storage:health --all a", "health");
         cases.put("storage:help a b", "help");
         cases.put("storage:help --all", "help");
         return cases;
@@ -162,7 +171,7 @@ public class ShellIT {
                 named.add(command);
             }
         }
-        assertEquals("every storage command is in the table", 18, named.size());
+        assertEquals("every storage command is in the table", 20, named.size());
         // unscoped, as typed at the console
         Exception e = null;
         try {
@@ -171,7 +180,7 @@ public class ShellIT {
             e = expected;
         }
         assertEquals("storage:mkfs: unknown option --bogus; usage: storage:mkfs [--csum NAME] [--block-size SIZE] "
-                + "[--size SIZE] [--label L] URI", e.getMessage());
+                + "[--size SIZE] [--label L] [--data PROFILE] [--metadata PROFILE] URI", e.getMessage());
         assertEquals("storage:df: expected 1 argument, got 2; usage: storage:df [--json] NAME",
                 failure("storage:df a b").getMessage());
         assertEquals("storage:io: each io command is one word with its arguments: quote it, as in storage:io a /f "
@@ -194,7 +203,7 @@ public class ShellIT {
         assertEquals(mkfs, console("help storage:mkfs"));
         assertTrue(mkfs, mkfs.startsWith("storage:mkfs - create an empty volume on a device"));
         assertTrue(mkfs, mkfs.contains("\nusage: storage:mkfs [--csum NAME] [--block-size SIZE] [--size SIZE] "
-                + "[--label L] URI\noptions:\n  --csum NAME"));
+                + "[--label L] [--data PROFILE] [--metadata PROFILE] URI\noptions:\n  --csum NAME"));
         String io = console("help io");
         for (String sub : List.of("pwrite [-S BYTE] [-d] [-a] [-b BSIZE] OFF LEN", "reflink SRC SRCOFF DSTOFF LEN",
                 "chattr +C|-C|+nodatasum|-nodatasum...", "lsattr")) {

@@ -61,6 +61,9 @@ final class Commands {
     static final String DIO_TEXT = "list the DIO fallback strategies installed, or show or set the one a volume uses";
     static final String ALLOC_TEXT = "list the allocation policies installed, or show or set the one a volume uses";
     static final String HELP_TEXT = "list the storage commands, or describe one";
+    static final String SCRUB_TEXT = "scrub a volume in the background: read and verify every allocated block, "
+            + "repair bad copies";
+    static final String HEALTH_TEXT = "health of a volume: damaged file ranges, device error counters, last scrub";
     static final String BITMAP_TEXT = "dirty bitmaps of a file, with qemu's states: add, remove, clear, enable, disable, "
             + "merge, list, dump";
     static final String BACKUP_TEXT = "back up a file to a new image: all of it, or the ranges its bitmap marks "
@@ -85,6 +88,10 @@ final class Commands {
             .option("--size", "SIZE", "volume size, such as 64m or 1g (default: the whole device); "
                     + "a missing device is created this large")
             .option("--label", "L", "label")
+            .option("--data", "PROFILE", "copies of file data: single (default) or dup (two copies on the device)",
+                    Values.words("single", "dup"))
+            .option("--metadata", "PROFILE", "copies of metadata: single or dup (default)",
+                    Values.words("single", "dup"))
             .argument("URI", "device URI, such as file:vol.img, mem:disk1 or dax:pmem.img (quote one with "
                     + "options: 'file:v.img?direct=true&dsync=true')", Values.DEVICE)
             .build();
@@ -197,6 +204,49 @@ final class Commands {
             .note("Without NAME: the policies installed, with the volumes using each.")
             .build();
 
+    /** The actions of {@code storage:scrub}, each with its options and arguments. */
+    static final Map<String, String> SCRUB_ACTIONS = new LinkedHashMap<>();
+
+    static {
+        SCRUB_ACTIONS.put("start", "[--readonly] [--limit RATE] [--wait] [--json] NAME");
+        SCRUB_ACTIONS.put("status", "[--watch] [--json] NAME");
+        SCRUB_ACTIONS.put("pause", "NAME");
+        SCRUB_ACTIONS.put("resume", "NAME");
+        SCRUB_ACTIONS.put("cancel", "NAME");
+        SCRUB_ACTIONS.put("limit", "NAME RATE");
+    }
+
+    static final CommandSpec SCRUB = scrubCommand();
+
+    private static CommandSpec scrubCommand() {
+        CommandSpec.Builder b = command("scrub", VOLUMES, SCRUB_TEXT)
+                .flag("--readonly", "start: only report, rewrite nothing (needed on a read-only volume)")
+                .option("--limit", "RATE", "start: read at most RATE bytes per second, such as 50M or 1G (0: no "
+                        + "limit, the default)")
+                .flag("--wait", "start: stay in the foreground with its progress, then print the report")
+                .flag("--watch", "status: show the progress until the scrub stops, then the report")
+                .flag(JSON, "start, status: the report as one JSON object")
+                .argument("ACTION", String.join(", ", SCRUB_ACTIONS.keySet()),
+                        Values.words(SCRUB_ACTIONS.keySet().toArray(new String[0])))
+                .argument("NAME", NAME_TEXT, Values.VOLUME)
+                .optional("RATE", "limit: bytes per second, such as 50M or 1G; 0 for no limit", Values.NONE);
+        for (Map.Entry<String, String> a : SCRUB_ACTIONS.entrySet()) {
+            b.note(SCOPE + ":scrub " + a.getKey() + " " + a.getValue());
+        }
+        return b.note("One scrub per volume. pause keeps its position (also across an unmount or a restart); "
+                + "resume continues it; an unmount pauses a running scrub. Interrupting start --wait or status "
+                + "--watch leaves the scrub running.")
+                .build();
+    }
+
+    static final CommandSpec HEALTH = command("health", VOLUMES, HEALTH_TEXT)
+            .flag("--reset", "set the device error counters back to zero")
+            .flag(JSON, "the report as one JSON object")
+            .argument("NAME", NAME_TEXT, Values.VOLUME)
+            .note("Counters: read, write and flush errors of the device, checksum errors, generation errors (lost "
+                    + "or misdirected writes), and bad copies repaired; kept across restarts until reset.")
+            .build();
+
     static final CommandSpec HELP = command("help", SHELL, HELP_TEXT)
             .optional("COMMAND", "a command, such as storage:mkfs or mkfs; any other name is looked up among "
                     + "Gogo's commands", Values.HELP_TOPIC)
@@ -265,8 +315,8 @@ final class Commands {
             .build();
 
     /** Every storage command, in the order {@code help} lists them within their groups. */
-    static final List<CommandSpec> ALL = List.of(MKFS, MOUNT, REMOUNT, UMOUNT, VOLUMES_COMMAND, DF, CACHE, LS, MKDIR, RM,
-            MV, CP, IO, OWNERS, BITMAP, BACKUP, RESTORE, CSUM, ALLOC, DIO, DEVICES_COMMAND, HELP);
+    static final List<CommandSpec> ALL = List.of(MKFS, MOUNT, REMOUNT, UMOUNT, VOLUMES_COMMAND, DF, CACHE, SCRUB, HEALTH,
+            LS, MKDIR, RM, MV, CP, IO, OWNERS, BITMAP, BACKUP, RESTORE, CSUM, ALLOC, DIO, DEVICES_COMMAND, HELP);
 
     private static final Map<String, CommandSpec> BY_NAME = new LinkedHashMap<>();
 

@@ -138,10 +138,21 @@ public final class VolumeCommands {
             throw new InvalidArgumentException("block size", blockSize, "a power of two from 512 to 64k");
         }
         FormatOptions options = FormatOptions.defaults().checksum(a.option("--csum", "crc32c")).blockSize((int) bs)
-                .size(ByteSize.parse("size", a.option("--size", "0"))).label(a.option("--label", ""));
+                .size(ByteSize.parse("size", a.option("--size", "0"))).label(a.option("--label", ""))
+                .dataProfile(profile("--data", a.option("--data", FormatOptions.defaults().dataProfile())))
+                .metadataProfile(profile("--metadata", a.option("--metadata",
+                        FormatOptions.defaults().metadataProfile())));
         URI uri = device(a.arg(0));
         FormatResult r = engine.manager().mkfs(uri, options);
         return new Formatted(r.device(), r.uuid(), r.label(), r.checksum(), r.blockSize(), r.size());
+    }
+
+    /** A profile as mkfs takes it: single or dup; anything else is one line naming the value. */
+    private static String profile(String option, String value) throws InvalidArgumentException {
+        if (!FormatOptions.SINGLE.equals(value) && !FormatOptions.DUP.equals(value)) {
+            throw new InvalidArgumentException(option, value, FormatOptions.SINGLE + " or " + FormatOptions.DUP);
+        }
+        return value;
     }
 
     @Descriptor(Commands.MOUNT_TEXT)

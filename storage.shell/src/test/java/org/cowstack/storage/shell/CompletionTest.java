@@ -165,7 +165,8 @@ class CompletionTest {
 
     @Test
     void optionNames() {
-        assertEquals(List.of("--csum", "--block-size", "--size", "--label"), values("storage:mkfs", "-"));
+        assertEquals(List.of("--csum", "--block-size", "--size", "--label", "--data", "--metadata"),
+                values("storage:mkfs", "-"));
         assertEquals(List.of("--block-size"), values("storage:mkfs", "--b"));
         Completion ro = complete("storage:mount", "--").get(0);
         assertEquals("--ro", ro.value());

@@ -39,7 +39,8 @@ class HelpTest {
         String mkfs = help.help(Sessions.empty(), "storage:mkfs").toString();
         assertEquals(mkfs, help.help(Sessions.empty(), "mkfs").toString(), "scoped or not");
         assertTrue(mkfs.startsWith("storage:mkfs - " + Commands.MKFS_TEXT + "\nusage: storage:mkfs [--csum NAME] "
-                + "[--block-size SIZE] [--size SIZE] [--label L] URI\noptions:\n  --csum NAME "), mkfs);
+                + "[--block-size SIZE] [--size SIZE] [--label L] [--data PROFILE] [--metadata PROFILE] URI\n"
+                + "options:\n  --csum NAME "), mkfs);
         assertTrue(mkfs.contains("\narguments:\n  URI "), mkfs);
         String remount = help.help(Sessions.empty(), "remount").toString();
         assertTrue(remount.contains("usage: storage:remount --ro|--rw NAME\n"), remount);

@@ -41,7 +41,7 @@ class UsageTableTest {
     private static final Pattern JAVA = Pattern.compile("\\b(java|javax|org|com)\\.[a-z]+\\.|Exception|Cannot coerce");
 
     private static final Object[] COMPONENTS = {new VolumeCommands(), new FileCommands(), new PolicyCommands(),
-        new ChecksumCommands(), new DeviceCommands(), new HelpCommand(), new BitmapCommands()};
+        new ChecksumCommands(), new DeviceCommands(), new HelpCommand(), new BitmapCommands(), new ScrubCommands()};
 
     private static final Map<String, Integer> CASES = new LinkedHashMap<>();
 
@@ -215,7 +215,18 @@ class UsageTableTest {
                 new Object[] {Commands.IO, List.of("v", "/f", "pwrite", "0", "4k", "fsync"), "\"pwrite 0 4k\" \"fsync\""},
                 new Object[] {Commands.DIO, List.of("--json", "v"), "--json"},
                 new Object[] {Commands.ALLOC, List.of("v", "--json"), "--json"},
-                new Object[] {Commands.HELP, List.of("storage:nosuch"), "storage:nosuch"});
+                new Object[] {Commands.HELP, List.of("storage:nosuch"), "storage:nosuch"},
+                new Object[] {Commands.MKFS, List.of("--data", "raid5", "mem:x"), "raid5"},
+                new Object[] {Commands.MKFS, List.of("--metadata", "triple", "mem:x"), "triple"},
+                new Object[] {Commands.SCRUB, List.of("scour", "v"), "scour"},
+                new Object[] {Commands.SCRUB, List.of("start", "--limit", "fast", "v"), "fast"},
+                new Object[] {Commands.SCRUB, List.of("start", "--limit", "-5M", "v"), "-5M"},
+                new Object[] {Commands.SCRUB, List.of("limit", "v", "1.5G"), "1.5G"},
+                new Object[] {Commands.SCRUB, List.of("limit", "v"), "limit NAME RATE"},
+                new Object[] {Commands.SCRUB, List.of("pause", "v", "50M"), "pause NAME"},
+                new Object[] {Commands.SCRUB, List.of("status", "--wait", "v"), "--wait"},
+                new Object[] {Commands.SCRUB, List.of("pause", "--watch", "v"), "--watch"},
+                new Object[] {Commands.SCRUB, List.of("cancel", "--json", "v"), "--json"});
     }
 
     @ParameterizedTest
@@ -235,7 +246,7 @@ class UsageTableTest {
     @Test
     void theExamplesOfTheIssue() {
         assertEquals("storage:mkfs: unknown option --bogus; usage: storage:mkfs [--csum NAME] [--block-size SIZE] "
-                + "[--size SIZE] [--label L] URI", assertThrows(new Case(Commands.MKFS,
+                + "[--size SIZE] [--label L] [--data PROFILE] [--metadata PROFILE] URI", assertThrows(new Case(Commands.MKFS,
                         List.of("--bogus", "mem:x"), "")).getMessage());
         assertEquals("storage:df: expected 1 argument, got 2; usage: storage:df [--json] NAME",
                 assertThrows(new Case(Commands.DF, List.of("a", "b"), "")).getMessage());

@@ -5,9 +5,12 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Set;
 
+import org.cowstack.storage.api.MediaErrorException;
 import org.cowstack.storage.api.OfflineException;
+import org.cowstack.storage.api.StorageException;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.DeviceCapability;
+import org.cowstack.storage.cow.meta.ErrorCounters;
 
 /**
  * The device a volume works on, whichever one its {@link VolumeBindings} holds: the
@@ -22,9 +25,12 @@ public final class BoundDevice implements BlockDevice {
     private final long size;
     private final int blockSize;
     private final Set<DeviceCapability> capabilities;
+    /** Every read, write and flush the device fails is counted here (the volume's device stats). */
+    private final ErrorCounters errors;
 
-    public BoundDevice(VolumeBindings bindings, BlockDevice first) {
+    public BoundDevice(VolumeBindings bindings, BlockDevice first, ErrorCounters errors) {
         this.bindings = bindings;
+        this.errors = errors;
         this.uri = first.uri();
         this.size = first.size();
         this.blockSize = first.blockSize();
@@ -72,17 +78,50 @@ public final class BoundDevice implements BlockDevice {
 
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
-        bound().read(dst, offset);
+        BlockDevice d = bound();
+        try {
+            d.read(dst, offset);
+        } catch (IOException e) {
+            if (deviceFailed(e)) {
+                errors.read();
+            }
+            throw e;
+        }
     }
 
     @Override
     public void write(ByteBuffer src, long offset) throws IOException {
-        bound().write(src, offset);
+        BlockDevice d = bound();
+        try {
+            d.write(src, offset);
+        } catch (IOException e) {
+            if (deviceFailed(e)) {
+                errors.write();
+            }
+            throw e;
+        }
     }
 
     @Override
     public void flush() throws IOException {
-        bound().flush();
+        BlockDevice d = bound();
+        try {
+            d.flush();
+        } catch (IOException e) {
+            if (deviceFailed(e)) {
+                errors.flush();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Whether the device itself failed: a media error, or an I/O error that is not the
+     * engine's own (the device going offline, a read-only device, an interrupt).
+     */
+    private static boolean deviceFailed(IOException e) {
+        return e instanceof MediaErrorException || !(e instanceof StorageException
+                || e instanceof java.io.InterruptedIOException || e instanceof java.nio.channels.ClosedChannelException);
     }
 
     @Override

@@ -9,11 +9,27 @@ import java.util.function.Consumer;
  * repaired or not) for whoever listens (the volume manager's log).
  */
 public final class Healing {
+    private final org.cowstack.storage.cow.meta.ErrorCounters errors;
     private final AtomicLong found = new AtomicLong();
     private final AtomicLong repaired = new AtomicLong();
     private final AtomicLong unrepaired = new AtomicLong();
     private volatile Consumer<String> log = line -> { };
     private volatile Consumer<String> metadataLost = reason -> { };
+
+    /** Events go to the volume's device error counters too (checksum, generation, repaired). */
+    public Healing(org.cowstack.storage.cow.meta.ErrorCounters errors) {
+        this.errors = errors;
+    }
+
+    /** A block read did not match its checksum (counted per block, repaired or not). */
+    public void checksumError() {
+        errors.checksum();
+    }
+
+    /** A node was not the one its parent names (generation, block, owner or level): a lost or misdirected write. */
+    public void generationError() {
+        errors.generation();
+    }
 
     /** Where event lines go (the OSGi log once the manager sets it). */
     public void log(Consumer<String> sink) {
@@ -24,6 +40,9 @@ public final class Healing {
     public void event(long blocks, long fixed, String line) {
         found.addAndGet(blocks);
         repaired.addAndGet(fixed);
+        if (fixed > 0) {
+            errors.repaired(fixed);
+        }
         unrepaired.addAndGet(blocks - fixed);
         try {
             log.accept(line);

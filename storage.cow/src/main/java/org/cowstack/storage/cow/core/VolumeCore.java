@@ -25,6 +25,8 @@ import org.cowstack.storage.cow.format.Superblock;
 import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.meta.ChangeHook;
 import org.cowstack.storage.cow.meta.Checksums;
+import org.cowstack.storage.cow.meta.DamagedRanges;
+import org.cowstack.storage.cow.meta.ErrorCounters;
 import org.cowstack.storage.cow.meta.Extents;
 import org.cowstack.storage.cow.meta.FreeSpaceTree;
 import org.cowstack.storage.cow.meta.Inodes;
@@ -66,6 +68,10 @@ public final class VolumeCore {
     public final VolumeServices services;
     /** The services this volume is bound to, and the gate every operation passes. */
     public final VolumeBindings bindings;
+    /** Device error counters (media errors counted by {@link #device}; checksum and generation errors by the reads). */
+    public final ErrorCounters errors = new ErrorCounters();
+    /** File ranges marked damaged: a read of one fails; a write covering it clears it (it hears {@link #changes}). */
+    public final DamagedRanges damaged;
     /** The device bound now, as the engine keeps it (never the provider's object). */
     public final BoundDevice device;
     /** The algorithm bound now, as the engine keeps it. */
@@ -76,7 +82,7 @@ public final class VolumeCore {
     public final RefLedger ledger = new RefLedger();
     public final ChangeHook changes = new ChangeHook();
     /** Bad blocks found and repaired by the block-I/O path. */
-    public final Healing healing = new Healing();
+    public final Healing healing = new Healing(errors);
     /** Rewrites of bad first copies of data that reads healed from second copies. */
     public final Repairs repairs;
     public final MetadataStore meta;
@@ -104,6 +110,7 @@ public final class VolumeCore {
     /** Guarded by the tree lock. */
     private long nextInode;
     private volatile boolean readOnly;
+    /** Why the engine made the volume read-only by itself; null when it did not. */
     private volatile String readOnlyReason;
     /** Why the volume failed; null while it has not. */
     private volatile String failure;
@@ -120,7 +127,7 @@ public final class VolumeCore {
         this.services = services;
         this.bindings = new VolumeBindings(name, deviceUri.getScheme(), checksum.name(),
                 MountOptions.defaults().suspendTimeout().toMillis());
-        this.device = new BoundDevice(bindings, device);
+        this.device = new BoundDevice(bindings, device, errors);
         this.checksum = new BoundChecksum(bindings, checksum);
         bindings.device(device);
         bindings.checksum(checksum);
@@ -129,6 +136,7 @@ public final class VolumeCore {
         bindings.strategy(strategy, services.dioStrategy(strategy));
         this.readOnly = readOnly;
         this.blockSize = sb.blockSize;
+        this.damaged = new DamagedRanges(blockSize);
         int nodeSize = Math.max(MIN_NODE_SIZE, blockSize);
         this.nodeBlocks = nodeSize / blockSize;
         this.committed = sb;

@@ -23,6 +23,14 @@ public final class ItemType {
     public static final int BITMAP_BITS = 9;
     /** fs tree: ({@link #ORPHANS}, ORPHAN, inode) -> empty: a file with no name, removed at the next mount. */
     public static final int ORPHAN = 10;
+    /** status tree: (0, SCRUB, 0) -> the last scrub: state, cursor, limit, times, counts (see {@code StatusStore}). */
+    public static final int SCRUB = 12;
+    /** status tree: (0, SCRUB_DAMAGE, index) -> a damaged range the last scrub found, with its owners. */
+    public static final int SCRUB_DAMAGE = 13;
+    /** status tree: (0, DEVICE_ERRORS, 0) -> the device error counters and repairs, u64 each. */
+    public static final int DEVICE_ERRORS = 14;
+    /** status tree: (inode, DAMAGED, first file block) -> a file range marked damaged: blocks, physical, cause. */
+    public static final int DAMAGED = 15;
     /** The object id of orphan items: below every inode number. */
     public static final long ORPHANS = 1;
 
@@ -40,6 +48,10 @@ public final class ItemType {
             case BITMAP: return "BITMAP";
             case BITMAP_BITS: return "BITMAP_BITS";
             case ORPHAN: return "ORPHAN";
+            case SCRUB: return "SCRUB";
+            case SCRUB_DAMAGE: return "SCRUB_DAMAGE";
+            case DEVICE_ERRORS: return "DEVICE_ERRORS";
+            case DAMAGED: return "DAMAGED";
             default: return "TYPE" + type;
         }
     }

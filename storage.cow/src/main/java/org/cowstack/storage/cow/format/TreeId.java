@@ -14,7 +14,15 @@ public enum TreeId {
      * Dirty bitmaps of files: created with the first persistent bitmap (and the
      * read-only compatible feature {@code Superblock.COMPAT_RO_BITMAPS}), absent before.
      */
-    BITMAP(12, "bitmap tree", false);
+    BITMAP(12, "bitmap tree", false),
+    /**
+     * The volume's health records: the last scrub (its position, so a restart resumes it),
+     * the device error counters and the file ranges marked damaged. Created with the first
+     * record. It needs no read-only compatible feature: an engine that does not know it
+     * keeps its root-table row unchanged (see {@link Superblock}) and only misses the
+     * records; nothing it does to files depends on them.
+     */
+    STATUS(14, "status tree", false);
 
     private final int id;
     private final String label;

@@ -54,6 +54,9 @@ import org.cowstack.storage.cow.io.ReadPath;
 import org.cowstack.storage.cow.meta.ChangeHook;
 import org.cowstack.storage.cow.meta.Inodes;
 import org.cowstack.storage.cow.ns.Namespace;
+import org.cowstack.storage.cow.scrub.ScrubJob;
+import org.cowstack.storage.cow.scrub.ScrubPass;
+import org.cowstack.storage.cow.scrub.StatusRecords;
 import org.cowstack.storage.cow.space.Reservations;
 
 /**
@@ -92,6 +95,8 @@ public final class CowVolume implements Volume {
     final MediaErrorResponse mediaErrors;
     /** The device that reports them, while the volume listens; null otherwise. */
     private volatile MediaErrors reporting;
+    private final StatusRecords records;
+    private final ScrubJob scrub;
 
     CowVolume(VolumeCore core, DeviceOpener reopen) {
         this.core = core;
@@ -124,6 +129,20 @@ public final class CowVolume implements Volume {
         this.audit = new Audit(core);
         this.scrubPass = new ScrubPass(core, io);
         this.mediaErrors = new MediaErrorResponse(core, scrubPass);
+        this.records = new StatusRecords(core, this::sync);
+        core.participants.add(records);
+        core.changes.add(core.damaged);
+        this.scrub = new ScrubJob(core.name, scrubPass, records, new ScrubJob.Host() {
+            @Override
+            public boolean readOnly() {
+                return core.readOnly();
+            }
+
+            @Override
+            public void checkUsable() throws IOException {
+                core.checkUsable();
+            }
+        });
         this.swap = new ServiceSwap(core.name, core.bindings, core.device, core.checksum, new ServiceSwap.Host() {
             @Override
             public boolean hasChangesToCommit() {
@@ -186,6 +205,8 @@ public final class CowVolume implements Volume {
      * bitmaps go in use (a mount that cannot write that flag fails, having changed nothing).
      */
     private void start() throws IOException {
+        records.load();
+        scrub.load();
         bitmaps.load();
         if (!core.readOnly()) {
             core.operation(Access.CHANGE, () -> {
@@ -358,6 +379,7 @@ public final class CowVolume implements Volume {
      * missing) stays mounted: the commit's SuspendedException says what it waits for.
      */
     public void unmount() throws IOException {
+        scrub.stop(true); // paused and committed first: its commit enters the gate held below
         core.bindings.exclusive(() -> {
             if (!core.readOnly() && core.failure() == null && !core.bindings.closed()) {
                 bitmaps.stopping(); // qemu-mode bitmaps stored, no longer in use
@@ -372,6 +394,7 @@ public final class CowVolume implements Volume {
 
     /** Closes the device without committing: what a crash does (for tests of what was durable). */
     public void abandon() throws IOException {
+        scrub.stop(false); // as a crash: what it persisted last stands
         core.bindings.exclusive(() -> {
             close();
             return null;
@@ -481,17 +504,25 @@ public final class CowVolume implements Volume {
 
     @Override
     public org.cowstack.storage.api.scrub.Scrub scrub() {
-        throw new UnsupportedOperationException("scrub: in progress on a branch"); // replaced by the scrub job
+        return scrub;
+    }
+
+    /** The health records, for tests that drive a scrub job of their own over this volume. */
+    StatusRecords statusRecords() {
+        return records;
     }
 
     @Override
-    public org.cowstack.storage.api.scrub.VolumeHealth health() {
-        throw new UnsupportedOperationException("health: in progress on a branch"); // replaced by the health record
+    public org.cowstack.storage.api.scrub.VolumeHealth health() throws IOException {
+        return org.cowstack.storage.cow.scrub.Health.of(core, scrub.status());
     }
 
     @Override
-    public org.cowstack.storage.api.scrub.DeviceErrors resetErrors() {
-        throw new UnsupportedOperationException("resetErrors: in progress on a branch");
+    public org.cowstack.storage.api.scrub.DeviceErrors resetErrors() throws IOException {
+        core.checkUsable();
+        org.cowstack.storage.api.scrub.DeviceErrors before = core.errors.reset();
+        sync(); // a read-only volume keeps them in memory only
+        return before;
     }
 
     @Override

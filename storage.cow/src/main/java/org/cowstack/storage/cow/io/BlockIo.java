@@ -123,6 +123,7 @@ public final class BlockIo {
             }
             int d = core.checksum.digestLength();
             byte[] expected = core.checksums.lookup(physical + good, 1);
+            core.healing.checksumError();
             if (mirror != 0 && healFromMirror(inode, path, fileBlock + good, physical + good, mirror + good, expected,
                     data, at + good * blockSize, since)) {
                 from = good + 1;
@@ -133,6 +134,10 @@ public final class BlockIo {
             core.healing.event(1, 0, core.name + ": " + path + " at offset " + (fileBlock + good) * blockSize
                     + ": block " + (physical + good) + " fails its checksum"
                     + (mirror != 0 ? " in both copies (second at " + (mirror + good) + ")" : " and has no second copy"));
+            if (inode >= 0) {
+                core.damaged.mark(inode, fileBlock + good, 1, physical + good,
+                        org.cowstack.storage.cow.meta.DamagedRanges.CHECKSUM);
+            }
             throw new ChecksumMismatchException(core.name, path, (fileBlock + good) * blockSize, physical + good,
                     core.checksum.name(), Arrays.copyOf(expected, d), actual);
         }

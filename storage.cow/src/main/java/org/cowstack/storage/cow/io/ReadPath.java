@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.cowstack.storage.api.InvalidArgumentException;
 import org.cowstack.storage.cow.bind.Access;
 import org.cowstack.storage.cow.core.VolumeCore;
+import org.cowstack.storage.cow.meta.DamagedRanges;
 import org.cowstack.storage.cow.meta.Extents;
 
 /**
@@ -282,12 +283,38 @@ public final class ReadPath {
      */
     private void readData(ByteBuffer into, long physical, long mirror, long ino, String path, long fileBlock,
             long since) throws IOException {
+        DamagedRanges.Range lost = core.damaged.firstDamaged(ino, fileBlock, into.remaining() / blockSize);
+        if (lost != null && lost.cause() == DamagedRanges.MEDIA) {
+            long at = Math.max(lost.fileBlock(), fileBlock);
+            throw new org.cowstack.storage.api.MediaErrorException(core.deviceUri.toString(),
+                    (lost.physical() + at - lost.fileBlock()) * blockSize, blockSize, "reading " + path
+                    + " from offset " + at * blockSize + ": the medium lost that block (marked damaged; a write over"
+                    + " it clears it)");
+        }
         try {
             io.read(into, physical, mirror, ino, since);
         } catch (org.cowstack.storage.api.MediaErrorException e) {
+            int n = into.remaining() / blockSize;
+            if (mirror == 0) {
+                markLost(into, physical, ino, fileBlock, n);
+            }
             throw new org.cowstack.storage.api.MediaErrorException(e.device(), e.offset(), e.length(), "reading "
                     + path + " from offset " + fileBlock * blockSize + " (block " + physical + "): "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** Finds, block by block, which of a failed read's blocks the medium lost, and marks them damaged. */
+    private void markLost(ByteBuffer into, long physical, long ino, long fileBlock, int n) {
+        ByteBuffer one = io.allocate(blockSize);
+        for (int k = 0; k < n; k++) {
+            try {
+                io.read(one.clear(), physical + k);
+            } catch (org.cowstack.storage.api.MediaErrorException lost) {
+                core.damaged.mark(ino, fileBlock + k, 1, physical + k, DamagedRanges.MEDIA);
+            } catch (IOException | RuntimeException other) {
+                return; // the device is gone: nothing to learn block by block
+            }
         }
     }
 

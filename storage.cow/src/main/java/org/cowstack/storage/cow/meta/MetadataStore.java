@@ -145,9 +145,11 @@ public final class MetadataStore implements NodeStore {
         try {
             return codec.decode(raw, block, mirror, gen, owner, level);
         } catch (NodeCodec.ChecksumFailure e) {
+            healing.checksumError();
             throw new ChecksumMismatchException(volume, "metadata (" + owner + " node)", at * (long) blockSize,
                     at, checksumName, e.expected, e.actual);
         } catch (Corruption e) {
+            healing.generationError(); // the node verifies but is not the one its parent names
             throw new CorruptImageException(device.uri().toString(), e.getMessage(), e);
         }
     }

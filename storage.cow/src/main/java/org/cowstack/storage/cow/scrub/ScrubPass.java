@@ -16,6 +16,7 @@ import org.cowstack.storage.cow.format.ItemType;
 import org.cowstack.storage.cow.format.Superblock;
 import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.io.BlockIo;
+import org.cowstack.storage.cow.meta.DamagedRanges;
 import org.cowstack.storage.cow.meta.MetadataStore;
 
 /**
@@ -284,6 +285,7 @@ public final class ScrubPass implements ScrubTarget {
                 if (Arrays.equals(expected, 0, d, actual, 0, d)) {
                     return new Finding(expected, null, List.of(), null);
                 }
+                core.healing.checksumError();
                 cause = "checksum";
             } catch (org.cowstack.storage.api.MediaErrorException e) {
                 cause = "media";
@@ -326,6 +328,12 @@ public final class ScrubPass implements ScrubTarget {
             copy = l.copy();
         }
         tally.damaged(new DamagedRange(physical, 1, copy, f.cause(), fixed, owners));
+        if (!fixed) {
+            int cause = f.cause().equals("media") ? DamagedRanges.MEDIA : DamagedRanges.CHECKSUM;
+            for (Location l : f.where()) {
+                core.damaged.mark(l.inode(), l.fileBlock(), 1, physical, cause); // health names the file ranges
+            }
+        }
         core.healing.event(1, fixed ? 1 : 0, core.name + ": scrub: block " + physical + " (copy " + copy + ") of "
                 + owners.stream().map(o -> o.path() + " at offset " + o.offset()).reduce((a, b) -> a + ", " + b)
                         .orElse("no file") + ": " + f.cause() + " error"

@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * JSON as the {@code --json} option of every table command prints it, written by hand (no
  * library for one array of flat objects): strings escaped as RFC 8259 requires, numbers as
- * numbers, booleans, null.
+ * numbers, booleans, null; a value that is a map or a list nests (a scrub report's
+ * damaged ranges).
  */
 public final class Json {
     private Json() {
@@ -49,6 +50,20 @@ public final class Json {
     private static void value(StringBuilder out, Object v) {
         if (v == null) {
             out.append("null");
+        } else if (v instanceof Map) {
+            @SuppressWarnings("unchecked")
+            Map<String, ?> m = (Map<String, ?>) v;
+            object(out, m);
+        } else if (v instanceof List) {
+            out.append('[');
+            List<?> l = (List<?>) v;
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                value(out, l.get(i));
+            }
+            out.append(']');
         } else if (v instanceof Boolean) {
             out.append(v);
         } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {

@@ -27,16 +27,24 @@ public final class Progress implements AutoCloseable {
     private final long total;
     private final boolean draw;
     private final long started;
+    /** Bytes done before this progress started (a scrub watched half-way): not part of the rate. */
+    private final long base;
     private long done;
     private long lastDraw;
     private int drawnLength = -1;
 
     Progress(ProgressReporter reporter, String label, long total, boolean draw) {
+        this(reporter, label, total, 0, draw);
+    }
+
+    Progress(ProgressReporter reporter, String label, long total, long alreadyDone, boolean draw) {
         this.reporter = reporter;
         this.label = label;
         this.total = Math.max(0, total);
         this.draw = draw;
         this.started = reporter.now();
+        this.base = Math.max(0, alreadyDone);
+        this.done = this.base;
     }
 
     /** Bytes done so far. */
@@ -99,7 +107,7 @@ public final class Progress implements AutoCloseable {
     /** The bar as drawn at {@code now}: label, bar, percent, bytes, rate, time left; at most width - 1 columns. */
     String line(long now) {
         double seconds = Math.max(0, now - started) / 1e9;
-        long rate = seconds > 0 ? (long) (done / seconds) : 0;
+        long rate = seconds > 0 ? (long) ((done - base) / seconds) : 0;
         int percent = total > 0 ? (int) Math.min(100, done * 100 / total) : 0;
         String eta = rate > 0 && total >= done ? clock((total - done) / rate) : "--:--";
         String right = String.format(Locale.ROOT, " %3d%%  %s/%s  %s/s  ETA %s", percent, ByteSize.format(done),

@@ -80,6 +80,14 @@ public final class ProgressReporter {
         return new Progress(this, label, total, interactive);
     }
 
+    /**
+     * Work watched from the middle (a scrub running in the background): {@code alreadyDone}
+     * bytes count toward the bar, not toward the rate.
+     */
+    public Progress start(String label, long total, long alreadyDone) {
+        return new Progress(this, label, total, alreadyDone, interactive);
+    }
+
     /** Work that shows nothing but can be cancelled. */
     public Progress silent(String label, long total) {
         return new Progress(this, label, total, false);

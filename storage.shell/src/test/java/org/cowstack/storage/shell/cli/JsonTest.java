@@ -41,4 +41,10 @@ class JsonTest {
         assertEquals("[{\"name\":\"a\",\"size\":1},{\"name\":\"b\\\"\",\"size\":2}]",
                 Json.array(Arrays.asList(of("name", "a", "size", 1), of("name", "b\"", "size", 2))));
     }
+
+    @Test
+    void mapsAndListsNest() {
+        assertEquals("{\"a\":{\"b\":[1,\"x\",{\"c\":null}]},\"e\":[]}",
+                Json.object(of("a", of("b", Arrays.asList(1, "x", of("c", null))), "e", List.of())));
+    }
 }
