@@ -23,6 +23,16 @@ public final class ItemType {
     public static final int BITMAP_BITS = 9;
     /** fs tree: ({@link #ORPHANS}, ORPHAN, inode) -> empty: a file with no name, removed at the next mount. */
     public static final int ORPHAN = 10;
+    /**
+     * back-reference tree: (first physical block, BACKREF, inode | chunk &lt;&lt; 48) -&gt; a list of
+     * (first file block u64, blocks u32) entries, little-endian, sorted by file block: the
+     * inode maps physical blocks {@code [physical, physical + blocks)} at those file blocks
+     * (one entry per offset, so one file may map a range at several offsets: a clone within
+     * the file). No record crosses a multiple of {@code BackRefs.SPAN} (1024) blocks, so the
+     * records covering block b start in {@code [b - b % SPAN, b]}. A list too long for one
+     * item continues in chunks 1, 2, ... of the same physical block and inode.
+     */
+    public static final int BACKREF = 11;
     /** The object id of orphan items: below every inode number. */
     public static final long ORPHANS = 1;
 
@@ -40,6 +50,7 @@ public final class ItemType {
             case BITMAP: return "BITMAP";
             case BITMAP_BITS: return "BITMAP_BITS";
             case ORPHAN: return "ORPHAN";
+            case BACKREF: return "BACKREF";
             default: return "TYPE" + type;
         }
     }
