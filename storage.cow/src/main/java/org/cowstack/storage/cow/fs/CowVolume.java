@@ -478,6 +478,11 @@ public final class CowVolume implements Volume {
         return core.operation(Access.CHANGE, () -> owners.of(block));
     }
 
+    /** The files that map blocks of {@code [physical, physical + blocks)}, and the part each maps (a scrub report's owners). */
+    public List<Owners.RangeOwner> owners(long physical, long blocks) throws IOException {
+        return core.operation(Access.CHANGE, () -> owners.of(physical, blocks));
+    }
+
     /**
      * Checks the volume's accounting after a commit: every tree's invariants; every block
      * referenced by an extent or a node has exactly as many references in the refcount

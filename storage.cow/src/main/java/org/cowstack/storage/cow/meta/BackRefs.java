@@ -309,7 +309,8 @@ public final class BackRefs implements ChangeListener {
         return new Key(physical, ItemType.BACKREF, inode | (long) chunk << 48);
     }
 
-    private static List<Ref> decode(Key k, byte[] v) {
+    /** The references one item of the back-reference tree holds (a check reads the tree itself). */
+    public static List<Ref> decode(Key k, byte[] v) {
         Corruption.check(v.length % ENTRY == 0 && v.length > 0, () -> "back reference " + k + " of " + v.length
                 + " bytes");
         ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
