@@ -39,6 +39,7 @@ import org.cowstack.storage.cow.extent.Remap;
 import org.cowstack.storage.cow.format.Superblock;
 import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.inspect.Audit;
+import org.cowstack.storage.cow.inspect.Check;
 import org.cowstack.storage.cow.inspect.Owners;
 import org.cowstack.storage.cow.io.Appends;
 import org.cowstack.storage.cow.io.BlockIo;
@@ -493,6 +494,28 @@ public final class CowVolume implements Volume {
             sync();
             return audit.run();
         });
+    }
+
+    /**
+     * {@code storage:check}: checks the volume as of its last commit, read from the device
+     * without holding the tree lock (see {@link Check}); changes nothing.
+     */
+    public Check.Result check() throws IOException {
+        return core.operation(Access.READ, () -> Check.mounted(core));
+    }
+
+    /**
+     * {@code storage:check} of an unmounted image: reads its newest valid superblock and
+     * checks that commit. The device is only read (open it read-only); nothing is mounted.
+     */
+    public static Check.Result check(BlockDevice device, VolumeServices services) throws IOException {
+        Superblock sb = VolumeFormat.readSuperblock(device, services);
+        org.cowstack.storage.api.csum.ChecksumAlgorithm checksum = services.checksum(sb.checksumId);
+        if (checksum == null) {
+            throw new org.cowstack.storage.api.NotSupportedException("checksum algorithm " + sb.checksumId
+                    + " of the image on " + device.uri() + " is not installed");
+        }
+        return Check.image(device, sb, checksum);
     }
 
     /** Every tree the volume has, for diagnostics and tests. */
