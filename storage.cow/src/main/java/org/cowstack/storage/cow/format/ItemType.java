@@ -24,13 +24,14 @@ public final class ItemType {
     /** fs tree: ({@link #ORPHANS}, ORPHAN, inode) -> empty: a file with no name, removed at the next mount. */
     public static final int ORPHAN = 10;
     /**
-     * back-reference tree: (first physical block, BACKREF, inode | chunk &lt;&lt; 48) -&gt; a list of
-     * (first file block u64, blocks u32) entries, little-endian, sorted by file block: the
-     * inode maps physical blocks {@code [physical, physical + blocks)} at those file blocks
-     * (one entry per offset, so one file may map a range at several offsets: a clone within
-     * the file). No record crosses a multiple of {@code BackRefs.SPAN} (1024) blocks, so the
-     * records covering block b start in {@code [b - b % SPAN, b]}. A list too long for one
-     * item continues in chunks 1, 2, ... of the same physical block and inode.
+     * back-reference tree: (level &lt;&lt; 56 | first physical block, BACKREF, inode | chunk &lt;&lt; 48)
+     * -&gt; a list of (first file block u64, blocks u64) entries, little-endian, sorted: the
+     * inode maps physical blocks {@code [physical, physical + blocks)} at each of those file
+     * blocks (one entry per offset, so one file may map a range at several offsets: a
+     * clone within the file). The level is the least j such that the record lies inside
+     * one aligned window of {@code 1024 * 8^j} blocks, so the records covering block b
+     * start in {@code [b - b % window(j), b]} at each level j (see {@code BackRefs}). A
+     * list too long for one item continues in chunks 1, 2, ... of the same key.
      */
     public static final int BACKREF = 11;
     /** The object id of orphan items: below every inode number. */

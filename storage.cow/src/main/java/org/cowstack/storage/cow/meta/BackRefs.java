@@ -19,11 +19,22 @@ import org.cowstack.storage.cow.format.Key;
 /**
  * Back references: who maps each physical block, kept in the back-reference tree (XFS's
  * rmapbt in spirit) so that the owners of a block are found without scanning the file
- * extents. The layout is {@link ItemType#BACKREF}'s: records by first physical block and
- * inode, each a list of file offsets, and no record crosses a multiple of {@link #SPAN}
- * blocks, so the records over block b all start in the one window {@code [b - b % SPAN, b]}.
+ * extents. The layout is {@link ItemType#BACKREF}'s: records by level, first physical
+ * block and inode, each a list of file offsets.
  *
- * <p>Kept by the change hook: {@link #mapped} and {@link #unmapped} only record the event
+ * <h2>Levels</h2>
+ * A record of level j lies inside one aligned window of {@code SPAN * FANOUT^j} blocks,
+ * and j is the least such level (level 0: within one window of {@link #SPAN} blocks). So
+ * a record of level j &gt; 0 contains a multiple of the window of level j - 1, and the
+ * records covering block b at level j start in {@code [b - b % window(j), b]}: a lookup
+ * scans that range at each level, which reads the records of one {@link #SPAN} window at
+ * level 0 and, above it, only records that cross one of the {@link #FANOUT} boundaries of
+ * the level below in b's window (overlapping, so bounded by how many owners share those
+ * blocks), never the volume. An extent is one record however long: a clone of 1 GiB in
+ * one extent costs what one of 16 MiB does.
+ *
+ * <h2>Keeping it</h2>
+ * Kept by the change hook: {@link #mapped} and {@link #unmapped} only record the event
  * (no tree access under the caller's locks, never a throw); the commit applies what was
  * recorded to the tree ({@link #apply}, exclusive tree lock held) before it applies the
  * reference-count ledger, whose loop then absorbs the nodes this copied. Queries
@@ -31,11 +42,17 @@ import org.cowstack.storage.cow.format.Key;
  * transaction under the shared tree lock and change nothing.
  */
 public final class BackRefs implements ChangeListener {
-    /** No record crosses a multiple of this many blocks. */
+    /** The window of level 0: no record of level 0 crosses a multiple of this many blocks. */
     public static final long SPAN = 1024;
+    /** Each level's window is this many of the level below's. */
+    public static final int FANOUT = 8;
+    /** Levels: the top one's window holds every physical block the key can name. */
+    public static final int LEVELS = 17;
     /** Inode numbers below this fit the key (the chunk number goes above). */
     static final long INODE_MASK = (1L << 48) - 1;
-    private static final int ENTRY = 12;
+    /** Physical blocks below this fit the key (the level goes above). */
+    static final long PHYSICAL_MASK = (1L << 56) - 1;
+    private static final int ENTRY = 16;
 
     /**
      * One back reference: physical blocks {@code [physical, physical + blocks)} are file
@@ -69,8 +86,8 @@ public final class BackRefs implements ChangeListener {
 
     /** Where records are kept while a change is applied: the tree, or a window of it in memory. */
     private interface Store {
-        /** The records of {@code inode} (or every inode, for -1) starting in {@code [from, to)}. */
-        List<Ref> startingIn(long from, long to, long inode) throws IOException;
+        /** The records of {@code inode} (or every inode, for -1) overlapping physical blocks {@code [from, to)}. */
+        List<Ref> overlapping(long from, long to, long inode) throws IOException;
 
         void add(Ref r) throws IOException;
 
@@ -136,37 +153,41 @@ public final class BackRefs implements ChangeListener {
         }
     }
 
-    private static long spanStart(long block) {
-        return block - Math.floorMod(block, SPAN);
+    /** Blocks in a window of {@code level}. */
+    static long window(int level) {
+        return SPAN << (3 * level);
     }
 
-    /** Applies one change, piece by piece within spans. */
-    private static void apply(Store store, boolean mapped, Ref ref) throws IOException {
-        long pos = ref.physical();
-        while (pos < ref.end()) {
-            long pieceEnd = Math.min(ref.end(), spanStart(pos) + SPAN);
-            Ref piece = ref.clip(pos, pieceEnd);
-            if (mapped) {
-                add(store, piece);
-            } else {
-                remove(store, piece);
+    /** The least level whose window holds {@code [physical, physical + blocks)} whole. */
+    static int levelOf(long physical, long blocks) {
+        long last = physical + blocks - 1;
+        for (int level = 0; level < LEVELS - 1; level++) {
+            if (physical / window(level) == last / window(level)) {
+                return level;
             }
-            pos = pieceEnd;
+        }
+        return LEVELS - 1;
+    }
+
+    /** Applies one change. */
+    private static void apply(Store store, boolean mapped, Ref ref) throws IOException {
+        if (mapped) {
+            add(store, ref);
+        } else {
+            remove(store, ref);
         }
     }
 
-    /** Adds a piece within one span, merged with the records of the same mapping it continues. */
+    /** Adds a mapping, merged with the records of the same file and offset it continues. */
     private static void add(Store store, Ref piece) throws IOException {
         long physical = piece.physical();
         long end = piece.end();
         long fileBlock = piece.fileBlock();
-        long span = spanStart(physical);
-        long to = Math.min(span + SPAN, end + 1);
-        for (Ref r : store.startingIn(span, to, piece.inode())) {
+        for (Ref r : store.overlapping(Math.max(0, physical - 1), end + 1, piece.inode())) {
             if (r.delta() != piece.delta()) {
                 continue;
             }
-            if (r.end() == physical) {
+            if (r.end() == piece.physical()) {
                 store.remove(r);
                 physical = r.physical();
                 fileBlock = r.fileBlock();
@@ -178,10 +199,10 @@ public final class BackRefs implements ChangeListener {
         store.add(new Ref(physical, piece.inode(), fileBlock, end - physical));
     }
 
-    /** Removes a piece within one span from the records of its mapping, which it trims or splits. */
+    /** Removes a mapping from the records that hold it, which it trims or splits. */
     private static void remove(Store store, Ref piece) throws IOException {
-        for (Ref r : store.startingIn(spanStart(piece.physical()), piece.end(), piece.inode())) {
-            if (r.delta() != piece.delta() || !r.overlaps(piece.physical(), piece.end())) {
+        for (Ref r : store.overlapping(piece.physical(), piece.end(), piece.inode())) {
+            if (r.delta() != piece.delta()) {
                 continue;
             }
             store.remove(r);
@@ -199,11 +220,12 @@ public final class BackRefs implements ChangeListener {
     /**
      * The back references overlapping physical blocks {@code [physical, physical + blocks)},
      * as of the changes made so far (the running transaction's included), each clipped to
-     * the range, in physical order. Reads the records starting in the range and in the
-     * span before it, nothing else. Tree lock held (shared is enough).
+     * the range, in physical order. Reads, at each level, the records starting between
+     * the start of the range's window and its end, nothing else. Tree lock held (shared is
+     * enough).
      */
     public List<Ref> covering(long physical, long blocks) throws IOException {
-        long from = spanStart(physical);
+        long from = physical;
         long to = physical + blocks;
         MemoryStore window = new MemoryStore();
         for (Ref r : stored(from, to, -1)) {
@@ -241,19 +263,27 @@ public final class BackRefs implements ChangeListener {
         return out;
     }
 
-    /** Records stored with a first block in {@code [from, to)}, of {@code inode} or (-1) every inode. */
+    /** Records stored overlapping {@code [from, to)}, of {@code inode} or (-1) every inode. */
     private List<Ref> stored(long from, long to, long inode) throws IOException {
         List<Ref> out = new ArrayList<>();
         if (from >= to) {
             return out;
         }
-        tree.scan(Key.first(from, ItemType.BACKREF), Key.last(to - 1, ItemType.BACKREF), (k, v) -> {
-            itemsRead.incrementAndGet();
-            if (k.type() == ItemType.BACKREF && (inode < 0 || (k.offset() & INODE_MASK) == inode)) {
-                out.addAll(decode(k, v));
-            }
-            return true;
-        });
+        for (int level = 0; level < LEVELS; level++) {
+            long start = from - from % window(level);
+            tree.scan(Key.first(objectId(level, start), ItemType.BACKREF),
+                    Key.last(objectId(level, to - 1), ItemType.BACKREF), (k, v) -> {
+                        itemsRead.incrementAndGet();
+                        if (k.type() == ItemType.BACKREF && (inode < 0 || (k.offset() & INODE_MASK) == inode)) {
+                            for (Ref r : decode(k, v)) {
+                                if (r.overlaps(from, to)) {
+                                    out.add(r);
+                                }
+                            }
+                        }
+                        return true;
+                    });
+        }
         return out;
     }
 
@@ -264,7 +294,7 @@ public final class BackRefs implements ChangeListener {
     /**
      * The back references a set of mappings implies, in the one form the tree keeps them
      * when nothing is left to merge: each mapping's blocks merged with the touching blocks
-     * of the same file at the same offset and cut at multiples of {@link #SPAN}. Two sets
+     * of the same file at the same offset. Two sets
      * of references describe the same ownership exactly when their canonical forms are equal.
      */
     public static List<Ref> canonical(Collection<Ref> refs) {
@@ -289,24 +319,24 @@ public final class BackRefs implements ChangeListener {
             runs.put(start, end);
         }
         List<Ref> out = new ArrayList<>();
-        byInode.forEach((inode, deltas) -> deltas.forEach((delta, runs) -> runs.forEach((start, end) -> {
-            for (long pos = start; pos < end; ) {
-                long next = Math.min(end, spanStart(pos) + SPAN);
-                out.add(new Ref(pos, inode, pos + delta, next - pos));
-                pos = next;
-            }
-        })));
+        byInode.forEach((inode, deltas) -> deltas.forEach((delta, runs) -> runs.forEach((start, end) ->
+                out.add(new Ref(start, inode, start + delta, end - start)))));
         out.sort(ORDER);
         return out;
     }
 
     // ------------------------------------------------------------------ encoding
 
-    private static Key key(long physical, long inode, int chunk) {
-        if (inode < 0 || inode > INODE_MASK) {
-            throw new IllegalArgumentException("inode " + inode + " does not fit a back reference");
+    private static long objectId(int level, long physical) {
+        return (long) level << 56 | physical;
+    }
+
+    private static Key key(long physical, long blocks, long inode, int chunk) {
+        if (inode < 0 || inode > INODE_MASK || physical < 0 || physical > PHYSICAL_MASK) {
+            throw new IllegalArgumentException("block " + physical + " of inode " + inode
+                    + " does not fit a back reference");
         }
-        return new Key(physical, ItemType.BACKREF, inode | (long) chunk << 48);
+        return new Key(objectId(levelOf(physical, blocks), physical), ItemType.BACKREF, inode | (long) chunk << 48);
     }
 
     /** The references one item of the back-reference tree holds (a check reads the tree itself). */
@@ -315,13 +345,15 @@ public final class BackRefs implements ChangeListener {
                 + " bytes");
         ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
         long inode = k.offset() & INODE_MASK;
+        long physical = k.objectId() & PHYSICAL_MASK;
+        int level = (int) (k.objectId() >>> 56);
         List<Ref> out = new ArrayList<>(v.length / ENTRY);
         while (b.hasRemaining()) {
             long fileBlock = b.getLong();
-            long blocks = b.getInt() & 0xffffffffL;
-            Corruption.check(blocks > 0 && blocks <= SPAN && Math.floorMod(k.objectId(), SPAN) + blocks <= SPAN,
-                    () -> "back reference " + k + " of " + blocks + " blocks");
-            out.add(new Ref(k.objectId(), inode, fileBlock, blocks));
+            long blocks = b.getLong();
+            Corruption.check(blocks > 0 && blocks <= PHYSICAL_MASK - physical && levelOf(physical, blocks) == level,
+                    () -> "back reference " + k + " of " + blocks + " blocks (level " + level + ")");
+            out.add(new Ref(physical, inode, fileBlock, blocks));
         }
         return out;
     }
@@ -329,7 +361,7 @@ public final class BackRefs implements ChangeListener {
     private static byte[] encode(List<Ref> entries) {
         ByteBuffer b = ByteBuffer.allocate(entries.size() * ENTRY).order(ByteOrder.LITTLE_ENDIAN);
         for (Ref r : entries) {
-            b.putLong(r.fileBlock()).putInt((int) r.blocks());
+            b.putLong(r.fileBlock()).putLong(r.blocks());
         }
         return b.array();
     }
@@ -337,14 +369,15 @@ public final class BackRefs implements ChangeListener {
     /** The tree itself: a (physical, inode) cell is rewritten whole, chunk by chunk. */
     private final class TreeStore implements Store {
         @Override
-        public List<Ref> startingIn(long from, long to, long inode) throws IOException {
+        public List<Ref> overlapping(long from, long to, long inode) throws IOException {
             return stored(from, to, inode);
         }
 
-        private List<Ref> cell(long physical, long inode) throws IOException {
+        /** The records of one key: one first block, level and inode. */
+        private List<Ref> cell(long physical, long blocks, long inode) throws IOException {
             List<Ref> out = new ArrayList<>();
             for (int c = 0; ; c++) {
-                Key k = key(physical, inode, c);
+                Key k = key(physical, blocks, inode, c);
                 byte[] v = tree.get(k);
                 if (v == null) {
                     return out;
@@ -353,15 +386,15 @@ public final class BackRefs implements ChangeListener {
             }
         }
 
-        private void write(long physical, long inode, int hadChunks, List<Ref> entries) throws IOException {
-            entries.sort(Comparator.comparingLong(Ref::fileBlock));
+        private void write(Ref like, int hadChunks, List<Ref> entries) throws IOException {
+            entries.sort(Comparator.comparingLong(Ref::fileBlock).thenComparingLong(Ref::blocks));
             int chunks = 0;
             for (int at = 0; at < entries.size(); at += maxEntries) {
-                tree.put(key(physical, inode, chunks++), encode(entries.subList(at,
+                tree.put(key(like.physical(), like.blocks(), like.inode(), chunks++), encode(entries.subList(at,
                         Math.min(entries.size(), at + maxEntries))));
             }
             for (int c = chunks; c < hadChunks; c++) {
-                tree.delete(key(physical, inode, c));
+                tree.delete(key(like.physical(), like.blocks(), like.inode(), c));
             }
         }
 
@@ -371,18 +404,18 @@ public final class BackRefs implements ChangeListener {
 
         @Override
         public void add(Ref r) throws IOException {
-            List<Ref> cell = cell(r.physical(), r.inode());
+            List<Ref> cell = cell(r.physical(), r.blocks(), r.inode());
             int had = chunks(cell);
             cell.add(r);
-            write(r.physical(), r.inode(), had, cell);
+            write(r, had, cell);
         }
 
         @Override
         public void remove(Ref r) throws IOException {
-            List<Ref> cell = cell(r.physical(), r.inode());
+            List<Ref> cell = cell(r.physical(), r.blocks(), r.inode());
             int had = chunks(cell);
             if (cell.remove(r)) {
-                write(r.physical(), r.inode(), had, cell);
+                write(r, had, cell);
             }
         }
     }
@@ -392,14 +425,14 @@ public final class BackRefs implements ChangeListener {
         private final TreeMap<Long, List<Ref>> byStart = new TreeMap<>();
 
         @Override
-        public List<Ref> startingIn(long from, long to, long inode) {
+        public List<Ref> overlapping(long from, long to, long inode) {
             List<Ref> out = new ArrayList<>();
             if (from >= to) {
                 return out;
             }
-            for (List<Ref> refs : byStart.subMap(from, to).values()) {
+            for (List<Ref> refs : byStart.headMap(to).values()) { // a lookup's few records: all of them
                 for (Ref r : refs) {
-                    if (inode < 0 || r.inode() == inode) {
+                    if ((inode < 0 || r.inode() == inode) && r.overlaps(from, to)) {
                         out.add(r);
                     }
                 }

@@ -213,7 +213,7 @@ class BackRefsTest {
     }
 
     @Test
-    void aLongExtentIsCutAtSpansAndOwnedEverywhere() throws IOException {
+    void aLongExtentIsOwnedEverywhere() throws IOException {
         int blocks = 3000;
         try (FileHandle a = v.open("/long", Volumes.RW)) {
             a.write(data(blocks, 5), 0);
@@ -374,7 +374,7 @@ class BackRefsTest {
         assertTrue(read * 5 < extents, "read " + read + " items of " + extents);
         before = v.core.backRefs.itemsRead();
         List<Owners.RangeOwner> range = v.owners(target - target % BackRefs.SPAN, 1);
-        assertTrue(v.core.backRefs.itemsRead() - before <= 1, "the first block of a window reads its own records");
+        assertTrue(v.core.backRefs.itemsRead() - before <= 2, "the first block of a window reads its own records");
         assertTrue(range.size() <= 1);
     }
 }
