@@ -29,7 +29,7 @@ public final class ItemType {
      * inode maps physical blocks {@code [physical, physical + blocks)} at each of those file
      * blocks (one entry per offset, so one file may map a range at several offsets: a
      * clone within the file). The level is the least j such that the record lies inside
-     * one aligned window of {@code 1024 * 8^j} blocks, so the records covering block b
+     * one aligned window of {@code 64 * 8^j} blocks, so the records covering block b
      * start in {@code [b - b % window(j), b]} at each level j (see {@code BackRefs}). A
      * list too long for one item continues in chunks 1, 2, ... of the same key.
      */

@@ -43,11 +43,11 @@ import org.cowstack.storage.cow.format.Key;
  */
 public final class BackRefs implements ChangeListener {
     /** The window of level 0: no record of level 0 crosses a multiple of this many blocks. */
-    public static final long SPAN = 1024;
+    public static final long SPAN = 64;
     /** Each level's window is this many of the level below's. */
     public static final int FANOUT = 8;
     /** Levels: the top one's window holds every physical block the key can name. */
-    public static final int LEVELS = 17;
+    public static final int LEVELS = 18;
     /** Inode numbers below this fit the key (the chunk number goes above). */
     static final long INODE_MASK = (1L << 48) - 1;
     /** Physical blocks below this fit the key (the level goes above). */
