@@ -98,6 +98,9 @@ public final class Check {
     private final List<BackRefs.Ref> backRefs = new ArrayList<>();
     private final TreeMap<Long, Integer> counted = new TreeMap<>();
     private final List<long[]> free = new ArrayList<>();
+    /** Checksum items: {first block, blocks}. */
+    private final List<long[]> csums = new ArrayList<>();
+    private final int digestLength;
 
     private Check(BlockDevice device, Superblock sb, ChecksumAlgorithm checksum) {
         this.device = device;
@@ -105,6 +108,7 @@ public final class Check {
         int nodeSize = Math.max(VolumeCore.MIN_NODE_SIZE, sb.blockSize);
         this.codec = new NodeCodec(nodeSize, sb.uuid, checksum);
         this.nodeBlocks = nodeSize / sb.blockSize;
+        this.digestLength = checksum.digestLength();
     }
 
     /**
@@ -159,6 +163,7 @@ public final class Check {
             }
         }
         checkReferences();
+        checkChecksums();
         List<String> backRefProblems = Audit.compareBackRefs(implied, backRefs);
         backRefProblems.forEach(this::problem);
         long referenced = counted.size();
@@ -283,8 +288,13 @@ public final class Check {
                 Corruption.check(k.type() == ItemType.BACKREF, () -> "not a back reference");
                 backRefs.addAll(BackRefs.decode(k, v));
             }
+            case CSUM -> {
+                Corruption.check(k.type() == ItemType.CSUM && v.length > 0 && v.length % digestLength == 0,
+                        () -> "not the digests of whole blocks");
+                csums.add(new long[] {k.objectId(), v.length / digestLength});
+            }
             default -> {
-                // checksums and bitmaps: their nodes are verified; their items reference no blocks
+                // bitmaps: their nodes are verified; their items reference no blocks
             }
         }
     }
@@ -340,6 +350,27 @@ public final class Check {
     private void reportRun(long start, long end, String what) {
         if (what != null) {
             problem((end - start == 1 ? "block " + start : "blocks " + start + ".." + (end - 1)) + ": " + what);
+        }
+    }
+
+    /** Digests only of blocks file data references, each block's once. */
+    private void checkChecksums() {
+        long end = -1;
+        int reported = 0;
+        for (long[] c : csums) {
+            if (c[0] < end && reported++ < 10) {
+                problem("checksums of blocks " + c[0] + "+" + c[1] + " overlap the item before them");
+            }
+            end = Math.max(end, c[0] + c[1]);
+            for (long b = c[0]; b < c[0] + c[1]; b++) {
+                if (!dataRefs.containsKey(b)) {
+                    if (reported++ < 10) {
+                        problem("block " + b + " has a checksum (item " + c[0] + "+" + c[1]
+                                + ") but no file data there");
+                    }
+                    break;
+                }
+            }
         }
     }
 

@@ -86,6 +86,7 @@ class BackRefsTest {
             return null;
         });
         assertEquals(List.of(), v.audit(), when + ": audit");
+        assertEquals(List.of(), v.check().problems(), when + ": check");
     }
 
     /** The physical block under file block {@code fileBlock} of {@code f}, committed. */

@@ -174,4 +174,23 @@ class CheckTest {
         assertFalse(v.audit().isEmpty(), "the audit sees it too");
         v.abandon();
     }
+
+    @Test
+    void aBlockOwnedByANodeAndAFileIsReported() throws IOException {
+        URI uri = URI.create("mem:check-twice");
+        CowVolume v = volumes.fresh(uri, SIZE);
+        populate(v);
+        long node = v.core.committed().root(TreeId.CSUM).block();
+        long ino;
+        try (FileHandle f = v.open("/f2", Volumes.RW)) {
+            ino = f.stat().inode();
+        }
+        v.core.treeLock.changing(() -> v.core.trees.get(TreeId.FS).put(new Key(ino, ItemType.EXTENT, 1000),
+                new ExtentItem(node, 1, 0).encode()));
+        v.sync();
+        Check.Result r = v.check();
+        assertTrue(r.problems().contains("block " + node + " is owned twice: a node of the csum tree and data of inode "
+                + ino), r.problems().toString());
+        v.abandon();
+    }
 }
