@@ -231,6 +231,30 @@ class BackRefsTest {
         }
     }
 
+    /** More offsets of one file over one block than one item holds: the list goes on in chunks. */
+    @Test
+    void oneBlockClonedToManyOffsetsOfOneFile() throws IOException {
+        int copies = 300;
+        try (FileHandle a = v.open("/a", Volumes.RW)) {
+            a.write(data(1, 4), 0);
+            v.sync();
+            for (int i = 1; i <= copies; i++) {
+                a.cloneRange(a, 0, 2L * i * B, B);
+            }
+            assertConsistent(v, "cloned " + copies + " times");
+            long p = physical(a, 0);
+            assertEquals(copies + 1, files(v.owners(p)).size());
+            for (int i = 1; i <= copies; i += 2) {
+                a.fallocate(FallocateMode.PUNCH_HOLE, 2L * i * B, B);
+            }
+            assertConsistent(v, "every other clone punched");
+            assertEquals(copies / 2 + 1, files(v.owners(p)).size());
+        }
+        v.unmount();
+        v = volumes.mount(uri);
+        assertConsistent(v, "remounted");
+    }
+
     @Test
     void backReferencesPersistAcrossARemount() throws IOException {
         try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
