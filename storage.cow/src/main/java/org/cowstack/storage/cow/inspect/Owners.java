@@ -15,7 +15,8 @@ import org.cowstack.storage.cow.meta.BackRefs;
 /**
  * The reverse map: who references a physical block (file offsets, a metadata tree's
  * node, the reserved area). File owners come from the back-reference tree
- * ({@link BackRefs}): a lookup reads the records of one span window, not the volume.
+ * ({@link BackRefs}): a lookup reads a few records per level of that tree (those of one
+ * 64-block window at level 0), not the volume.
  * Metadata owners are still found by walking the trees' nodes, and only when the
  * block's reference count says something besides files references it.
  */

@@ -44,8 +44,9 @@ import org.cowstack.storage.cow.format.Key;
 public final class BackRefs implements ChangeListener {
     /** The window of level 0: no record of level 0 crosses a multiple of this many blocks. */
     public static final long SPAN = 64;
+    private static final int FANOUT_BITS = 3;
     /** Each level's window is this many of the level below's. */
-    public static final int FANOUT = 8;
+    public static final int FANOUT = 1 << FANOUT_BITS;
     /** Levels: the top one's window holds every physical block the key can name. */
     public static final int LEVELS = 18;
     /** Inode numbers below this fit the key (the chunk number goes above). */
@@ -155,7 +156,7 @@ public final class BackRefs implements ChangeListener {
 
     /** Blocks in a window of {@code level}. */
     static long window(int level) {
-        return SPAN << (3 * level);
+        return SPAN << (FANOUT_BITS * level);
     }
 
     /** The least level whose window holds {@code [physical, physical + blocks)} whole. */
