@@ -23,6 +23,7 @@ import org.cowstack.storage.cow.cache.PageCache;
 import org.cowstack.storage.cow.cache.ReadCache;
 import org.cowstack.storage.cow.format.Superblock;
 import org.cowstack.storage.cow.format.TreeId;
+import org.cowstack.storage.cow.meta.BackRefs;
 import org.cowstack.storage.cow.meta.ChangeHook;
 import org.cowstack.storage.cow.meta.Checksums;
 import org.cowstack.storage.cow.meta.DamagedRanges;
@@ -95,6 +96,8 @@ public final class VolumeCore {
     public final PageCache cache;
     /** Verified file data read from the device, of the configured cache size; told of every change by {@link #changes}. */
     public final ReadCache readCache;
+    /** Who maps each physical block: kept by {@link #changes}, stored by every commit. */
+    public final BackRefs backRefs;
 
     /** The tree lock: every tree access goes through it. */
     public final TreeLock treeLock;
@@ -180,6 +183,8 @@ public final class VolumeCore {
         healing.onMetadataLost(this::forceReadOnly);
         this.repairs = new Repairs(this);
         changes.add(repairs);
+        this.backRefs = new BackRefs(trees.get(TreeId.BACKREF));
+        changes.add(backRefs);
     }
 
     /** Loads the free-space tree into the free-space map: what a mount does before anything else. */

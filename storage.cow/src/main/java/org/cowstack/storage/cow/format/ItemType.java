@@ -31,6 +31,17 @@ public final class ItemType {
     public static final int DEVICE_ERRORS = 14;
     /** status tree: (inode, DAMAGED, first file block) -> a file range marked damaged: blocks, physical, cause. */
     public static final int DAMAGED = 15;
+    /**
+     * back-reference tree: (level &lt;&lt; 56 | first physical block, BACKREF, inode | chunk &lt;&lt; 48)
+     * -&gt; a list of (first file block u64, blocks u64) entries, little-endian, sorted: the
+     * inode maps physical blocks {@code [physical, physical + blocks)} at each of those file
+     * blocks (one entry per offset, so one file may map a range at several offsets: a
+     * clone within the file). The level is the least j such that the record lies inside
+     * one aligned window of {@code 64 * 8^j} blocks, so the records covering block b
+     * start in {@code [b - b % window(j), b]} at each level j (see {@code BackRefs}). A
+     * list too long for one item continues in chunks 1, 2, ... of the same key.
+     */
+    public static final int BACKREF = 11;
     /** The object id of orphan items: below every inode number. */
     public static final long ORPHANS = 1;
 
@@ -52,6 +63,7 @@ public final class ItemType {
             case SCRUB_DAMAGE: return "SCRUB_DAMAGE";
             case DEVICE_ERRORS: return "DEVICE_ERRORS";
             case DAMAGED: return "DAMAGED";
+            case BACKREF: return "BACKREF";
             default: return "TYPE" + type;
         }
     }

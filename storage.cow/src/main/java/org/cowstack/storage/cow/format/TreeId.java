@@ -10,6 +10,8 @@ public enum TreeId {
     CSUM(7, "csum tree"),
     /** Free extents. */
     FREE_SPACE(10, "free-space tree"),
+    /** Back references: the owners of physical blocks (file, file block), by physical block. */
+    BACKREF(13, "back-reference tree"),
     /**
      * Dirty bitmaps of files: created with the first persistent bitmap (and the
      * read-only compatible feature {@code Superblock.COMPAT_RO_BITMAPS}), absent before.

@@ -42,6 +42,7 @@ import org.cowstack.storage.cow.scrub.ScrubPass;
 import org.cowstack.storage.api.device.MediaErrors;
 import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.inspect.Audit;
+import org.cowstack.storage.cow.inspect.Check;
 import org.cowstack.storage.cow.inspect.Owners;
 import org.cowstack.storage.cow.io.Appends;
 import org.cowstack.storage.cow.io.BlockIo;
@@ -530,6 +531,11 @@ public final class CowVolume implements Volume {
         return core.operation(Access.CHANGE, () -> owners.of(block));
     }
 
+    /** The files that map blocks of {@code [physical, physical + blocks)}, and the part each maps (a scrub report's owners). */
+    public List<Owners.RangeOwner> owners(long physical, long blocks) throws IOException {
+        return core.operation(Access.CHANGE, () -> owners.of(physical, blocks));
+    }
+
     /**
      * Checks the volume's accounting after a commit: every tree's invariants; every block
      * referenced by an extent or a node has exactly as many references in the refcount
@@ -540,6 +546,28 @@ public final class CowVolume implements Volume {
             sync();
             return audit.run();
         });
+    }
+
+    /**
+     * {@code storage:check}: checks the volume as of its last commit, read from the device
+     * without holding the tree lock (see {@link Check}); changes nothing.
+     */
+    public Check.Result check() throws IOException {
+        return core.operation(Access.READ, () -> Check.mounted(core));
+    }
+
+    /**
+     * {@code storage:check} of an unmounted image: reads its newest valid superblock and
+     * checks that commit. The device is only read (open it read-only); nothing is mounted.
+     */
+    public static Check.Result check(BlockDevice device, VolumeServices services) throws IOException {
+        Superblock sb = VolumeFormat.readSuperblock(device, services);
+        org.cowstack.storage.api.csum.ChecksumAlgorithm checksum = services.checksum(sb.checksumId);
+        if (checksum == null) {
+            throw new org.cowstack.storage.api.NotSupportedException("checksum algorithm " + sb.checksumId
+                    + " of the image on " + device.uri() + " is not installed");
+        }
+        return Check.image(device, sb, checksum);
     }
 
     /** Every tree the volume has, for diagnostics and tests. */

@@ -12,12 +12,14 @@ import org.cowstack.storage.cow.format.ExtentItem;
 import org.cowstack.storage.cow.format.ItemType;
 import org.cowstack.storage.cow.format.Superblock;
 import org.cowstack.storage.cow.format.TreeId;
+import org.cowstack.storage.cow.meta.BackRefs;
 
 /**
  * Checks a volume's accounting, as of its last commit: every tree's invariants; every
  * block referenced by an extent or a node has exactly as many references in the
  * refcount tree; nothing else is counted; free space and used blocks add up, on disk
- * and in memory.
+ * and in memory; the back-reference tree holds exactly the references the file extents
+ * imply.
  */
 public final class Audit {
     private final VolumeCore core;
@@ -44,9 +46,14 @@ public final class Audit {
                     }
                 });
             }
+            List<BackRefs.Ref> implied = new ArrayList<>();
             core.trees.get(TreeId.FS).scanAll((k, v) -> {
                 if (k.type() == ItemType.EXTENT) {
                     ExtentItem e = ExtentItem.decode(v);
+                    implied.add(new BackRefs.Ref(e.physical(), k.objectId(), k.offset(), e.blocks()));
+                    if (e.hasMirror()) {
+                        implied.add(new BackRefs.Ref(e.mirror(), k.objectId(), k.offset(), e.blocks()));
+                    }
                     for (long b = 0; b < e.blocks(); b++) {
                         expected.merge(e.physical() + b, 1, Integer::sum);
                         if (e.hasMirror()) {
@@ -56,6 +63,7 @@ public final class Audit {
                 }
                 return true;
             });
+            problems.addAll(compareBackRefs(implied, core.backRefs.stored()));
             TreeMap<Long, Integer> actual = new TreeMap<>();
             core.refCounts.forEach(r -> {
                 for (long b = 0; b < r.blocks(); b++) {
@@ -108,5 +116,29 @@ public final class Audit {
             core.treeLock.shared().unlock();
             core.commitLock.unlock();
         }
+    }
+
+    /**
+     * The differences between the back references the extents imply and those stored, at
+     * most ten, one line each; empty when they describe the same ownership (however the
+     * stored records happen to be cut).
+     */
+    static List<String> compareBackRefs(List<BackRefs.Ref> implied, List<BackRefs.Ref> stored) {
+        List<String> problems = new ArrayList<>();
+        java.util.Set<BackRefs.Ref> want = new java.util.LinkedHashSet<>(BackRefs.canonical(implied));
+        java.util.Set<BackRefs.Ref> have = new java.util.LinkedHashSet<>(BackRefs.canonical(stored));
+        for (BackRefs.Ref r : want) {
+            if (!have.contains(r) && problems.size() < 10) {
+                problems.add("back reference missing: blocks " + r.physical() + "+" + r.blocks() + " of inode "
+                        + r.inode() + " at file block " + r.fileBlock());
+            }
+        }
+        for (BackRefs.Ref r : have) {
+            if (!want.contains(r) && problems.size() < 10) {
+                problems.add("back reference to nothing: blocks " + r.physical() + "+" + r.blocks() + " of inode "
+                        + r.inode() + " at file block " + r.fileBlock());
+            }
+        }
+        return problems;
     }
 }

@@ -259,6 +259,7 @@ public final class Committer {
             for (CommitParticipant p : core.participants) {
                 p.beforeCommit();
             }
+            core.backRefs.apply(); // before the ledger: the nodes it copies are counted in the same loop
             core.refCounts.apply(core.ledger);
             Superblock last = core.committed();
             long compatRo = last.compatRo | core.trees.compatRo();

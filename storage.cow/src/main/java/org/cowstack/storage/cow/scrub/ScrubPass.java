@@ -12,11 +12,12 @@ import org.cowstack.storage.api.scrub.DamagedRange;
 import org.cowstack.storage.cow.btree.Node;
 import org.cowstack.storage.cow.core.VolumeCore;
 import org.cowstack.storage.cow.format.ExtentItem;
-import org.cowstack.storage.cow.format.ItemType;
 import org.cowstack.storage.cow.format.Superblock;
 import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.io.BlockIo;
+import org.cowstack.storage.cow.meta.BackRefs;
 import org.cowstack.storage.cow.meta.DamagedRanges;
+import org.cowstack.storage.cow.meta.Extents;
 import org.cowstack.storage.cow.meta.MetadataStore;
 
 /**
@@ -351,24 +352,21 @@ public final class ScrubPass implements ScrubTarget {
     /**
      * Every file extent that maps {@code physical} as its first or second copy: which
      * file and offset, which copy, and where the other copy is (0: none). Tree lock held.
-     * A scan of the file extents: only blocks found bad get here.
+     * From the back references: time in proportion to the owners, not the volume.
      */
     private List<Location> locate(long physical) throws IOException {
         List<Location> out = new ArrayList<>();
-        core.trees.get(TreeId.FS).scanAll((k, v) -> {
-            if (k.type() == ItemType.EXTENT) {
-                ExtentItem e = ExtentItem.decode(v);
-                if (physical >= e.physical() && physical < e.physical() + e.blocks()) {
-                    long skip = physical - e.physical();
-                    out.add(new Location(k.objectId(), k.offset() + skip, 1, e.hasMirror() ? e.mirror() + skip : 0,
-                            e.checksummed()));
-                } else if (e.hasMirror() && physical >= e.mirror() && physical < e.mirror() + e.blocks()) {
-                    long skip = physical - e.mirror();
-                    out.add(new Location(k.objectId(), k.offset() + skip, 2, e.physical() + skip, e.checksummed()));
+        for (BackRefs.Ref r : core.backRefs.covering(physical, 1)) {
+            long fileBlock = r.fileBlock() + (physical - r.physical());
+            for (Extents.Mapping m : core.extents.within(r.inode(), fileBlock, fileBlock + 1)) {
+                ExtentItem e = m.extent();
+                if (e.physical() == physical) {
+                    out.add(new Location(r.inode(), fileBlock, 1, e.mirror(), e.checksummed()));
+                } else if (e.hasMirror() && e.mirror() == physical) {
+                    out.add(new Location(r.inode(), fileBlock, 2, e.physical(), e.checksummed()));
                 }
             }
-            return true;
-        });
+        }
         return out;
     }
 }

@@ -195,6 +195,7 @@ class CrashTest {
                 throw new AssertionError("crash at write " + k + " (seed " + seed + "): mount failed: " + e, e);
             }
             assertEquals(List.of(), after.audit(), "crash at write " + k + " (seed " + seed + "): audit");
+            assertEquals(List.of(), after.check().problems(), "crash at write " + k + " (seed " + seed + "): check");
             Map<String, byte[]> found = new TreeMap<>();
             for (var e : after.list("/")) {
                 found.put("/" + e.name(), Volumes.readAll(after, "/" + e.name()));
