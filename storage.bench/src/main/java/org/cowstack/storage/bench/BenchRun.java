@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import org.cowstack.storage.bench.Table.Bandwidth;
+import org.cowstack.storage.bench.Table.LatencyRatio;
 import org.cowstack.storage.bench.Table.Limit;
 import org.cowstack.storage.bench.Table.Percentile;
 import org.cowstack.storage.bench.Table.Pick;
@@ -85,6 +87,11 @@ public final class BenchRun {
                 new Run(MountBenchmark.class, null, Map.of("mebibytes", new String[] {"1024"},
                         "extents", new String[] {Integer.toString(p.mountExtents())}),
                         1, p.quick() ? 3 : 5, null),
+                // Cold single shots, each reading it all: the host disk of the bench VM varied
+                // 3x between cold reads of 1 GiB (386 to 1457 ms), so the full run takes more.
+                new Run(ScrubBenchmark.class, null, Map.of("mebibytes", new String[] {mib},
+                        "readerMillis", new String[] {p.quick() ? "1000" : "3000"}), p.quick() ? 1 : 2,
+                        p.quick() ? 3 : 6, null),
                 new Run(HotSwapBenchmark.class, null, Map.of(), p.quick() ? 2 : 5, p.swaps(), null));
     }
 
@@ -132,6 +139,12 @@ public final class BenchRun {
                     + " bitmap recording (vs none)", Pick.of("BitmapBenchmark.writes", "bitmap", mode),
                     Pick.of("BitmapBenchmark.writes", "bitmap", "none"), 0.80));
         }
+        rows.add(new Bandwidth("scrub " + p.size() + " volume, read-only, cold (vs raw sequential read of its image)",
+                Pick.of("ScrubBenchmark.scrub"), Pick.of("ScrubBenchmark.baselineRead"), "bytes", 0.90));
+        rows.add(new LatencyRatio("random 4 KiB reads (1/ms) of a " + p.size()
+                + " file, O_DIRECT: p99 during a scrub (vs no scrub; lower is better)",
+                Pick.of("ScrubBenchmark.scrubWithReader"), Pick.of("ScrubBenchmark.readerAlone"), "p99Micros", 3.0,
+                "us"));
         rows.add(new Limit("mount 1 GiB volume with " + p.mountExtents() + " extents, cold cache",
                 Pick.of("MountBenchmark.mount"), 1000));
         rows.add(new Percentile("hot-swap stall of buffered writes: storage.csum updated " + p.swaps()
@@ -240,6 +253,7 @@ public final class BenchRun {
                 .shouldFailOnError(true)
                 .jvmArgsAppend("-Dbench.dir=" + absolute("bench.dir", "target/bench-data"),
                         "-Dbench.bundles=" + absolute("bench.bundles", "target/bundles"),
+                        "-Dbench.scrub=" + System.getProperty("bench.scrub", "pass"),
                         "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED")
                 .output(log.toString());
         if (run.time() != null) {

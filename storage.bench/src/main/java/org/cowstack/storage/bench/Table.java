@@ -164,6 +164,91 @@ final class Table {
         }
     }
 
+    /**
+     * A speed ratio in bytes per second, engine over baseline, where each side counts the
+     * bytes it moved per iteration in the secondary result {@code counter} (the two may
+     * move different amounts: a scrub reads metadata a raw read of the data does not).
+     */
+    record Bandwidth(String workload, Pick engine, Pick baseline, String counter, double atLeast) implements Row {
+        @Override
+        public Cells evaluate(Results results) {
+            Optional<RunResult> e = results.find(engine);
+            Optional<RunResult> b = results.find(baseline);
+            String target = Double.isNaN(atLeast) ? "reported" : ">= " + fixed(atLeast);
+            double es = e.map(r -> bytesPerSecond(r, counter)).orElse(Double.NaN);
+            double bs = b.map(r -> bytesPerSecond(r, counter)).orElse(Double.NaN);
+            if (Double.isNaN(es) || Double.isNaN(bs)) {
+                return new Cells("-", Double.isNaN(es) ? "-" : megabytes(es), Double.isNaN(bs) ? "-" : megabytes(bs),
+                        target, Verdict.NO_RESULT);
+            }
+            double ratio = es / bs;
+            Verdict v = Double.isNaN(atLeast) ? Verdict.REPORTED : ratio >= atLeast ? Verdict.OK : Verdict.MISS;
+            return new Cells(fixed(ratio), megabytes(es), megabytes(bs), target, v);
+        }
+
+        private static String megabytes(double bytesPerSecond) {
+            return number(bytesPerSecond / 1e6) + " MB/s";
+        }
+    }
+
+    /**
+     * A latency ratio, engine over baseline (lower is better), each side the median over
+     * its iterations of a per-iteration secondary result {@code counter} (such as a
+     * percentile the benchmark computed from its own samples), judged against a maximum.
+     */
+    record LatencyRatio(String workload, Pick engine, Pick baseline, String counter, double atMost, String unit)
+            implements Row {
+        @Override
+        public Cells evaluate(Results results) {
+            Optional<RunResult> e = results.find(engine);
+            Optional<RunResult> b = results.find(baseline);
+            String target = Double.isNaN(atMost) ? "reported" : "<= " + fixed(atMost);
+            double em = e.map(r -> median(samples(r, counter))).orElse(Double.NaN);
+            double bm = b.map(r -> median(samples(r, counter))).orElse(Double.NaN);
+            String ec = Double.isNaN(em) ? "-" : counter + " " + number(em) + " " + unit;
+            String bc = Double.isNaN(bm) ? "-" : counter + " " + number(bm) + " " + unit;
+            if (Double.isNaN(em) || Double.isNaN(bm)) {
+                return new Cells("-", ec, bc, target, Verdict.NO_RESULT);
+            }
+            double ratio = em / bm;
+            Verdict v = Double.isNaN(atMost) ? Verdict.REPORTED : ratio <= atMost ? Verdict.OK : Verdict.MISS;
+            return new Cells(fixed(ratio), ec, bc, target, v);
+        }
+    }
+
+    /** The median of {@code samples}, NaN when there are none. */
+    static double median(double[] samples) {
+        if (samples.length == 0) {
+            return Double.NaN;
+        }
+        double[] s = samples.clone();
+        Arrays.sort(s);
+        int m = s.length / 2;
+        return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+    }
+
+    /**
+     * Bytes per second over a run's iterations: the bytes each counted in {@code counter}
+     * over the time each took (its primary score, a time per operation, one operation per
+     * iteration as in single-shot mode); NaN when the run has no such counter.
+     */
+    static double bytesPerSecond(RunResult run, String counter) {
+        double bytes = 0;
+        double seconds = 0;
+        double perUnit = run.getParams().getTimeUnit().toNanos(1) / 1e9;
+        for (BenchmarkResult b : run.getBenchmarkResults()) {
+            for (IterationResult i : b.getIterationResults()) {
+                Result r = i.getSecondaryResults().get(counter);
+                if (r == null) {
+                    return Double.NaN;
+                }
+                bytes += r.getScore();
+                seconds += i.getPrimaryResult().getScore() * perUnit;
+            }
+        }
+        return seconds > 0 ? bytes / seconds : Double.NaN;
+    }
+
     static double[] samples(RunResult run, String counter) {
         List<Double> out = new ArrayList<>();
         for (BenchmarkResult b : run.getBenchmarkResults()) {

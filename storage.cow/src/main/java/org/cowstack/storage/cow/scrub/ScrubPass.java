@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.cowstack.storage.api.volume.BlockOwner;
 import org.cowstack.storage.api.scrub.DamagedRange;
@@ -45,6 +46,13 @@ public final class ScrubPass implements ScrubTarget {
     private final VolumeCore core;
     private final BlockIo io;
     private final int blockSize;
+    /**
+     * The data phase's read buffer, kept from one piece to the next: a fresh 1 MiB
+     * direct buffer per piece (4 MiB, the job's piece) cost up to 7 ms a piece on a VM
+     * (page faults and zeroing; ScrubBenchmark, 1 GiB: 1.9 s of a 4.8 s scrub). Taken
+     * and put back, so two callers at once (not the job's way) each get their own.
+     */
+    private final AtomicReference<ByteBuffer> spare = new AtomicReference<>();
 
     public ScrubPass(VolumeCore core, BlockIo io) {
         this.core = core;
@@ -216,7 +224,8 @@ public final class ScrubPass implements ScrubTarget {
             });
             return null;
         });
-        ByteBuffer buf = io.allocate(READ_BLOCKS_BYTES);
+        ByteBuffer taken = spare.getAndSet(null);
+        ByteBuffer buf = taken != null ? taken : io.allocate(READ_BLOCKS_BYTES);
         for (Run r : runs) {
             int n = r.blocks(d);
             ByteBuffer view = buf.clear().limit(n * blockSize).slice();
@@ -249,6 +258,7 @@ public final class ScrubPass implements ScrubTarget {
                 examine(r.start() + k, repair, since, tally);
             }
         }
+        spare.set(buf);
         if (repair) {
             try {
                 core.repairs.await();
