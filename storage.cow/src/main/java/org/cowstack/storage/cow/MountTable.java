@@ -219,6 +219,7 @@ final class MountTable {
             d.close();
             throw ex;
         }
+        volume.log(log::warn);
         e.serve(volume, context);
         e.timer = schedule(volume, o.commitInterval());
         log.info("mounted " + s.name() + " on " + s.device() + " (" + volume.state() + ", generation "

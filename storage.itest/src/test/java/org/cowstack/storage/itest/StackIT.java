@@ -346,7 +346,7 @@ public class StackIT {
         } catch (org.cowstack.storage.api.NoSpaceException expected) {
             assertTrue(expected.getMessage(), expected.getMessage().startsWith("no space left on volume p2"));
         }
-        assertTrue(session("storage:df p2"), session("storage:df p2").matches("(?s).*\\n\\S+ +\\S+ +\\S+ +\\S+ +0 +0"));
+        assertTrue(session("storage:df p2"), session("storage:df p2").matches("(?s).*\\n\\S+ +\\S+ +\\S+ +\\S+ +0 +0 +single +dup"));
         assertEquals("wrote 8192/8192 bytes at offset 12288\nlinked 4096/4096 bytes at offset 0",
                 session("storage:io p2 /file1 'pwrite 12k 8k' 'reflink /file1 8k 0 4k' fsync"));
         byte[] content = new byte[32 << 10];

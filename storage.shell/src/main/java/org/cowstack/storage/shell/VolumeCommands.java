@@ -50,8 +50,8 @@ public final class VolumeCommands {
     }
 
     /** Space of one volume, in bytes. */
-    public record SpaceInfo(String name, long size, long used, long reserved, long free, long shared)
-            implements Described.Fields {
+    public record SpaceInfo(String name, long size, long used, long reserved, long free, long shared, String data,
+            String metadata) implements Described.Fields {
         @Override
         public String line() {
             return name + ": " + ByteSize.format(free) + " free of " + ByteSize.format(size);
@@ -232,13 +232,16 @@ public final class VolumeCommands {
         ParsedArgs a = Invocation.parse(Commands.DF, session, args);
         String name = a.arg(0);
         SpaceUsage s = engine.volume(name).space();
-        return Table.of(List.of(new SpaceInfo(name, s.size(), s.used(), s.reserved(), s.free(), s.shared())))
+        return Table.of(List.of(new SpaceInfo(name, s.size(), s.used(), s.reserved(), s.free(), s.shared(),
+                        s.dataProfile(), s.metadataProfile())))
                 .column("volume", SpaceInfo::name)
                 .number("size", SpaceInfo::size)
                 .number("used", SpaceInfo::used)
                 .number("reserved", SpaceInfo::reserved)
                 .number("free", SpaceInfo::free)
                 .number("shared", SpaceInfo::shared)
+                .column("data", SpaceInfo::data)
+                .column("metadata", SpaceInfo::metadata)
                 .build()
                 .as(a.json());
     }

@@ -13,7 +13,9 @@ public final class Healing {
     private final AtomicLong found = new AtomicLong();
     private final AtomicLong repaired = new AtomicLong();
     private final AtomicLong unrepaired = new AtomicLong();
-    private volatile Consumer<String> log = line -> { };
+    private volatile Consumer<String> log;
+    /** Lines of events before anyone listened (a mount's reads heal too), replayed to the first sink. */
+    private final java.util.ArrayDeque<String> early = new java.util.ArrayDeque<>();
     private volatile Consumer<String> metadataLost = reason -> { };
 
     /** Events go to the volume's device error counters too (checksum, generation, repaired). */
@@ -33,7 +35,23 @@ public final class Healing {
 
     /** Where event lines go (the OSGi log once the manager sets it). */
     public void log(Consumer<String> sink) {
-        this.log = sink == null ? line -> { } : sink;
+        java.util.List<String> replay;
+        synchronized (early) {
+            this.log = sink;
+            replay = new java.util.ArrayList<>(early);
+            early.clear();
+        }
+        if (sink != null) {
+            replay.forEach(line -> tell(sink, line));
+        }
+    }
+
+    private static void tell(Consumer<String> sink, String line) {
+        try {
+            sink.accept(line);
+        } catch (RuntimeException ignored) {
+            // logging never fails a read
+        }
     }
 
     /** {@code blocks} bad blocks were found; {@code fixed} of them were rewritten from a good copy. */
@@ -44,11 +62,20 @@ public final class Healing {
             errors.repaired(fixed);
         }
         unrepaired.addAndGet(blocks - fixed);
-        try {
-            log.accept(line);
-        } catch (RuntimeException ignored) {
-            // logging never fails a read
+        Consumer<String> sink = log;
+        if (sink == null) {
+            synchronized (early) {
+                if (log == null) {
+                    if (early.size() == 64) {
+                        early.removeFirst();
+                    }
+                    early.addLast(line);
+                    return;
+                }
+                sink = log;
+            }
         }
+        tell(sink, line);
     }
 
     /** What happens when a metadata block has no good copy left (the volume goes read-only). */

@@ -32,7 +32,8 @@ public final class Repairs implements ChangeListener {
     /** Blocks rewritten or freed while repairs were pending: {seq, physical, blocks}. */
     private final List<long[]> changed = new ArrayList<>();
     private long seq;
-    private Thread worker;
+    /** A worker drains the queue; set and cleared under this monitor. */
+    private boolean draining;
     private long done;
     private long skipped;
     /** A repair taken off the queue is being made. */
@@ -55,8 +56,9 @@ public final class Repairs implements ChangeListener {
     public synchronized void queue(long inode, long physical, int blocks, ByteBuffer good, byte[] digests,
             long since) {
         queue.add(new Repair(inode, physical, blocks, good, digests, since));
-        if (worker == null || !worker.isAlive()) {
-            worker = new Thread(this::drainQuietly, "repair-" + core.name);
+        if (!draining) { // decided under this monitor: a worker that saw the queue empty has stopped taking
+            draining = true;
+            Thread worker = new Thread(this::drainQuietly, "repair-" + core.name);
             worker.setDaemon(true);
             worker.start();
         }
@@ -84,13 +86,14 @@ public final class Repairs implements ChangeListener {
     }
 
     /** Makes every queued repair; returns when the queue is empty. Holds no engine lock on entry. */
-    public void drain() {
+    private void drain() {
         while (true) {
             Repair r;
             synchronized (this) {
                 r = queue.poll();
                 if (r == null) {
                     changed.clear();
+                    draining = false;
                     notifyAll();
                     return;
                 }

@@ -37,9 +37,6 @@ import org.cowstack.storage.cow.extent.Fallocate;
 import org.cowstack.storage.cow.extent.Fiemap;
 import org.cowstack.storage.cow.extent.Remap;
 import org.cowstack.storage.cow.format.Superblock;
-import org.cowstack.storage.cow.scrub.MediaErrorResponse;
-import org.cowstack.storage.cow.scrub.ScrubPass;
-import org.cowstack.storage.api.device.MediaErrors;
 import org.cowstack.storage.cow.format.TreeId;
 import org.cowstack.storage.cow.inspect.Audit;
 import org.cowstack.storage.cow.inspect.Check;
@@ -55,8 +52,7 @@ import org.cowstack.storage.cow.io.ReadPath;
 import org.cowstack.storage.cow.meta.ChangeHook;
 import org.cowstack.storage.cow.meta.Inodes;
 import org.cowstack.storage.cow.ns.Namespace;
-import org.cowstack.storage.cow.scrub.ScrubJob;
-import org.cowstack.storage.cow.scrub.ScrubPass;
+import org.cowstack.storage.cow.scrub.ScrubRoom;
 import org.cowstack.storage.cow.scrub.StatusRecords;
 import org.cowstack.storage.cow.space.Reservations;
 
@@ -91,13 +87,8 @@ public final class CowVolume implements Volume {
     final Bitmaps bitmaps;
     private final Owners owners;
     private final Audit audit;
-    final ScrubPass scrubPass;
-    /** What the volume does with bad ranges its device reports by itself. */
-    final MediaErrorResponse mediaErrors;
-    /** The device that reports them, while the volume listens; null otherwise. */
-    private volatile MediaErrors reporting;
-    private final StatusRecords records;
-    private final ScrubJob scrub;
+    /** Scrub, status records and media errors. */
+    final ScrubRoom health;
 
     CowVolume(VolumeCore core, DeviceOpener reopen) {
         this.core = core;
@@ -128,22 +119,7 @@ public final class CowVolume implements Volume {
         this.bitmaps = new Bitmaps(core, committer);
         this.owners = new Owners(core);
         this.audit = new Audit(core);
-        this.scrubPass = new ScrubPass(core, io);
-        this.mediaErrors = new MediaErrorResponse(core, scrubPass);
-        this.records = new StatusRecords(core, this::sync);
-        core.participants.add(records);
-        core.changes.add(core.damaged);
-        this.scrub = new ScrubJob(core.name, scrubPass, records, new ScrubJob.Host() {
-            @Override
-            public boolean readOnly() {
-                return core.readOnly();
-            }
-
-            @Override
-            public void checkUsable() throws IOException {
-                core.checkUsable();
-            }
-        });
+        this.health = new ScrubRoom(core, io, this::sync);
         this.swap = new ServiceSwap(core.name, core.bindings, core.device, core.checksum, new ServiceSwap.Host() {
             @Override
             public boolean hasChangesToCommit() {
@@ -189,10 +165,7 @@ public final class CowVolume implements Volume {
         CowVolume v = new CowVolume(VolumeFormat.open(name, uri, device, services, options, cacheBytes), reopen);
         try {
             v.start();
-            if (device instanceof MediaErrors reports) {
-                reports.onMediaError(v.mediaErrors);
-                v.reporting = reports;
-            }
+            v.health.listen(device);
         } catch (IOException | RuntimeException e) {
             v.abandon();
             throw e;
@@ -206,8 +179,7 @@ public final class CowVolume implements Volume {
      * bitmaps go in use (a mount that cannot write that flag fails, having changed nothing).
      */
     private void start() throws IOException {
-        records.load();
-        scrub.load();
+        health.load();
         bitmaps.load();
         if (!core.readOnly()) {
             core.operation(Access.CHANGE, () -> {
@@ -215,6 +187,15 @@ public final class CowVolume implements Volume {
                 bitmaps.writable();
             });
         }
+    }
+
+    /**
+     * Where the volume's lines about bad blocks go (volume, file, offset, physical block,
+     * copy, repaired or not): the manager's log. Lines from before (the mount's own
+     * reads) are told first.
+     */
+    public void log(java.util.function.Consumer<String> sink) {
+        core.healing.log(sink);
     }
 
     // ------------------------------------------------------------------ identity and state
@@ -380,7 +361,7 @@ public final class CowVolume implements Volume {
      * missing) stays mounted: the commit's SuspendedException says what it waits for.
      */
     public void unmount() throws IOException {
-        scrub.stop(true); // paused and committed first: its commit enters the gate held below
+        health.stop(true); // the scrub paused and committed first: its commit enters the gate held below
         core.bindings.exclusive(() -> {
             if (!core.readOnly() && core.failure() == null && !core.bindings.closed()) {
                 bitmaps.stopping(); // qemu-mode bitmaps stored, no longer in use
@@ -395,7 +376,7 @@ public final class CowVolume implements Volume {
 
     /** Closes the device without committing: what a crash does (for tests of what was durable). */
     public void abandon() throws IOException {
-        scrub.stop(false); // as a crash: what it persisted last stands
+        health.stop(false); // as a crash: what the scrub persisted last stands
         core.bindings.exclusive(() -> {
             close();
             return null;
@@ -403,12 +384,7 @@ public final class CowVolume implements Volume {
     }
 
     private void close() throws IOException {
-        MediaErrors r = reporting;
-        if (r != null) {
-            r.onMediaError(null);
-            reporting = null;
-        }
-        mediaErrors.close();
+        health.close();
         reads.close();
         core.bindings.close();
         core.readCache.close();
@@ -505,25 +481,22 @@ public final class CowVolume implements Volume {
 
     @Override
     public org.cowstack.storage.api.scrub.Scrub scrub() {
-        return scrub;
+        return health.job();
     }
 
     /** The health records, for tests that drive a scrub job of their own over this volume. */
     StatusRecords statusRecords() {
-        return records;
+        return health.records();
     }
 
     @Override
-    public org.cowstack.storage.api.scrub.VolumeHealth health() throws IOException {
-        return org.cowstack.storage.cow.scrub.Health.of(core, scrub.status());
+    public org.cowstack.storage.api.scrub.VolumeHealth health() {
+        return health.health();
     }
 
     @Override
     public org.cowstack.storage.api.scrub.DeviceErrors resetErrors() throws IOException {
-        core.checkUsable();
-        org.cowstack.storage.api.scrub.DeviceErrors before = core.errors.reset();
-        sync(); // a read-only volume keeps them in memory only
-        return before;
+        return health.resetErrors();
     }
 
     @Override

@@ -419,6 +419,9 @@ public final class ScrubJob implements Scrub {
         failure = why;
         if (s == ScrubState.FINISHED) {
             cursor = -1;
+            // The total was an estimate taken at the start (or resume): what a pass read is
+            // the whole, whatever was written or freed meanwhile.
+            bytesTotal = tally.bytesDone();
         }
         put(s, true);
     }

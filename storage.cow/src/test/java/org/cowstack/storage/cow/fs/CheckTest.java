@@ -81,8 +81,9 @@ class CheckTest {
         System.out.println("check: " + mounted.summary());
         assertEquals(List.of(), mounted.problems());
         assertTrue(mounted.clean());
-        assertEquals(TreeId.values().length - 1, mounted.trees(), "every tree but the optional bitmap tree");
-        assertEquals(mounted.nodes(), mounted.checksumsVerified());
+        assertEquals(java.util.Arrays.stream(TreeId.values()).filter(TreeId::required).count(), mounted.trees(),
+                "every tree but the optional bitmap and status trees");
+        assertEquals(2 * mounted.nodes(), mounted.checksumsVerified(), "both copies of every node (metadata dup)");
         assertTrue(mounted.nodes() >= mounted.trees());
         assertTrue(mounted.extents() >= 40);
         assertEquals(v.core.committed().usedBlocks, mounted.blocksReferenced());
@@ -96,26 +97,32 @@ class CheckTest {
 
     @Test
     void aDamagedNodeIsOneLineAndTheImageIsLeftAsItWas() throws IOException {
-        URI uri = URI.create("mem:check-node");
-        CowVolume v = volumes.fresh(uri, SIZE);
-        populate(v);
-        v.unmount();
-        byte[] image = image(uri);
-        Superblock sb;
-        try (BlockDevice d = volumes.provider.open(uri, OpenOptions.readOnly())) {
-            sb = VolumeFormat.readSuperblock(d, Volumes.SERVICES);
+        for (String profile : java.util.List.of("single", "dup")) {
+            URI uri = URI.create("mem:check-node-" + profile);
+            CowVolume v = volumes.fresh(uri, SIZE,
+                    org.cowstack.storage.api.volume.FormatOptions.defaults().metadataProfile(profile));
+            populate(v);
+            v.unmount();
+            byte[] image = image(uri);
+            Superblock sb;
+            try (BlockDevice d = volumes.provider.open(uri, OpenOptions.readOnly())) {
+                sb = VolumeFormat.readSuperblock(d, Volumes.SERVICES);
+            }
+            long node = sb.root(TreeId.BACKREF).block();
+            image[(int) (node * B + 2000)] ^= 0x10;
+            URI copy = install("check-node-copy-" + profile, image);
+            Check.Result r = checkImage(copy);
+            System.out.println("check of a damaged node (" + profile + "): " + r.summary() + " " + r.problems());
+            assertFalse(r.clean());
+            String expected = profile.equals("single")
+                    ? "back-reference tree node at block " + node + ": checksum mismatch (its subtree is not checked)"
+                    : "back-reference tree node at block " + node + ", copy 1 at block " + node
+                            + ": checksum mismatch (the other copy is good)";
+            assertTrue(r.problems().contains(expected), r.problems().toString());
+            assertTrue(r.problems().stream().noneMatch(p -> p.contains("\n")), "one line each");
+            assertArrayEquals(image, image(copy), "a check changes nothing");
+            assertEquals((profile.equals("single") ? 1 : 2) * r.nodes() - 1, r.checksumsVerified());
         }
-        long node = sb.root(TreeId.BACKREF).block();
-        image[(int) (node * B + 2000)] ^= 0x10;
-        URI copy = install("check-node-copy", image);
-        Check.Result r = checkImage(copy);
-        System.out.println("check of a damaged node: " + r.summary() + " " + r.problems());
-        assertFalse(r.clean());
-        assertTrue(r.problems().contains("back-reference tree node at block " + node
-                + ": checksum mismatch (its subtree is not checked)"), r.problems().toString());
-        assertTrue(r.problems().stream().noneMatch(p -> p.contains("\n")), "one line each");
-        assertArrayEquals(image, image(copy), "a check changes nothing");
-        assertEquals(r.nodes() - 1, r.checksumsVerified());
     }
 
     @Test

@@ -46,7 +46,7 @@ class NoSpaceTest {
         SpaceUsage df = v.space();
         assertTrue(df.free() < chunk.length, df.toString());
         // Deleting and overwriting still work on the full volume (metadata has its reserve).
-        Volumes.write(v, "/small", 0, new byte[100]);
+        Volumes.write(v, "/small", 0, new byte[0]); // a new name: metadata only (no data block is left)
         v.delete("/small");
         try (FileHandle f = v.open("/big", Volumes.RW)) {
             f.truncate(written / 2);

@@ -430,7 +430,7 @@ class ScrubTest {
             FaultControl faults = (FaultControl) v.boundDevice();
             faults.poison(physical, 2 * BS); // blocks 10 and 11 of both files
             faults.poison(node * BS, BS); // the fs tree's root, which has a second copy
-            List<org.cowstack.storage.cow.scrub.MediaErrorResponse.Response> answers = v.mediaErrors.await(2, 30_000);
+            List<org.cowstack.storage.cow.scrub.MediaErrorResponse.Response> answers = v.health.mediaErrors().await(2, 30_000);
             assertEquals(2, answers.size(), profile);
             var data0 = answers.get(0);
             System.out.printf("ScrubTest poison (%s data): owners known %.2f ms after the report, repairs done at"
@@ -477,6 +477,40 @@ class ScrubTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aScrubPausedAndResumedAfterARestartChecksEveryBlockExactlyOnce() throws Exception {
+        Random random = new Random(Seeds.seed("ScrubTest.resume"));
+        CowVolume v = volumes.fresh(uri, 128L << 20, FormatOptions.defaults().dataProfile(FormatOptions.DUP));
+        populate(v, random);
+        long whole = scrub(v, false).blocksChecked();
+        v.unmount();
+
+        CowVolume first = volumes.mount(uri);
+        first.scrub().start(new org.cowstack.storage.api.scrub.ScrubOptions(true, 4L << 20)); // 4 MiB/s: slow
+        org.cowstack.storage.api.scrub.ScrubStatus s;
+        do {
+            Thread.sleep(50);
+            s = first.scrub().status();
+        } while (s.blocksChecked() < 200 && s.state() == org.cowstack.storage.api.scrub.ScrubState.RUNNING);
+        s = first.scrub().pause();
+        assertEquals(org.cowstack.storage.api.scrub.ScrubState.PAUSED, s.state());
+        long before = s.blocksChecked();
+        assertTrue(before > 0 && before < whole, before + " of " + whole);
+        first.unmount(); // the process stops
+
+        CowVolume again = volumes.mount(uri);
+        assertEquals(org.cowstack.storage.api.scrub.ScrubState.PAUSED, again.scrub().status().state());
+        assertEquals(before, again.scrub().status().blocksChecked(), "the tally survives the restart");
+        again.scrub().limit(0);
+        again.scrub().resume();
+        s = again.scrub().await(60_000);
+        assertEquals(org.cowstack.storage.api.scrub.ScrubState.FINISHED, s.state(), String.valueOf(s));
+        assertEquals(whole, s.blocksChecked(), "every block checked once in total, paused at " + before);
+        assertEquals(0, s.errors());
+        assertEquals(s.bytesTotal(), s.bytesDone(), "done is the whole");
+        again.unmount();
     }
 
     private static byte[] bytes(Random random, int n) {
