@@ -356,22 +356,12 @@ class ScrubTest {
     @Test
     void aMediaErrorOnABlockSharedByTwoFilesReachesBothOwners() throws IOException {
         for (String profile : List.of(FormatOptions.SINGLE, FormatOptions.DUP)) {
-            Random random = new Random(Seeds.seed("ScrubTest.media"));
             Volumes wrapped = new Volumes(new FaultyDeviceProvider(s -> s.equals("mem") ? mem : null));
-            volumes.mkfs(uri, 64L << 20, FormatOptions.defaults().dataProfile(profile));
+            Shared shared = shared(wrapped, profile, new Random(Seeds.seed("ScrubTest.media")));
+            byte[] data = shared.data();
+            long physical = shared.physical();
+            shared.volume().unmount();
             CowVolume v = wrapped.mount(URI.create("faulty:" + uri));
-            byte[] data = bytes(random, 32 * BS);
-            Volumes.write(v, "/a", 0, data);
-            try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
-                b.cloneRange(a, 0, 0, 0);
-            }
-            v.sync();
-            long physical;
-            try (FileHandle a = v.open("/a", Volumes.RW)) {
-                physical = a.extents(10 * BS, 1).get(0).physical();
-            }
-            v.unmount();
-            v = wrapped.mount(URI.create("faulty:" + uri));
             FaultControl faults = (FaultControl) v.boundDevice();
             long injected = System.nanoTime();
             faults.failRange(physical, BS, true, false);
@@ -412,20 +402,11 @@ class ScrubTest {
     @Test
     void poisonTheDeviceReportsIsAnsweredWithoutARead() throws Exception {
         for (String profile : List.of(FormatOptions.SINGLE, FormatOptions.DUP)) {
-            Random random = new Random(Seeds.seed("ScrubTest.poison"));
             Volumes wrapped = new Volumes(new FaultyDeviceProvider(s -> s.equals("mem") ? mem : null));
-            volumes.mkfs(uri, 64L << 20, FormatOptions.defaults().dataProfile(profile));
-            CowVolume v = wrapped.mount(URI.create("faulty:" + uri));
-            byte[] data = bytes(random, 32 * BS);
-            Volumes.write(v, "/a", 0, data);
-            try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
-                b.cloneRange(a, 0, 0, 0);
-            }
-            v.sync();
-            long physical;
-            try (FileHandle a = v.open("/a", Volumes.RW)) {
-                physical = a.extents(10 * BS, 1).get(0).physical();
-            }
+            Shared shared = shared(wrapped, profile, new Random(Seeds.seed("ScrubTest.poison")));
+            CowVolume v = shared.volume();
+            byte[] data = shared.data();
+            long physical = shared.physical();
             long node = v.tree(TreeId.FS).rootBlock();
             FaultControl faults = (FaultControl) v.boundDevice();
             faults.poison(physical, 2 * BS); // blocks 10 and 11 of both files
@@ -511,6 +492,24 @@ class ScrubTest {
         assertEquals(0, s.errors());
         assertEquals(s.bytesTotal(), s.bytesDone(), "done is the whole");
         again.unmount();
+    }
+
+    /** A volume on {@code faulty:} with 32 blocks of {@code /a} reflinked to {@code /b}, and where their block 10 is (bytes). */
+    private record Shared(CowVolume volume, byte[] data, long physical) {
+    }
+
+    private Shared shared(Volumes wrapped, String dataProfile, Random random) throws IOException {
+        volumes.mkfs(uri, 64L << 20, FormatOptions.defaults().dataProfile(dataProfile));
+        CowVolume v = wrapped.mount(URI.create("faulty:" + uri));
+        byte[] data = bytes(random, 32 * BS);
+        Volumes.write(v, "/a", 0, data);
+        try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
+            b.cloneRange(a, 0, 0, 0);
+        }
+        v.sync();
+        try (FileHandle a = v.open("/a", Volumes.RW)) {
+            return new Shared(v, data, a.extents(10 * BS, 1).get(0).physical());
+        }
     }
 
     private static byte[] bytes(Random random, int n) {
