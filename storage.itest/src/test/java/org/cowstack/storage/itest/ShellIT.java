@@ -238,7 +238,7 @@ public class ShellIT {
         assertTrue(csum, csum.startsWith("[{\"name\":\"crc32c\",\"id\":0,\"digest bytes\":4,\"bundle\":\"storage.csum "));
         assertTrue(session("storage:devices --json").contains("{\"scheme\":\"mem\",\"bundle\":\"storage.device "));
         assertTrue(session("storage:df --json j").matches("\\[\\{\"volume\":\"j\",\"size\":\\d+,\"used\":\\d+,"
-                + "\"reserved\":\\d+,\"free\":\\d+,\"shared\":\\d+\\}\\]"));
+                + "\"reserved\":\\d+,\"free\":\\d+,\"shared\":\\d+,\"data\":\"single\",\"metadata\":\"dup\"\\}\\]"));
         String ls = session("storage:ls --json j");
         assertTrue(ls, ls.contains("{\"name\":\"f\",\"type\":\"file\",\"size\":8192,\"allocated\":8192,\"inode\":"));
         assertTrue(ls, ls.contains("{\"name\":\"say \\\"hi\\\"\",\"type\":\"dir\""));
