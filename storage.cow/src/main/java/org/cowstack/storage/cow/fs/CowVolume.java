@@ -552,8 +552,13 @@ public final class CowVolume implements Volume {
      * {@code storage:check}: checks the volume as of its last commit, read from the device
      * without holding the tree lock (see {@link Check}); changes nothing.
      */
-    public Check.Result check() throws IOException {
+    public Check.Result checkCommitted() throws IOException {
         return core.operation(Access.READ, () -> Check.mounted(core));
+    }
+
+    @Override
+    public org.cowstack.storage.api.scrub.CheckReport check() throws IOException {
+        return checkCommitted().report();
     }
 
     /**
