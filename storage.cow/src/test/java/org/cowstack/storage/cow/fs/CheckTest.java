@@ -81,8 +81,9 @@ class CheckTest {
         System.out.println("check: " + mounted.summary());
         assertEquals(List.of(), mounted.problems());
         assertTrue(mounted.clean());
-        assertEquals(TreeId.values().length - 1, mounted.trees(), "every tree but the optional bitmap tree");
-        assertEquals(mounted.nodes(), mounted.checksumsVerified());
+        assertEquals(java.util.Arrays.stream(TreeId.values()).filter(TreeId::required).count(), mounted.trees(),
+                "every required tree (the bitmap and status trees are created with their first item)");
+        assertEquals(2 * mounted.nodes(), mounted.checksumsVerified(), "metadata dup by default: both copies");
         assertTrue(mounted.nodes() >= mounted.trees());
         assertTrue(mounted.extents() >= 40);
         assertEquals(v.core.committed().usedBlocks, mounted.blocksReferenced());
@@ -106,16 +107,27 @@ class CheckTest {
             sb = VolumeFormat.readSuperblock(d, Volumes.SERVICES);
         }
         long node = sb.root(TreeId.BACKREF).block();
+        long mirror = sb.root(TreeId.BACKREF).mirror();
+        assertTrue(mirror > 0, "metadata dup by default");
         image[(int) (node * B + 2000)] ^= 0x10;
         URI copy = install("check-node-copy", image);
         Check.Result r = checkImage(copy);
+        System.out.println("check of a damaged node copy: " + r.summary() + " " + r.problems());
+        assertEquals(List.of("back-reference tree node at block " + node + ", copy 1 at block " + node
+                + ": checksum mismatch (the other copy is good)"), r.problems());
+        assertArrayEquals(image, image(copy), "a check changes nothing");
+        assertEquals(2 * r.nodes() - 1, r.checksumsVerified());
+
+        image[(int) (mirror * B + 2000)] ^= 0x10;
+        URI both = install("check-node-both", image);
+        r = checkImage(both);
         System.out.println("check of a damaged node: " + r.summary() + " " + r.problems());
         assertFalse(r.clean());
-        assertTrue(r.problems().contains("back-reference tree node at block " + node
+        assertTrue(r.problems().contains("back-reference tree node at block " + node + ", copy 2 at block " + mirror
                 + ": checksum mismatch (its subtree is not checked)"), r.problems().toString());
         assertTrue(r.problems().stream().noneMatch(p -> p.contains("\n")), "one line each");
-        assertArrayEquals(image, image(copy), "a check changes nothing");
-        assertEquals(r.nodes() - 1, r.checksumsVerified());
+        assertArrayEquals(image, image(both), "a check changes nothing");
+        assertEquals(2 * r.nodes() - 2, r.checksumsVerified());
     }
 
     @Test
