@@ -43,8 +43,8 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 @ExamReactorStrategy(PerClass.class)
 public class CheckIT {
     private static final Pattern JAVA = Pattern.compile("\\b(java|javax|org|com)\\.[a-z]+\\.|Exception|Cannot coerce");
-    private static final String COUNTS = "generation \\d+, \\d+ trees, \\d+ nodes \\(\\d+ copies verified\\), "
-            + "\\d+ extents, \\d+ blocks referenced, \\d+ free";
+    private static final String COUNTS = "generation \\d+, \\d+ trees?, \\d+ nodes? \\(\\d+ cop(y|ies) verified\\), "
+            + "\\d+ extents?, \\d+ blocks? referenced, \\d+ free";
 
     @Inject
     private CommandProcessor gogo;

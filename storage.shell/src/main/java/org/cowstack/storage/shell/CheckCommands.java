@@ -46,10 +46,10 @@ public final class CheckCommands {
         @Override
         public String line() {
             CheckReport r = report;
-            return (r.clean() ? "clean" : r.problems().size() + (r.problems().size() == 1 ? " problem" : " problems"))
-                    + ": generation " + r.generation() + ", " + r.trees() + " trees, " + r.nodes() + " nodes ("
-                    + r.checksumsVerified() + " copies verified), " + r.extents() + " extents, "
-                    + r.blocksReferenced() + " blocks referenced, " + r.freeBlocks() + " free"
+            return (r.clean() ? "clean" : count(r.problems().size(), "problem")) + ": generation " + r.generation()
+                    + ", " + count(r.trees(), "tree") + ", " + count(r.nodes(), "node") + " ("
+                    + count(r.checksumsVerified(), "copy", "copies") + " verified), " + count(r.extents(), "extent")
+                    + ", " + count(r.blocksReferenced(), "block") + " referenced, " + r.freeBlocks() + " free"
                     + (note == null ? "" : "; " + note);
         }
 
@@ -98,10 +98,18 @@ public final class CheckCommands {
         if (!c.report().clean()) {
             // The report first, then the failure: a failing command's result is not printed.
             System.out.println(a.json() ? c.json() : c.details());
-            throw new CorruptImageException(c.target(), "check found " + c.report().problems().size()
-                    + (c.report().problems().size() == 1 ? " problem" : " problems"));
+            throw new CorruptImageException(c.target(),
+                    "check found " + count(c.report().problems().size(), "problem"));
         }
         return a.json() ? c.json() : c;
+    }
+
+    static String count(long n, String one) {
+        return count(n, one, one + "s");
+    }
+
+    static String count(long n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
     }
 
     /**
