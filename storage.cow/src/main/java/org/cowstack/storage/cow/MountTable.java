@@ -19,6 +19,7 @@ import org.cowstack.storage.api.BusyException;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.api.scrub.CheckReport;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.FormatResult;
 import org.cowstack.storage.api.volume.MountOptions;
@@ -171,6 +172,34 @@ final class MountTable {
         log.info("formatted " + device + ": " + r.size() + " bytes, " + r.blockSize() + "-byte blocks, "
                 + r.checksum() + ", uuid " + r.uuid());
         return r;
+    }
+
+    /** The volume mounted on {@code device} now, or null. */
+    CowVolume mountedOn(URI device) {
+        for (MountEntry e : entries.values()) {
+            CowVolume v = e.volume;
+            if (v != null && device.equals(e.settings.device())) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Checks the image on a device; see {@link org.cowstack.storage.api.volume.VolumeManager#check}.
+     * Not under the lock: a check may take long, and it only reads. A device mounted here
+     * is checked through its volume (opening it a second time would read a commit the
+     * volume is about to overwrite); any other is opened read-only and always closed.
+     */
+    CheckReport check(URI device) throws IOException {
+        CowVolume mounted = mountedOn(device);
+        if (mounted != null) {
+            return mounted.check();
+        }
+        DeviceProvider p = installed.provider(device);
+        try (BlockDevice d = p.open(device, OpenOptions.readOnly())) {
+            return CowVolume.check(d, installed).report();
+        }
     }
 
     // ------------------------------------------------------------------ mounting

@@ -11,6 +11,7 @@ import org.cowstack.storage.api.alloc.AllocationPolicy;
 import org.cowstack.storage.api.csum.ChecksumAlgorithm;
 import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.dio.DioStrategy;
+import org.cowstack.storage.api.scrub.CheckReport;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.FormatResult;
 import org.cowstack.storage.api.volume.MountOptions;
@@ -218,6 +219,11 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
     @Override
     public FormatResult mkfs(URI device, FormatOptions options) throws IOException {
         return table.format(device, options);
+    }
+
+    @Override
+    public CheckReport check(URI device) throws IOException {
+        return table.check(device);
     }
 
     @Override

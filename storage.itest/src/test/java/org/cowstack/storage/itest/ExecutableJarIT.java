@@ -153,6 +153,26 @@ class ExecutableJarIT {
         assertTrue(bad.errLines().get(0).startsWith("error: "), bad.err());
     }
 
+    /** storage:check's verdict is the exit status: 0 clean, 1 with the report printed and one error line. */
+    @Test
+    void aCheckThatFindsProblemsPrintsThemAndExitsOne() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        Run ok = run(java, null, "-c", "storage:mkfs --size 16m file:check.img; storage:check file:check.img");
+        assertEquals(0, ok.status(), ok.err());
+        assertTrue(ok.out().contains("clean: generation "), ok.out());
+
+        // the first metadata nodes (both copies) lie just past the 256 KiB reserved area: zero them
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(home.resolve("check.img").toFile(), "rw")) {
+            f.seek(256 << 10);
+            f.write(new byte[768 << 10]);
+        }
+        Run bad = run(java, null, "-c", "storage:check file:check.img");
+        assertEquals(1, bad.status(), bad.out());
+        assertEquals(1, bad.errLines().size(), bad.err());
+        assertTrue(bad.errLines().get(0).matches("error: file:check\\.img: check found \\d+ problems?"), bad.err());
+        assertTrue(bad.out().matches("(?s)(.*\n)?\\d+ problems?: generation \\d+, .*"), bad.out());
+    }
+
     @Test
     void scriptFilesAndPipedInputRunLikeCommandLines() throws Exception {
         String java = javas().findFirst().orElseThrow();

@@ -150,6 +150,9 @@ public class ShellIT {
         cases.put("storage:scrub pause --wait a", "scrub");
         cases.put("storage:health", "health");
         cases.put("storage:health --all a", "health");
+        cases.put("storage:check", "check");
+        cases.put("storage:check a b", "check");
+        cases.put("storage:check --repair a", "check");
         cases.put("storage:help a b", "help");
         cases.put("storage:help --all", "help");
         return cases;
@@ -171,7 +174,7 @@ public class ShellIT {
                 named.add(command);
             }
         }
-        assertEquals("every storage command is in the table", 20, named.size());
+        assertEquals("every storage command is in the table", 21, named.size());
         // unscoped, as typed at the console
         Exception e = null;
         try {

@@ -64,6 +64,8 @@ final class Commands {
     static final String SCRUB_TEXT = "scrub a volume in the background: read and verify every allocated block, "
             + "repair bad copies";
     static final String HEALTH_TEXT = "health of a volume: damaged file ranges, device error counters, last scrub";
+    static final String CHECK_TEXT = "check the consistency of a mounted volume (its last commit) or of an image on a "
+            + "device, changing nothing";
     static final String BITMAP_TEXT = "dirty bitmaps of a file, with qemu's states: add, remove, clear, enable, disable, "
             + "merge, list, dump";
     static final String BACKUP_TEXT = "back up a file to a new image: all of it, or the ranges its bitmap marks "
@@ -247,6 +249,16 @@ final class Commands {
                     + "or misdirected writes), and bad copies repaired; kept across restarts until reset.")
             .build();
 
+    static final CommandSpec CHECK = command("check", VOLUMES, CHECK_TEXT)
+            .flag(JSON, "the report as one JSON object")
+            .argument("NAME|URI", NAME_TEXT + ", or the device URI of an image that is not mounted, such as "
+                    + "file:vol.img (opened read-only)", Values.VOLUME_OR_DEVICE)
+            .note("Every node of every tree is read from the device and verified, then the trees, reference counts, "
+                    + "back references and free space against each other. Prints one line per problem and a summary; "
+                    + "when problems are found the command fails with 'check found N problems' after them. A URI on "
+                    + "which a volume is mounted checks that volume.")
+            .build();
+
     static final CommandSpec HELP = command("help", SHELL, HELP_TEXT)
             .optional("COMMAND", "a command, such as storage:mkfs or mkfs; any other name is looked up among "
                     + "Gogo's commands", Values.HELP_TOPIC)
@@ -316,7 +328,7 @@ final class Commands {
 
     /** Every storage command, in the order {@code help} lists them within their groups. */
     static final List<CommandSpec> ALL = List.of(MKFS, MOUNT, REMOUNT, UMOUNT, VOLUMES_COMMAND, DF, CACHE, SCRUB, HEALTH,
-            LS, MKDIR, RM, MV, CP, IO, OWNERS, BITMAP, BACKUP, RESTORE, CSUM, ALLOC, DIO, DEVICES_COMMAND, HELP);
+            CHECK, LS, MKDIR, RM, MV, CP, IO, OWNERS, BITMAP, BACKUP, RESTORE, CSUM, ALLOC, DIO, DEVICES_COMMAND, HELP);
 
     private static final Map<String, CommandSpec> BY_NAME = new LinkedHashMap<>();
 

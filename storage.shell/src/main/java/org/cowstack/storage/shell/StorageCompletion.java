@@ -183,6 +183,10 @@ public final class StorageCompletion implements CommandCompletion {
             case DEVICE:
                 found = deviceUris(word);
                 break;
+            case VOLUME_OR_DEVICE:
+                found = new ArrayList<>(volumes(word));
+                found.addAll(deviceUris(word));
+                break;
             case CHECKSUM:
                 found = names(word, checksums.installed().stream().map(c -> new Completion(c.name(), c.bundle(),
                         true)).toList());

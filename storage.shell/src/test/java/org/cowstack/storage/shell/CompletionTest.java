@@ -195,6 +195,11 @@ class CompletionTest {
         assertFalse(mem.complete());
         assertEquals(List.of("mem:", "mem:default", "mem:data"), values("storage:mount", "v", "mem"));
         assertEquals(List.of("mem:data"), values("storage:mount", "v", "mem:da"));
+        // storage:check NAME|URI: volume names and device URIs both
+        assertEquals(List.of("data", "default"), values("storage:check", "d"));
+        assertEquals(List.of("mem:", "mem:default", "mem:data"), values("storage:check", "mem"));
+        assertTrue(values("storage:check", "").containsAll(List.of("data", "default", "mem:")),
+                values("storage:check", "").toString());
         Files.createDirectory(dir.resolve("images"));
         Files.createFile(dir.resolve("v.img"));
         Files.createFile(dir.resolve(".hidden"));

@@ -9,8 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.cowstack.storage.alloc.FirstFit;
+import org.cowstack.storage.api.NotSupportedException;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.api.scrub.CheckReport;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.FormatResult;
 import org.cowstack.storage.api.volume.MountOptions;
@@ -50,6 +52,15 @@ class MemEngine implements VolumeManager, AutoCloseable {
         return v;
     }
 
+    /** Mounts the existing image on {@code mem:NAME} as {@code name}. */
+    CowVolume mountExisting(String name, boolean readOnly) throws IOException {
+        URI uri = URI.create("mem:" + name);
+        CowVolume v = CowVolume.mount(name, uri, mem.open(uri, readOnly ? OpenOptions.readOnly()
+                : OpenOptions.readWrite()), services, MountOptions.defaults().readOnly(readOnly), 8 << 20);
+        volumes.put(name, v);
+        return v;
+    }
+
     @Override
     public void close() throws IOException {
         for (CowVolume v : volumes.values()) {
@@ -82,6 +93,22 @@ class MemEngine implements VolumeManager, AutoCloseable {
         return volumes.containsKey(name) ? Optional.of(MountOptions.defaults()) : Optional.empty();
     }
 
+    /** As the engine does: the volume mounted on the device, or the image opened read-only. */
+    @Override
+    public CheckReport check(URI device) throws IOException {
+        for (CowVolume v : volumes.values()) {
+            if (v.device().equals(device)) {
+                return v.check();
+            }
+        }
+        if (device.getScheme() == null || !device.getScheme().equals("mem")) {
+            throw new NotSupportedException("no device backend for " + device.getScheme() + ": is installed");
+        }
+        try (BlockDevice d = mem.open(device, OpenOptions.readOnly())) {
+            return CowVolume.check(d, services).report();
+        }
+    }
+
     @Override
     public FormatResult mkfs(URI device, FormatOptions options) {
         throw new UnsupportedOperationException("mkfs");
@@ -93,8 +120,11 @@ class MemEngine implements VolumeManager, AutoCloseable {
     }
 
     @Override
-    public void unmount(String name) {
-        throw new UnsupportedOperationException("unmount");
+    public void unmount(String name) throws IOException {
+        CowVolume v = volumes.remove(name);
+        if (v != null) {
+            v.unmount();
+        }
     }
 
     @Override

@@ -41,7 +41,8 @@ class UsageTableTest {
     private static final Pattern JAVA = Pattern.compile("\\b(java|javax|org|com)\\.[a-z]+\\.|Exception|Cannot coerce");
 
     private static final Object[] COMPONENTS = {new VolumeCommands(), new FileCommands(), new PolicyCommands(),
-        new ChecksumCommands(), new DeviceCommands(), new HelpCommand(), new BitmapCommands(), new ScrubCommands()};
+        new ChecksumCommands(), new DeviceCommands(), new HelpCommand(), new BitmapCommands(), new ScrubCommands(),
+        new CheckCommands()};
 
     private static final Map<String, Integer> CASES = new LinkedHashMap<>();
 

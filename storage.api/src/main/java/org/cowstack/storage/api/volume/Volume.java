@@ -108,6 +108,16 @@ public interface Volume {
     /** Sets the device error counters back to zero, durably; returns what they were. */
     org.cowstack.storage.api.scrub.DeviceErrors resetErrors() throws IOException;
 
+    /**
+     * Checks the volume's consistency as of its last commit, read from the device (not
+     * from caches) without holding writers off: a read-only view of that commit, as
+     * {@code storage:check} shows it. Changes nothing, also when it finds problems;
+     * uncommitted changes are not covered.
+     *
+     * @throws IOException when the device cannot be read at all
+     */
+    org.cowstack.storage.api.scrub.CheckReport check() throws IOException;
+
     /** Commits everything: durable when it returns. */
     void sync() throws IOException;
 

@@ -110,6 +110,21 @@ public interface VolumeManager {
      */
     void remount(String name, boolean readOnly) throws IOException;
 
+    /**
+     * Checks the consistency of the image on a device that is not mounted: opens it
+     * read-only through its device backend, checks its newest valid commit and closes it;
+     * nothing is written. When a volume of this process is mounted on {@code device}, that
+     * volume is checked instead ({@link Volume#check()}: its last commit).
+     *
+     * @throws org.cowstack.storage.api.InvalidArgumentException when the URI has no scheme
+     * @throws org.cowstack.storage.api.NotSupportedException when no backend of its scheme
+     *         or the image's checksum algorithm is not installed
+     * @throws org.cowstack.storage.api.CorruptImageException when the device holds no valid
+     *         superblock (not a volume, or one beyond this check)
+     * @throws IOException when the device cannot be opened or read
+     */
+    org.cowstack.storage.api.scrub.CheckReport check(URI device) throws IOException;
+
     /** The mounted volume of that name. */
     Optional<Volume> volume(String name);
 

@@ -521,11 +521,13 @@ public final class CowVolume implements Volume {
         });
     }
 
-    /**
-     * {@code storage:check}: checks the volume as of its last commit, read from the device
-     * without holding the tree lock (see {@link Check}); changes nothing.
-     */
-    public Check.Result check() throws IOException {
+    /** {@code storage:check}: the last commit, read from the device without the tree lock ({@link Check}). */
+    @Override
+    public org.cowstack.storage.api.scrub.CheckReport check() throws IOException {
+        return checkCommitted().report();
+    }
+
+    Check.Result checkCommitted() throws IOException {
         return core.operation(Access.READ, () -> Check.mounted(core));
     }
 

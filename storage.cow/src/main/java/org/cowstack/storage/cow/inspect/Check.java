@@ -70,6 +70,12 @@ public final class Check {
             return problems.isEmpty();
         }
 
+        /** The result as the API reports it. */
+        public org.cowstack.storage.api.scrub.CheckReport report() {
+            return new org.cowstack.storage.api.scrub.CheckReport(problems, generation, trees, nodes,
+                    checksumsVerified, extents, blocksReferenced, freeBlocks);
+        }
+
         /** One line: what was checked, and whether it is clean. */
         public String summary() {
             return "generation " + generation + ": " + trees + " trees, " + nodes + " nodes (" + checksumsVerified

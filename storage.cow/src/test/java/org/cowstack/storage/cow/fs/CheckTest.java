@@ -77,7 +77,7 @@ class CheckTest {
         URI uri = URI.create("mem:check-clean");
         CowVolume v = volumes.fresh(uri, SIZE);
         populate(v);
-        Check.Result mounted = v.check();
+        Check.Result mounted = v.checkCommitted();
         System.out.println("check: " + mounted.summary());
         assertEquals(List.of(), mounted.problems());
         assertTrue(mounted.clean());
@@ -147,7 +147,7 @@ class CheckTest {
         });
         v.sync();
         long generation = v.core.committed().generation;
-        Check.Result r = v.check();
+        Check.Result r = v.checkCommitted();
         System.out.println("check after a refcount item deleted: " + r.summary() + " " + r.problems());
         assertFalse(r.clean());
         assertTrue(r.problems().stream().anyMatch(p -> (p.startsWith("block " + physical[0] + ": ")
@@ -175,7 +175,7 @@ class CheckTest {
             assertTrue(backrefs.delete(first[0]));
         });
         v.sync();
-        Check.Result r = v.check();
+        Check.Result r = v.checkCommitted();
         assertTrue(r.problems().stream().anyMatch(p -> p.startsWith("back reference missing: blocks ")),
                 r.problems().toString());
         assertFalse(v.audit().isEmpty(), "the audit sees it too");
@@ -195,7 +195,7 @@ class CheckTest {
         v.core.treeLock.changing(() -> v.core.trees.get(TreeId.FS).put(new Key(ino, ItemType.EXTENT, 1000),
                 new ExtentItem(node, 1, 0).encode()));
         v.sync();
-        Check.Result r = v.check();
+        Check.Result r = v.checkCommitted();
         assertTrue(r.problems().contains("block " + node + " is owned twice: a node of the csum tree and data of inode "
                 + ino), r.problems().toString());
         v.abandon();

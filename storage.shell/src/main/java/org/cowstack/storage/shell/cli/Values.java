@@ -22,6 +22,8 @@ public record Values(Kind kind, int volumeArgument, List<String> words) {
         PATH,
         /** Device URIs: the schemes installed, the devices of configured volumes, image files. */
         DEVICE,
+        /** A volume name or a device URI: both of the above. */
+        VOLUME_OR_DEVICE,
         /** The checksum algorithms installed. */
         CHECKSUM,
         /** The allocation policies installed. */
@@ -43,6 +45,7 @@ public record Values(Kind kind, int volumeArgument, List<String> words) {
     public static final Values NONE = new Values(Kind.NONE, -1, List.of());
     public static final Values VOLUME = new Values(Kind.VOLUME, -1, List.of());
     public static final Values DEVICE = new Values(Kind.DEVICE, -1, List.of());
+    public static final Values VOLUME_OR_DEVICE = new Values(Kind.VOLUME_OR_DEVICE, -1, List.of());
     public static final Values CHECKSUM = new Values(Kind.CHECKSUM, -1, List.of());
     public static final Values ALLOCATION_POLICY = new Values(Kind.ALLOCATION_POLICY, -1, List.of());
     public static final Values DIO_STRATEGY = new Values(Kind.DIO_STRATEGY, -1, List.of());
