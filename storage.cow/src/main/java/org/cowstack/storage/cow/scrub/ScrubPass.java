@@ -40,24 +40,52 @@ import org.cowstack.storage.cow.meta.MetadataStore;
 public final class ScrubPass implements ScrubTarget {
     /** Cursors from here on are data-phase positions: {@code DATA + physical block}. */
     public static final long DATA = 1L << 56;
-    /** Blocks read by one device read of the data phase. */
-    private static final int READ_BLOCKS_BYTES = 1 << 20;
+    /** Bytes of one device read of the data phase (adjacent checksummed runs joined up to it). */
+    static final int READ_BYTES = Integer.getInteger("cowstack.scrub.readBytes", 4 << 20);
+    /**
+     * Read buffers of the data phase: while the scrub's thread verifies one, the reader
+     * thread fills the next {@code READS - 1}, so the device does not idle while blocks
+     * are verified (it did half the time with one buffer read and verified in turn).
+     */
+    static final int READS = Integer.getInteger("cowstack.scrub.reads", 3);
+    /** Nodes of a tree level whose copies are read together in block order. */
+    private static final int NODE_BATCH = 1024;
+    /** Bytes of one device read of the metadata phase. */
+    private static final int NODE_READ_BYTES = 1 << 20;
+    /** Copies this many blocks apart or less are read in one read (the gap read too). */
+    private static final int NODE_GAP_BLOCKS = 16;
 
     private final VolumeCore core;
     private final BlockIo io;
     private final int blockSize;
     /**
-     * The data phase's read buffer, kept from one piece to the next: a fresh 1 MiB
+     * The data phase's read buffers, kept from one piece to the next: a fresh 1 MiB
      * direct buffer per piece (4 MiB, the job's piece) cost up to 7 ms a piece on a VM
      * (page faults and zeroing; ScrubBenchmark, 1 GiB: 1.9 s of a 4.8 s scrub). Taken
      * and put back, so two callers at once (not the job's way) each get their own.
      */
-    private final AtomicReference<ByteBuffer> spare = new AtomicReference<>();
+    private final AtomicReference<ByteBuffer[]> spare = new AtomicReference<>();
+    /** The metadata phase's read buffer, kept likewise. */
+    private final AtomicReference<ByteBuffer> nodeBuffer = new AtomicReference<>();
+    /**
+     * The thread that reads ahead for the data phase: one, so the reads stay in
+     * physical order; it ends after a second without work (between pieces of a rate
+     * limited scrub, after a pass), so an idle volume keeps no thread.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor reader;
 
     public ScrubPass(VolumeCore core, BlockIo io) {
         this.core = core;
         this.io = io;
         this.blockSize = core.blockSize;
+        String name = "scrub-read-" + core.name;
+        this.reader = new java.util.concurrent.ThreadPoolExecutor(1, 1, 1, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, name);
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.reader.allowCoreThreadTimeOut(true);
     }
 
     /**
@@ -108,33 +136,104 @@ public final class ScrubPass implements ScrubTarget {
 
     // ------------------------------------------------------------------ metadata
 
+    /** A node as its parent names it: where its copies are, and what they must hold. */
+    private record NodeRef(long block, long mirror, long gen, int level) {
+    }
+
+    /**
+     * A tree level by level: each level's nodes in batches of {@link #NODE_BATCH}, both
+     * copies of a batch read in block order, adjacent ones (and ones a short gap apart)
+     * in one device read ({@link #readNodes}). One 4 KiB read a node, recursively, was
+     * most of the metadata phase on a cold device.
+     */
     private void scrubTree(TreeId tree, boolean repair, ScrubTally tally) throws IOException {
         core.space.pin();
         try {
             Superblock sb = core.committed();
             Superblock.Root root = sb.root(tree);
-            if (root != null) {
-                visit(tree, root.block(), root.mirror(), root.generation(), root.level(), repair, tally);
+            if (root == null) {
+                return;
+            }
+            List<NodeRef> level = List.of(new NodeRef(root.block(), root.mirror(), root.generation(), root.level()));
+            while (!level.isEmpty()) {
+                List<NodeRef> below = new ArrayList<>();
+                for (int from = 0; from < level.size(); from += NODE_BATCH) {
+                    List<NodeRef> batch = level.subList(from, Math.min(level.size(), from + NODE_BATCH));
+                    java.util.Map<Long, ByteBuffer> raw = readNodes(batch);
+                    for (NodeRef r : batch) {
+                        ByteBuffer[] copies = {raw.get(r.block()), r.mirror() == 0 ? null : raw.get(r.mirror())};
+                        Node n = check(tree, r.block(), r.mirror(), r.gen(), r.level(), repair, tally, copies);
+                        if (n == null || n.isLeaf()) {
+                            continue; // with both copies bad, what lies below is out of reach: reported as this node
+                        }
+                        for (int i = 0; i < n.size(); i++) {
+                            below.add(new NodeRef(n.childBlock(i), n.childMirror(i), n.childGeneration(i),
+                                    r.level() - 1));
+                        }
+                    }
+                }
+                level = below;
             }
         } finally {
             core.space.unpin();
         }
     }
 
-    private void visit(TreeId tree, long block, long mirror, long gen, int level, boolean repair, ScrubTally tally)
-            throws IOException {
-        Node n = check(tree, block, mirror, gen, level, repair, tally);
-        if (n == null || n.isLeaf()) {
-            return; // with both copies bad, what lies below is out of reach: reported as this node
+    /**
+     * Both copies of the nodes, read from the device in block order: copies at most
+     * {@link #NODE_GAP_BLOCKS} apart share a read of up to {@link #NODE_READ_BYTES}.
+     * Answers each copy's bytes by its block; a read the medium refuses leaves its copies
+     * out, and {@link #check} reads those one by one (and reports the one that fails).
+     */
+    private java.util.Map<Long, ByteBuffer> readNodes(List<NodeRef> nodes) throws IOException {
+        int nodeBlocks = core.nodeBlocks;
+        int nodeSize = nodeBlocks * blockSize;
+        long[] at = new long[nodes.size() * 2];
+        int count = 0;
+        for (NodeRef r : nodes) {
+            at[count++] = r.block();
+            if (r.mirror() != 0) {
+                at[count++] = r.mirror();
+            }
         }
-        for (int i = 0; i < n.size(); i++) {
-            visit(tree, n.childBlock(i), n.childMirror(i), n.childGeneration(i), level - 1, repair, tally);
+        Arrays.sort(at, 0, count);
+        java.util.Map<Long, ByteBuffer> out = new java.util.HashMap<>(count * 2);
+        ByteBuffer held = nodeBuffer.getAndSet(null);
+        ByteBuffer buf = held != null ? held : io.allocate(NODE_READ_BYTES);
+        int maxBlocks = NODE_READ_BYTES / blockSize;
+        for (int i = 0; i < count;) {
+            long first = at[i];
+            int j = i + 1;
+            while (j < count && at[j] - (at[j - 1] + nodeBlocks) <= NODE_GAP_BLOCKS
+                    && at[j] + nodeBlocks - first <= maxBlocks) {
+                j++;
+            }
+            int blocks = (int) (at[j - 1] + nodeBlocks - first);
+            ByteBuffer view = buf.clear().limit(blocks * blockSize).slice();
+            boolean ok = true;
+            try {
+                io.read(view, first);
+            } catch (org.cowstack.storage.api.MediaErrorException e) {
+                ok = false;
+            }
+            for (int k = i; ok && k < j; k++) {
+                if (k > i && at[k] == at[k - 1]) {
+                    continue;
+                }
+                ByteBuffer copy = ByteBuffer.allocate(nodeSize);
+                copy.put(0, view, (int) (at[k] - first) * blockSize, nodeSize);
+                out.put(at[k], copy);
+            }
+            i = j;
         }
+        nodeBuffer.set(buf);
+        return out;
     }
 
     /** Checks (and repairs) both copies of one node; answers it as decoded from a good copy, or null. */
-    private Node check(TreeId tree, long block, long mirror, long gen, int level, boolean repair, ScrubTally tally) {
-        MetadataStore.Scrubbed s = core.meta.scrub(block, mirror, gen, tree, level, repair);
+    private Node check(TreeId tree, long block, long mirror, long gen, int level, boolean repair, ScrubTally tally,
+            ByteBuffer[] raw) {
+        MetadataStore.Scrubbed s = core.meta.scrub(block, mirror, gen, tree, level, repair, raw);
         int nodeBlocks = core.nodeBlocks;
         long copies = mirror == 0 ? 1 : 2;
         tally.checked(copies * nodeBlocks, copies * nodeBlocks * blockSize);
@@ -181,7 +280,7 @@ public final class ScrubPass implements ScrubTarget {
                 return null;
             });
             for (Hit h : hits) {
-                check(h.tree(), h.block(), h.mirror(), h.gen(), h.level(), repair, tally);
+                check(h.tree(), h.block(), h.mirror(), h.gen(), h.level(), repair, tally, null);
             }
         } finally {
             core.space.unpin();
@@ -212,7 +311,7 @@ public final class ScrubPass implements ScrubTarget {
                 Run last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
                 int n = digests.length / d;
                 if (last != null && last.start() + last.blocks(d) == start
-                        && (long) (last.blocks(d) + n) * blockSize <= READ_BLOCKS_BYTES) {
+                        && (long) (last.blocks(d) + n) * blockSize <= READ_BYTES) {
                     byte[] joined = Arrays.copyOf(last.digests(), last.digests().length + digests.length);
                     System.arraycopy(digests, 0, joined, last.digests().length, digests.length);
                     runs.set(runs.size() - 1, new Run(last.start(), joined));
@@ -224,41 +323,7 @@ public final class ScrubPass implements ScrubTarget {
             });
             return null;
         });
-        ByteBuffer taken = spare.getAndSet(null);
-        ByteBuffer buf = taken != null ? taken : io.allocate(READ_BLOCKS_BYTES);
-        for (Run r : runs) {
-            int n = r.blocks(d);
-            ByteBuffer view = buf.clear().limit(n * blockSize).slice();
-            long since = core.repairs.mark();
-            List<Integer> bad = new ArrayList<>();
-            boolean whole = true;
-            try {
-                io.read(view, r.start());
-            } catch (org.cowstack.storage.api.MediaErrorException e) {
-                whole = false; // the medium refused some block of the run: read them one by one
-            }
-            byte[] actual = new byte[d];
-            for (int k = 0; k < n; k++) {
-                ByteBuffer block = view.slice(k * blockSize, blockSize);
-                if (!whole) {
-                    try {
-                        io.read(block.duplicate(), r.start() + k);
-                    } catch (org.cowstack.storage.api.MediaErrorException e) {
-                        bad.add(k);
-                        continue;
-                    }
-                }
-                core.checksum.digest(block, actual, 0);
-                if (!Arrays.equals(r.digests(), k * d, (k + 1) * d, actual, 0, d)) {
-                    bad.add(k);
-                }
-            }
-            tally.checked(n, (long) n * blockSize);
-            for (int k : bad) {
-                examine(r.start() + k, repair, since, tally);
-            }
-        }
-        spare.set(buf);
+        verifyRuns(runs, d, repair, tally);
         if (repair) {
             try {
                 core.repairs.await();
@@ -268,6 +333,128 @@ public final class ScrubPass implements ScrubTarget {
             }
         }
         return next[0] < 0 ? -1 : DATA + next[0];
+    }
+
+    /** One read ahead: the run, its buffer, the repairs mark taken before it, and whether the device read it whole. */
+    private record Ahead(Run run, ByteBuffer view, long since, java.util.concurrent.Future<Boolean> whole) {
+    }
+
+    /**
+     * Reads the runs in order on the reader thread, up to {@link #READS} - 1 ahead of
+     * the one this thread verifies; a block that fails is examined ({@link #examine})
+     * once the run is verified. Every run is read and verified before this returns, so
+     * the cursor the piece answers covers them all.
+     */
+    private void verifyRuns(List<Run> runs, int d, boolean repair, ScrubTally tally) throws IOException {
+        ByteBuffer[] taken = spare.getAndSet(null);
+        ByteBuffer[] bufs = taken != null ? taken : new ByteBuffer[READS];
+        for (int i = 0; i < bufs.length; i++) {
+            if (bufs[i] == null) {
+                bufs[i] = io.allocate(READ_BYTES);
+            }
+        }
+        java.util.ArrayDeque<Ahead> ahead = new java.util.ArrayDeque<>();
+        int next = 0;
+        boolean clean = false;
+        try {
+            byte[] actual = new byte[d];
+            for (int i = 0; i < runs.size(); i++) {
+                while (next < runs.size() && next < i + bufs.length) {
+                    ahead.add(readAhead(runs.get(next), bufs[next % bufs.length], d));
+                    next++;
+                }
+                Ahead a = ahead.removeFirst();
+                boolean whole = result(a.whole());
+                Run r = a.run();
+                ByteBuffer view = a.view();
+                int n = r.blocks(d);
+                List<Integer> bad = new ArrayList<>();
+                ByteBuffer block = view.duplicate(); // one view moved block by block: no object per block
+                for (int k = 0; k < n; k++) {
+                    int start = k * blockSize;
+                    block.limit(start + blockSize).position(start);
+                    if (!whole) {
+                        try {
+                            io.read(block.duplicate(), r.start() + k);
+                        } catch (org.cowstack.storage.api.MediaErrorException e) {
+                            bad.add(k);
+                            continue;
+                        }
+                    }
+                    core.checksum.digest(block, actual, 0);
+                    if (!Arrays.equals(r.digests(), k * d, (k + 1) * d, actual, 0, d)) {
+                        bad.add(k);
+                    }
+                }
+                tally.checked(n, (long) n * blockSize);
+                for (int k : bad) {
+                    examine(r.start() + k, repair, a.since(), tally);
+                }
+            }
+            clean = true;
+        } finally {
+            if (!clean) {
+                // the reads still running write into the buffers: wait for them, or leave the buffers to them
+                for (Ahead a : ahead) {
+                    a.whole().cancel(false);
+                }
+                boolean idle = true;
+                for (Ahead a : ahead) {
+                    try {
+                        if (!a.whole().isCancelled()) {
+                            a.whole().get();
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        idle = false;
+                        break;
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+                        // its failure is not this one's
+                    }
+                }
+                clean = idle;
+            }
+            if (clean) {
+                spare.set(bufs);
+            }
+        }
+    }
+
+    /** Starts reading {@code r} into {@code buf} on the reader thread. */
+    private Ahead readAhead(Run r, ByteBuffer buf, int d) {
+        ByteBuffer view = buf.clear().limit(r.blocks(d) * blockSize).slice();
+        long since = core.repairs.mark();
+        ByteBuffer dst = view.duplicate();
+        java.util.concurrent.Future<Boolean> f = reader.submit(() -> {
+            try {
+                io.read(dst, r.start());
+                return true;
+            } catch (org.cowstack.storage.api.MediaErrorException e) {
+                return false; // the medium refused some block of the run: read them one by one
+            }
+        });
+        return new Ahead(r, view, since, f);
+    }
+
+    private static boolean result(java.util.concurrent.Future<Boolean> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("scrub interrupted while it read");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(c);
+        }
     }
 
     /** Where a data block is: the file extent that maps it as one of its copies. */

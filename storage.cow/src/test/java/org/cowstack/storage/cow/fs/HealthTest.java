@@ -51,6 +51,7 @@ class HealthTest {
                 v.core.checkUsable();
             }
         });
+        j.pieceBytes(4L << 20); // the delays of ListTarget model 4 MiB pieces
         j.load();
         return j;
     }
