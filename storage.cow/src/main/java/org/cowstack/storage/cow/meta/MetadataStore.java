@@ -209,10 +209,17 @@ public final class MetadataStore implements NodeStore {
         IOException[] bad = new IOException[2];
         Node good = null;
         long[] at = {block, mirror};
+        ByteBuffer goodRaw = null;
         for (int c = 0; c < (mirror == 0 ? 1 : 2); c++) {
             try {
-                Node n = raw != null && raw[c] != null ? decodeCopy(raw[c], at[c], block, mirror, gen, owner, level)
+                ByteBuffer mine = raw != null ? raw[c] : null;
+                if (mine != null && goodRaw != null
+                        && mine.duplicate().clear().equals(goodRaw.duplicate().clear())) {
+                    continue; // the same bytes as a copy that decoded: decoding them again would find the same
+                }
+                Node n = mine != null ? decodeCopy(mine, at[c], block, mirror, gen, owner, level)
                         : readCopy(at[c], block, mirror, gen, owner, level);
+                goodRaw = good == null ? mine : goodRaw;
                 good = good == null ? n : good;
             } catch (IOException e) {
                 bad[c] = e;

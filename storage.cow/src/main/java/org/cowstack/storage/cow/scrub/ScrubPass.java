@@ -41,13 +41,20 @@ public final class ScrubPass implements ScrubTarget {
     /** Cursors from here on are data-phase positions: {@code DATA + physical block}. */
     public static final long DATA = 1L << 56;
     /** Bytes of one device read of the data phase (adjacent checksummed runs joined up to it). */
-    static final int READ_BYTES = Integer.getInteger("cowstack.scrub.readBytes", 4 << 20);
+    static final int READ_BYTES = Integer.getInteger("cowstack.scrub.readBytes", 1 << 20);
     /**
      * Read buffers of the data phase: while the scrub's thread verifies one, the reader
      * thread fills the next {@code READS - 1}, so the device does not idle while blocks
      * are verified (it did half the time with one buffer read and verified in turn).
      */
-    static final int READS = Integer.getInteger("cowstack.scrub.reads", 3);
+    static final int READS = Integer.getInteger("cowstack.scrub.reads", 4);
+    static final int READERS = Integer.getInteger("cowstack.scrub.readers", 2);
+    /** The longest the reader thread waits for running file reads before a device read. */
+    private static final long YIELD_MAX_NANOS = Long.getLong("cowstack.scrub.yieldMicros", 2000) * 1000;
+    private static final long YIELD_PARK_NANOS = 20_000;
+    /** How long after it saw a file read the reader thread reads {@link #CONTENDED_READ_BYTES} at a time. */
+    private static final long CONTENDED_NANOS = 50_000_000L;
+    static final int CONTENDED_READ_BYTES = Integer.getInteger("cowstack.scrub.contendedBytes", 512 << 10);
     /** Nodes of a tree level whose copies are read together in block order. */
     private static final int NODE_BATCH = 1024;
     /** Bytes of one device read of the metadata phase. */
@@ -65,21 +72,22 @@ public final class ScrubPass implements ScrubTarget {
      * and put back, so two callers at once (not the job's way) each get their own.
      */
     private final AtomicReference<ByteBuffer[]> spare = new AtomicReference<>();
-    /** The metadata phase's read buffer, kept likewise. */
-    private final AtomicReference<ByteBuffer> nodeBuffer = new AtomicReference<>();
     /**
      * The thread that reads ahead for the data phase: one, so the reads stay in
      * physical order; it ends after a second without work (between pieces of a rate
      * limited scrub, after a pass), so an idle volume keeps no thread.
      */
     private final java.util.concurrent.ThreadPoolExecutor reader;
+    /** When the reader thread last saw a file read running (its own field). */
+    private volatile long contendedAt = System.nanoTime() - CONTENDED_NANOS;
 
     public ScrubPass(VolumeCore core, BlockIo io) {
         this.core = core;
         this.io = io;
         this.blockSize = core.blockSize;
         String name = "scrub-read-" + core.name;
-        this.reader = new java.util.concurrent.ThreadPoolExecutor(1, 1, 1, java.util.concurrent.TimeUnit.SECONDS,
+        this.reader = new java.util.concurrent.ThreadPoolExecutor(READERS, READERS, 1,
+                java.util.concurrent.TimeUnit.SECONDS,
                 new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, name);
                     t.setDaemon(true);
@@ -95,6 +103,15 @@ public final class ScrubPass implements ScrubTarget {
      */
     @Override
     public long totalBytes() throws IOException {
+        long t0 = System.nanoTime();
+        try {
+            return totalBytes0();
+        } finally {
+            T[5] += System.nanoTime() - t0;
+        }
+    }
+
+    private long totalBytes0() throws IOException {
         int d = core.checksum.digestLength();
         long[] blocks = {0};
         core.treeLock.reading(() -> {
@@ -112,16 +129,29 @@ public final class ScrubPass implements ScrubTarget {
 
     @Override
     public long scrub(long cursor, long maxBytes, boolean repair, ScrubTally tally) throws IOException {
+        long t0 = System.nanoTime();
         if (cursor < DATA) {
             List<TreeId> trees = trees();
             if (cursor < trees.size()) {
                 scrubTree(trees.get((int) cursor), repair, tally);
+                T[0] += System.nanoTime() - t0;
                 return cursor + 1;
             }
             cursor = DATA;
         }
-        return scrubData(cursor - DATA, maxBytes, repair, tally);
+        long r = scrubData(cursor - DATA, maxBytes, repair, tally);
+        T[1] += System.nanoTime() - t0;
+        if (r < 0 && TRACE) {
+            System.err.printf("TRACE meta %d ms, data %d ms (collect %d, wait %d, verify %d), total %d ms, meta reads %d blocks %d; readNodes %d check %d pin %d commits %d%n",
+                    T[0] / 1000000, T[1] / 1000000, T[2] / 1000000, T[3] / 1000000, T[4] / 1000000, T[5] / 1000000, T[6], T[7],
+                    T[8] / 1000000, T[9] / 1000000, T[10] / 1000000, T[11] / 1000000);
+            java.util.Arrays.fill(T, 0);
+        }
+        return r;
     }
+
+    static final boolean TRACE = Boolean.getBoolean("cowstack.scrub.trace");
+    static final long[] T = new long[12];
 
     /** The trees of the volume, in id order: the metadata phase's positions. */
     private List<TreeId> trees() {
@@ -147,7 +177,9 @@ public final class ScrubPass implements ScrubTarget {
      * most of the metadata phase on a cold device.
      */
     private void scrubTree(TreeId tree, boolean repair, ScrubTally tally) throws IOException {
+        long tp = System.nanoTime();
         core.space.pin();
+        T[10] += System.nanoTime() - tp;
         try {
             Superblock sb = core.committed();
             Superblock.Root root = sb.root(tree);
@@ -159,10 +191,15 @@ public final class ScrubPass implements ScrubTarget {
                 List<NodeRef> below = new ArrayList<>();
                 for (int from = 0; from < level.size(); from += NODE_BATCH) {
                     List<NodeRef> batch = level.subList(from, Math.min(level.size(), from + NODE_BATCH));
+                    long tr = System.nanoTime();
                     java.util.Map<Long, ByteBuffer> raw = readNodes(batch);
+                    long tk = System.nanoTime();
+                    T[8] += tk - tr;
                     for (NodeRef r : batch) {
+                        long tk0 = System.nanoTime();
                         ByteBuffer[] copies = {raw.get(r.block()), r.mirror() == 0 ? null : raw.get(r.mirror())};
                         Node n = check(tree, r.block(), r.mirror(), r.gen(), r.level(), repair, tally, copies);
+                        T[9] += System.nanoTime() - tk0;
                         if (n == null || n.isLeaf()) {
                             continue; // with both copies bad, what lies below is out of reach: reported as this node
                         }
@@ -198,9 +235,10 @@ public final class ScrubPass implements ScrubTarget {
         }
         Arrays.sort(at, 0, count);
         java.util.Map<Long, ByteBuffer> out = new java.util.HashMap<>(count * 2);
-        ByteBuffer held = nodeBuffer.getAndSet(null);
-        ByteBuffer buf = held != null ? held : io.allocate(NODE_READ_BYTES);
         int maxBlocks = NODE_READ_BYTES / blockSize;
+        record Range(int from, int to, ByteBuffer buf, java.util.concurrent.Future<Boolean> read) {
+        }
+        List<Range> ranges = new ArrayList<>();
         for (int i = 0; i < count;) {
             long first = at[i];
             int j = i + 1;
@@ -209,24 +247,41 @@ public final class ScrubPass implements ScrubTarget {
                 j++;
             }
             int blocks = (int) (at[j - 1] + nodeBlocks - first);
-            ByteBuffer view = buf.clear().limit(blocks * blockSize).slice();
-            boolean ok = true;
-            try {
-                io.read(view, first);
-            } catch (org.cowstack.storage.api.MediaErrorException e) {
-                ok = false;
-            }
-            for (int k = i; ok && k < j; k++) {
-                if (k > i && at[k] == at[k - 1]) {
-                    continue;
+            // a heap buffer of its own: nothing to hand back if this pass fails while it is read
+            ByteBuffer buf = ByteBuffer.allocate(blocks * blockSize);
+            ByteBuffer dst = buf.duplicate();
+            T[6]++;
+            T[7] += blocks;
+            // on the reader threads: several reads in flight, as the data phase has
+            ranges.add(new Range(i, j, buf, reader.submit(() -> {
+                try {
+                    io.read(dst, first);
+                    return true;
+                } catch (org.cowstack.storage.api.MediaErrorException e) {
+                    return false;
                 }
-                ByteBuffer copy = ByteBuffer.allocate(nodeSize);
-                copy.put(0, view, (int) (at[k] - first) * blockSize, nodeSize);
-                out.put(at[k], copy);
-            }
+            })));
             i = j;
         }
-        nodeBuffer.set(buf);
+        for (int r = 0; r < ranges.size(); r++) {
+            Range range = ranges.get(r);
+            boolean ok;
+            try {
+                ok = result(range.read());
+            } catch (IOException | RuntimeException e) {
+                for (Range later : ranges.subList(r + 1, ranges.size())) {
+                    later.read().cancel(false);
+                }
+                throw e;
+            }
+            long first = at[range.from()];
+            for (int k = range.from(); ok && k < range.to(); k++) {
+                if (k > range.from() && at[k] == at[k - 1]) {
+                    continue;
+                }
+                out.put(at[k], range.buf().slice((int) (at[k] - first) * blockSize, nodeSize));
+            }
+        }
         return out;
     }
 
@@ -299,6 +354,7 @@ public final class ScrubPass implements ScrubTarget {
     private long scrubData(long from, long maxBytes, boolean repair, ScrubTally tally) throws IOException {
         int d = core.checksum.digestLength();
         long maxBlocks = Math.max(1, maxBytes / blockSize);
+        long tc = System.nanoTime();
         List<Run> runs = new ArrayList<>();
         long[] next = {-1};
         core.treeLock.reading(() -> {
@@ -323,6 +379,7 @@ public final class ScrubPass implements ScrubTarget {
             });
             return null;
         });
+        T[2] += System.nanoTime() - tc;
         verifyRuns(runs, d, repair, tally);
         if (repair) {
             try {
@@ -364,7 +421,10 @@ public final class ScrubPass implements ScrubTarget {
                     next++;
                 }
                 Ahead a = ahead.removeFirst();
+                long tw = System.nanoTime();
                 boolean whole = result(a.whole());
+                long tv = System.nanoTime();
+                T[3] += tv - tw;
                 Run r = a.run();
                 ByteBuffer view = a.view();
                 int n = r.blocks(d);
@@ -386,6 +446,7 @@ public final class ScrubPass implements ScrubTarget {
                         bad.add(k);
                     }
                 }
+                T[4] += System.nanoTime() - tv;
                 tally.checked(n, (long) n * blockSize);
                 for (int k : bad) {
                     examine(r.start() + k, repair, a.since(), tally);
@@ -425,15 +486,43 @@ public final class ScrubPass implements ScrubTarget {
         ByteBuffer view = buf.clear().limit(r.blocks(d) * blockSize).slice();
         long since = core.repairs.mark();
         ByteBuffer dst = view.duplicate();
-        java.util.concurrent.Future<Boolean> f = reader.submit(() -> {
-            try {
-                io.read(dst, r.start());
-                return true;
-            } catch (org.cowstack.storage.api.MediaErrorException e) {
-                return false; // the medium refused some block of the run: read them one by one
-            }
-        });
+        java.util.concurrent.Future<Boolean> f = reader.submit(() -> readRun(dst, r.start()));
         return new Ahead(r, view, since, f);
+    }
+
+    /**
+     * On the reader thread: reads a run, giving way to file reads. Before each device
+     * read it waits (up to {@link #YIELD_MAX_NANOS}) while file reads are running, and
+     * for {@link #CONTENDED_NANOS} after it saw one it reads {@link #CONTENDED_READ_BYTES}
+     * at a time, so a file read that comes meanwhile queues behind a short read, not a
+     * whole run. False when the medium refused some block of the run.
+     */
+    private boolean readRun(ByteBuffer dst, long start) throws IOException {
+        try {
+            long at = start;
+            while (dst.hasRemaining()) {
+                long now = System.nanoTime();
+                if (core.foregroundReads.get() > 0) {
+                    contendedAt = now;
+                    long end = now + YIELD_MAX_NANOS;
+                    while (core.foregroundReads.get() > 0 && System.nanoTime() - end < 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(YIELD_PARK_NANOS);
+                    }
+                }
+                int bytes = dst.remaining();
+                if (now - contendedAt < CONTENDED_NANOS) {
+                    bytes = Math.min(bytes, CONTENDED_READ_BYTES);
+                }
+                ByteBuffer part = dst.duplicate();
+                part.limit(part.position() + bytes);
+                io.read(part, at);
+                at += bytes / blockSize;
+                dst.position(dst.position() + bytes);
+            }
+            return true;
+        } catch (org.cowstack.storage.api.MediaErrorException e) {
+            return false; // the medium refused some block of the run: read them one by one
+        }
     }
 
     private static boolean result(java.util.concurrent.Future<Boolean> f) throws IOException {
