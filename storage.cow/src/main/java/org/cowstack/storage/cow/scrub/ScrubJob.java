@@ -347,9 +347,7 @@ public final class ScrubJob implements Scrub {
                 }
                 if (done - persistedBytes >= persistBytes
                         || System.nanoTime() - persistedAt >= persistMillis * 1_000_000L) {
-                    long tc0 = System.nanoTime();
                     awaitCommit(committing);
-                    ScrubPass.T[11] += System.nanoTime() - tc0;
                     synchronized (this) {
                         put(ScrubState.RUNNING, true);
                     }

@@ -27,11 +27,14 @@ import org.cowstack.storage.cow.meta.MetadataStore;
  * <ol>
  * <li><b>Metadata</b>, one tree per piece (cursor {@code 0 .. trees - 1}): every node of
  * the last commit's trees, both copies, read from the device and verified (checksum,
- * identity, generation). Walked without the tree lock: the free-space map is pinned
- * meanwhile, so no node of that commit is reused under the walk.</li>
+ * identity, generation), level by level, each level's copies read in block order.
+ * Walked without the tree lock: the free-space map is pinned meanwhile, so no node of
+ * that commit is reused under the walk.</li>
  * <li><b>Data</b>, in physical block order (cursor {@link #DATA} + block): every block
  * with a stored checksum, each copy by its own address, read in long runs without the
- * tree lock and verified. A block that fails is checked again under the lock (a change
+ * tree lock by {@link #READERS} reader threads, ahead of the scrub's thread, which
+ * verifies them; the reads give way to file reads ({@link VolumeCore#foregroundReads}).
+ * A block that fails is checked again under the lock (a change
  * that freed or rewrote it meanwhile is not an error; one that reads right the second
  * time is counted unverified), its owners and its other copy are found, and the bad
  * copy is rewritten from the good one ({@link org.cowstack.storage.cow.core.Repairs}).</li>
@@ -40,21 +43,29 @@ import org.cowstack.storage.cow.meta.MetadataStore;
 public final class ScrubPass implements ScrubTarget {
     /** Cursors from here on are data-phase positions: {@code DATA + physical block}. */
     public static final long DATA = 1L << 56;
-    /** Bytes of one device read of the data phase (adjacent checksummed runs joined up to it). */
-    static final int READ_BYTES = Integer.getInteger("cowstack.scrub.readBytes", 1 << 20);
+    /**
+     * Bytes of one device read of the data phase (adjacent checksummed runs joined up to
+     * it). With two reads in flight, 1 MiB reads beat 2 and 4 MiB ones (ScrubBenchmark,
+     * 1 GiB, cold).
+     */
+    static final int READ_BYTES = 1 << 20;
+    /**
+     * Reader threads of the data phase: each holds one device read in flight. The scrub
+     * waited on the device for most of a pass with one (a read, then its verification,
+     * ~50 ms of a 1 GiB pass, in turn); two keep the device busy.
+     */
+    static final int READERS = 2;
     /**
      * Read buffers of the data phase: while the scrub's thread verifies one, the reader
-     * thread fills the next {@code READS - 1}, so the device does not idle while blocks
-     * are verified (it did half the time with one buffer read and verified in turn).
+     * threads fill the next {@code READS - 1}.
      */
-    static final int READS = Integer.getInteger("cowstack.scrub.reads", 4);
-    static final int READERS = Integer.getInteger("cowstack.scrub.readers", 2);
-    /** The longest the reader thread waits for running file reads before a device read. */
-    private static final long YIELD_MAX_NANOS = Long.getLong("cowstack.scrub.yieldMicros", 2000) * 1000;
-    private static final long YIELD_PARK_NANOS = 20_000;
-    /** How long after it saw a file read the reader thread reads {@link #CONTENDED_READ_BYTES} at a time. */
+    static final int READS = READERS + 2;
+    /** The longest a reader thread waits for running file reads before a device read. */
+    private static final long YIELD_MAX_NANOS = 2_000_000L;
+    private static final long YIELD_PARK_NANOS = 100_000;
+    /** How long after it saw a file read a reader thread reads {@link #CONTENDED_READ_BYTES} at a time. */
     private static final long CONTENDED_NANOS = 50_000_000L;
-    static final int CONTENDED_READ_BYTES = Integer.getInteger("cowstack.scrub.contendedBytes", 512 << 10);
+    static final int CONTENDED_READ_BYTES = 512 << 10;
     /** Nodes of a tree level whose copies are read together in block order. */
     private static final int NODE_BATCH = 1024;
     /** Bytes of one device read of the metadata phase. */
@@ -73,12 +84,15 @@ public final class ScrubPass implements ScrubTarget {
      */
     private final AtomicReference<ByteBuffer[]> spare = new AtomicReference<>();
     /**
-     * The thread that reads ahead for the data phase: one, so the reads stay in
-     * physical order; it ends after a second without work (between pieces of a rate
-     * limited scrub, after a pass), so an idle volume keeps no thread.
+     * The threads that read ahead for both phases ({@link #READERS}): reads are handed
+     * out in physical order; they end after a second without work (between pieces of a
+     * rate limited scrub, after a pass), so an idle volume keeps no thread.
      */
     private final java.util.concurrent.ThreadPoolExecutor reader;
-    /** When the reader thread last saw a file read running (its own field). */
+    /** Held by the reader thread that reads while file reads contend. */
+    private final java.util.concurrent.locks.ReentrantLock oneAtATime =
+            new java.util.concurrent.locks.ReentrantLock();
+    /** When a reader thread last saw a file read running. */
     private volatile long contendedAt = System.nanoTime() - CONTENDED_NANOS;
 
     public ScrubPass(VolumeCore core, BlockIo io) {
@@ -103,15 +117,6 @@ public final class ScrubPass implements ScrubTarget {
      */
     @Override
     public long totalBytes() throws IOException {
-        long t0 = System.nanoTime();
-        try {
-            return totalBytes0();
-        } finally {
-            T[5] += System.nanoTime() - t0;
-        }
-    }
-
-    private long totalBytes0() throws IOException {
         int d = core.checksum.digestLength();
         long[] blocks = {0};
         core.treeLock.reading(() -> {
@@ -129,29 +134,16 @@ public final class ScrubPass implements ScrubTarget {
 
     @Override
     public long scrub(long cursor, long maxBytes, boolean repair, ScrubTally tally) throws IOException {
-        long t0 = System.nanoTime();
         if (cursor < DATA) {
             List<TreeId> trees = trees();
             if (cursor < trees.size()) {
                 scrubTree(trees.get((int) cursor), repair, tally);
-                T[0] += System.nanoTime() - t0;
                 return cursor + 1;
             }
             cursor = DATA;
         }
-        long r = scrubData(cursor - DATA, maxBytes, repair, tally);
-        T[1] += System.nanoTime() - t0;
-        if (r < 0 && TRACE) {
-            System.err.printf("TRACE meta %d ms, data %d ms (collect %d, wait %d, verify %d), total %d ms, meta reads %d blocks %d; readNodes %d check %d pin %d commits %d%n",
-                    T[0] / 1000000, T[1] / 1000000, T[2] / 1000000, T[3] / 1000000, T[4] / 1000000, T[5] / 1000000, T[6], T[7],
-                    T[8] / 1000000, T[9] / 1000000, T[10] / 1000000, T[11] / 1000000);
-            java.util.Arrays.fill(T, 0);
-        }
-        return r;
+        return scrubData(cursor - DATA, maxBytes, repair, tally);
     }
-
-    static final boolean TRACE = Boolean.getBoolean("cowstack.scrub.trace");
-    static final long[] T = new long[12];
 
     /** The trees of the volume, in id order: the metadata phase's positions. */
     private List<TreeId> trees() {
@@ -177,9 +169,7 @@ public final class ScrubPass implements ScrubTarget {
      * most of the metadata phase on a cold device.
      */
     private void scrubTree(TreeId tree, boolean repair, ScrubTally tally) throws IOException {
-        long tp = System.nanoTime();
         core.space.pin();
-        T[10] += System.nanoTime() - tp;
         try {
             Superblock sb = core.committed();
             Superblock.Root root = sb.root(tree);
@@ -191,15 +181,10 @@ public final class ScrubPass implements ScrubTarget {
                 List<NodeRef> below = new ArrayList<>();
                 for (int from = 0; from < level.size(); from += NODE_BATCH) {
                     List<NodeRef> batch = level.subList(from, Math.min(level.size(), from + NODE_BATCH));
-                    long tr = System.nanoTime();
                     java.util.Map<Long, ByteBuffer> raw = readNodes(batch);
-                    long tk = System.nanoTime();
-                    T[8] += tk - tr;
                     for (NodeRef r : batch) {
-                        long tk0 = System.nanoTime();
                         ByteBuffer[] copies = {raw.get(r.block()), r.mirror() == 0 ? null : raw.get(r.mirror())};
                         Node n = check(tree, r.block(), r.mirror(), r.gen(), r.level(), repair, tally, copies);
-                        T[9] += System.nanoTime() - tk0;
                         if (n == null || n.isLeaf()) {
                             continue; // with both copies bad, what lies below is out of reach: reported as this node
                         }
@@ -250,8 +235,6 @@ public final class ScrubPass implements ScrubTarget {
             // a heap buffer of its own: nothing to hand back if this pass fails while it is read
             ByteBuffer buf = ByteBuffer.allocate(blocks * blockSize);
             ByteBuffer dst = buf.duplicate();
-            T[6]++;
-            T[7] += blocks;
             // on the reader threads: several reads in flight, as the data phase has
             ranges.add(new Range(i, j, buf, reader.submit(() -> {
                 try {
@@ -354,7 +337,6 @@ public final class ScrubPass implements ScrubTarget {
     private long scrubData(long from, long maxBytes, boolean repair, ScrubTally tally) throws IOException {
         int d = core.checksum.digestLength();
         long maxBlocks = Math.max(1, maxBytes / blockSize);
-        long tc = System.nanoTime();
         List<Run> runs = new ArrayList<>();
         long[] next = {-1};
         core.treeLock.reading(() -> {
@@ -379,7 +361,6 @@ public final class ScrubPass implements ScrubTarget {
             });
             return null;
         });
-        T[2] += System.nanoTime() - tc;
         verifyRuns(runs, d, repair, tally);
         if (repair) {
             try {
@@ -421,10 +402,7 @@ public final class ScrubPass implements ScrubTarget {
                     next++;
                 }
                 Ahead a = ahead.removeFirst();
-                long tw = System.nanoTime();
                 boolean whole = result(a.whole());
-                long tv = System.nanoTime();
-                T[3] += tv - tw;
                 Run r = a.run();
                 ByteBuffer view = a.view();
                 int n = r.blocks(d);
@@ -446,7 +424,6 @@ public final class ScrubPass implements ScrubTarget {
                         bad.add(k);
                     }
                 }
-                T[4] += System.nanoTime() - tv;
                 tally.checked(n, (long) n * blockSize);
                 for (int k : bad) {
                     examine(r.start() + k, repair, a.since(), tally);
@@ -491,31 +468,35 @@ public final class ScrubPass implements ScrubTarget {
     }
 
     /**
-     * On the reader thread: reads a run, giving way to file reads. Before each device
-     * read it waits (up to {@link #YIELD_MAX_NANOS}) while file reads are running, and
-     * for {@link #CONTENDED_NANOS} after it saw one it reads {@link #CONTENDED_READ_BYTES}
-     * at a time, so a file read that comes meanwhile queues behind a short read, not a
-     * whole run. False when the medium refused some block of the run.
+     * On a reader thread: reads a run, giving way to file reads. Before each device read
+     * it waits (up to {@link #YIELD_MAX_NANOS}) while file reads are running, and for
+     * {@link #CONTENDED_NANOS} after it saw one it reads {@link #CONTENDED_READ_BYTES} at
+     * a time, one reader thread at a time, so a file read that comes meanwhile queues
+     * behind one short read, not two whole runs. False when the medium refused some
+     * block of the run.
      */
     private boolean readRun(ByteBuffer dst, long start) throws IOException {
         try {
             long at = start;
             while (dst.hasRemaining()) {
-                long now = System.nanoTime();
-                if (core.foregroundReads.get() > 0) {
-                    contendedAt = now;
-                    long end = now + YIELD_MAX_NANOS;
-                    while (core.foregroundReads.get() > 0 && System.nanoTime() - end < 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(YIELD_PARK_NANOS);
+                int bytes = dst.remaining();
+                boolean contended = yieldToReaders();
+                if (contended) {
+                    bytes = Math.min(bytes, CONTENDED_READ_BYTES);
+                    oneAtATime.lock();
+                }
+                try {
+                    if (contended) {
+                        yieldToReaders(); // the other reader's turn may have taken a while
+                    }
+                    ByteBuffer part = dst.duplicate();
+                    part.limit(part.position() + bytes);
+                    io.read(part, at);
+                } finally {
+                    if (contended) {
+                        oneAtATime.unlock();
                     }
                 }
-                int bytes = dst.remaining();
-                if (now - contendedAt < CONTENDED_NANOS) {
-                    bytes = Math.min(bytes, CONTENDED_READ_BYTES);
-                }
-                ByteBuffer part = dst.duplicate();
-                part.limit(part.position() + bytes);
-                io.read(part, at);
                 at += bytes / blockSize;
                 dst.position(dst.position() + bytes);
             }
@@ -523,6 +504,19 @@ public final class ScrubPass implements ScrubTarget {
         } catch (org.cowstack.storage.api.MediaErrorException e) {
             return false; // the medium refused some block of the run: read them one by one
         }
+    }
+
+    /** Waits (a while at most) for the file reads running now; answers whether file reads ran lately. */
+    private boolean yieldToReaders() {
+        long now = System.nanoTime();
+        if (core.foregroundReads.get() > 0) {
+            contendedAt = now;
+            long end = now + YIELD_MAX_NANOS;
+            while (core.foregroundReads.get() > 0 && System.nanoTime() - end < 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(YIELD_PARK_NANOS);
+            }
+        }
+        return now - contendedAt < CONTENDED_NANOS;
     }
 
     private static boolean result(java.util.concurrent.Future<Boolean> f) throws IOException {
