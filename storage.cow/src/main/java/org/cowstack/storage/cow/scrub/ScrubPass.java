@@ -60,12 +60,6 @@ public final class ScrubPass implements ScrubTarget {
      * threads fill the next {@code READS - 1}.
      */
     static final int READS = READERS + 2;
-    /** The longest a reader thread waits for running file reads before a device read. */
-    private static final long YIELD_MAX_NANOS = 2_000_000L;
-    private static final long YIELD_PARK_NANOS = 100_000;
-    /** How long after it saw a file read a reader thread reads {@link #CONTENDED_READ_BYTES} at a time. */
-    private static final long CONTENDED_NANOS = 50_000_000L;
-    static final int CONTENDED_READ_BYTES = 512 << 10;
     /** Nodes of a tree level whose copies are read together in block order. */
     private static final int NODE_BATCH = 1024;
     /** Bytes of one device read of the metadata phase. */
@@ -83,31 +77,14 @@ public final class ScrubPass implements ScrubTarget {
      * and put back, so two callers at once (not the job's way) each get their own.
      */
     private final AtomicReference<ByteBuffer[]> spare = new AtomicReference<>();
-    /**
-     * The threads that read ahead for both phases ({@link #READERS}): reads are handed
-     * out in physical order; they end after a second without work (between pieces of a
-     * rate limited scrub, after a pass), so an idle volume keeps no thread.
-     */
-    private final java.util.concurrent.ThreadPoolExecutor reader;
-    /** Held by the reader thread that reads while file reads contend. */
-    private final java.util.concurrent.locks.ReentrantLock oneAtATime =
-            new java.util.concurrent.locks.ReentrantLock();
-    /** When a reader thread last saw a file read running. */
-    private volatile long contendedAt = System.nanoTime() - CONTENDED_NANOS;
+    /** The threads that read ahead for both phases. */
+    private final ScrubReaders reader;
 
     public ScrubPass(VolumeCore core, BlockIo io) {
         this.core = core;
         this.io = io;
         this.blockSize = core.blockSize;
-        String name = "scrub-read-" + core.name;
-        this.reader = new java.util.concurrent.ThreadPoolExecutor(READERS, READERS, 1,
-                java.util.concurrent.TimeUnit.SECONDS,
-                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, name);
-                    t.setDaemon(true);
-                    return t;
-                });
-        this.reader.allowCoreThreadTimeOut(true);
+        this.reader = new ScrubReaders(core, io, READERS);
     }
 
     /**
@@ -250,7 +227,7 @@ public final class ScrubPass implements ScrubTarget {
             Range range = ranges.get(r);
             boolean ok;
             try {
-                ok = result(range.read());
+                ok = ScrubReaders.result(range.read());
             } catch (IOException | RuntimeException e) {
                 for (Range later : ranges.subList(r + 1, ranges.size())) {
                     later.read().cancel(false);
@@ -402,7 +379,7 @@ public final class ScrubPass implements ScrubTarget {
                     next++;
                 }
                 Ahead a = ahead.removeFirst();
-                boolean whole = result(a.whole());
+                boolean whole = ScrubReaders.result(a.whole());
                 Run r = a.run();
                 ByteBuffer view = a.view();
                 int n = r.blocks(d);
@@ -463,81 +440,8 @@ public final class ScrubPass implements ScrubTarget {
         ByteBuffer view = buf.clear().limit(r.blocks(d) * blockSize).slice();
         long since = core.repairs.mark();
         ByteBuffer dst = view.duplicate();
-        java.util.concurrent.Future<Boolean> f = reader.submit(() -> readRun(dst, r.start()));
+        java.util.concurrent.Future<Boolean> f = reader.submit(() -> reader.readRun(dst, r.start()));
         return new Ahead(r, view, since, f);
-    }
-
-    /**
-     * On a reader thread: reads a run, giving way to file reads. Before each device read
-     * it waits (up to {@link #YIELD_MAX_NANOS}) while file reads are running, and for
-     * {@link #CONTENDED_NANOS} after it saw one it reads {@link #CONTENDED_READ_BYTES} at
-     * a time, one reader thread at a time, so a file read that comes meanwhile queues
-     * behind one short read, not two whole runs. False when the medium refused some
-     * block of the run.
-     */
-    private boolean readRun(ByteBuffer dst, long start) throws IOException {
-        try {
-            long at = start;
-            while (dst.hasRemaining()) {
-                int bytes = dst.remaining();
-                boolean contended = yieldToReaders();
-                if (contended) {
-                    bytes = Math.min(bytes, CONTENDED_READ_BYTES);
-                    oneAtATime.lock();
-                }
-                try {
-                    if (contended) {
-                        yieldToReaders(); // the other reader's turn may have taken a while
-                    }
-                    ByteBuffer part = dst.duplicate();
-                    part.limit(part.position() + bytes);
-                    io.read(part, at);
-                } finally {
-                    if (contended) {
-                        oneAtATime.unlock();
-                    }
-                }
-                at += bytes / blockSize;
-                dst.position(dst.position() + bytes);
-            }
-            return true;
-        } catch (org.cowstack.storage.api.MediaErrorException e) {
-            return false; // the medium refused some block of the run: read them one by one
-        }
-    }
-
-    /** Waits (a while at most) for the file reads running now; answers whether file reads ran lately. */
-    private boolean yieldToReaders() {
-        long now = System.nanoTime();
-        if (core.foregroundReads.get() > 0) {
-            contendedAt = now;
-            long end = now + YIELD_MAX_NANOS;
-            while (core.foregroundReads.get() > 0 && System.nanoTime() - end < 0) {
-                java.util.concurrent.locks.LockSupport.parkNanos(YIELD_PARK_NANOS);
-            }
-        }
-        return now - contendedAt < CONTENDED_NANOS;
-    }
-
-    private static boolean result(java.util.concurrent.Future<Boolean> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("scrub interrupted while it read");
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(c);
-        }
     }
 
     /** Where a data block is: the file extent that maps it as one of its copies. */
