@@ -69,13 +69,6 @@ public final class VolumeCore {
     public final VolumeServices services;
     /** The services this volume is bound to, and the gate every operation passes. */
     public final VolumeBindings bindings;
-    /**
-     * File reads running now ({@code FileHandle.read}, counted by the read path): a scrub
-     * holds back its next device read while there are any, so a foreground read does not
-     * queue behind it.
-     */
-    public final java.util.concurrent.atomic.AtomicInteger foregroundReads =
-            new java.util.concurrent.atomic.AtomicInteger();
     /** Device error counters (media errors counted by {@link #device}; checksum and generation errors by the reads). */
     public final ErrorCounters errors = new ErrorCounters();
     /** File ranges marked damaged: a read of one fails; a write covering it clears it (it hears {@link #changes}). */

@@ -87,15 +87,6 @@ public final class ReadPath {
 
     /** As {@link #read(long, String, ByteBuffer, long)}, by an open file whose reads are {@code stream} (null: none). */
     public int read(long ino, String path, ByteBuffer dst, long offset, ReadStream stream) throws IOException {
-        core.foregroundReads.incrementAndGet(); // a scrub waits for it (ScrubPass)
-        try {
-            return readCounted(ino, path, dst, offset, stream);
-        } finally {
-            core.foregroundReads.decrementAndGet();
-        }
-    }
-
-    private int readCounted(long ino, String path, ByteBuffer dst, long offset, ReadStream stream) throws IOException {
         core.checkUsable();
         if (offset < 0) {
             throw new InvalidArgumentException("offset", offset, ">= 0");

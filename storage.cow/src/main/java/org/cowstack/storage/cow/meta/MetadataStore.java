@@ -142,12 +142,6 @@ public final class MetadataStore implements NodeStore {
     private Node readCopy(long at, long block, long mirror, long gen, TreeId owner, int level) throws IOException {
         ByteBuffer raw = device.allocate(codec.nodeSize());
         device.read(raw, at * blockSize);
-        return decodeCopy(raw, at, block, mirror, gen, owner, level);
-    }
-
-    /** Verifies and decodes the copy of node {@code block} read from {@code at} into {@code raw}. */
-    private Node decodeCopy(ByteBuffer raw, long at, long block, long mirror, long gen, TreeId owner, int level)
-            throws IOException {
         try {
             return codec.decode(raw, block, mirror, gen, owner, level);
         } catch (NodeCodec.ChecksumFailure e) {
@@ -195,31 +189,12 @@ public final class MetadataStore implements NodeStore {
      * needs no lock (the scrub pins frees so the node is not reused meanwhile).
      */
     public Scrubbed scrub(long block, long mirror, long gen, TreeId owner, int level, boolean repair) {
-        return scrub(block, mirror, gen, owner, level, repair, null);
-    }
-
-    /**
-     * As {@link #scrub(long, long, long, TreeId, int, boolean)}, with copies the caller
-     * already read from the device ({@code raw[c]}: {@code nodeSize} bytes from index 0
-     * as stored at copy {@code c}; null, or a null entry: read here): a scrub reads a
-     * level's nodes in few long reads in block order instead of one read a node.
-     */
-    public Scrubbed scrub(long block, long mirror, long gen, TreeId owner, int level, boolean repair,
-            ByteBuffer[] raw) {
         IOException[] bad = new IOException[2];
         Node good = null;
         long[] at = {block, mirror};
-        ByteBuffer goodRaw = null;
         for (int c = 0; c < (mirror == 0 ? 1 : 2); c++) {
             try {
-                ByteBuffer mine = raw != null ? raw[c] : null;
-                if (mine != null && goodRaw != null
-                        && mine.duplicate().clear().equals(goodRaw.duplicate().clear())) {
-                    continue; // the same bytes as a copy that decoded: decoding them again would find the same
-                }
-                Node n = mine != null ? decodeCopy(mine, at[c], block, mirror, gen, owner, level)
-                        : readCopy(at[c], block, mirror, gen, owner, level);
-                goodRaw = good == null ? mine : goodRaw;
+                Node n = readCopy(at[c], block, mirror, gen, owner, level);
                 good = good == null ? n : good;
             } catch (IOException e) {
                 bad[c] = e;

@@ -29,14 +29,8 @@ import org.cowstack.storage.cow.meta.StatusStore;
  * the job's last commit enters it.
  */
 public final class ScrubJob implements Scrub {
-    /**
-     * Bytes the target is asked for at once without a rate limit (it may read a little
-     * more: whole extents); with one, a quarter second's worth, this at most. Each piece
-     * starts and ends the target's read-ahead, and 4 MiB pieces left the device idle at
-     * each (ScrubBenchmark, 1 GiB); the cursor is still persisted every
-     * {@value #PERSIST_BYTES} bytes, and a pause waits for one piece at most.
-     */
-    static final long PIECE = 64L << 20;
+    /** Bytes the target is asked for at once (it may read a little more: whole extents). */
+    static final long PIECE = 4L << 20;
     static final long PERSIST_BYTES = 64L << 20;
     static final long PERSIST_MILLIS = 5000;
     /** The window the rate is measured over. */
@@ -87,7 +81,6 @@ public final class ScrubJob implements Scrub {
     private final ArrayDeque<long[]> samples = new ArrayDeque<>();
     private volatile long persistBytes = PERSIST_BYTES;
     private volatile long persistMillis = PERSIST_MILLIS;
-    private volatile long pieceBytes = PIECE;
 
     public ScrubJob(String volume, ScrubTarget target, Store store, Host host) {
         this.volume = volume;
@@ -100,11 +93,6 @@ public final class ScrubJob implements Scrub {
     public void persistEvery(long bytes, long millis) {
         persistBytes = bytes;
         persistMillis = millis;
-    }
-
-    /** The most a piece reads (tests that model a piece's time with a delay keep the 4 MiB they were written for). */
-    public void pieceBytes(long bytes) {
-        pieceBytes = bytes;
     }
 
     /** Takes the persisted record (at mount): a scrub that was running was interrupted, and is paused. */
@@ -314,7 +302,6 @@ public final class ScrubJob implements Scrub {
         }
         ScrubState end = null;
         String why = null;
-        Thread committing = null;
         try {
             while (true) {
                 long from;
@@ -325,8 +312,7 @@ public final class ScrubJob implements Scrub {
                         break;
                     }
                     from = cursor;
-                    long most = pieceBytes;
-                    piece = limit > 0 ? Math.max(64L << 10, Math.min(most, limit / 4)) : most;
+                    piece = limit > 0 ? Math.max(64L << 10, Math.min(PIECE, limit / 4)) : PIECE;
                     fix = repair;
                 }
                 long before = tally.bytesDone();
@@ -347,11 +333,14 @@ public final class ScrubJob implements Scrub {
                 }
                 if (done - persistedBytes >= persistBytes
                         || System.nanoTime() - persistedAt >= persistMillis * 1_000_000L) {
-                    awaitCommit(committing);
                     synchronized (this) {
                         put(ScrubState.RUNNING, true);
                     }
-                    committing = commitAside();
+                    try {
+                        store.commit();
+                    } catch (IOException e) {
+                        // kept in the transaction: the next commit (or this job's next try) stores it
+                    }
                     persistedBytes = done;
                     persistedAt = System.nanoTime();
                 }
@@ -362,9 +351,6 @@ public final class ScrubJob implements Scrub {
             end = ScrubState.FAILED;
             why = oneLine(e);
         }
-        // Even on a crash (stop without persisting): stop() returns only when nothing of the
-        // job touches the volume any more. The last record follows the one it commits.
-        awaitCommit(committing);
         boolean persist;
         synchronized (this) {
             Request r = request;
@@ -385,45 +371,6 @@ public final class ScrubJob implements Scrub {
         }
         synchronized (this) {
             notifyAll();
-        }
-    }
-
-    /**
-     * Commits the record put last on a thread of its own: the commit (a device flush)
-     * took the scrub's thread for milliseconds every {@value #PERSIST_BYTES} bytes while
-     * the device idled (ScrubBenchmark, 1 GiB: 60 to 120 ms of a scrub); the scrub reads
-     * on meanwhile. The record it commits is whole (cursor and tally put together), and
-     * the next is put only after it ends ({@link #awaitCommit}).
-     */
-    private Thread commitAside() {
-        Thread t = new Thread(() -> {
-            try {
-                store.commit();
-            } catch (IOException | RuntimeException e) {
-                // kept in the transaction: the next commit (or this job's next try) stores it
-            }
-        }, "scrub-commit-" + volume);
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
-    /** Waits for a commit started by {@link #commitAside} (null: none), an interrupt kept for after. */
-    private static void awaitCommit(Thread t) {
-        if (t == null) {
-            return;
-        }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                t.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 

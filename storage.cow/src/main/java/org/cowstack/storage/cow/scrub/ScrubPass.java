@@ -27,14 +27,11 @@ import org.cowstack.storage.cow.meta.MetadataStore;
  * <ol>
  * <li><b>Metadata</b>, one tree per piece (cursor {@code 0 .. trees - 1}): every node of
  * the last commit's trees, both copies, read from the device and verified (checksum,
- * identity, generation), level by level, each level's copies read in block order.
- * Walked without the tree lock: the free-space map is pinned meanwhile, so no node of
- * that commit is reused under the walk.</li>
+ * identity, generation). Walked without the tree lock: the free-space map is pinned
+ * meanwhile, so no node of that commit is reused under the walk.</li>
  * <li><b>Data</b>, in physical block order (cursor {@link #DATA} + block): every block
  * with a stored checksum, each copy by its own address, read in long runs without the
- * tree lock by {@link #READERS} reader threads, ahead of the scrub's thread, which
- * verifies them; the reads give way to file reads ({@link VolumeCore#foregroundReads}).
- * A block that fails is checked again under the lock (a change
+ * tree lock and verified. A block that fails is checked again under the lock (a change
  * that freed or rewrote it meanwhile is not an error; one that reads right the second
  * time is counted unverified), its owners and its other copy are found, and the bad
  * copy is rewritten from the good one ({@link org.cowstack.storage.cow.core.Repairs}).</li>
@@ -43,48 +40,24 @@ import org.cowstack.storage.cow.meta.MetadataStore;
 public final class ScrubPass implements ScrubTarget {
     /** Cursors from here on are data-phase positions: {@code DATA + physical block}. */
     public static final long DATA = 1L << 56;
-    /**
-     * Bytes of one device read of the data phase (adjacent checksummed runs joined up to
-     * it). With two reads in flight, 1 MiB reads beat 2 and 4 MiB ones (ScrubBenchmark,
-     * 1 GiB, cold).
-     */
-    static final int READ_BYTES = 1 << 20;
-    /**
-     * Reader threads of the data phase: each holds one device read in flight. The scrub
-     * waited on the device for most of a pass with one (a read, then its verification,
-     * ~50 ms of a 1 GiB pass, in turn); two keep the device busy.
-     */
-    static final int READERS = 2;
-    /**
-     * Read buffers of the data phase: while the scrub's thread verifies one, the reader
-     * threads fill the next {@code READS - 1}.
-     */
-    static final int READS = READERS + 2;
-    /** Nodes of a tree level whose copies are read together in block order. */
-    private static final int NODE_BATCH = 1024;
-    /** Bytes of one device read of the metadata phase. */
-    private static final int NODE_READ_BYTES = 1 << 20;
-    /** Copies this many blocks apart or less are read in one read (the gap read too). */
-    private static final int NODE_GAP_BLOCKS = 16;
+    /** Blocks read by one device read of the data phase. */
+    private static final int READ_BLOCKS_BYTES = 1 << 20;
 
     private final VolumeCore core;
     private final BlockIo io;
     private final int blockSize;
     /**
-     * The data phase's read buffers, kept from one piece to the next: a fresh 1 MiB
+     * The data phase's read buffer, kept from one piece to the next: a fresh 1 MiB
      * direct buffer per piece (4 MiB, the job's piece) cost up to 7 ms a piece on a VM
      * (page faults and zeroing; ScrubBenchmark, 1 GiB: 1.9 s of a 4.8 s scrub). Taken
      * and put back, so two callers at once (not the job's way) each get their own.
      */
-    private final AtomicReference<ByteBuffer[]> spare = new AtomicReference<>();
-    /** The threads that read ahead for both phases. */
-    private final ScrubReaders reader;
+    private final AtomicReference<ByteBuffer> spare = new AtomicReference<>();
 
     public ScrubPass(VolumeCore core, BlockIo io) {
         this.core = core;
         this.io = io;
         this.blockSize = core.blockSize;
-        this.reader = new ScrubReaders(core, io, READERS);
     }
 
     /**
@@ -135,120 +108,33 @@ public final class ScrubPass implements ScrubTarget {
 
     // ------------------------------------------------------------------ metadata
 
-    /** A node as its parent names it: where its copies are, and what they must hold. */
-    private record NodeRef(long block, long mirror, long gen, int level) {
-    }
-
-    /**
-     * A tree level by level: each level's nodes in batches of {@link #NODE_BATCH}, both
-     * copies of a batch read in block order, adjacent ones (and ones a short gap apart)
-     * in one device read ({@link #readNodes}). One 4 KiB read a node, recursively, was
-     * most of the metadata phase on a cold device.
-     */
     private void scrubTree(TreeId tree, boolean repair, ScrubTally tally) throws IOException {
         core.space.pin();
         try {
             Superblock sb = core.committed();
             Superblock.Root root = sb.root(tree);
-            if (root == null) {
-                return;
-            }
-            List<NodeRef> level = List.of(new NodeRef(root.block(), root.mirror(), root.generation(), root.level()));
-            while (!level.isEmpty()) {
-                List<NodeRef> below = new ArrayList<>();
-                for (int from = 0; from < level.size(); from += NODE_BATCH) {
-                    List<NodeRef> batch = level.subList(from, Math.min(level.size(), from + NODE_BATCH));
-                    java.util.Map<Long, ByteBuffer> raw = readNodes(batch);
-                    for (NodeRef r : batch) {
-                        ByteBuffer[] copies = {raw.get(r.block()), r.mirror() == 0 ? null : raw.get(r.mirror())};
-                        Node n = check(tree, r.block(), r.mirror(), r.gen(), r.level(), repair, tally, copies);
-                        if (n == null || n.isLeaf()) {
-                            continue; // with both copies bad, what lies below is out of reach: reported as this node
-                        }
-                        for (int i = 0; i < n.size(); i++) {
-                            below.add(new NodeRef(n.childBlock(i), n.childMirror(i), n.childGeneration(i),
-                                    r.level() - 1));
-                        }
-                    }
-                }
-                level = below;
+            if (root != null) {
+                visit(tree, root.block(), root.mirror(), root.generation(), root.level(), repair, tally);
             }
         } finally {
             core.space.unpin();
         }
     }
 
-    /**
-     * Both copies of the nodes, read from the device in block order: copies at most
-     * {@link #NODE_GAP_BLOCKS} apart share a read of up to {@link #NODE_READ_BYTES}.
-     * Answers each copy's bytes by its block; a read the medium refuses leaves its copies
-     * out, and {@link #check} reads those one by one (and reports the one that fails).
-     */
-    private java.util.Map<Long, ByteBuffer> readNodes(List<NodeRef> nodes) throws IOException {
-        int nodeBlocks = core.nodeBlocks;
-        int nodeSize = nodeBlocks * blockSize;
-        long[] at = new long[nodes.size() * 2];
-        int count = 0;
-        for (NodeRef r : nodes) {
-            at[count++] = r.block();
-            if (r.mirror() != 0) {
-                at[count++] = r.mirror();
-            }
+    private void visit(TreeId tree, long block, long mirror, long gen, int level, boolean repair, ScrubTally tally)
+            throws IOException {
+        Node n = check(tree, block, mirror, gen, level, repair, tally);
+        if (n == null || n.isLeaf()) {
+            return; // with both copies bad, what lies below is out of reach: reported as this node
         }
-        Arrays.sort(at, 0, count);
-        java.util.Map<Long, ByteBuffer> out = new java.util.HashMap<>(count * 2);
-        int maxBlocks = NODE_READ_BYTES / blockSize;
-        record Range(int from, int to, ByteBuffer buf, java.util.concurrent.Future<Boolean> read) {
+        for (int i = 0; i < n.size(); i++) {
+            visit(tree, n.childBlock(i), n.childMirror(i), n.childGeneration(i), level - 1, repair, tally);
         }
-        List<Range> ranges = new ArrayList<>();
-        for (int i = 0; i < count;) {
-            long first = at[i];
-            int j = i + 1;
-            while (j < count && at[j] - (at[j - 1] + nodeBlocks) <= NODE_GAP_BLOCKS
-                    && at[j] + nodeBlocks - first <= maxBlocks) {
-                j++;
-            }
-            int blocks = (int) (at[j - 1] + nodeBlocks - first);
-            // a heap buffer of its own: nothing to hand back if this pass fails while it is read
-            ByteBuffer buf = ByteBuffer.allocate(blocks * blockSize);
-            ByteBuffer dst = buf.duplicate();
-            // on the reader threads: several reads in flight, as the data phase has
-            ranges.add(new Range(i, j, buf, reader.submit(() -> {
-                try {
-                    io.read(dst, first);
-                    return true;
-                } catch (org.cowstack.storage.api.MediaErrorException e) {
-                    return false;
-                }
-            })));
-            i = j;
-        }
-        for (int r = 0; r < ranges.size(); r++) {
-            Range range = ranges.get(r);
-            boolean ok;
-            try {
-                ok = ScrubReaders.result(range.read());
-            } catch (IOException | RuntimeException e) {
-                for (Range later : ranges.subList(r + 1, ranges.size())) {
-                    later.read().cancel(false);
-                }
-                throw e;
-            }
-            long first = at[range.from()];
-            for (int k = range.from(); ok && k < range.to(); k++) {
-                if (k > range.from() && at[k] == at[k - 1]) {
-                    continue;
-                }
-                out.put(at[k], range.buf().slice((int) (at[k] - first) * blockSize, nodeSize));
-            }
-        }
-        return out;
     }
 
     /** Checks (and repairs) both copies of one node; answers it as decoded from a good copy, or null. */
-    private Node check(TreeId tree, long block, long mirror, long gen, int level, boolean repair, ScrubTally tally,
-            ByteBuffer[] raw) {
-        MetadataStore.Scrubbed s = core.meta.scrub(block, mirror, gen, tree, level, repair, raw);
+    private Node check(TreeId tree, long block, long mirror, long gen, int level, boolean repair, ScrubTally tally) {
+        MetadataStore.Scrubbed s = core.meta.scrub(block, mirror, gen, tree, level, repair);
         int nodeBlocks = core.nodeBlocks;
         long copies = mirror == 0 ? 1 : 2;
         tally.checked(copies * nodeBlocks, copies * nodeBlocks * blockSize);
@@ -295,7 +181,7 @@ public final class ScrubPass implements ScrubTarget {
                 return null;
             });
             for (Hit h : hits) {
-                check(h.tree(), h.block(), h.mirror(), h.gen(), h.level(), repair, tally, null);
+                check(h.tree(), h.block(), h.mirror(), h.gen(), h.level(), repair, tally);
             }
         } finally {
             core.space.unpin();
@@ -326,7 +212,7 @@ public final class ScrubPass implements ScrubTarget {
                 Run last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
                 int n = digests.length / d;
                 if (last != null && last.start() + last.blocks(d) == start
-                        && (long) (last.blocks(d) + n) * blockSize <= READ_BYTES) {
+                        && (long) (last.blocks(d) + n) * blockSize <= READ_BLOCKS_BYTES) {
                     byte[] joined = Arrays.copyOf(last.digests(), last.digests().length + digests.length);
                     System.arraycopy(digests, 0, joined, last.digests().length, digests.length);
                     runs.set(runs.size() - 1, new Run(last.start(), joined));
@@ -338,7 +224,41 @@ public final class ScrubPass implements ScrubTarget {
             });
             return null;
         });
-        verifyRuns(runs, d, repair, tally);
+        ByteBuffer taken = spare.getAndSet(null);
+        ByteBuffer buf = taken != null ? taken : io.allocate(READ_BLOCKS_BYTES);
+        for (Run r : runs) {
+            int n = r.blocks(d);
+            ByteBuffer view = buf.clear().limit(n * blockSize).slice();
+            long since = core.repairs.mark();
+            List<Integer> bad = new ArrayList<>();
+            boolean whole = true;
+            try {
+                io.read(view, r.start());
+            } catch (org.cowstack.storage.api.MediaErrorException e) {
+                whole = false; // the medium refused some block of the run: read them one by one
+            }
+            byte[] actual = new byte[d];
+            for (int k = 0; k < n; k++) {
+                ByteBuffer block = view.slice(k * blockSize, blockSize);
+                if (!whole) {
+                    try {
+                        io.read(block.duplicate(), r.start() + k);
+                    } catch (org.cowstack.storage.api.MediaErrorException e) {
+                        bad.add(k);
+                        continue;
+                    }
+                }
+                core.checksum.digest(block, actual, 0);
+                if (!Arrays.equals(r.digests(), k * d, (k + 1) * d, actual, 0, d)) {
+                    bad.add(k);
+                }
+            }
+            tally.checked(n, (long) n * blockSize);
+            for (int k : bad) {
+                examine(r.start() + k, repair, since, tally);
+            }
+        }
+        spare.set(buf);
         if (repair) {
             try {
                 core.repairs.await();
@@ -348,100 +268,6 @@ public final class ScrubPass implements ScrubTarget {
             }
         }
         return next[0] < 0 ? -1 : DATA + next[0];
-    }
-
-    /** One read ahead: the run, its buffer, the repairs mark taken before it, and whether the device read it whole. */
-    private record Ahead(Run run, ByteBuffer view, long since, java.util.concurrent.Future<Boolean> whole) {
-    }
-
-    /**
-     * Reads the runs in order on the reader thread, up to {@link #READS} - 1 ahead of
-     * the one this thread verifies; a block that fails is examined ({@link #examine})
-     * once the run is verified. Every run is read and verified before this returns, so
-     * the cursor the piece answers covers them all.
-     */
-    private void verifyRuns(List<Run> runs, int d, boolean repair, ScrubTally tally) throws IOException {
-        ByteBuffer[] taken = spare.getAndSet(null);
-        ByteBuffer[] bufs = taken != null ? taken : new ByteBuffer[READS];
-        for (int i = 0; i < bufs.length; i++) {
-            if (bufs[i] == null) {
-                bufs[i] = io.allocate(READ_BYTES);
-            }
-        }
-        java.util.ArrayDeque<Ahead> ahead = new java.util.ArrayDeque<>();
-        int next = 0;
-        boolean clean = false;
-        try {
-            byte[] actual = new byte[d];
-            for (int i = 0; i < runs.size(); i++) {
-                while (next < runs.size() && next < i + bufs.length) {
-                    ahead.add(readAhead(runs.get(next), bufs[next % bufs.length], d));
-                    next++;
-                }
-                Ahead a = ahead.removeFirst();
-                boolean whole = ScrubReaders.result(a.whole());
-                Run r = a.run();
-                ByteBuffer view = a.view();
-                int n = r.blocks(d);
-                List<Integer> bad = new ArrayList<>();
-                ByteBuffer block = view.duplicate(); // one view moved block by block: no object per block
-                for (int k = 0; k < n; k++) {
-                    int start = k * blockSize;
-                    block.limit(start + blockSize).position(start);
-                    if (!whole) {
-                        try {
-                            io.read(block.duplicate(), r.start() + k);
-                        } catch (org.cowstack.storage.api.MediaErrorException e) {
-                            bad.add(k);
-                            continue;
-                        }
-                    }
-                    core.checksum.digest(block, actual, 0);
-                    if (!Arrays.equals(r.digests(), k * d, (k + 1) * d, actual, 0, d)) {
-                        bad.add(k);
-                    }
-                }
-                tally.checked(n, (long) n * blockSize);
-                for (int k : bad) {
-                    examine(r.start() + k, repair, a.since(), tally);
-                }
-            }
-            clean = true;
-        } finally {
-            if (!clean) {
-                // the reads still running write into the buffers: wait for them, or leave the buffers to them
-                for (Ahead a : ahead) {
-                    a.whole().cancel(false);
-                }
-                boolean idle = true;
-                for (Ahead a : ahead) {
-                    try {
-                        if (!a.whole().isCancelled()) {
-                            a.whole().get();
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        idle = false;
-                        break;
-                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
-                        // its failure is not this one's
-                    }
-                }
-                clean = idle;
-            }
-            if (clean) {
-                spare.set(bufs);
-            }
-        }
-    }
-
-    /** Starts reading {@code r} into {@code buf} on the reader thread. */
-    private Ahead readAhead(Run r, ByteBuffer buf, int d) {
-        ByteBuffer view = buf.clear().limit(r.blocks(d) * blockSize).slice();
-        long since = core.repairs.mark();
-        ByteBuffer dst = view.duplicate();
-        java.util.concurrent.Future<Boolean> f = reader.submit(() -> reader.readRun(dst, r.start()));
-        return new Ahead(r, view, since, f);
     }
 
     /** Where a data block is: the file extent that maps it as one of its copies. */

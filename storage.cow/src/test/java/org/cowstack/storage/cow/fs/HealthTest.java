@@ -51,7 +51,6 @@ class HealthTest {
                 v.core.checkUsable();
             }
         });
-        j.pieceBytes(4L << 20); // the delays of ListTarget model 4 MiB pieces
         j.load();
         return j;
     }

@@ -69,7 +69,6 @@ class ScrubJobTest {
 
     private static ScrubJob job(ScrubTarget target, MemoryStore store, Host host) {
         ScrubJob j = new ScrubJob("test", target, store, host);
-        j.pieceBytes(4L << 20); // the delays of ListTarget model 4 MiB pieces
         j.load();
         return j;
     }
