@@ -253,7 +253,6 @@ public final class BenchRun {
                 .shouldFailOnError(true)
                 .jvmArgsAppend("-Dbench.dir=" + absolute("bench.dir", "target/bench-data"),
                         "-Dbench.bundles=" + absolute("bench.bundles", "target/bundles"),
-                        "-Dbench.scrub=" + System.getProperty("bench.scrub", "pass"),
                         "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED")
                 .output(log.toString());
         if (run.time() != null) {
