@@ -1,9 +1,5 @@
 package org.cowstack.storage.dax;
 
-import org.cowstack.storage.api.MediaErrorException;
-import org.cowstack.storage.api.device.MediaErrors;
-import org.cowstack.storage.dax.faults.Poisoning;
-import org.cowstack.storage.device.base.PoisonedRanges;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -22,7 +18,7 @@ import org.cowstack.storage.device.base.TiledMemory;
  * memory copies; {@link #flush()} forces exactly the ranges written since the previous
  * flush. Closing waits for transfers in progress, then unmaps every tile at once.
  */
-final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poisoning {
+final class DaxDevice extends AbstractBlockDevice {
     static final int BLOCK_SIZE = 512;
 
     private final BackingFile file;
@@ -30,8 +26,6 @@ final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poison
     private final MapMode mode;
     private final DirtyRanges dirty = new DirtyRanges();
     private final AtomicLong forcedBytes = new AtomicLong();
-    private final PoisonedRanges poisoned = new PoisonedRanges();
-    private volatile MediaErrors.Listener listener;
 
     DaxDevice(URI uri, BackingFile file, TiledMemory mapping, MapMode mode, Set<DeviceCapability> capabilities) {
         super(uri, mapping.size(), BLOCK_SIZE, mode == MapMode.READ_ONLY, capabilities);
@@ -56,12 +50,7 @@ final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poison
     }
 
     @Override
-    protected void doRead(ByteBuffer dst, long offset) throws IOException {
-        long[] p = poisoned.touched(offset, dst.remaining());
-        if (p != null) {
-            throw new MediaErrorException(uri().toString(), offset, dst.remaining(),
-                    "poisoned at " + p[0] + "+" + p[1]);
-        }
+    protected void doRead(ByteBuffer dst, long offset) {
         mapping.read(dst, offset);
     }
 
@@ -72,21 +61,6 @@ final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poison
         // range or leaves it dirty for the next flush; it never misses it.
         dirty.add(offset, offset + length);
         mapping.write(src, offset);
-        poisoned.clear(offset, length);
-    }
-
-    @Override
-    public void poison(long offset, long length) {
-        poisoned.add(offset, length);
-        MediaErrors.Listener l = listener;
-        if (l != null) {
-            l.mediaError(offset, length);
-        }
-    }
-
-    @Override
-    public void onMediaError(MediaErrors.Listener l) {
-        this.listener = l;
     }
 
     @Override
