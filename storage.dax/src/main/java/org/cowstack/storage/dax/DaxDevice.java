@@ -1,5 +1,9 @@
 package org.cowstack.storage.dax;
 
+import org.cowstack.storage.api.MediaErrorException;
+import org.cowstack.storage.api.device.MediaErrors;
+import org.cowstack.storage.dax.faults.Poisoning;
+import org.cowstack.storage.device.base.PoisonedRanges;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -18,7 +22,7 @@ import org.cowstack.storage.device.base.TiledMemory;
  * memory copies; {@link #flush()} forces exactly the ranges written since the previous
  * flush. Closing waits for transfers in progress, then unmaps every tile at once.
  */
-final class DaxDevice extends AbstractBlockDevice {
+final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poisoning {
     static final int BLOCK_SIZE = 512;
 
     private final BackingFile file;
@@ -26,6 +30,8 @@ final class DaxDevice extends AbstractBlockDevice {
     private final MapMode mode;
     private final DirtyRanges dirty = new DirtyRanges();
     private final AtomicLong forcedBytes = new AtomicLong();
+    private final PoisonedRanges poisoned = new PoisonedRanges();
+    private volatile MediaErrors.Listener listener;
 
     DaxDevice(URI uri, BackingFile file, TiledMemory mapping, MapMode mode, Set<DeviceCapability> capabilities) {
         super(uri, mapping.size(), BLOCK_SIZE, mode == MapMode.READ_ONLY, capabilities);
@@ -50,7 +56,12 @@ final class DaxDevice extends AbstractBlockDevice {
     }
 
     @Override
-    protected void doRead(ByteBuffer dst, long offset) {
+    protected void doRead(ByteBuffer dst, long offset) throws IOException {
+        long[] p = poisoned.touched(offset, dst.remaining());
+        if (p != null) {
+            throw new MediaErrorException(uri().toString(), offset, dst.remaining(),
+                    "poisoned at " + p[0] + "+" + p[1]);
+        }
         mapping.read(dst, offset);
     }
 
@@ -61,6 +72,21 @@ final class DaxDevice extends AbstractBlockDevice {
         // range or leaves it dirty for the next flush; it never misses it.
         dirty.add(offset, offset + length);
         mapping.write(src, offset);
+        poisoned.clear(offset, length);
+    }
+
+    @Override
+    public void poison(long offset, long length) {
+        poisoned.add(offset, length);
+        MediaErrors.Listener l = listener;
+        if (l != null) {
+            l.mediaError(offset, length);
+        }
+    }
+
+    @Override
+    public void onMediaError(MediaErrors.Listener l) {
+        this.listener = l;
     }
 
     @Override

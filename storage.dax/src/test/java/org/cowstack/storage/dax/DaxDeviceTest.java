@@ -116,6 +116,26 @@ class DaxDeviceTest extends BlockDeviceContract {
     }
 
     @Test
+    void poisonIsToldAtOnceFailsReadsOfItAndAWriteOverItClearsIt() throws IOException {
+        BlockDevice d = create("poison");
+        byte[] data = new byte[4096];
+        java.util.Arrays.fill(data, (byte) 7);
+        d.write(ByteBuffer.wrap(data), 8192);
+        java.util.List<long[]> told = new java.util.ArrayList<>();
+        ((org.cowstack.storage.api.device.MediaErrors) d).onMediaError((offset, length) -> told.add(
+                new long[] {offset, length}));
+        ((org.cowstack.storage.dax.faults.Poisoning) d).poison(8192 + 1024, 1024);
+        assertEquals(1, told.size(), "told when poisoned, not when read");
+        assertEquals(8192 + 1024, told.get(0)[0]);
+        assertThrows(org.cowstack.storage.api.MediaErrorException.class, () -> d.read(ByteBuffer.allocate(4096), 8192));
+        ByteBuffer before = ByteBuffer.allocate(1024);
+        d.read(before, 8192); // the bytes before it read
+        assertEquals(7, before.get(0));
+        d.write(ByteBuffer.wrap(new byte[1024]), 8192 + 1024); // clears it
+        d.read(ByteBuffer.allocate(4096), 8192);
+    }
+
+    @Test
     void closeUnmapsAtOnce() throws IOException {
         Path maps = Path.of("/proc/self/maps");
         Assumptions.assumeTrue(Files.isReadable(maps), "no /proc/self/maps here");

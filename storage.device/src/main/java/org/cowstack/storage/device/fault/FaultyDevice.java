@@ -14,6 +14,7 @@ import org.cowstack.storage.api.MediaErrorException;
 import org.cowstack.storage.api.device.MediaErrors;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.device.base.AbstractBlockDevice;
+import org.cowstack.storage.device.base.PoisonedRanges;
 import org.cowstack.storage.device.faulty.FaultControl;
 import org.cowstack.storage.device.faulty.WritePause;
 
@@ -42,8 +43,7 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl, Me
     private boolean tear;
     private boolean off;
     private Pause pause;
-    /** Poisoned ranges: {offset, length}, disjoint. */
-    private final List<long[]> poisoned = new ArrayList<>();
+    private final PoisonedRanges poisoned = new PoisonedRanges();
     private volatile MediaErrors.Listener listener;
 
     FaultyDevice(java.net.URI uri, BlockDevice inner) {
@@ -70,10 +70,9 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl, Me
             if (failRangeReads && inFailRange(offset, length)) {
                 throw new MediaErrorException(uri().toString(), offset, length, "injected read error");
             }
-            for (long[] p : poisoned) {
-                if (offset < p[0] + p[1] && p[0] < offset + length) {
-                    throw new MediaErrorException(uri().toString(), offset, length, "poisoned at " + p[0] + "+" + p[1]);
-                }
+            long[] p = poisoned.touched(offset, length);
+            if (p != null) {
+                throw new MediaErrorException(uri().toString(), offset, length, "poisoned at " + p[0] + "+" + p[1]);
             }
         }
         inner.read(dst, offset);
@@ -166,8 +165,8 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl, Me
         }
         pending.add(new Pending(offset, before, java.util.Arrays.copyOf(after, applied)));
         src.position(src.limit());
-        if (applied > 0 && !poisoned.isEmpty()) {
-            clearPoison(offset, applied);
+        if (applied > 0) {
+            poisoned.clear(offset, applied);
         }
         if (cutAt == writes) {
             cutAt = -1;
@@ -296,34 +295,11 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl, Me
 
     @Override
     public void poison(long offset, long length) {
-        synchronized (this) {
-            clearPoison(offset, length);
-            poisoned.add(new long[] {offset, length});
-        }
+        poisoned.add(offset, length);
         MediaErrors.Listener l = listener;
         if (l != null) {
             l.mediaError(offset, length);
         }
-    }
-
-    /** A write of {@code [offset, offset + length)} landed: the medium holds good data there again. */
-    private void clearPoison(long offset, long length) {
-        List<long[]> kept = new ArrayList<>();
-        for (long[] p : poisoned) {
-            long end = p[0] + p[1];
-            if (end <= offset || offset + length <= p[0]) {
-                kept.add(p);
-                continue;
-            }
-            if (p[0] < offset) {
-                kept.add(new long[] {p[0], offset - p[0]});
-            }
-            if (offset + length < end) {
-                kept.add(new long[] {offset + length, end - offset - length});
-            }
-        }
-        poisoned.clear();
-        poisoned.addAll(kept);
     }
 
     @Override
@@ -333,7 +309,7 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl, Me
 
     @Override
     public synchronized void clearFaults() {
-        poisoned.clear();
+        poisoned.clearAll();
         if (pause != null) {
             pause.release();
             pause = null;
