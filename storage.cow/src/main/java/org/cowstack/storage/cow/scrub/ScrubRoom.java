@@ -28,8 +28,12 @@ public final class ScrubRoom {
     private final MediaErrorResponse mediaErrors;
     private final StatusRecords records;
     private final ScrubJob job;
-    /** The device that reports bad ranges, while the volume listens; null otherwise. */
-    private volatile MediaErrors reporting;
+    /**
+     * The device that reports bad ranges, while the volume listens. Weakly: a hot swap of
+     * its bundle replaces the device under the volume, and a strong reference here kept
+     * the replaced revision's class loader alive (HotSwapIT's leak check).
+     */
+    private volatile java.lang.ref.WeakReference<MediaErrors> reporting = new java.lang.ref.WeakReference<>(null);
 
     public ScrubRoom(VolumeCore core, BlockIo io, Sync sync) {
         this.core = core;
@@ -62,7 +66,7 @@ public final class ScrubRoom {
     public void listen(BlockDevice device) {
         if (device instanceof MediaErrors reports) {
             reports.onMediaError(mediaErrors);
-            reporting = reports;
+            reporting = new java.lang.ref.WeakReference<>(reports);
         }
     }
 
@@ -73,10 +77,10 @@ public final class ScrubRoom {
 
     /** The device is closing: no more reports are heard, the one being answered finishes. */
     public void close() {
-        MediaErrors r = reporting;
+        MediaErrors r = reporting.get();
         if (r != null) {
             r.onMediaError(null);
-            reporting = null;
+            reporting.clear();
         }
         mediaErrors.close();
     }
