@@ -1,6 +1,5 @@
 package org.cowstack.storage.dax;
 
-import org.cowstack.storage.api.MediaErrorException;
 import org.cowstack.storage.api.device.MediaErrors;
 import org.cowstack.storage.dax.faults.Poisoning;
 import org.cowstack.storage.device.base.PoisonedRanges;
@@ -31,7 +30,6 @@ final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poison
     private final DirtyRanges dirty = new DirtyRanges();
     private final AtomicLong forcedBytes = new AtomicLong();
     private final PoisonedRanges poisoned = new PoisonedRanges();
-    private volatile MediaErrors.Listener listener;
 
     DaxDevice(URI uri, BackingFile file, TiledMemory mapping, MapMode mode, Set<DeviceCapability> capabilities) {
         super(uri, mapping.size(), BLOCK_SIZE, mode == MapMode.READ_ONLY, capabilities);
@@ -57,11 +55,7 @@ final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poison
 
     @Override
     protected void doRead(ByteBuffer dst, long offset) throws IOException {
-        long[] p = poisoned.touched(offset, dst.remaining());
-        if (p != null) {
-            throw new MediaErrorException(uri().toString(), offset, dst.remaining(),
-                    "poisoned at " + p[0] + "+" + p[1]);
-        }
+        poisoned.checkRead(uri().toString(), offset, dst.remaining());
         mapping.read(dst, offset);
     }
 
@@ -77,16 +71,12 @@ final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poison
 
     @Override
     public void poison(long offset, long length) {
-        poisoned.add(offset, length);
-        MediaErrors.Listener l = listener;
-        if (l != null) {
-            l.mediaError(offset, length);
-        }
+        poisoned.poison(offset, length);
     }
 
     @Override
     public void onMediaError(MediaErrors.Listener l) {
-        this.listener = l;
+        poisoned.listen(l);
     }
 
     @Override

@@ -58,7 +58,7 @@ public final class Repairs implements ChangeListener {
         queue.add(new Repair(inode, physical, blocks, good, digests, since));
         if (!draining) { // decided under this monitor: a worker that saw the queue empty has stopped taking
             draining = true;
-            Thread worker = new Thread(this::drainQuietly, "repair-" + core.name);
+            Thread worker = new Thread(this::drain, "repair-" + core.name);
             worker.setDaemon(true);
             worker.start();
         }
@@ -79,10 +79,6 @@ public final class Repairs implements ChangeListener {
         if (!queue.isEmpty()) {
             changed.add(new long[] {seq, physical, blocks});
         }
-    }
-
-    private void drainQuietly() {
-        drain();
     }
 
     /** Makes every queued repair; returns when the queue is empty. Holds no engine lock on entry. */

@@ -164,11 +164,16 @@ public final class MetadataStore implements NodeStore {
             return false;
         }
         try {
-            device.write(codec.encode(n, device.allocate(codec.nodeSize())), block * blockSize);
+            writeCopy(block, n);
             return true;
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    /** Writes node {@code n} over its copy at block {@code at}: the same bytes in either place. */
+    private void writeCopy(long at, Node n) throws IOException {
+        device.write(codec.encode(n, device.allocate(codec.nodeSize())), at * blockSize);
     }
 
     /**
@@ -204,7 +209,7 @@ public final class MetadataStore implements NodeStore {
             for (int c = 0; c < 2; c++) {
                 if (bad[c] != null) {
                     try {
-                        device.write(codec.encode(good, device.allocate(codec.nodeSize())), at[c] * blockSize);
+                        writeCopy(at[c], good);
                     } catch (IOException | RuntimeException e) {
                         bad[c].addSuppressed(e);
                     }

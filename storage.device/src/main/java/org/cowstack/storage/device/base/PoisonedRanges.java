@@ -3,6 +3,9 @@ package org.cowstack.storage.device.base;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.cowstack.storage.api.MediaErrorException;
+import org.cowstack.storage.api.device.MediaErrors;
+
 /**
  * Byte ranges of a device whose medium is poisoned (persistent memory's uncorrectable
  * lines, injected by a test or a drill): reads that touch one fail until a write covers
@@ -10,6 +13,29 @@ import java.util.List;
  */
 public final class PoisonedRanges {
     private final List<long[]> ranges = new ArrayList<>();
+    private volatile MediaErrors.Listener listener;
+
+    /** Where a poisoned range is told ({@link MediaErrors#onMediaError}); null: nowhere. */
+    public void listen(MediaErrors.Listener l) {
+        this.listener = l;
+    }
+
+    /** Poisons {@code [offset, offset + length)} and tells the listener at once, as a machine check tells the file system. */
+    public void poison(long offset, long length) {
+        add(offset, length);
+        MediaErrors.Listener l = listener;
+        if (l != null) {
+            l.mediaError(offset, length);
+        }
+    }
+
+    /** Fails a read of {@code [offset, offset + length)} of {@code device} that touches a poisoned range. */
+    public void checkRead(String device, long offset, long length) throws MediaErrorException {
+        long[] p = touched(offset, length);
+        if (p != null) {
+            throw new MediaErrorException(device, offset, length, "poisoned at " + p[0] + "+" + p[1]);
+        }
+    }
 
     /** Poisons {@code [offset, offset + length)}. */
     public synchronized void add(long offset, long length) {

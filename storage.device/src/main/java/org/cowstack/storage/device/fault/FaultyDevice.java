@@ -44,7 +44,6 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl, Me
     private boolean off;
     private Pause pause;
     private final PoisonedRanges poisoned = new PoisonedRanges();
-    private volatile MediaErrors.Listener listener;
 
     FaultyDevice(java.net.URI uri, BlockDevice inner) {
         super(uri, inner.size(), inner.blockSize(), inner.isReadOnly(), inner.capabilities());
@@ -70,10 +69,7 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl, Me
             if (failRangeReads && inFailRange(offset, length)) {
                 throw new MediaErrorException(uri().toString(), offset, length, "injected read error");
             }
-            long[] p = poisoned.touched(offset, length);
-            if (p != null) {
-                throw new MediaErrorException(uri().toString(), offset, length, "poisoned at " + p[0] + "+" + p[1]);
-            }
+            poisoned.checkRead(uri().toString(), offset, length);
         }
         inner.read(dst, offset);
     }
@@ -295,16 +291,12 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl, Me
 
     @Override
     public void poison(long offset, long length) {
-        poisoned.add(offset, length);
-        MediaErrors.Listener l = listener;
-        if (l != null) {
-            l.mediaError(offset, length);
-        }
+        poisoned.poison(offset, length);
     }
 
     @Override
     public void onMediaError(MediaErrors.Listener l) {
-        this.listener = l;
+        poisoned.listen(l);
     }
 
     @Override
