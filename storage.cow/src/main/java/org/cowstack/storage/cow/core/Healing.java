@@ -12,7 +12,6 @@ public final class Healing {
     private final org.cowstack.storage.cow.meta.ErrorCounters errors;
     private final AtomicLong found = new AtomicLong();
     private final AtomicLong repaired = new AtomicLong();
-    private final AtomicLong unrepaired = new AtomicLong();
     private volatile Consumer<String> log;
     /** Lines of events before anyone listened (a mount's reads heal too), replayed to the first sink. */
     private final java.util.ArrayDeque<String> early = new java.util.ArrayDeque<>();
@@ -61,7 +60,6 @@ public final class Healing {
         if (fixed > 0) {
             errors.repaired(fixed);
         }
-        unrepaired.addAndGet(blocks - fixed);
         Consumer<String> sink = log;
         if (sink == null) {
             synchronized (early) {
@@ -94,9 +92,5 @@ public final class Healing {
 
     public long repaired() {
         return repaired.get();
-    }
-
-    public long unrepaired() {
-        return unrepaired.get();
     }
 }
