@@ -12,7 +12,7 @@
  * is one complete sentence naming the resource and the offending value, fit to be
  * shown to an administrator as is.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package org.cowstack.storage.api;
 

@@ -10,7 +10,7 @@
  * <p>1.1: {@code DeviceProviderService} is retained at run time;
  * {@code DeviceProvider.scheme()} is a default method reading it.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package org.cowstack.storage.api.device;
 

@@ -124,6 +124,17 @@ public interface FileHandle extends Closeable {
     @Override
     void close() throws IOException;
 
+    /**
+     * Maps {@code length} bytes of the file from {@code offset} (see {@link FileMapping}).
+     * The range may reach past the end of the file; views and stores stop at the end.
+     *
+     * @throws org.cowstack.storage.api.ReadOnlyException for {@link MapMode#READ_WRITE}
+     *         on a handle opened for reading or a read-only volume
+     * @throws org.cowstack.storage.api.InvalidArgumentException for a negative offset or
+     *         a length that is not positive
+     */
+    FileMapping map(long offset, long length, MapMode mode) throws IOException;
+
     /** The dirty bitmaps of this file (see {@link org.cowstack.storage.api.bitmap.DirtyBitmaps}). */
     org.cowstack.storage.api.bitmap.DirtyBitmaps bitmaps();
 }

@@ -193,6 +193,12 @@ final class CowFile implements FileHandle {
     }
 
     @Override
+    public org.cowstack.storage.api.volume.FileMapping map(long offset, long length,
+            org.cowstack.storage.api.volume.MapMode mode) throws IOException {
+        throw new org.cowstack.storage.api.NotSupportedException("map");
+    }
+
+    @Override
     public org.cowstack.storage.api.bitmap.DirtyBitmaps bitmaps() {
         return new FileBitmaps(volume, inode, path);
     }
