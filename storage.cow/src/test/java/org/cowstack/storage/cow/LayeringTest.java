@@ -28,7 +28,7 @@ class LayeringTest {
             Map.entry("format", 0), Map.entry("btree", 1), Map.entry("meta", 2),
             Map.entry("bind", 3), Map.entry("cache", 3), Map.entry("space", 4),
             Map.entry("core", 5), Map.entry("io", 6),
-            Map.entry("extent", 7), Map.entry("ns", 7), Map.entry("inspect", 7), Map.entry("scrub", 7),
+            Map.entry("extent", 7), Map.entry("ns", 7), Map.entry("inspect", 7), Map.entry("scrub", 7), Map.entry("map", 7),
             Map.entry("bitmap", 8), Map.entry("fs", 9), Map.entry("", 10));
     private static final Pattern IMPORT = Pattern.compile("^import org\\.cowstack\\.storage\\.cow\\.(\\w+)\\.",
             Pattern.MULTILINE);

@@ -1,5 +1,6 @@
 package org.cowstack.storage.dax;
 
+import org.cowstack.storage.api.device.DirectAccess;
 import org.cowstack.storage.api.device.MediaErrors;
 import org.cowstack.storage.dax.faults.Poisoning;
 import org.cowstack.storage.device.base.PoisonedRanges;
@@ -19,9 +20,11 @@ import org.cowstack.storage.device.base.TiledMemory;
 /**
  * A device whose bytes are a memory mapping of its image file. Reads and writes are
  * memory copies; {@link #flush()} forces exactly the ranges written since the previous
- * flush. Closing waits for transfers in progress, then unmaps every tile at once.
+ * flush. Closing waits for transfers in progress, then unmaps every tile at once, except
+ * tiles that {@link #view views} were taken of: those are unmapped by the collector when
+ * the last view is gone, so a view kept too long never touches unmapped memory.
  */
-final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poisoning {
+final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poisoning, DirectAccess {
     static final int BLOCK_SIZE = 512;
 
     private final BackingFile file;
@@ -70,6 +73,46 @@ final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poison
     }
 
     @Override
+    public ByteBuffer view(long offset, int length) throws IOException {
+        return guarded("view", offset, length, () -> {
+            poisoned.checkRead(uri().toString(), offset, length);
+            return mapping.view(offset, length);
+        });
+    }
+
+    @Override
+    public void flush(long offset, long length) throws IOException {
+        if (isReadOnly()) {
+            guarded("flush", offset, length, () -> null);
+            return;
+        }
+        guarded("flush", offset, length, () -> {
+            force(offset, offset + length);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean synchronous() {
+        return mode == MapMode.SYNC;
+    }
+
+    /** Forces {@code [start, end)} of the mapping, tile by tile. */
+    private void force(long start, long end) {
+        int shift = mapping.tileShift();
+        long tileMask = (1L << shift) - 1;
+        while (start < end) {
+            int tile = (int) (start >>> shift);
+            int within = (int) (start & tileMask);
+            MappedByteBuffer buffer = (MappedByteBuffer) mapping.tile(tile);
+            int n = (int) Math.min(end - start, buffer.capacity() - within);
+            buffer.force(within, n);
+            forcedBytes.addAndGet(n);
+            start += n;
+        }
+    }
+
+    @Override
     public void poison(long offset, long length) {
         poisoned.poison(offset, length);
     }
@@ -82,21 +125,11 @@ final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poison
     @Override
     protected void doFlush() throws IOException {
         List<long[]> ranges = dirty.drain();
-        int shift = mapping.tileShift();
-        long tileMask = (1L << shift) - 1;
         for (int i = 0; i < ranges.size(); i++) {
             long start = ranges.get(i)[0];
             long end = ranges.get(i)[1];
             try {
-                while (start < end) {
-                    int tile = (int) (start >>> shift);
-                    int within = (int) (start & tileMask);
-                    MappedByteBuffer buffer = (MappedByteBuffer) mapping.tile(tile);
-                    int n = (int) Math.min(end - start, buffer.capacity() - within);
-                    buffer.force(within, n);
-                    forcedBytes.addAndGet(n);
-                    start += n;
-                }
+                force(start, end);
             } catch (RuntimeException e) {
                 // Not forced: keep this range and the rest dirty for the next flush.
                 dirty.add(start, end);

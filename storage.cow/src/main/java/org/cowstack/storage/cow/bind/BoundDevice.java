@@ -76,6 +76,15 @@ public final class BoundDevice implements BlockDevice {
         return d == null || d.isReadOnly();
     }
 
+    /**
+     * The bound device as memory the volume may show file blocks from (a {@code dax:}
+     * device), or null. Taken per use and never kept: a kept device would keep a replaced
+     * backend's class loader alive.
+     */
+    public org.cowstack.storage.api.device.DirectAccess directAccess() {
+        return bindings.device() instanceof org.cowstack.storage.api.device.DirectAccess d ? d : null;
+    }
+
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
         BlockDevice d = bound();

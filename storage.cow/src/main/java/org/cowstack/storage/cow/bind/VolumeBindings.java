@@ -74,6 +74,7 @@ public final class VolumeBindings {
     private final Object arrivals = new Object();
 
     private volatile BlockDevice device;
+    private final java.util.concurrent.atomic.AtomicLong deviceEpoch = new java.util.concurrent.atomic.AtomicLong();
     private volatile ChecksumAlgorithm checksum;
     private volatile AllocationPolicy policy;
     private volatile String policyName;
@@ -373,7 +374,13 @@ public final class VolumeBindings {
 
     public void device(BlockDevice d) {
         device = d;
+        deviceEpoch.incrementAndGet();
         signal();
+    }
+
+    /** Changes each time a device is bound or unbound: what was shown of the device's memory before belongs to another epoch. */
+    public long deviceEpoch() {
+        return deviceEpoch.get();
     }
 
     public void checksum(ChecksumAlgorithm a) {

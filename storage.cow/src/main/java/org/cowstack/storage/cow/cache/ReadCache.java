@@ -189,6 +189,28 @@ public final class ReadCache implements ChangeListener {
 
     // ------------------------------------------------------------------ size
 
+    // ------------------------------------------------------------------ pages pinned for mapped views
+    // (placeholders until the cache is indexed by physical block: nothing is pinned, views copy)
+
+    /** The cached page of physical block {@code physical}, read-only and pinned; null when not cached. */
+    public synchronized ByteBuffer pin(long physical) {
+        return null;
+    }
+
+    /** Releases a pin taken by {@link #pin}. */
+    public synchronized void unpin(long physical, ByteBuffer page) {
+    }
+
+    /** The change count of physical block {@code physical}: taken before a read that may {@link #insertPhysical}. */
+    public synchronized long physVersion(long physical) {
+        return 0;
+    }
+
+    /** Adds the verified page of physical block {@code physical} unless it changed since {@code version}. */
+    public synchronized boolean insertPhysical(long physical, ByteBuffer page, long version) {
+        return false;
+    }
+
     public synchronized long cachedBytes() {
         return used * blockSize;
     }

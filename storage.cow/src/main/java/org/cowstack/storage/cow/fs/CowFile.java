@@ -195,7 +195,25 @@ final class CowFile implements FileHandle {
     @Override
     public org.cowstack.storage.api.volume.FileMapping map(long offset, long length,
             org.cowstack.storage.api.volume.MapMode mode) throws IOException {
-        throw new org.cowstack.storage.api.NotSupportedException("map");
+        open();
+        if (mode == null) {
+            throw new org.cowstack.storage.api.InvalidArgumentException("map mode", null, "READ or READ_WRITE");
+        }
+        if (offset < 0) {
+            throw new org.cowstack.storage.api.InvalidArgumentException("map offset", offset, ">= 0");
+        }
+        if (length <= 0 || offset > Long.MAX_VALUE - length) {
+            throw new org.cowstack.storage.api.InvalidArgumentException("map length", length,
+                    "> 0, ending below 2^63");
+        }
+        if (mode == org.cowstack.storage.api.volume.MapMode.READ_WRITE) {
+            writable();
+            volume.core.checkWritable();
+        }
+        return volume.core.operation(Access.READ, () -> {
+            volume.core.size(inode, path); // the file still exists
+            return volume.mappings.map(inode, path, offset, length, mode);
+        });
     }
 
     @Override

@@ -89,6 +89,8 @@ public final class CowVolume implements Volume {
     private final Audit audit;
     /** Scrub, status records and media errors. */
     final ScrubRoom health;
+    /** File mappings and their views. */
+    final org.cowstack.storage.cow.map.Mappings mappings;
 
     CowVolume(VolumeCore core, DeviceOpener reopen) {
         this.core = core;
@@ -112,6 +114,7 @@ public final class CowVolume implements Volume {
         this.buffered = new BufferedWriter(core, reads, placements, reservations, committer, copies);
         this.direct = new DirectWriter(core, io, placements, reservations, committer, buffered, copies);
         this.appends = new Appends(core, buffered, direct);
+        this.mappings = new org.cowstack.storage.cow.map.Mappings(core, io, reads, direct, committer);
         this.ranges = new Fallocate(core, reads, buffered, reservations);
         this.remap = new Remap(core, io, placements, committer);
         this.fiemap = new Fiemap(core, committer);
@@ -384,6 +387,7 @@ public final class CowVolume implements Volume {
     }
 
     private void close() throws IOException {
+        mappings.closeAll("the volume " + core.name + " was unmounted");
         health.close();
         reads.close();
         core.bindings.close();

@@ -184,8 +184,23 @@ public final class DirectWriter {
             if (mode == DioMode.BUFFERED) {
                 return buffered.write(ino, path, src, offset);
             }
-            return writeBlocks(ino, path, src, offset, mode, facts.checksummed());
+            return writeBlocks(ino, path, src, offset, mode, facts.checksummed(), Long.MAX_VALUE);
         }
+    }
+
+    /**
+     * A store through a file mapping: whole blocks of the file from {@code blocks}, a
+     * private buffer, written now, as a direct write of them would be (in place where a
+     * direct write would go in place, to new blocks otherwise: the copy-on-write fault),
+     * leaving the file's size as it is when the blocks reach past it. The caller holds
+     * the file's lock and has read the blocks' other bytes under it.
+     *
+     * @return bytes written: all of them, or the prefix a failure left (see {@link #write})
+     */
+    public int store(long ino, String path, ByteBuffer blocks, long offset, long size) throws IOException {
+        core.checkWritable();
+        InodeItem inode = core.treeLock.reading(() -> core.inodes.getOrThrow(ino, path));
+        return writeBlocks(ino, path, blocks, offset, DioMode.DIRECT, !inode.has(InodeItem.NODATASUM), size);
     }
 
     /**
@@ -193,8 +208,8 @@ public final class DirectWriter {
      * of the write; a failure links that prefix and gives back the rest, so the file is
      * as if the prefix alone had been written (P3). File lock held.
      */
-    private int writeBlocks(long ino, String path, ByteBuffer src, long offset, DioMode mode, boolean checksummed)
-            throws IOException {
+    private int writeBlocks(long ino, String path, ByteBuffer src, long offset, DioMode mode, boolean checksummed,
+            long sizeCap) throws IOException {
         int length = src.remaining();
         long first = offset / blockSize;
         int blocks = length / blockSize;
@@ -284,7 +299,7 @@ public final class DirectWriter {
                     break;
                 }
             }
-            link(ino, path, offset, first, count, pieces, end[0], flags, sums ? digests : null);
+            link(ino, path, offset, first, count, pieces, end[0], flags, sums ? digests : null, sizeCap);
         });
         giveBack(pieces, end[0]);
         int written = prefixBlocks(pieces, end[0], count) * blockSize;
@@ -348,7 +363,7 @@ public final class DirectWriter {
      * the cached pages they replace. Tree lock held exclusively.
      */
     private void link(long ino, String path, long offset, long first, int count, List<DirectPiece> pieces, int end,
-            int flags, byte[] digests) throws IOException {
+            int flags, byte[] digests, long sizeCap) throws IOException {
         core.space.unreserve(core.cache.drop(ino, first, first + count));
         int dl = core.checksum.digestLength();
         long allocatedDelta = 0;
@@ -383,11 +398,11 @@ public final class DirectWriter {
         long linked = linkedBlocks * (long) blockSize;
         if (linked > 0 || allocatedDelta != 0) {
             InodeItem now = core.inodes.getOrThrow(ino, path);
-            long size = Math.max(now.size(), offset + linked);
+            long size = Math.max(now.size(), Math.min(offset + linked, sizeCap));
             core.inodes.put(ino, now.withSize(size, VolumeCore.now()).withAllocated(now.allocated() + allocatedDelta));
             core.changes.resized(ino, now.size(), size);
         }
-        core.changes.contentChanged(ino, offset, linked);
+        core.changes.contentChanged(ino, offset, Math.min(linked, Math.max(0, sizeCap - offset)));
     }
 
     /** Blocks of a direct write of {@code count} blocks before piece {@code end}: the prefix it links. */

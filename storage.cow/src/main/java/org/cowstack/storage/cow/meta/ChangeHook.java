@@ -94,6 +94,13 @@ public final class ChangeHook implements ChangeListener {
     }
 
     @Override
+    public void mediaError(long physical, long blocks) {
+        if (blocks > 0 && heard()) {
+            fire(l -> l.mediaError(physical, blocks));
+        }
+    }
+
+    @Override
     public void removed(long inode) {
         if (heard()) {
             fire(l -> l.removed(inode));

@@ -67,6 +67,14 @@ public interface ChangeListener {
     default void freed(long physical, long blocks) {
     }
 
+    /**
+     * The device reported physical blocks {@code [physical, physical + blocks)} bad (a
+     * media error it found on its own, such as persistent memory's poison): whatever
+     * shows them straight from the medium must stop; the scrub room answers the owners.
+     */
+    default void mediaError(long physical, long blocks) {
+    }
+
     /** The file {@code inode} was deleted; its blocks were reported {@link #unmapped} first. */
     default void removed(long inode) {
     }

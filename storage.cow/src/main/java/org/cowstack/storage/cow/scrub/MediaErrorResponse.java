@@ -54,6 +54,8 @@ public final class MediaErrorResponse implements MediaErrors.Listener {
     @Override
     public void mediaError(long offset, long length) {
         long told = System.nanoTime();
+        long first = offset / core.blockSize;
+        core.changes.mediaError(first, (offset + length + core.blockSize - 1) / core.blockSize - first);
         try {
             worker.execute(() -> respond(offset, length, told));
         } catch (java.util.concurrent.RejectedExecutionException closed) {

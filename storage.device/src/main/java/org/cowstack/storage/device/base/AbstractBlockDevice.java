@@ -121,6 +121,26 @@ public abstract class AbstractBlockDevice implements BlockDevice {
         void run() throws IOException;
     }
 
+    /** What a backend's own operation computes, while the device is open (see {@link #guarded}). */
+    @FunctionalInterface
+    protected interface Op<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs an operation of the backend's own (beyond the {@link BlockDevice} calls) on a
+     * range, as those run: the range checked as a transfer's, the device held open, and
+     * failures turned into the contract's exceptions.
+     */
+    protected final <T> T guarded(String op, long offset, long length, Op<T> body) throws IOException {
+        checkRange(offset, length);
+        Object[] result = new Object[1];
+        transfer(op, offset, length, () -> result[0] = body.run());
+        @SuppressWarnings("unchecked")
+        T t = (T) result[0];
+        return t;
+    }
+
     /**
      * Runs one operation while the device is open, and turns what the backend throws
      * into the contract's exceptions: storage exceptions pass, any other failure is a

@@ -19,6 +19,8 @@ public final class TiledMemory {
     private final int tileShift;
     private final long tileMask;
     private final long size;
+    /** Tiles that {@link #view} has shown: {@link #release()} leaves them to the collector. */
+    private final boolean[] shown;
 
     /**
      * @param tiles     buffers of exactly {@code 1 << tileShift} bytes each, except the
@@ -41,6 +43,7 @@ public final class TiledMemory {
         this.tileShift = tileShift;
         this.tileMask = tileSize - 1;
         this.size = size;
+        this.shown = new boolean[tiles.length];
     }
 
     /** Number of tiles needed for {@code size} bytes. */
@@ -113,10 +116,27 @@ public final class TiledMemory {
         return tiles.length;
     }
 
-    /** Releases every tile at once where the runtime allows it. */
-    public void release() {
+    /**
+     * A read-only buffer over bytes {@code [offset, offset + length)} of the memory itself,
+     * shorter when the range crosses the end of a tile (memory is contiguous only within
+     * one). The tile it lies in is never released at once afterwards: {@link #release()}
+     * leaves it to the collector, which unmaps it only when no such buffer is reachable,
+     * so a buffer kept past the release never touches unmapped memory.
+     */
+    public synchronized ByteBuffer view(long offset, int length) {
+        int tile = (int) (offset >>> tileShift);
+        int within = (int) (offset & tileMask);
+        int n = Math.min(length, tiles[tile].capacity() - within);
+        shown[tile] = true;
+        return tiles[tile].slice(within, n).asReadOnlyBuffer();
+    }
+
+    /** Releases every tile at once where the runtime allows it, except tiles a {@link #view} has shown. */
+    public synchronized void release() {
         for (int i = 0; i < tiles.length; i++) {
-            Unmapper.release(tiles[i]);
+            if (!shown[i]) {
+                Unmapper.release(tiles[i]);
+            }
             tiles[i] = null;
         }
     }

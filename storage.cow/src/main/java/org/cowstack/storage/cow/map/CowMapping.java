@@ -1,0 +1,418 @@
+package org.cowstack.storage.cow.map;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import org.cowstack.storage.api.BusyException;
+import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.InvalidViewException;
+import org.cowstack.storage.api.ReadOnlyException;
+import org.cowstack.storage.api.StorageException;
+import org.cowstack.storage.api.device.DirectAccess;
+import org.cowstack.storage.api.volume.FileMapping;
+import org.cowstack.storage.api.volume.MapMode;
+import org.cowstack.storage.api.volume.MappedView;
+import org.cowstack.storage.cow.bind.Access;
+import org.cowstack.storage.cow.core.FileLocks;
+import org.cowstack.storage.cow.core.VolumeCore;
+import org.cowstack.storage.cow.meta.Extents;
+
+/**
+ * A mapping of a byte range of one file. Views are made on demand and kept while they
+ * are valid; each is the device's memory at the blocks' physical address ({@code dax:}),
+ * a pinned page of the read cache (one page per physical block, whichever file reads
+ * it), or zeros. Stores read the partial blocks at their edges and write whole blocks
+ * as a direct write does, under the file's lock, so the copy-on-write fault, the space
+ * check and the checksums are the engine's own.
+ */
+final class CowMapping implements FileMapping {
+    /** A view shows at most this much: its blocks are verified when it is made. */
+    static final int MAX_VIEW_BYTES = 8 << 20;
+    /** A store is written in pieces of at most this much. */
+    static final int MAX_STORE_BYTES = 4 << 20;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
+    /** Tries at making a view while its blocks keep changing under it. */
+    private static final int ATTEMPTS = 32;
+
+    private final Mappings registry;
+    private final long inode;
+    private final String path;
+    private final long offset;
+    private final long length;
+    private final MapMode mode;
+    private final boolean direct;
+    private final int bs;
+    /** Valid views by file offset, reused by {@link #view}. */
+    private final ConcurrentSkipListMap<Long, View> views = new ConcurrentSkipListMap<>();
+    private volatile String closed;
+    private volatile boolean stored;
+
+    CowMapping(Mappings registry, long inode, String path, long offset, long length, MapMode mode, boolean direct) {
+        this.registry = registry;
+        this.inode = inode;
+        this.path = path;
+        this.offset = offset;
+        this.length = length;
+        this.mode = mode;
+        this.direct = direct;
+        this.bs = registry.blockSize();
+    }
+
+    long inode() {
+        return inode;
+    }
+
+    Mappings registry() {
+        return registry;
+    }
+
+    long deviceEpoch() {
+        return registry.core.bindings.deviceEpoch();
+    }
+
+    void forget(View v) {
+        views.remove(v.fileOffset(), v);
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public long offset() {
+        return offset;
+    }
+
+    @Override
+    public long length() {
+        return length;
+    }
+
+    @Override
+    public MapMode mode() {
+        return mode;
+    }
+
+    @Override
+    public boolean direct() {
+        return direct;
+    }
+
+    private void checkOpen() throws StorageException {
+        String why = closed;
+        if (why != null) {
+            throw new StorageException("the mapping of " + path + " is closed: " + why);
+        }
+    }
+
+    private void inside(String what, long at, long n) throws InvalidArgumentException {
+        if (at < offset || n < 0 || at - offset > length - n) {
+            throw new InvalidArgumentException(what + " in the mapping of " + path, at + (n > 1 ? "+" + n : ""),
+                    "inside the mapping [" + offset + ", " + (offset + length) + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------ views
+
+    @Override
+    public MappedView view(long at) throws IOException {
+        checkOpen();
+        inside("offset", at, 1);
+        Map.Entry<Long, View> kept = views.floorEntry(at);
+        if (kept != null && kept.getValue().covers(at) && kept.getValue().isValid()) {
+            return kept.getValue();
+        }
+        VolumeCore core = registry.core;
+        long b = at / bs;
+        Access access = core.cache.unwrittenIn(inode, b, b + 1) ? Access.CHANGE : Access.READ;
+        return core.operation(access, () -> make(at));
+    }
+
+    /** What the file holds at a block: a run of written blocks, or of zeros (a hole, preallocated). */
+    private record Run(long first, long end, long shownEnd, long physical, long mirror, boolean checksummed) {
+        boolean written() {
+            return physical >= 0;
+        }
+    }
+
+    private View make(long at) throws IOException {
+        VolumeCore core = registry.core;
+        long b = at / bs;
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            checkOpen();
+            if (core.cache.unwrittenIn(inode, b, b + 1)) {
+                // Views show blocks: what the page cache holds for this one goes to the device first.
+                registry.committer.writeBackRange(inode, b, b + 1);
+            }
+            long epoch = deviceEpoch();
+            long fileVersion = registry.version(inode);
+            long physVersion = registry.physicalVersion();
+            Run run = core.treeLock.reading(() -> lookup(b, at));
+            View v;
+            if (!run.written()) {
+                int n = (int) Math.min(run.shownEnd() - at, ZEROS.capacity());
+                v = new View(this, at, b, (at + n + bs - 1) / bs, -1, -1, ZEROS.slice(0, n), null, epoch);
+            } else {
+                DirectAccess memory = direct ? core.device.directAccess() : null;
+                v = memory != null ? deviceView(memory, run, at, epoch) : cacheView(run, at, epoch);
+                if (v == null) {
+                    continue; // a bad copy was healed: look again
+                }
+            }
+            if (registry.register(v, inode, fileVersion, physVersion)) {
+                views.put(at, v);
+                return v;
+            }
+            if (v.pinned != null) {
+                registry.cache().unpin(v.physical, v.pinned);
+            }
+        }
+        throw new BusyException(path, "its blocks at offset " + at + " kept changing while a view of them was made");
+    }
+
+    /** The run at block {@code b}, in the mapping and the file. Tree lock held. */
+    private Run lookup(long b, long at) throws IOException {
+        VolumeCore core = registry.core;
+        long size = core.inodes.getOrThrow(inode, path).size();
+        if (at >= size) {
+            throw new InvalidArgumentException("offset in " + path, at, "below the end of the file, " + size
+                    + " bytes (a mapping shows no bytes past it)");
+        }
+        long shownEnd = Math.min(offset + length, size);
+        long limit = Math.min((shownEnd + bs - 1) / bs, b + MAX_VIEW_BYTES / bs);
+        List<Extents.Mapping> found = core.extents.within(inode, b, limit);
+        Extents.Mapping m = found.isEmpty() ? null : found.get(0);
+        if (m == null || m.fileBlock() > b) {
+            long end = m == null ? limit : m.fileBlock();
+            return new Run(b, end, Math.min(shownEnd, end * bs), -1, 0, false);
+        }
+        long end = m.fileEnd();
+        if (m.extent().unwritten()) {
+            return new Run(b, end, Math.min(shownEnd, end * bs), -1, 0, false);
+        }
+        return new Run(b, end, Math.min(shownEnd, end * bs), m.extent().physical(),
+                m.extent().hasMirror() ? m.extent().mirror() : 0, m.extent().checksummed());
+    }
+
+    /** A view of the device's memory: its blocks verified in place, the first bad one healed (null: look again). */
+    private View deviceView(DirectAccess memory, Run run, long at, long epoch) throws IOException {
+        int n = (int) (run.end() - run.first());
+        ByteBuffer whole;
+        try {
+            whole = memory.view(run.physical() * bs, n * bs);
+        } catch (org.cowstack.storage.api.MediaErrorException e) {
+            int good = 0; // the view stops before the first bad block
+            while (good < n && readable(memory, run.physical() + good)) {
+                good++;
+            }
+            if (good == 0) {
+                return heal(run, at, epoch);
+            }
+            whole = memory.view(run.physical() * bs, good * bs);
+        }
+        n = whole.capacity() / bs;
+        if (run.checksummed()) {
+            int good = registry.io.verified(path, run.physical(), n, whole, 0);
+            if (good == 0) {
+                return heal(run, at, epoch);
+            }
+            n = good;
+        }
+        int within = (int) (at - run.first() * bs);
+        int len = (int) Math.min((long) n * bs - within, run.shownEnd() - at);
+        return new View(this, at, run.first(), run.first() + n, run.physical(), run.physical() * bs + within,
+                whole.slice(within, len), null, epoch);
+    }
+
+    private boolean readable(DirectAccess memory, long physical) throws IOException {
+        try {
+            memory.view(physical * bs, bs);
+            return true;
+        } catch (org.cowstack.storage.api.MediaErrorException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The first block of the run is bad on the device (a checksum or a media error): read
+     * it through the block-I/O path, which takes the second copy and queues the rewrite of
+     * the first, or fails as a read does. A writable volume waits for the rewrite and the
+     * view is looked up again (null); a read-only one shows the good copy from memory.
+     */
+    private View heal(Run run, long at, long epoch) throws IOException {
+        VolumeCore core = registry.core;
+        ByteBuffer good = readBlock(run);
+        if (!core.readOnly()) {
+            try {
+                core.repairs.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StorageException("interrupted while " + path + " at offset " + at + " was repaired", e);
+            }
+            return null;
+        }
+        return copyView(run, at, good, null, epoch);
+    }
+
+    /** Block {@code run.first()} read from the device and verified (healed from its second copy where it has one). */
+    private ByteBuffer readBlock(Run run) throws IOException {
+        VolumeCore core = registry.core;
+        long since = core.repairs.mark();
+        ByteBuffer block = registry.io.allocate(bs);
+        registry.io.read(block, run.physical(), run.mirror(), inode, since);
+        block.flip();
+        if (run.checksummed()) {
+            registry.io.verify(inode, path, run.first(), run.physical(), run.mirror(), 1, block, 0, since);
+        }
+        return block;
+    }
+
+    /** A view of one block from the read cache, pinned there; the cache's copy is every file's copy of that block. */
+    private View cacheView(Run run, long at, long epoch) throws IOException {
+        var cache = registry.cache();
+        ByteBuffer page = cache.pin(run.physical());
+        if (page == null) {
+            long version = cache.physVersion(run.physical());
+            ByteBuffer block = readBlock(run);
+            cache.insertPhysical(run.physical(), block.duplicate(), version);
+            page = cache.pin(run.physical());
+            if (page == null) {
+                return copyView(run, at, block, null, epoch); // the cache cannot hold it: a copy of its own
+            }
+        }
+        return copyView(run, at, page, page, epoch);
+    }
+
+    private View copyView(Run run, long at, ByteBuffer block, ByteBuffer pinned, long epoch) {
+        int within = (int) (at - run.first() * bs);
+        int len = (int) Math.min(bs - within, run.shownEnd() - at);
+        return new View(this, at, run.first(), run.first() + 1, run.physical(), -1,
+                block.asReadOnlyBuffer().slice(within, len), pinned, epoch);
+    }
+
+    @Override
+    public int read(long at, ByteBuffer dst) throws IOException {
+        checkOpen();
+        inside("offset", at, 0);
+        if (at >= registry.core.size(inode, path)) {
+            return -1;
+        }
+        int done = 0;
+        int retries = 0;
+        while (dst.hasRemaining() && at + done < offset + length) {
+            MappedView v;
+            try {
+                v = view(at + done);
+            } catch (InvalidArgumentException pastEnd) {
+                if (done == 0) {
+                    throw pastEnd;
+                }
+                break; // the file ended (or shrank) here
+            }
+            int pos = dst.position();
+            try {
+                ByteBuffer buf = v.buffer();
+                int within = (int) (at + done - v.fileOffset());
+                int n = Math.min(dst.remaining(), buf.capacity() - within);
+                dst.put(buf.position(within).limit(within + n));
+                v.validate();
+                done += n;
+            } catch (InvalidViewException changed) {
+                dst.position(pos); // read while it changed: not trusted
+                if (++retries > ATTEMPTS) {
+                    throw changed;
+                }
+            }
+        }
+        return done;
+    }
+
+    // ------------------------------------------------------------------ stores
+
+    @Override
+    public int write(long at, ByteBuffer src) throws IOException {
+        checkOpen();
+        if (mode != MapMode.READ_WRITE) {
+            throw new ReadOnlyException(path + " (mapped read-only)");
+        }
+        int n = src.remaining();
+        if (n == 0) {
+            return 0;
+        }
+        inside("store", at, n);
+        int written = registry.core.operation(Access.CHANGE, () -> store(at, src));
+        stored = true;
+        return written;
+    }
+
+    @SuppressWarnings("try") // the file lock is held by the try and released by it
+    private int store(long at, ByteBuffer src) throws IOException {
+        VolumeCore core = registry.core;
+        core.checkWritable();
+        int n = src.remaining();
+        try (FileLocks.Held held = core.fileLocks.lock(inode)) {
+            long size = core.size(inode, path);
+            if (at > size - n) {
+                throw new InvalidArgumentException("store in " + path, at + "+" + n, "within the file's " + size
+                        + " bytes (a mapping never extends its file)");
+            }
+            int done = 0;
+            while (done < n) {
+                long pos = at + done;
+                long first = pos / bs;
+                int chunk = (int) Math.min(n - done, MAX_STORE_BYTES - (pos - first * bs));
+                long end = (pos + chunk + bs - 1) / bs;
+                int count = (int) (end - first);
+                registry.committer.writeBackRange(inode, first, end);
+                ByteBuffer data = registry.io.allocate(count * bs);
+                if (pos % bs != 0) {
+                    data.put(0, registry.reads.readBlockForUpdate(inode, path, first));
+                }
+                if ((pos + chunk) % bs != 0 && (count > 1 || pos % bs == 0)) {
+                    data.put((count - 1) * bs, registry.reads.readBlockForUpdate(inode, path, end - 1));
+                }
+                data.put((int) (pos - first * bs), src, src.position() + done, chunk);
+                registry.direct.store(inode, path, data.clear(), first * bs, size);
+                done += chunk;
+            }
+            src.position(src.position() + n);
+            return n;
+        }
+    }
+
+    @Override
+    public void msync(long at, long n) throws IOException {
+        checkOpen();
+        inside("msync range", at, n);
+        if (stored) {
+            stored = false; // stores after this point wait for the next msync
+            registry.committer.sync();
+        }
+    }
+
+    @Override
+    public void close() {
+        closeFor("it was unmapped");
+    }
+
+    void closeFor(String why) {
+        if (closed != null) {
+            return;
+        }
+        closed = why;
+        for (View v : List.copyOf(views.values())) {
+            registry.invalidate(v, why, null);
+        }
+        registry.closed(this);
+    }
+
+    @Override
+    public String toString() {
+        return "mapping of " + path + " [" + offset + ", " + (offset + length) + ") " + mode
+                + (direct ? ", device memory" : ", cache");
+    }
+}
