@@ -138,8 +138,12 @@ public final class FileCommands {
                 : EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try (FileHandle f = v.open(a.arg(1), options)) {
             IoScript io = new IoScript(v, f, System.out, ProgressReporter.of(session));
-            for (IoScript.Parsed p : script) {
-                io.run(p);
+            try {
+                for (IoScript.Parsed p : script) {
+                    io.run(p);
+                }
+            } finally {
+                io.close();
             }
         }
     }

@@ -161,7 +161,23 @@ final class IoScript {
                     .raw().repeatedArg("+C|-C|+nodatasum|-nodatasum", "the attributes",
                             Values.words("+C", "-C", "+nodatasum", "-nodatasum"))
                     .build(),
-            row("lsattr", "print the flags and the path", (s, a) -> s.lsattr()).build());
+            row("lsattr", "print the flags and the path", (s, a) -> s.lsattr()).build(),
+            row("mmap", "map OFF+LEN of the file (read views; -w: stores too); prints 'mapped OFF+LEN MODE (WHERE)'",
+                    (s, a) -> s.maps.mmap(a))
+                    .flag("-w", "writable: stores through the mapping (mwrite)")
+                    .arg("OFF", OFF).arg("LEN", LEN).build(),
+            row("mread", "read through the mapping's views; prints 'read N/LEN bytes at offset OFF'",
+                    (s, a) -> s.maps.mread(a))
+                    .flag("-v", "dump the bytes in hex")
+                    .option("-P", "BYTE", "fail at the first byte that is not BYTE")
+                    .arg("OFF", OFF).arg("LEN", LEN).build(),
+            row("mwrite", "store LEN bytes of BYTE at OFF through the mapping (a shared block is copied first); "
+                    + "prints 'wrote LEN/LEN bytes at offset OFF'", (s, a) -> s.maps.mwrite(a))
+                    .option("-S", "BYTE", "the byte stored (default 0x58, 'X', as xfs_io)")
+                    .arg("OFF", OFF).arg("LEN", LEN).build(),
+            row("msync", "make the mapping's stores durable (in OFF+LEN, or all of it)", (s, a) -> s.maps.msync(a))
+                    .optionalArg("OFF", OFF).optionalArg("LEN", LEN).build(),
+            row("munmap", "unmap: its views end", (s, a) -> s.maps.munmap()).build());
 
     /** The names, for messages: {@code pwrite, pread, ...}. */
     static final String COMMANDS = TABLE.stream().map(IoCommand::name).collect(Collectors.joining(", "));
@@ -170,6 +186,8 @@ final class IoScript {
     private final FileHandle file;
     private final PrintStream out;
     private final ProgressReporter progress;
+    /** The mapping of mmap ... munmap, if any. */
+    final MapScript maps;
 
     /** Runs commands on {@code file}; sources of reflink and dedupe are opened on {@code volume}. */
     IoScript(Volume volume, FileHandle file, PrintStream out) {
@@ -182,6 +200,12 @@ final class IoScript {
         this.file = file;
         this.out = out;
         this.progress = progress;
+        this.maps = new MapScript(file, out, progress);
+    }
+
+    /** Ends what the script left open: its mapping (as a process exiting unmaps). */
+    void close() throws IOException {
+        maps.close();
     }
 
     static Optional<IoCommand> find(String name) {
@@ -323,7 +347,7 @@ final class IoScript {
                     }
                 }
                 if (verbose) {
-                    dump(got, n, offset + done);
+                    dump(out, got, n, offset + done);
                 }
                 done += n;
                 progressOf.advance(n);
@@ -337,7 +361,7 @@ final class IoScript {
     }
 
     /** The first {@code length} bytes as a hex dump, addressed from {@code base}. */
-    private void dump(byte[] bytes, int length, long base) {
+    static void dump(PrintStream out, byte[] bytes, int length, long base) {
         for (int i = 0; i < length; i += 16) {
             StringBuilder hex = new StringBuilder();
             StringBuilder text = new StringBuilder();
@@ -507,6 +531,11 @@ final class IoScript {
 
         RowBuilder arg(String argName, String text, Values values) {
             arguments.add(new ArgSpec(argName, text, values, false, false));
+            return this;
+        }
+
+        RowBuilder optionalArg(String argName, String text) {
+            arguments.add(new ArgSpec(argName, text, Values.NONE, true, false));
             return this;
         }
 

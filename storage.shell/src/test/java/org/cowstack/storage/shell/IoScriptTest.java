@@ -174,4 +174,26 @@ class IoScriptTest {
         assertEquals(List.of(), run("fpunch 4k 4k", "fzero -k 8k 4k", "falloc -k 1m 64k"));
         assertEquals(List.of("size 131072"), run("stat").subList(0, 1));
     }
+
+    @Test
+    void mmapMreadMwriteMsyncMunmap() throws Exception {
+        run("pwrite -S 0xab 0 64k", "fsync", "reflink /f 0 64k 64k"); // the second half shares the first
+        assertEquals(List.of("mapped 0+65536 read-write (views of the cache)", "read 65536/65536 bytes at offset 0",
+                "wrote 100/100 bytes at offset 4000", "read 100/100 bytes at offset 4000",
+                "read 3000/3000 bytes at offset 1000"),
+                run("mmap -w 0 64k", "mread -P 0xab 0 64k", "mwrite -S 0x11 4000 100", "mread -P 0x11 4000 100",
+                        "mread -P 0xab 1000 3000", "msync", "msync 0 4k"));
+        IllegalStateException wrong = assertThrows(IllegalStateException.class, () -> run("mread -P 0xab 4000 1"));
+        assertEquals("mread: byte at offset 4000 is 0x11, expected 0xab", wrong.getMessage());
+        assertThrows(InvalidArgumentException.class, () -> run("mwrite 65500 100"), "past the mapping");
+        assertThrows(IllegalArgumentException.class, () -> run("msync 0"));
+        assertEquals(List.of("read 65536/65536 bytes at offset 65536"), run("pread -P 0xab 64k 64k"),
+                "the clone kept its bytes: the store copied the shared block");
+        run("munmap");
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> run("mread 0 1"));
+        assertEquals("mread: nothing is mapped; mmap OFF LEN first", none.getMessage());
+        assertEquals(List.of("mapped 0+4096 read-only (views of the cache)"), run("mmap 0 4k"));
+        assertThrows(org.cowstack.storage.api.ReadOnlyException.class, () -> run("mwrite 0 1"));
+        io.close();
+    }
 }

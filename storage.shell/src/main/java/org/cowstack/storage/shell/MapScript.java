@@ -1,0 +1,140 @@
+package org.cowstack.storage.shell;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Locale;
+
+import org.cowstack.storage.api.ByteSize;
+import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.volume.FileHandle;
+import org.cowstack.storage.api.volume.FileMapping;
+import org.cowstack.storage.api.volume.MapMode;
+import org.cowstack.storage.shell.IoScript.IoArgs;
+import org.cowstack.storage.shell.cli.Progress;
+import org.cowstack.storage.shell.cli.ProgressReporter;
+
+/**
+ * The mapping sub-commands of {@code storage:io} (xfs_io's names): one mapping per
+ * script, from {@code mmap} to {@code munmap} or the script's end. Offsets are file
+ * offsets inside the mapping.
+ */
+final class MapScript {
+    private static final int PIECE = 1 << 20;
+
+    private final FileHandle file;
+    private final PrintStream out;
+    private final ProgressReporter progress;
+    private FileMapping mapping;
+
+    MapScript(FileHandle file, PrintStream out, ProgressReporter progress) {
+        this.file = file;
+        this.out = out;
+        this.progress = progress;
+    }
+
+    private FileMapping mapping(String command) {
+        if (mapping == null) {
+            throw new IllegalStateException(command + ": nothing is mapped; mmap OFF LEN first");
+        }
+        return mapping;
+    }
+
+    void mmap(IoArgs a) throws IOException {
+        long offset = ByteSize.parse("mmap offset", a.arg(0));
+        long length = ByteSize.parse("mmap length", a.arg(1));
+        close();
+        mapping = file.map(offset, length, a.flag("-w") ? MapMode.READ_WRITE : MapMode.READ);
+        out.printf("mapped %d+%d %s (%s)%n", offset, length, a.flag("-w") ? "read-write" : "read-only",
+                mapping.direct() ? "views of device memory" : "views of the cache");
+    }
+
+    void mread(IoArgs a) throws IOException {
+        FileMapping m = mapping("mread");
+        long offset = ByteSize.parse("mread offset", a.arg(0));
+        long length = ByteSize.parse("mread length", a.arg(1));
+        Integer expect = a.option("-P") == null ? null : IoScript.pattern("mread -P", a.option("-P"));
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(PIECE, Math.max(1, length)));
+        long done = 0;
+        try (Progress p = progress.startIfLarge("mread " + file.path(), length)) {
+            p.checkpoint();
+            while (done < length) {
+                buf.clear().limit((int) Math.min(buf.capacity(), length - done));
+                int n = m.read(offset + done, buf);
+                if (n <= 0) {
+                    break;
+                }
+                byte[] got = buf.array();
+                if (expect != null) {
+                    for (int i = 0; i < n; i++) {
+                        if ((got[i] & 0xff) != expect) {
+                            throw new IllegalStateException(String.format(Locale.ROOT,
+                                    "mread: byte at offset %d is 0x%02x, expected 0x%02x", offset + done + i,
+                                    got[i] & 0xff, expect));
+                        }
+                    }
+                }
+                if (a.flag("-v")) {
+                    IoScript.dump(out, got, n, offset + done);
+                }
+                done += n;
+                p.advance(n);
+            }
+        }
+        if (expect != null && done < length) {
+            throw new IllegalStateException("mread: read " + done + "/" + length + " bytes at offset " + offset
+                    + " (end of the mapping or the file), so not every byte is " + String.format("0x%02x", expect));
+        }
+        out.printf("read %d/%d bytes at offset %d%n", done, length, offset);
+    }
+
+    void mwrite(IoArgs a) throws IOException {
+        FileMapping m = mapping("mwrite");
+        int fill = a.option("-S") == null ? 'X' : IoScript.pattern("mwrite -S", a.option("-S"));
+        long offset = ByteSize.parse("mwrite offset", a.arg(0));
+        long length = ByteSize.parse("mwrite length", a.arg(1));
+        if (length > m.length() || offset < m.offset() || offset - m.offset() > m.length() - length) {
+            throw new InvalidArgumentException("mwrite range", offset + "+" + length,
+                    "inside the mapping " + m.offset() + "+" + m.length());
+        }
+        byte[] piece = new byte[(int) Math.min(PIECE, Math.max(1, length))];
+        Arrays.fill(piece, (byte) fill);
+        long done = 0;
+        try (Progress p = progress.startIfLarge("mwrite " + file.path(), length)) {
+            p.checkpoint();
+            while (done < length) {
+                int n = (int) Math.min(piece.length, length - done);
+                m.write(offset + done, ByteBuffer.wrap(piece, 0, n));
+                done += n;
+                p.advance(n);
+            }
+        }
+        out.printf("wrote %d/%d bytes at offset %d%n", done, length, offset);
+    }
+
+    void msync(IoArgs a) throws IOException {
+        FileMapping m = mapping("msync");
+        if (a.args().size() == 1) {
+            throw new IllegalArgumentException("msync: give OFF and LEN, or neither (the whole mapping)");
+        }
+        if (a.args().isEmpty()) {
+            m.msync();
+        } else {
+            m.msync(ByteSize.parse("msync offset", a.arg(0)), ByteSize.parse("msync length", a.arg(1)));
+        }
+    }
+
+    void munmap() throws IOException {
+        mapping("munmap");
+        close();
+    }
+
+    void close() throws IOException {
+        if (mapping != null) {
+            FileMapping m = mapping;
+            mapping = null;
+            m.close();
+        }
+    }
+}
