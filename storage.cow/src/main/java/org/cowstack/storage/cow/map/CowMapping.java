@@ -34,6 +34,10 @@ final class CowMapping implements FileMapping {
     /** A store is written in pieces of at most this much. */
     static final int MAX_STORE_BYTES = 4 << 20;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
+    /** Views a mapping keeps for reuse at most; the oldest goes first (as reclaim unmaps the oldest pages). */
+    static final int MAX_KEPT_VIEWS = 4096;
+    /** Cache pages a mapping keeps pinned at most, in bytes: its views never fill the cache. */
+    static final long MAX_PINNED_BYTES = 64L << 20;
     /** Tries at making a view while its blocks keep changing under it. */
     private static final int ATTEMPTS = 32;
 
@@ -47,6 +51,9 @@ final class CowMapping implements FileMapping {
     private final int bs;
     /** Valid views by file offset, reused by {@link #view}. */
     private final ConcurrentSkipListMap<Long, View> views = new ConcurrentSkipListMap<>();
+    /** Kept views, oldest first (invalid ones are skipped when they come up). */
+    private final java.util.ArrayDeque<View> age = new java.util.ArrayDeque<>();
+    private long pinnedBytes;
     private volatile String closed;
     private volatile boolean stored;
 
@@ -75,6 +82,49 @@ final class CowMapping implements FileMapping {
 
     void forget(View v) {
         views.remove(v.fileOffset(), v);
+        if (v.pinned != null) {
+            synchronized (age) {
+                pinnedBytes -= bs;
+            }
+        }
+    }
+
+    /**
+     * Keeps a new view for reuse; releases (invalidates) the oldest kept views while the
+     * mapping keeps more than {@link #MAX_KEPT_VIEWS} views or pins more than
+     * {@link #MAX_PINNED_BYTES} of the cache: a view in use then fails its validation and
+     * is made again, as a page the kernel reclaimed faults in again.
+     */
+    private void keep(long at, View v) {
+        views.put(at, v);
+        List<View> release = new java.util.ArrayList<>();
+        synchronized (age) {
+            age.addLast(v);
+            if (v.pinned != null) {
+                pinnedBytes += bs;
+            }
+            int kept = views.size();
+            long pinned = pinnedBytes;
+            while (!age.isEmpty() && (kept > MAX_KEPT_VIEWS || pinned > MAX_PINNED_BYTES)) {
+                View old = age.peekFirst();
+                if (old == v) {
+                    break;
+                }
+                age.pollFirst();
+                if (old.isValid()) {
+                    release.add(old);
+                    kept--;
+                    pinned -= old.pinned != null ? bs : 0;
+                }
+            }
+            if (age.size() > 4 * MAX_KEPT_VIEWS) {
+                age.removeIf(x -> !x.isValid());
+            }
+        }
+        for (View old : release) {
+            registry.invalidate(old, "released: a mapping keeps at most " + MAX_KEPT_VIEWS + " views and "
+                    + (MAX_PINNED_BYTES >> 20) + " MiB of cache pages; take the view again", null);
+        }
     }
 
     @Override
@@ -164,7 +214,7 @@ final class CowMapping implements FileMapping {
                 }
             }
             if (registry.register(v, inode, fileVersion, physVersion)) {
-                views.put(at, v);
+                keep(at, v);
                 return v;
             }
             if (v.pinned != null) {

@@ -441,4 +441,77 @@ class MappingTest {
         }
         v.unmount();
     }
+
+    @Test
+    void eightMappedClonesOfA64MiBFileAreOneCopyOfDeviceMemory() throws Exception {
+        int size = 64 << 20;
+        CowVolume v = volumes.fresh(image(), 256L << 20);
+        try (FileHandle a = v.open("/a", Volumes.RW)) {
+            ByteBuffer piece = ByteBuffer.allocate(1 << 20);
+            for (int at = 0; at < size; at += piece.capacity()) {
+                random.nextBytes(piece.array());
+                a.write(piece.clear(), at);
+            }
+            for (int k = 1; k < 8; k++) {
+                try (FileHandle c = v.open("/c" + k, Volumes.RW)) {
+                    c.cloneRange(a, 0, 0, 0);
+                }
+            }
+        }
+        v.sync();
+        long cacheBefore = v.cache().cached();
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        long heapBefore = rt.totalMemory() - rt.freeMemory();
+        java.util.TreeMap<Long, Long> device = new java.util.TreeMap<>(); // device ranges behind every view
+        List<FileMapping> mappings = new java.util.ArrayList<>();
+        List<FileHandle> handles = new java.util.ArrayList<>();
+        long viewed = 0;
+        byte[] sink = new byte[1 << 20];
+        long sum = 0;
+        for (int k = 0; k < 8; k++) {
+            FileHandle f = v.open(k == 0 ? "/a" : "/c" + k, Volumes.RW);
+            handles.add(f);
+            FileMapping m = f.map(0, size, MapMode.READ);
+            mappings.add(m);
+            for (long at = 0; at < size; ) {
+                MappedView view = m.view(at);
+                ByteBuffer b = view.buffer();
+                while (b.hasRemaining()) {
+                    int n = Math.min(sink.length, b.remaining());
+                    b.get(sink, 0, n);
+                    sum += sink[n - 1];
+                }
+                view.validate();
+                device.merge(view.deviceOffset(), (long) view.length(), Math::max);
+                viewed += view.length();
+                at += view.length();
+            }
+        }
+        long distinct = 0;
+        long end = -1;
+        for (var e : device.entrySet()) {
+            long from = Math.max(e.getKey(), end);
+            long to = e.getKey() + e.getValue();
+            if (to > from) {
+                distinct += to - from;
+                end = to;
+            }
+        }
+        System.gc();
+        long heapAfter = rt.totalMemory() - rt.freeMemory();
+        System.out.printf("MappingTest: 8 mapped clones of a 64 MiB file on dax: %d MiB viewed, %d MiB of device "
+                + "memory behind the views, cache grew by %d MiB, heap by %d MiB (checksum %d)%n", viewed >> 20,
+                distinct >> 20, (v.cache().cached() - cacheBefore) >> 20, (heapAfter - heapBefore) >> 20, sum);
+        assertEquals(8L * size, viewed);
+        assertEquals(size, distinct, "one copy of the data, however many files map it");
+        assertTrue(v.cache().cached() - cacheBefore < size / 8, "views of device memory use no cache");
+        for (FileMapping m : mappings) {
+            m.close();
+        }
+        for (FileHandle f : handles) {
+            f.close();
+        }
+        v.unmount();
+    }
 }
