@@ -162,7 +162,22 @@ public final class Mappings implements ChangeListener {
 
     // ------------------------------------------------------------------ the change hook
 
-    private synchronized void file(long inode, long from, long to, String why) {
+    /**
+     * Without an open mapping there is no view and none being made (a mapping is open
+     * before its first view is looked up, and every event comes after its change), so
+     * an event costs one check: the write path does not take this monitor.
+     */
+    private boolean quiet() {
+        return open.isEmpty();
+    }
+
+    private void file(long inode, long from, long to, String why) {
+        if (!quiet()) {
+            fileChanged(inode, from, to, why);
+        }
+    }
+
+    private synchronized void fileChanged(long inode, long from, long to, String why) {
         versions[stripe(inode)]++;
         NavigableMap<Long, List<View>> views = byFile.get(inode);
         if (views == null) {
@@ -181,7 +196,13 @@ public final class Mappings implements ChangeListener {
         }
     }
 
-    private synchronized void physical(long first, long blocks, String why, Throwable cause) {
+    private void physical(long first, long blocks, String why, Throwable cause) {
+        if (!quiet()) {
+            physicalChanged(first, blocks, why, cause);
+        }
+    }
+
+    private synchronized void physicalChanged(long first, long blocks, String why, Throwable cause) {
         physicalVersion++;
         long end = first + blocks;
         List<View> hit = new ArrayList<>();
