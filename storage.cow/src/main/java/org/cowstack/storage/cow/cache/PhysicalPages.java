@@ -200,6 +200,15 @@ final class PhysicalPages {
         }
     }
 
+    /** Every page goes (pinned ones leave the index and stay until unpinned), as if every block changed. */
+    void forgetAll() {
+        changes++;
+        Arrays.fill(changedAt, changes);
+        for (int slot = 0; slot < physicals.length; slot++) {
+            release(slot);
+        }
+    }
+
     /**
      * Lets the page in {@code slot} go: out of the index, every entry for it stale; its
      * slot is free, or, while pinned, kept as {@link #FORGOTTEN} until the last unpin.

@@ -320,6 +320,16 @@ public final class ReadCache implements ChangeListener {
         }
     }
 
+    /** Forgets every page and every file's links (drop caches): the next reads read the device. */
+    public synchronized void clear() {
+        pages.forgetAll();
+        files.clear();
+        behind.clear();
+        for (int s = 0; s < STRIPES; s++) {
+            versions[s]++;
+        }
+    }
+
     /** Forgets the pages of physical blocks {@code [physical, physical + blocks)}, for every file. */
     public synchronized void invalidatePhysical(long physical, long blocks) {
         pages.forget(physical, blocks);
