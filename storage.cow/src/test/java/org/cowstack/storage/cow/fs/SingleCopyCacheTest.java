@@ -110,6 +110,61 @@ class SingleCopyCacheTest {
     }
 
     @Test
+    void clonesReadRightAfterTheyWereMadeTakeTheReadCacheOnce() throws Exception {
+        byte[] data = new byte[64 * MIB];
+        new Random(23).nextBytes(data);
+        URI uri = URI.create("file:" + dir.resolve("fresh.img"));
+        CowVolume v = volumes.fresh(uri, 4L * data.length + 64 * MIB, FormatOptions.defaults());
+        v.cacheSize(4L * data.length);
+        Volumes.write(v, "/c0", 0, data);
+        try (FileHandle source = v.open("/c0", Volumes.RW)) {
+            for (int i = 1; i < CLONES; i++) {
+                try (FileHandle clone = v.open("/c" + i, Volumes.RW)) {
+                    assertEquals(data.length, clone.cloneRange(source, 0, 0, 0));
+                }
+            }
+        }
+        byte[] digest = digestOf(data);
+        for (int i = 0; i < CLONES; i++) {
+            assertArrayEquals(digest, digestOf(v, "/c" + i), "/c" + i);
+        }
+        CacheUsage all = v.cache();
+        long written = v.core.cache.cachedPages() * v.core.blockSize;
+        System.out.printf("single-copy cache, %d clones of %d MiB read without a remount: cached %d MiB"
+                + " (%d MiB of it the written file's clean pages in the page cache), shared %d MiB, hit rate %.3f%n",
+                CLONES, data.length / MIB, all.cached() / MIB, written / MIB, all.shared() / MIB, all.hitRate());
+        // The page cache keeps the pages /c0's write left (clean once written back, per file, not
+        // by physical block): the clones' blocks are read once more, into the physical cache, once.
+        assertTrue(v.core.readCache.cachedBytes() <= data.length, "the clones share one copy: " + all);
+        assertTrue(all.cached() <= written + data.length, "at most one copy besides the written pages: " + all);
+        v.unmount();
+    }
+
+    @Test
+    void dedupedCopiesTakeTheCacheOnce() throws Exception {
+        byte[] data = new byte[4 * MIB];
+        new Random(11).nextBytes(data);
+        URI uri = URI.create("file:" + dir.resolve("dedupe.img"));
+        CowVolume v = volumes.fresh(uri, 64 * MIB, FormatOptions.defaults());
+        Volumes.write(v, "/a", 0, data);
+        Volumes.write(v, "/b", 0, data);
+        v.sync();
+        try (FileHandle a = v.open("/a", Volumes.RW); FileHandle b = v.open("/b", Volumes.RW)) {
+            b.dedupeRange(a, 0, 0, data.length);
+        }
+        v.unmount();
+        v = volumes.mount(uri);
+        assertArrayEquals(data, Volumes.readAll(v, "/a"));
+        long misses = v.cache().misses();
+        assertArrayEquals(data, Volumes.readAll(v, "/b"));
+        CacheUsage c = v.cache();
+        assertEquals(misses, c.misses(), "the deduped copy came from the cache: " + c);
+        assertEquals(data.length, c.cached(), c.toString());
+        assertEquals(data.length, c.shared(), c.toString());
+        v.unmount();
+    }
+
+    @Test
     void aWriteToOneCloneChangesOnlyItsView() throws Exception {
         byte[] data = new byte[4 * MIB];
         new Random(7).nextBytes(data);
