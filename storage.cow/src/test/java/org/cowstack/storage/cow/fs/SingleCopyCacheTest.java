@@ -141,6 +141,31 @@ class SingleCopyCacheTest {
     }
 
     @Test
+    void clonesReadAtOnceByManyThreadsReadRightAndTakeTheCacheOnce() throws Exception {
+        byte[] data = new byte[8 * MIB];
+        new Random(31).nextBytes(data);
+        byte[] digest = digestOf(data);
+        CowVolume v = clones(URI.create("file:" + dir.resolve("threads.img")), data);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(CLONES);
+        try {
+            java.util.List<java.util.concurrent.Future<byte[]>> reads = new java.util.ArrayList<>();
+            for (int i = 0; i < CLONES; i++) {
+                String path = "/c" + i;
+                reads.add(pool.submit(() -> digestOf(v, path)));
+            }
+            for (int i = 0; i < CLONES; i++) {
+                assertArrayEquals(digest, reads.get(i).get(), "/c" + i);
+            }
+        } finally {
+            pool.shutdown();
+        }
+        CacheUsage c = v.cache();
+        assertTrue(c.cached() <= data.length, "each block once, however the readers raced: " + c);
+        assertEquals(c.cached(), c.shared(), c.toString());
+        v.unmount();
+    }
+
+    @Test
     void dedupedCopiesTakeTheCacheOnce() throws Exception {
         byte[] data = new byte[4 * MIB];
         new Random(11).nextBytes(data);
