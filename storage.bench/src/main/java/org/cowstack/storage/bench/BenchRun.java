@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.cowstack.storage.bench.Table.Bandwidth;
+import org.cowstack.storage.bench.Table.Figure;
 import org.cowstack.storage.bench.Table.LatencyRatio;
 import org.cowstack.storage.bench.Table.Limit;
 import org.cowstack.storage.bench.Table.Percentile;
@@ -92,7 +93,9 @@ public final class BenchRun {
                 new Run(ScrubBenchmark.class, null, Map.of("mebibytes", new String[] {mib},
                         "readerMillis", new String[] {p.quick() ? "1000" : "3000"}), p.quick() ? 1 : 2,
                         p.quick() ? 3 : 6, null),
-                new Run(HotSwapBenchmark.class, null, Map.of(), p.quick() ? 2 : 5, p.swaps(), null));
+                new Run(HotSwapBenchmark.class, null, Map.of(), p.quick() ? 2 : 5, p.swaps(), null),
+                new Run(ClonedReadBenchmark.class, null, Map.of("mebibytes", new String[] {"64"},
+                        "clones", new String[] {"8"}), 1, p.quick() ? 2 : 3, null));
     }
 
     /** The table: one entry per row, in the order printed. */
@@ -152,6 +155,8 @@ public final class BenchRun {
                 "stallMillis", 0.99, 5, "ms"));
         rows.add(new Percentile("hot-swap stall of the writer fsyncing every 1 MiB, same updates",
                 Pick.of("HotSwapBenchmark.updateCsum"), "fsyncStallMillis", 0.99, REPORTED, "ms"));
+        rows.add(new Figure("8 clones of a 64 MiB file read through the cache: bytes of cache per byte of"
+                + " distinct data", Pick.of("ClonedReadBenchmark.readClones"), "cachePerDistinct", 1.1, "x"));
         return rows;
     }
 

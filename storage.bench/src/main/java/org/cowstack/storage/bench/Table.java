@@ -216,6 +216,25 @@ final class Table {
         }
     }
 
+    /**
+     * A figure the benchmark counted itself, not a speed: the median over its iterations
+     * of the per-iteration secondary result {@code counter} (such as cache bytes per byte
+     * of data), judged against a maximum (or only reported when NaN).
+     */
+    record Figure(String workload, Pick engine, String counter, double atMost, String unit) implements Row {
+        @Override
+        public Cells evaluate(Results results) {
+            Optional<RunResult> e = results.find(engine);
+            String target = Double.isNaN(atMost) ? "reported" : "<= " + fixed(atMost);
+            double m = e.map(r -> median(samples(r, counter))).orElse(Double.NaN);
+            if (Double.isNaN(m)) {
+                return new Cells("-", "-", "-", target, Verdict.NO_RESULT);
+            }
+            Verdict v = Double.isNaN(atMost) ? Verdict.REPORTED : m <= atMost ? Verdict.OK : Verdict.MISS;
+            return new Cells(fixed(m), counter + " " + number(m) + " " + unit, "-", target, v);
+        }
+    }
+
     /** The median of {@code samples}, NaN when there are none. */
     static double median(double[] samples) {
         if (samples.length == 0) {

@@ -46,8 +46,8 @@ final class Commands {
     static final String VOLUMES_TEXT = "list the mounted and configured volumes: name, device, state, checksum, "
             + "size, used";
     static final String DF_TEXT = "space of a volume: size, used, reserved for accepted writes, free, shared";
-    static final String CACHE_TEXT = "page cache of each mounted volume (or of one): size limit, cached, dirty, hits, "
-            + "misses, read-ahead";
+    static final String CACHE_TEXT = "page cache of mounted volumes (or one): limit, cached, shared, pinned, dirty, "
+            + "hits, misses, hit%, read-ahead";
     static final String LS_TEXT = "list a directory of a volume (the root by default), or show one file";
     static final String MKDIR_TEXT = "create a directory";
     static final String RM_TEXT = "remove a file or an empty directory";

@@ -58,12 +58,22 @@ public final class VolumeCommands {
         }
     }
 
-    /** The cache of one volume: sizes in bytes, hits and misses in blocks since mount. */
+    /**
+     * The cache of one volume: sizes in bytes, hits and misses in blocks since mount;
+     * {@code shared}: clean bytes served to more than one file (held once); {@code pinned}:
+     * clean bytes held for mapped views; {@code hitRate} 0 to 1.
+     */
     public record CacheInfo(String name, long sizeLimit, long cached, long dirty, long hits, long misses,
-            long readAhead) implements Described.Fields {
+            long readAhead, long shared, long pinned, double hitRate) implements Described.Fields {
         @Override
         public String line() {
-            return name + ": " + ByteSize.format(cached) + " cached of " + ByteSize.format(sizeLimit);
+            return name + ": " + ByteSize.format(cached) + " cached of " + ByteSize.format(sizeLimit) + ", "
+                    + ByteSize.format(shared) + " shared, " + hitPercent() + "% hits";
+        }
+
+        /** The hit rate as a percentage with one decimal: {@code 99.4}. */
+        public String hitPercent() {
+            return String.format(java.util.Locale.ROOT, "%.1f", hitRate * 100);
         }
     }
 
@@ -254,15 +264,18 @@ public final class VolumeCommands {
         for (Volume v : volumes) {
             CacheUsage c = v.cache();
             rows.add(new CacheInfo(v.name(), c.sizeLimit(), c.cached(), c.dirty(), c.hits(), c.misses(),
-                    c.readAheadBytes()));
+                    c.readAheadBytes(), c.shared(), c.pinned(), c.hitRate()));
         }
         return Table.of(rows)
                 .column("volume", CacheInfo::name)
                 .number("limit", CacheInfo::sizeLimit)
                 .number("cached", CacheInfo::cached)
+                .number("shared", CacheInfo::shared)
+                .number("pinned", CacheInfo::pinned)
                 .number("dirty", CacheInfo::dirty)
                 .number("hits", CacheInfo::hits)
                 .number("misses", CacheInfo::misses)
+                .number("hit%", CacheInfo::hitPercent, r -> Math.round(r.hitRate() * 1000) / 10.0)
                 .number("readahead", CacheInfo::readAhead)
                 .build()
                 .as(a.json());

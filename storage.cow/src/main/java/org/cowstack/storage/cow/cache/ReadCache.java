@@ -1,7 +1,6 @@
 package org.cowstack.storage.cow.cache;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -14,18 +13,24 @@ import org.cowstack.storage.cow.meta.ChangeListener;
  * what writes put there (dirty, in writeback, or written and clean); a read asks it
  * first, so its pages always win over this cache's.
  *
- * <p>Pages live in large arrays (slabs of {@link #SLAB_BYTES}, allocated as the cache
- * fills) and are found through per-file arrays indexed by block, not one object per
- * page: a cache of a million pages costs the garbage collector a few hundred objects
- * that it never copies (arrays this large are allocated outside the young generation),
- * and a read of a cached run is a few array lookups and one copy per page. Eviction is
- * CLOCK: a page read since the hand last passed gets another round.
+ * <p>Single copy: pages are held by physical block ({@link PhysicalPages}), and each
+ * file block read links to the page of the physical block it maps. N reflinked or
+ * deduped copies of a file occupy the cache once; a read of a file block not linked yet
+ * whose physical block is cached {@linkplain #link links} it and is served from memory.
+ * Per-file arrays indexed by block hold the links (a slot and its stamp, one long), not
+ * one object per page: a cache of a million pages costs the garbage collector a few
+ * hundred objects. Eviction is CLOCK over the physical pages.
  *
- * <p>It stays equal to the files because it listens to the volume's change hook: any
- * content change, resize, remap or removal forgets the blocks concerned. A read that
- * fills it takes {@link #version} first and {@link #insert inserts} only if no change
- * to the file was reported in between, so a read racing a write never caches the old
- * data after the write was reported.
+ * <p>It stays equal to the files because it listens to the volume's change hook: a
+ * file's content change, resize, remap or removal forgets that file's links (the pages
+ * stay for the other files that map them); a physical block rewritten in place or freed
+ * forgets its page, for every file at once. A read that fills the cache takes
+ * {@link #version} and {@link #physVersion} before it reads the device, and
+ * {@link #insert} links only if no change to the file was reported in between, and
+ * caches a page only if its physical block was not rewritten or freed in between.
+ *
+ * <p>Mapped views {@linkplain #pin pin} pages: a pinned page is never evicted, and its
+ * memory stays until its last {@linkplain #unpin unpin} even if its block is forgotten.
  *
  * <p>Thread-safe: one monitor; pages are copied out under it.
  */
@@ -37,35 +42,33 @@ public final class ReadCache implements ChangeListener {
     private static final int STRIPES = 64;
 
     private final int blockSize;
-    private final int slabPages;
-    private long maxPages;
-    private byte[][] slabs = new byte[0][];
-    /** Per slot: the file it holds a block of, and which block (-1: the slot is free). */
-    private long[] owners = new long[0];
-    private long[] blocks = new long[0];
-    /** Pages the slabs hold. */
-    private long capacity;
-    private boolean[] referenced = new boolean[0];
-    private int[] free = new int[0];
-    private int freeCount;
-    private long used;
-    private int hand;
-    private final Map<Long, int[][]> files = new HashMap<>();
+    private final PhysicalPages pages;
+    /** Per file: chunks of {@link PhysicalPages#entry entries} by file block (0: none). */
+    private final Map<Long, long[][]> files = new HashMap<>();
     private final long[] versions = new long[STRIPES];
     /** Per streamed file: blocks {@code [from, to)} its stream has read, which go first when the cache is full. */
     private final Map<Long, long[]> behind = new HashMap<>();
 
     public ReadCache(int blockSize, long maxBytes) {
         this.blockSize = blockSize;
-        this.slabPages = Math.max(1, SLAB_BYTES / blockSize - 1);
-        this.maxPages = Math.max(1, maxBytes / blockSize);
+        this.pages = new PhysicalPages(blockSize, Math.max(1, SLAB_BYTES / blockSize - 1),
+                Math.max(1, maxBytes / blockSize));
     }
 
     // ------------------------------------------------------------------ reads
 
-    /** The change count of the file's stripe: taken before a read that may {@link #insert}. */
+    /** The change count of the file's stripe: taken before a read that may {@link #insert} or {@link #link}. */
     public synchronized long version(long inode) {
         return versions[stripe(inode)];
+    }
+
+    /**
+     * The count of physical changes (blocks rewritten in place or freed): taken before a
+     * read of {@code physical} from the device whose content may be {@link #insert
+     * inserted} or {@link #insertPhysical inserted by physical block}.
+     */
+    public synchronized long physVersion(long physical) {
+        return pages.version();
     }
 
     /**
@@ -74,10 +77,11 @@ public final class ReadCache implements ChangeListener {
      * bytes copied (short at the first page not cached).
      */
     public synchronized int copyOut(long inode, long index, int from, ByteBuffer dst, int length) {
-        int[][] chunks = files.get(inode);
+        long[][] chunks = files.get(inode);
         if (chunks == null) {
             return 0;
         }
+        int slabPages = pages.slabPages();
         int done = 0;
         for (long i = index; done < length; from = 0) {
             int slot = slot(chunks, i);
@@ -87,23 +91,23 @@ public final class ReadCache implements ChangeListener {
             // the run of pages in consecutive slots of one slab, up to what is wanted: one copy
             int first = slot % slabPages;
             long wanted = ((long) from + length - done + blockSize - 1) / blockSize;
-            int pages = 1;
-            referenced[slot] = true;
-            while (pages < wanted && first + pages < slabPages && slot(chunks, i + pages) == slot + pages) {
-                referenced[slot + pages] = true;
-                pages++;
+            int run = 1;
+            pages.touch(slot);
+            while (run < wanted && first + run < slabPages && slot(chunks, i + run) == slot + run) {
+                pages.touch(slot + run);
+                run++;
             }
-            int n = (int) Math.min((long) pages * blockSize - from, length - done);
-            dst.put(slabs[slot / slabPages], first * blockSize + from, n);
+            int n = (int) Math.min((long) run * blockSize - from, length - done);
+            pages.copy(slot, from, dst, n);
             done += n;
-            i += pages;
+            i += run;
         }
         return done;
     }
 
     /** The first block of the file in {@code [from, to)} that is not cached, or {@code to}. */
     public synchronized long missingFrom(long inode, long from, long to) {
-        int[][] chunks = files.get(inode);
+        long[][] chunks = files.get(inode);
         if (chunks == null) {
             return from;
         }
@@ -116,7 +120,7 @@ public final class ReadCache implements ChangeListener {
 
     /** The first block of the file in {@code [from, to)} that is cached, or {@code to}. */
     public synchronized long cachedFrom(long inode, long from, long to) {
-        int[][] chunks = files.get(inode);
+        long[][] chunks = files.get(inode);
         if (chunks == null) {
             return to;
         }
@@ -128,44 +132,88 @@ public final class ReadCache implements ChangeListener {
     }
 
     public synchronized boolean contains(long inode, long index) {
-        int[][] chunks = files.get(inode);
+        long[][] chunks = files.get(inode);
         return chunks != null && slot(chunks, index) >= 0;
+    }
+
+    /** Whether the page of physical block {@code physical} is cached. */
+    public synchronized boolean containsPhysical(long physical) {
+        return pages.find(physical) >= 0;
+    }
+
+    /**
+     * File blocks {@code [index, index + count)} map physical blocks {@code [physical,
+     * physical + count)}: links those whose pages are cached, from the first on, up to the
+     * first that is not; answers how many are linked (0 if the file changed since
+     * {@code version} was taken). A block linked already counts.
+     */
+    public synchronized int link(long inode, long index, long physical, int count, long version) {
+        if (versions[stripe(inode)] != version) {
+            return 0;
+        }
+        int k = 0;
+        for (; k < count; k++) {
+            int slot = pages.find(physical + k);
+            if (slot < 0) {
+                break;
+            }
+            linkTo(inode, index + k, slot);
+        }
+        return k;
     }
 
     /**
      * Adds {@code count} verified pages ({@code src} from its absolute index {@code at})
-     * of the file from block {@code index}, unless the file changed since
-     * {@code version} was taken; pages cached already stay as they are.
+     * of the file from block {@code index}, which maps physical blocks from
+     * {@code physical} on. Pages are cached by physical block unless that block was
+     * rewritten or freed since {@code physVersion} was taken (one cached already stays
+     * as it is); the file's blocks are linked to them unless the file changed since
+     * {@code version} was taken.
      */
-    public synchronized void insert(long inode, long index, int count, ByteBuffer src, int at, long version) {
-        if (versions[stripe(inode)] != version) {
-            return;
-        }
-        int[][] chunks = files.get(inode);
+    public synchronized void insert(long inode, long index, long physical, int count, ByteBuffer src, int at,
+            long version, long physVersion) {
+        boolean linking = versions[stripe(inode)] == version;
+        long[][] chunks = files.get(inode);
         for (int k = 0; k < count; k++) {
-            if (chunks != null && slot(chunks, index + k) >= 0) {
+            if (linking && chunks != null && slot(chunks, index + k) >= 0) {
                 continue;
             }
-            int slot = used >= maxPages ? dropOwnBehind(inode) : -1;
-            if (slot < 0) {
-                slot = take();
+            long p = physical + k;
+            if (pages.find(p) < 0 && pages.full() && linking) {
+                dropOwnBehind(inode);
             }
+            int slot = pages.fill(p, src, at + k * blockSize, physVersion);
             if (slot < 0) {
-                return;
+                if (pages.changedSince(p, physVersion)) {
+                    continue;
+                }
+                return; // no room: everything is pinned
             }
-            src.get(at + k * blockSize, slabs[slot / slabPages], (slot % slabPages) * blockSize, blockSize);
-            owners[slot] = inode;
-            blocks[slot] = index + k;
-            referenced[slot] = false;
-            chunks = map(inode, index + k, slot);
-            used++;
+            if (linking) {
+                chunks = linkTo(inode, index + k, slot);
+            }
         }
     }
 
     /**
-     * Drop-behind: when {@code n} more pages do not fit without evicting others, up to
-     * {@code n} pages of the file in {@code [from, to)} (pages a stream has read already)
-     * go first, lowest first. Answers the block before which nothing is left to drop.
+     * Caches one verified page of physical block {@code physical}: {@code page}'s bytes
+     * from its position on (the buffer is not moved), for a caller that read and verified
+     * that block itself after taking {@link #physVersion}. No file links to it yet.
+     * Answers whether the block is cached now (false: it was rewritten or freed since
+     * {@code physVersion}, or no page could be freed).
+     */
+    public synchronized boolean insertPhysical(long physical, ByteBuffer page, long physVersion) {
+        if (page.remaining() < blockSize) {
+            throw new IllegalArgumentException(page.remaining() + " bytes, not a page of " + blockSize);
+        }
+        return pages.fill(physical, page, page.position(), physVersion) >= 0;
+    }
+
+    /**
+     * Drop-behind: when {@code n} more pages do not fit without evicting others, the
+     * file's links in {@code [from, to)} (pages a stream has read already) go first,
+     * lowest first, and with them the pages no other file links, until {@code n} pages
+     * are free. Answers the block before which nothing is left to drop.
      */
     public synchronized long dropBehind(long inode, long from, long to, int n) {
         long[] window = behind.get(inode);
@@ -174,131 +222,117 @@ public final class ReadCache implements ChangeListener {
         } else {
             window[1] = Math.max(window[1], to);
         }
-        long need = n - (maxPages - used);
-        int[][] chunks = files.get(inode);
+        long need = n - pages.room();
+        long[][] chunks = files.get(inode);
         long b = from;
         for (; chunks != null && b < to && need > 0; b++) {
-            int slot = slot(chunks, b);
-            if (slot >= 0) {
-                release(slot);
+            if (unlinkAndFree(chunks, b)) {
                 need--;
             }
         }
         return need > 0 || chunks == null ? to : b;
     }
 
+    // ------------------------------------------------------------------ pins
+
+    /**
+     * Pins the page of {@code physical} for a mapped view: answers a read-only buffer of
+     * exactly its bytes in the cache's memory (position 0, limit the block size), or null
+     * if the block is not cached. A pinned page is never evicted; if its block is
+     * forgotten (rewritten, freed) while pinned, it leaves the cache but its memory is kept
+     * until the last {@link #unpin}. Each pin needs one unpin with the buffer it answered.
+     */
+    public synchronized ByteBuffer pin(long physical) {
+        return pages.pin(physical);
+    }
+
+    /**
+     * Releases the pin that answered {@code view} (the very buffer {@link #pin} returned;
+     * {@code physical} is the block it was pinned for). A view unpinned already, or pinned
+     * before the cache was {@linkplain #close closed}, is ignored.
+     */
+    public synchronized void unpin(long physical, ByteBuffer view) {
+        pages.unpin(view);
+    }
+
     // ------------------------------------------------------------------ size
 
-    // ------------------------------------------------------------------ pages pinned for mapped views
-    // (placeholders until the cache is indexed by physical block: nothing is pinned, views copy)
-
-    /** The cached page of physical block {@code physical}, read-only and pinned; null when not cached. */
-    public synchronized ByteBuffer pin(long physical) {
-        return null;
-    }
-
-    /** Releases a pin taken by {@link #pin}. */
-    public synchronized void unpin(long physical, ByteBuffer page) {
-    }
-
-    /** The change count of physical block {@code physical}: taken before a read that may {@link #insertPhysical}. */
-    public synchronized long physVersion(long physical) {
-        return 0;
-    }
-
-    /** Adds the verified page of physical block {@code physical} unless it changed since {@code version}. */
-    public synchronized boolean insertPhysical(long physical, ByteBuffer page, long version) {
-        return false;
-    }
-
+    /** Bytes of pages held (each physical block once, pinned ones included). */
     public synchronized long cachedBytes() {
-        return used * blockSize;
+        return pages.cachedBytes();
+    }
+
+    /** Bytes of pages that more than one file block links: what single copy saves, per extra link. */
+    public synchronized long sharedBytes() {
+        return pages.sharedBytes();
+    }
+
+    /** Bytes of pages pinned by mapped views. */
+    public synchronized long pinnedBytes() {
+        return pages.pinnedBytes();
     }
 
     public synchronized long maxBytes() {
-        return maxPages * blockSize;
+        return pages.maxBytes();
     }
 
     /** Changes the size limit: a smaller one evicts at once and gives back the slabs above it. */
     public synchronized void maxBytes(long bytes) {
-        maxPages = Math.max(1, bytes / blockSize);
-        int keepSlabs = (int) Math.min(slabs.length, (maxPages + slabPages - 1) / slabPages);
-        if (keepSlabs < slabs.length) {
-            for (int slot = keepSlabs * slabPages; slot < blocks.length; slot++) {
-                if (blocks[slot] >= 0) {
-                    release(slot);
-                }
-            }
-            int keep = keepSlabs * slabPages;
-            slabs = Arrays.copyOf(slabs, keepSlabs);
-            owners = Arrays.copyOf(owners, keep);
-            blocks = Arrays.copyOf(blocks, keep);
-            referenced = Arrays.copyOf(referenced, keep);
-            int[] kept = new int[keep];
-            int c = 0;
-            for (int i = 0; i < freeCount; i++) {
-                if (free[i] < keep) {
-                    kept[c++] = free[i];
-                }
-            }
-            free = kept;
-            freeCount = c;
-            hand = 0;
-            capacity = 0;
-            for (byte[] slab : slabs) {
-                capacity += slab.length / blockSize;
-            }
-        }
-        while (used > maxPages) {
-            evictOne();
-        }
+        pages.maxPages(Math.max(1, bytes / blockSize));
     }
 
     /** The volume is unmounted: the slabs go back to {@link Slabs} for the next volume, and nothing is cached. */
     public synchronized void close() {
-        for (byte[] slab : slabs) {
-            Slabs.give(slab);
-        }
-        slabs = new byte[0][];
-        owners = new long[0];
-        blocks = new long[0];
-        referenced = new boolean[0];
-        free = new int[0];
-        freeCount = 0;
-        used = 0;
-        capacity = 0;
-        hand = 0;
+        pages.close();
         files.clear();
         behind.clear();
-        versions[0]++; // nothing read before this is inserted after it
-        maxPages = 0;
+        for (int s = 0; s < STRIPES; s++) {
+            versions[s]++; // nothing read before this is linked after it
+        }
     }
 
     // ------------------------------------------------------------------ the change hook
 
-    /** Forgets the file's blocks in {@code [from, to)}. */
+    /** Forgets the file's links in {@code [from, to)}; the pages stay for other files. */
     public synchronized void invalidate(long inode, long from, long to) {
         versions[stripe(inode)]++;
-        int[][] chunks = files.get(inode);
+        long[][] chunks = files.get(inode);
         if (chunks == null) {
             return;
         }
         long end = Math.min(to, (long) chunks.length << CHUNK_SHIFT);
         for (long b = Math.max(0, from); b < end; b++) {
-            int[] chunk = chunks[(int) (b >>> CHUNK_SHIFT)];
+            long[] chunk = chunks[(int) (b >>> CHUNK_SHIFT)];
             if (chunk == null) {
                 b |= CHUNK - 1; // the whole chunk is empty
                 continue;
             }
-            int slot = chunk[(int) (b & (CHUNK - 1))] - 1;
+            int i = (int) (b & (CHUNK - 1));
+            int slot = pages.slotOf(chunk[i]);
             if (slot >= 0) {
-                release(slot);
+                pages.unlink(slot);
             }
+            chunk[i] = 0;
         }
         if (from <= 0 && to == Long.MAX_VALUE) {
             files.remove(inode);
             behind.remove(inode);
         }
+    }
+
+    /** Forgets every page and every file's links (drop caches): the next reads read the device. */
+    public synchronized void clear() {
+        pages.forgetAll();
+        files.clear();
+        behind.clear();
+        for (int s = 0; s < STRIPES; s++) {
+            versions[s]++;
+        }
+    }
+
+    /** Forgets the pages of physical blocks {@code [physical, physical + blocks)}, for every file. */
+    public synchronized void invalidatePhysical(long physical, long blocks) {
+        pages.forget(physical, blocks);
     }
 
     @Override
@@ -322,31 +356,42 @@ public final class ReadCache implements ChangeListener {
     }
 
     @Override
+    public void rewritten(long physical, long blocks) {
+        invalidatePhysical(physical, blocks);
+    }
+
+    @Override
+    public void freed(long physical, long blocks) {
+        invalidatePhysical(physical, blocks);
+    }
+
+    @Override
     public void removed(long inode) {
         invalidate(inode, 0, Long.MAX_VALUE);
     }
 
-    // ------------------------------------------------------------------ slots
+    // ------------------------------------------------------------------ links
 
     private static int stripe(long inode) {
         return (int) (inode & (STRIPES - 1));
     }
 
-    private static int slot(int[][] chunks, long index) {
+    /** The slot of the file's page {@code index} if its link is still good, else -1. */
+    private int slot(long[][] chunks, long index) {
         long c = index >>> CHUNK_SHIFT;
         if (c >= chunks.length) {
             return -1;
         }
-        int[] chunk = chunks[(int) c];
-        return chunk == null ? -1 : chunk[(int) (index & (CHUNK - 1))] - 1;
+        long[] chunk = chunks[(int) c];
+        return chunk == null ? -1 : pages.slotOf(chunk[(int) (index & (CHUNK - 1))]);
     }
 
-    /** Records that the file's page {@code index} is in {@code slot}; answers the file's chunks (grown if need be). */
-    private int[][] map(long inode, long index, int slot) {
-        int[][] chunks = files.get(inode);
+    /** Links the file's page {@code index} to the page in {@code slot}; answers the file's chunks (grown if need be). */
+    private long[][] linkTo(long inode, long index, int slot) {
+        long[][] chunks = files.get(inode);
         int c = (int) (index >>> CHUNK_SHIFT);
         if (chunks == null || c >= chunks.length) {
-            int[][] grown = new int[Math.max(c + 1, chunks == null ? 8 : chunks.length * 2)][];
+            long[][] grown = new long[Math.max(c + 1, chunks == null ? 8 : chunks.length * 2)][];
             if (chunks != null) {
                 System.arraycopy(chunks, 0, grown, 0, chunks.length);
             }
@@ -354,101 +399,57 @@ public final class ReadCache implements ChangeListener {
             files.put(inode, chunks);
         }
         if (chunks[c] == null) {
-            chunks[c] = new int[CHUNK];
+            chunks[c] = new long[CHUNK];
         }
-        chunks[c][(int) (index & (CHUNK - 1))] = slot + 1;
+        int i = (int) (index & (CHUNK - 1));
+        int old = pages.slotOf(chunks[c][i]);
+        if (old == slot) {
+            return chunks;
+        }
+        if (old >= 0) {
+            pages.unlink(old);
+        }
+        chunks[c][i] = pages.entry(slot);
+        pages.link(slot);
         return chunks;
     }
 
-    /** A free slot: a free one, a new one in a new slab while under the limit, or an evicted one; -1 if none. */
-    private int take() {
-        if (used >= maxPages) {
-            evictOne();
+    /**
+     * Unlinks the file's page {@code index}; frees the page if no other file block links
+     * it and nothing pins it. Answers whether a page was freed.
+     */
+    private boolean unlinkAndFree(long[][] chunks, long index) {
+        long c = index >>> CHUNK_SHIFT;
+        if (c >= chunks.length || chunks[(int) c] == null) {
+            return false;
         }
-        if (freeCount == 0 && capacity < maxPages) {
-            growSlab();
+        long[] chunk = chunks[(int) c];
+        int i = (int) (index & (CHUNK - 1));
+        int slot = pages.slotOf(chunk[i]);
+        chunk[i] = 0;
+        if (slot < 0 || pages.unlink(slot) > 0 || pages.pinned(slot)) {
+            return false;
         }
-        if (freeCount == 0) {
-            if (used == 0) {
-                return -1;
-            }
-            evictOne();
-        }
-        return freeCount == 0 ? -1 : free[--freeCount];
-    }
-
-    private void growSlab() {
-        int pages = (int) Math.min(slabPages, maxPages - capacity);
-        int base = slabs.length * slabPages;
-        capacity += pages;
-        slabs = Arrays.copyOf(slabs, slabs.length + 1);
-        slabs[slabs.length - 1] = Slabs.take(pages * blockSize);
-        int total = base + slabPages;
-        if (owners.length < total) {
-            // by doubling, not slab by slab: copying (and allocating) the per-slot arrays for
-            // every slab costs a cache filling to a gigabyte hundreds of megabytes of garbage
-            long slabsAtMost = (maxPages + slabPages - 1) / slabPages;
-            int grown = (int) Math.max(total, Math.min(2L * owners.length, slabsAtMost * slabPages));
-            int old = owners.length;
-            owners = Arrays.copyOf(owners, grown);
-            blocks = Arrays.copyOf(blocks, grown);
-            referenced = Arrays.copyOf(referenced, grown);
-            free = Arrays.copyOf(free, grown);
-            Arrays.fill(blocks, old, grown, -1L);
-        }
-        for (int i = pages - 1; i >= 0; i--) {
-            free[freeCount++] = base + i;
-        }
+        pages.release(slot);
+        return true;
     }
 
     /**
      * A full cache's room for a page of a streamed file: the lowest page of it its stream
-     * has read already (told by {@link #dropBehind}), released and taken, or -1. Done in
-     * the insert itself, so that read-ahead on other threads cannot take the room a stream
-     * made and push other files' pages out instead.
+     * has read already (told by {@link #dropBehind}) that no other file links, released.
+     * Done in the insert itself, so that read-ahead on other threads cannot take the room
+     * a stream made and push other files' pages out instead.
      */
-    private int dropOwnBehind(long inode) {
+    private void dropOwnBehind(long inode) {
         long[] window = behind.get(inode);
-        int[][] chunks = files.get(inode);
+        long[][] chunks = files.get(inode);
         if (window == null || chunks == null) {
-            return -1;
-        }
-        for (; window[0] < window[1]; window[0]++) {
-            int slot = slot(chunks, window[0]);
-            if (slot >= 0) {
-                release(slot);
-                window[0]++;
-                return freeCount == 0 ? -1 : free[--freeCount];
-            }
-        }
-        return -1;
-    }
-
-    /** CLOCK: the first page after the hand not read since the hand last passed it. */
-    private void evictOne() {
-        int n = owners.length;
-        for (int steps = 0; steps < 2 * n + 1 && used > 0; steps++) {
-            int slot = hand;
-            hand = (hand + 1) % n;
-            if (blocks[slot] < 0) {
-                continue;
-            }
-            if (referenced[slot]) {
-                referenced[slot] = false;
-                continue;
-            }
-            release(slot);
             return;
         }
-    }
-
-    private void release(int slot) {
-        long inode = owners[slot];
-        int[][] chunks = files.get(inode);
-        long index = blocks[slot];
-        chunks[(int) (index >>> CHUNK_SHIFT)][(int) (index & (CHUNK - 1))] = 0;
-        blocks[slot] = -1;
-        free[freeCount++] = slot;
-        used--;
+        while (window[0] < window[1]) {
+            if (unlinkAndFree(chunks, window[0]++)) {
+                return;
+            }
+        }
     }
 }

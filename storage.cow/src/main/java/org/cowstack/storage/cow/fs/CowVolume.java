@@ -316,7 +316,8 @@ public final class CowVolume implements Volume {
         ReadPath.Counters c = reads.counters();
         long bs = core.blockSize;
         return new CacheUsage(core.readCache.maxBytes(), core.readCache.cachedBytes() + core.cache.cachedPages() * bs,
-                core.cache.dirtyPages() * bs, c.hits(), c.misses(), c.readAheadBytes());
+                core.cache.dirtyPages() * bs, c.hits(), c.misses(), c.readAheadBytes(), core.readCache.sharedBytes(),
+                core.readCache.pinnedBytes());
     }
 
     /** Changes the size of the read cache; a smaller one evicts at once. */

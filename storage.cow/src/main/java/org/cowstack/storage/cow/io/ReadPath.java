@@ -123,6 +123,9 @@ public final class ReadPath {
                 } else {
                     int upTo = (int) Math.min(length - done, (staged - b) * blockSize - from);
                     got = core.readCache.copyOut(ino, b, from, out, upTo);
+                    if (got == 0 && linkCached(ino, b, b + (from + upTo + blockSize - 1) / blockSize, version) > 0) {
+                        got = core.readCache.copyOut(ino, b, from, out, upTo); // another file read those blocks
+                    }
                     if (got == 0) {
                         got = miss(ino, path, b, from, out, upTo, stream, version);
                         got = -got; // counted as misses
@@ -179,6 +182,9 @@ public final class ReadPath {
                     if (b >= to) {
                         break;
                     }
+                    if (linkCached(ino, b, to, version) > 0) {
+                        continue; // another file read those blocks: linked, nothing to read
+                    }
                     long staged = core.cache.nextCached(ino, b, to);
                     long end = core.readCache.cachedFrom(ino, b, staged);
                     if (end > b) {
@@ -200,6 +206,29 @@ public final class ReadPath {
         } catch (IOException | RuntimeException e) {
             // the read that asks for these blocks reads them itself and reports what fails
         }
+    }
+
+    /**
+     * Links the file's blocks from {@code b} on (before {@code to}, at most one pass)
+     * whose physical blocks the read cache holds because another file (a clone, a
+     * deduped copy) or this one before a remap read them; answers how many, from
+     * {@code b} on, are linked now.
+     */
+    private long linkCached(long ino, long b, long to, long version) throws IOException {
+        long end = Math.min(to, b + Math.max(1, MAX_PASS / blockSize));
+        long linked = b;
+        for (Extents.Mapping m : core.extents.within(ino, b, end)) {
+            if (m.fileBlock() != linked || m.extent().unwritten()) {
+                break;
+            }
+            int len = (int) (m.fileEnd() - m.fileBlock());
+            int n = core.readCache.link(ino, m.fileBlock(), m.physicalAt(m.fileBlock()), len, version);
+            linked += n;
+            if (n < len) {
+                break;
+            }
+        }
+        return linked - b;
     }
 
     private ByteBuffer buffer() {
@@ -256,6 +285,7 @@ public final class ReadPath {
             }
             long physical = m.physicalAt(m.fileBlock());
             long mirror = m.extent().mirror();
+            long physVersion = core.readCache.physVersion(physical); // before the device is read
             long since = core.repairs.mark();
             readData(buf.slice(at, len * blockSize), physical, mirror, ino, path, m.fileBlock(), since);
             int good = len;
@@ -270,7 +300,7 @@ public final class ReadPath {
                 }
             }
             if (caching) {
-                core.readCache.insert(ino, m.fileBlock(), good, buf, at, version);
+                core.readCache.insert(ino, m.fileBlock(), physical, good, buf, at, version, physVersion);
                 caching = good == len;
             }
         }

@@ -34,6 +34,19 @@ class ReadCacheRunTest {
         return b;
     }
 
+    /**
+     * Inserts the pages page by page, each by a physical block of its own per generation
+     * (a changed page is written elsewhere, as copy-on-write does).
+     */
+    private static void insert(ReadCache c, long inode, long index, int count, Map<Long, Integer> gens) {
+        ByteBuffer src = pages(inode, index, count, gens);
+        long version = c.version(inode);
+        for (int k = 0; k < count; k++) {
+            long physical = inode << 40 | (index + k) << 16 | gens.getOrDefault(key(inode, index + k), 0);
+            c.insert(inode, index + k, physical, 1, src, k * BS, version, c.physVersion(physical));
+        }
+    }
+
     private static long key(long inode, long index) {
         return inode << 32 | index;
     }
@@ -42,7 +55,7 @@ class ReadCacheRunTest {
     void aRunAcrossTheEndOfASlabIsCopiedWhole() {
         ReadCache c = new ReadCache(BS, 3L * SLAB_PAGES * BS);
         int count = SLAB_PAGES + 40;
-        c.insert(5, 100, count, pages(5, 100, count, Map.of()), 0, c.version(5));
+        insert(c, 5, 100, count, Map.of());
         ByteBuffer out = ByteBuffer.allocate(count * BS);
         assertEquals(count * BS - 17, c.copyOut(5, 100, 17, out, count * BS));
         ByteBuffer expected = pages(5, 100, count, Map.of());
@@ -52,9 +65,9 @@ class ReadCacheRunTest {
     @Test
     void aRunStopsAtAPageNotCachedAndSkipsToTheSlotOfTheNext() {
         ReadCache c = new ReadCache(BS, 3L * SLAB_PAGES * BS);
-        c.insert(5, 0, 10, pages(5, 0, 10, Map.of()), 0, c.version(5));
-        c.insert(6, 0, 3, pages(6, 0, 3, Map.of()), 0, c.version(6)); // slots 10..12: another file's
-        c.insert(5, 10, 5, pages(5, 10, 5, Map.of()), 0, c.version(5)); // block 10 is in slot 13, not 10
+        insert(c, 5, 0, 10, Map.of());
+        insert(c, 6, 0, 3, Map.of()); // slots 10..12: another file's
+        insert(c, 5, 10, 5, Map.of()); // block 10 is in slot 13, not 10
         c.contentChanged(5, 12L * BS, 1); // block 12 goes
         ByteBuffer out = ByteBuffer.allocate(20 * BS);
         assertEquals(12 * BS - 1, c.copyOut(5, 0, 1, out, 20 * BS), "up to the page not cached");
@@ -74,7 +87,7 @@ class ReadCacheRunTest {
             int op = r.nextInt(10);
             if (op < 4) {
                 int count = 1 + r.nextInt(300);
-                c.insert(inode, index, count, pages(inode, index, count, gens), 0, c.version(inode));
+                insert(c, inode, index, count, gens);
             } else if (op < 5) {
                 int count = 1 + r.nextInt(20);
                 for (long b = index; b < index + count; b++) {

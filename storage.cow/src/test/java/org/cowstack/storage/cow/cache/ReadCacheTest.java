@@ -23,6 +23,11 @@ class ReadCacheTest {
         return b;
     }
 
+    /** Pages of a file whose block {@code index} maps physical block {@code inode * 1_000_000 + index}. */
+    static void insert(ReadCache c, long inode, long index, int count, ByteBuffer src, long version) {
+        c.insert(inode, index, inode * 1_000_000 + index, count, src, 0, version, c.physVersion(0));
+    }
+
     private static int firstByteOf(ReadCache c, long inode, long index) {
         ByteBuffer b = ByteBuffer.allocate(BS);
         return c.copyOut(inode, index, 0, b, BS) == BS ? b.get(0) : -1;
@@ -31,7 +36,7 @@ class ReadCacheTest {
     @Test
     void aRunIsCopiedUntilTheFirstPageNotCached() {
         ReadCache c = new ReadCache(BS, 64 * BS);
-        c.insert(7, 10, 4, pages(4, 1), 0, c.version(7));
+        insert(c, 7, 10, 4, pages(4, 1), c.version(7));
         ByteBuffer out = ByteBuffer.allocate(10 * BS);
         assertEquals(4 * BS - 3, c.copyOut(7, 10, 3, out, 10 * BS), "from byte 3 of block 10 to the end of 13");
         assertEquals(1, out.get(0));
@@ -46,26 +51,27 @@ class ReadCacheTest {
         ReadCache c = new ReadCache(BS, 64 * BS);
         long v = c.version(7);
         c.contentChanged(7, 0, 1); // a write reported while the read was at the device
-        c.insert(7, 0, 2, pages(2, 1), 0, v);
+        insert(c, 7, 0, 2, pages(2, 1), v);
         assertFalse(c.contains(7, 0), "old data is not cached");
-        c.insert(7, 0, 2, pages(2, 1), 0, c.version(7));
+        insert(c, 7, 0, 2, pages(2, 1), c.version(7));
         assertTrue(c.contains(7, 1));
         c.unmapped(7, 1, new ExtentItem(100, 1, 0));
         assertFalse(c.contains(7, 1));
         assertTrue(c.contains(7, 0));
         c.resized(7, 10 * BS, BS / 2);
         assertFalse(c.contains(7, 0), "the block the file now ends in");
-        c.insert(9, 0, 3, pages(3, 1), 0, c.version(9));
+        insert(c, 9, 0, 3, pages(3, 1), c.version(9));
         c.removed(9);
-        assertEquals(0, c.cachedBytes());
+        assertFalse(c.contains(9, 0));
+        assertEquals(5L * BS, c.cachedBytes(), "the pages stay, by physical block, for whatever maps them");
     }
 
     @Test
     void clockGivesAPageReadSinceTheHandPassedAnotherRound() {
         ReadCache c = new ReadCache(BS, 4 * BS);
-        c.insert(1, 0, 4, pages(4, 1), 0, c.version(1));
+        insert(c, 1, 0, 4, pages(4, 1), c.version(1));
         assertEquals(1, firstByteOf(c, 1, 0)); // block 0 is referenced
-        c.insert(2, 0, 1, pages(1, 9), 0, c.version(2));
+        insert(c, 2, 0, 1, pages(1, 9), c.version(2));
         assertTrue(c.contains(1, 0), "referenced: kept");
         assertFalse(c.contains(1, 1), "the first one not read: evicted");
         assertEquals(4L * BS, c.cachedBytes());
@@ -74,10 +80,10 @@ class ReadCacheTest {
     @Test
     void dropBehindFreesTheStreamsOwnPagesFirst() {
         ReadCache c = new ReadCache(BS, 8 * BS);
-        c.insert(1, 0, 2, pages(2, 1), 0, c.version(1)); // another file's pages
-        c.insert(2, 0, 6, pages(6, 1), 0, c.version(2)); // a stream's, read up to block 6
+        insert(c, 1, 0, 2, pages(2, 1), c.version(1)); // another file's pages
+        insert(c, 2, 0, 6, pages(6, 1), c.version(2)); // a stream's, read up to block 6
         assertEquals(3, c.dropBehind(2, 0, 6, 3), "the next block to drop from");
-        c.insert(2, 6, 3, pages(3, 1), 0, c.version(2));
+        insert(c, 2, 6, 3, pages(3, 1), c.version(2));
         assertTrue(c.contains(1, 0) && c.contains(1, 1), "the other file stays");
         assertFalse(c.contains(2, 2));
         assertTrue(c.contains(2, 3));
@@ -87,12 +93,12 @@ class ReadCacheTest {
     @Test
     void aSmallerSizeEvictsAtOnceAndALargerOneFillsAgain() {
         ReadCache c = new ReadCache(BS, 4096L * BS);
-        c.insert(1, 0, 100, pages(100, 0), 0, c.version(1));
+        insert(c, 1, 0, 100, pages(100, 0), c.version(1));
         c.maxBytes(10 * BS);
         assertEquals(10L * BS, c.maxBytes());
         assertTrue(c.cachedBytes() <= 10L * BS, "evicted down to the limit");
         c.maxBytes(200L * BS);
-        c.insert(1, 0, 100, pages(100, 0), 0, c.version(1));
+        insert(c, 1, 0, 100, pages(100, 0), c.version(1));
         assertEquals(100L * BS, c.cachedBytes());
         assertEquals(50, firstByteOf(c, 1, 50));
     }
