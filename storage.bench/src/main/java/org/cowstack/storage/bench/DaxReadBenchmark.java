@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * the bytes out to work on them does; the copy is the fastest consumer there is, so what a
  * view costs beyond the memory shows most.
  * <ul>
- * <li>{@link #viewsWarm}: one mapping ({@link MapMode#READ}) kept for the trial; per view
+ * <li>{@link #views}: one mapping ({@link MapMode#READ}) kept for the trial; per view
  * from offset 0 to the end, {@code view(at)}, {@code buffer()}, consume, {@code validate()}
  * (the optimistic-read rule). After the first pass the mapping hands out the views it
  * keeps: the steady state of a reader of a mapped file.</li>
@@ -45,12 +45,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * 8 MiB a view on {@code dax:}). The device's memory stays mapped (the device is open for
  * the trial), so neither side pays page faults after the warm-up.</li>
  * <li>{@link #fileRead}: the ordinary read path, {@code FileHandle.read} into the same 1 MiB
- * heap array (wrapped), for comparison.</li>
- * <li>{@link #baselineRaw}: the same bytes straight from a {@code MappedByteBuffer} of the
+ * heap array (wrapped), for comparison: its first pass reads the device and verifies,
+ * later ones copy from the volume's cache.</li>
+ * <li>{@link #rawCopy}: the same bytes straight from a {@code MappedByteBuffer} of the
  * image file ({@code FileChannel.map} READ_ONLY), at the device offsets the views showed
  * (the same runs, so the same pieces), consumed by the same code: the raw copy from the
  * same memory.</li>
  * </ul>
+ * JMH runs the methods in name order, one after the other: {@code rawCopy} and
+ * {@code views} are named to run back to back, so the ratio the row is judged on compares
+ * seconds-apart measurements on a machine whose load changes by the minute.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -68,7 +72,7 @@ public class DaxReadBenchmark {
 
         CowVolume volume;
         FileHandle file;
-        /** The mapping {@link #viewsWarm} reuses. */
+        /** The mapping {@link #views} reuses. */
         FileMapping warm;
         /** The runs the views showed: device offset and length, in file order. */
         long[] deviceOffsets;
@@ -183,7 +187,7 @@ public class DaxReadBenchmark {
     }
 
     @Benchmark
-    public long viewsWarm(Data data, Chunk chunk) throws IOException {
+    public long views(Data data, Chunk chunk) throws IOException {
         return readViews(data.warm, data.bytes(), chunk.array);
     }
 
@@ -200,7 +204,7 @@ public class DaxReadBenchmark {
     }
 
     @Benchmark
-    public long baselineRaw(Data data, Chunk chunk) {
+    public long rawCopy(Data data, Chunk chunk) {
         long sum = 0;
         for (int i = 0; i < data.lengths.length; i++) {
             sum += consume(data.rawRun(i), chunk.array);
