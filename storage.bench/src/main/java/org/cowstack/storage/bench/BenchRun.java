@@ -38,9 +38,10 @@ public final class BenchRun {
 
     /** How big and how long: the full run and the quick one differ only here. */
     record Profile(boolean quick, int mebibytes, int writerMebibytes, int[] reflinkExtents, int mountExtents,
-            int swaps) {
-        static final Profile FULL = new Profile(false, 1024, 256, new int[] {1, 10_000, 100_000}, 1_000_000, 100);
-        static final Profile QUICK = new Profile(true, 128, 32, new int[] {1, 1_000, 10_000}, 100_000, 20);
+            int swaps, int daxMebibytes) {
+        static final Profile FULL = new Profile(false, 1024, 256, new int[] {1, 10_000, 100_000}, 1_000_000, 100,
+                256);
+        static final Profile QUICK = new Profile(true, 128, 32, new int[] {1, 1_000, 10_000}, 100_000, 20, 64);
 
         String size() {
             return size(mebibytes);
@@ -93,6 +94,11 @@ public final class BenchRun {
                 new Run(ScrubBenchmark.class, null, Map.of("mebibytes", new String[] {mib},
                         "readerMillis", new String[] {p.quick() ? "1000" : "3000"}), p.quick() ? 1 : 2,
                         p.quick() ? 3 : 6, null),
+                // Passes of tens of ms over memory: timed iterations, every method in the same fork.
+                new Run(DaxReadBenchmark.class, null,
+                        Map.of("mebibytes", new String[] {Integer.toString(p.daxMebibytes())}),
+                        p.quick() ? 1 : 2, p.quick() ? 2 : 5, p.quick() ? TimeValue.milliseconds(400)
+                                : TimeValue.seconds(1)),
                 new Run(HotSwapBenchmark.class, null, Map.of(), p.quick() ? 2 : 5, p.swaps(), null),
                 new Run(ClonedReadBenchmark.class, null, Map.of("mebibytes", new String[] {"64"},
                         "clones", new String[] {"8"}), 1, p.quick() ? 2 : 3, null));
@@ -150,6 +156,13 @@ public final class BenchRun {
                 "us"));
         rows.add(new Limit("mount 1 GiB volume with " + p.mountExtents() + " extents, cold cache",
                 Pick.of("MountBenchmark.mount"), 1000));
+        String dax = "dax read " + Profile.size(p.daxMebibytes()) + " file, 1 MiB heap copies";
+        rows.add(new Ratio(dax + ", mapped views, warm (vs raw copy from a MappedByteBuffer of the image)",
+                Pick.of("DaxReadBenchmark.views"), Pick.of("DaxReadBenchmark.rawCopy"), 0.90));
+        rows.add(new Ratio(dax + ", mapped views, first touch (new mapping: views made, blocks verified)",
+                Pick.of("DaxReadBenchmark.viewsFirstTouch"), Pick.of("DaxReadBenchmark.rawCopy"), REPORTED));
+        rows.add(new Ratio(dax + ", FileHandle.read (vs the same raw copy)",
+                Pick.of("DaxReadBenchmark.fileRead"), Pick.of("DaxReadBenchmark.rawCopy"), REPORTED));
         rows.add(new Percentile("hot-swap stall of buffered writes: storage.csum updated " + p.swaps()
                 + " times under 2 buffered writers and 1 fsyncing", Pick.of("HotSwapBenchmark.updateCsum"),
                 "stallMillis", 0.99, 5, "ms"));

@@ -26,6 +26,7 @@ import org.cowstack.storage.csum.Blake2b256;
 import org.cowstack.storage.csum.Crc32c;
 import org.cowstack.storage.csum.Sha256;
 import org.cowstack.storage.csum.XxHash64;
+import org.cowstack.storage.dax.DaxDeviceProvider;
 import org.cowstack.storage.device.file.FileDeviceProvider;
 import org.cowstack.storage.dio.Bounce;
 import org.cowstack.storage.dio.Buffered;
@@ -50,6 +51,7 @@ final class Workspace {
             List.of(new Buffered(), new Direct(), new Bounce(), new Verify(), new NoDataSum()));
 
     private static final FileDeviceProvider FILES = new FileDeviceProvider();
+    private static final DaxDeviceProvider DAX = new DaxDeviceProvider();
     static final Set<OpenOption> CREATE_WRITE = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     static final Set<OpenOption> CREATE_READ_WRITE = Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
@@ -112,6 +114,26 @@ final class Workspace {
     static CowVolume mount(String name, boolean direct, MountOptions options, long cacheBytes) throws IOException {
         URI uri = uri(file(name), direct);
         return CowVolume.mount(name, uri, FILES.open(uri, OpenOptions.readWrite()), SERVICES, options, cacheBytes);
+    }
+
+    /** {@code dax:} on an image in the bench directory: the image file mapped into memory, views are its memory. */
+    static URI daxUri(String name) throws IOException {
+        return URI.create("dax:" + file(name));
+    }
+
+    /** As {@link #create}, on a {@code dax:} device over a fresh (sparse) image of {@code bytes}. */
+    static CowVolume createDax(String name, long bytes, String checksum, MountOptions options) throws IOException {
+        Files.deleteIfExists(file(name));
+        try (BlockDevice d = DAX.open(daxUri(name), OpenOptions.create(bytes))) {
+            CowVolume.format(d, FormatOptions.defaults().checksum(checksum), SERVICES, "first-fit");
+        }
+        return mountDax(name, options);
+    }
+
+    static CowVolume mountDax(String name, MountOptions options) throws IOException {
+        URI uri = daxUri(name);
+        return CowVolume.mount(name, uri, DAX.open(uri, OpenOptions.readWrite()), SERVICES, options,
+                CowVolume.DEFAULT_CACHE_BYTES);
     }
 
     static void delete(String name) throws IOException {

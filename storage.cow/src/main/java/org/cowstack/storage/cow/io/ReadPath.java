@@ -76,6 +76,11 @@ public final class ReadPath {
         aheadThreads.shutdown();
     }
 
+    /** A block a mapped view was made of: found in the cache ({@code hit}) or read from the device. */
+    public void countMapped(boolean hit) {
+        (hit ? hits : misses).increment();
+    }
+
     public Counters counters() {
         return new Counters(hits.sum(), misses.sum(), readAhead.sum());
     }

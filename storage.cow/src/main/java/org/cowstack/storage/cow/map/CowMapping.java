@@ -324,7 +324,9 @@ final class CowMapping implements FileMapping {
     /** A view of one block from the read cache, pinned there; the cache's copy is every file's copy of that block. */
     private View cacheView(Run run, long at, long epoch) throws IOException {
         var cache = registry.cache();
+        long fileVersion = cache.version(inode);
         ByteBuffer page = cache.pin(run.physical());
+        registry.reads.countMapped(page != null);
         if (page == null) {
             long version = cache.physVersion(run.physical());
             ByteBuffer block = readBlock(run);
@@ -334,6 +336,7 @@ final class CowMapping implements FileMapping {
                 return copyView(run, at, block, null, epoch); // the cache cannot hold it: a copy of its own
             }
         }
+        cache.link(inode, run.first(), run.physical(), 1, fileVersion); // the file's reads find it too
         return copyView(run, at, page, page, epoch);
     }
 

@@ -245,4 +245,52 @@ class SingleCopyCacheTest {
         assertArrayEquals(data, Volumes.readAll(v, "/n"));
         v.unmount();
     }
+
+    @Test
+    void eightMappedClonesShowOneCachedCopy() throws Exception {
+        byte[] data = new byte[64 * MIB];
+        new Random(29).nextBytes(data);
+        byte[] digest = digestOf(data);
+        CowVolume v = clones(URI.create("file:" + dir.resolve("mapped.img")), data);
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        long heapBefore = rt.totalMemory() - rt.freeMemory();
+        java.util.List<org.cowstack.storage.api.volume.FileMapping> mappings = new java.util.ArrayList<>();
+        java.util.List<FileHandle> handles = new java.util.ArrayList<>();
+        long maxPinned = 0;
+        for (int i = 0; i < CLONES; i++) {
+            FileHandle f = v.open("/c" + i, EnumSet.of(StandardOpenOption.READ));
+            handles.add(f);
+            var m = f.map(0, data.length, org.cowstack.storage.api.volume.MapMode.READ);
+            mappings.add(m);
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            ByteBuffer b = ByteBuffer.allocate(MIB);
+            for (long at = 0; at < data.length; at += MIB) {
+                b.clear();
+                assertEquals(MIB, m.read(at, b));
+                md.update(b.array());
+                maxPinned = Math.max(maxPinned, v.cache().pinned());
+            }
+            assertArrayEquals(digest, md.digest(), "/c" + i + " through its mapping");
+        }
+        CacheUsage all = v.cache();
+        System.gc();
+        long heapAfter = rt.totalMemory() - rt.freeMemory();
+        System.out.printf("single-copy cache, %d mapped clones of %d MiB read through views: cached %d MiB, shared %d"
+                + " MiB, pinned %d MiB now (at most %d MiB), hit rate %.3f, heap grew by %d MiB%n", CLONES,
+                data.length / MIB, all.cached() / MIB, all.shared() / MIB, all.pinned() / MIB, maxPinned / MIB,
+                all.hitRate(), (heapAfter - heapBefore) / MIB);
+        assertTrue(all.cached() < 2L * data.length, "cached once, not " + CLONES + " times: " + all);
+        assertTrue(maxPinned <= data.length, "views pin one copy: " + maxPinned);
+        assertTrue(all.shared() >= data.length * 9L / 10, "pages served to several files' views: " + all);
+        assertTrue(all.hitRate() > 0.8, "the clones' views came from the cache: " + all);
+        for (var m : mappings) {
+            m.close();
+        }
+        for (FileHandle f : handles) {
+            f.close();
+        }
+        assertEquals(0, v.cache().pinned(), "unmapped: nothing pinned");
+        v.unmount();
+    }
 }
