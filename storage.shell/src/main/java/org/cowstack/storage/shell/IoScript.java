@@ -337,15 +337,7 @@ final class IoScript {
                     break;
                 }
                 byte[] got = buf.array();
-                if (expect != null) {
-                    for (int i = 0; i < n; i++) {
-                        if ((got[i] & 0xff) != expect) {
-                            throw new IllegalStateException(String.format(Locale.ROOT,
-                                    "pread: byte at offset %d is 0x%02x, expected 0x%02x", offset + done + i,
-                                    got[i] & 0xff, expect));
-                        }
-                    }
-                }
+                expectEvery("pread", expect, got, n, offset + done);
                 if (verbose) {
                     dump(out, got, n, offset + done);
                 }
@@ -361,6 +353,19 @@ final class IoScript {
     }
 
     /** The first {@code length} bytes as a hex dump, addressed from {@code base}. */
+    /** Fails at the first of {@code n} bytes that is not {@code expect} (null: no check); one line naming its offset. */
+    static void expectEvery(String command, Integer expect, byte[] got, int n, long base) {
+        if (expect == null) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            if ((got[i] & 0xff) != expect) {
+                throw new IllegalStateException(String.format(Locale.ROOT, "%s: byte at offset %d is 0x%02x, expected "
+                        + "0x%02x", command, base + i, got[i] & 0xff, expect));
+            }
+        }
+    }
+
     static void dump(PrintStream out, byte[] bytes, int length, long base) {
         for (int i = 0; i < length; i += 16) {
             StringBuilder hex = new StringBuilder();

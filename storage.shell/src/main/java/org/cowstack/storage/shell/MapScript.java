@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.Locale;
 
 import org.cowstack.storage.api.ByteSize;
 import org.cowstack.storage.api.InvalidArgumentException;
@@ -66,15 +65,7 @@ final class MapScript {
                     break;
                 }
                 byte[] got = buf.array();
-                if (expect != null) {
-                    for (int i = 0; i < n; i++) {
-                        if ((got[i] & 0xff) != expect) {
-                            throw new IllegalStateException(String.format(Locale.ROOT,
-                                    "mread: byte at offset %d is 0x%02x, expected 0x%02x", offset + done + i,
-                                    got[i] & 0xff, expect));
-                        }
-                    }
-                }
+                IoScript.expectEvery("mread", expect, got, n, offset + done);
                 if (a.flag("-v")) {
                     IoScript.dump(out, got, n, offset + done);
                 }
