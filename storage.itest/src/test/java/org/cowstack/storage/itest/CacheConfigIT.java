@@ -79,7 +79,8 @@ public class CacheConfigIT {
         String json = session("storage:cache --json c");
         assertTrue(json, json.contains("\"limit\":8388608") || json.contains("\"limit\": 8388608"));
         String table = session("storage:cache");
-        assertTrue(table, table.matches("(?si)volume +limit +cached +dirty +hits +misses +readahead\\s*\\n.*\\bc +8388608 .*"));
+        assertTrue(table, table.matches("(?si)volume +limit +cached +shared +pinned +dirty +hits +misses +hit% +readahead\\s*\\n"
+                + ".*\\bc +8388608 .*"));
         engine.delete();
         session("storage:umount c");
     }
