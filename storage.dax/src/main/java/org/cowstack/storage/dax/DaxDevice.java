@@ -92,11 +92,6 @@ final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poison
         });
     }
 
-    @Override
-    public boolean synchronous() {
-        return mode == MapMode.SYNC;
-    }
-
     /** Forces {@code [start, end)} of the mapping, tile by tile. */
     private void force(long start, long end) {
         int shift = mapping.tileShift();

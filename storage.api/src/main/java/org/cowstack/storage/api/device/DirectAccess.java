@@ -18,6 +18,8 @@ public interface DirectAccess {
     /**
      * The bytes {@code [offset, offset + length)} of the device as a read-only buffer
      * over the device's own memory: no copy, and writes to the range show through it.
+     * Shorter (never below one block) where the memory is not contiguous beyond some
+     * point (a {@code dax:} device's 1 GiB tiles).
      * The memory stays mapped as long as the buffer is reachable, also after the device
      * is closed (it then shows bytes that may no longer be current), so a buffer kept too
      * long never faults the JVM. Offsets and lengths follow {@link BlockDevice}'s
@@ -35,7 +37,4 @@ public interface DirectAccess {
      * else was written.
      */
     void flush(long offset, long length) throws IOException;
-
-    /** Whether the mapping is synchronous (MAP_SYNC): durable by cache flushes alone, no msync of file metadata. */
-    boolean synchronous();
 }
