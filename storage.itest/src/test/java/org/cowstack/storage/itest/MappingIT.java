@@ -122,13 +122,10 @@ public class MappingIT {
             assertEquals("the clone shares /a's block at " + off, physicalAt(aBefore, off), physicalAt(bBefore, off));
         }
 
-        String mapped = session("storage:io " + name + " /b 'mmap -w 0 1m' 'mread -P 0xab 0 1m' "
+        String mapped = session("storage:io " + name + " /b 'mmap -w 0 1m' mmap 'mread -P 0xab 0 1m' "
                 + "'mwrite -S 0x11 4096 100' 'mread -P 0x11 4096 100' msync munmap");
-        assertEquals(String.join("\n",
-                "mapped 0+1048576 read-write (" + where + ")",
-                "read 1048576/1048576 bytes at offset 0",
-                "wrote 100/100 bytes at offset 4096",
-                "read 100/100 bytes at offset 4096"), mapped);
+        // silent as xfs_io, but the list of the mapping
+        assertEquals("[000] rw- /b (0 : 1048576) " + where, mapped);
 
         for (int round = 0; round < 2; round++) {
             String when = round == 0 ? "after the store" : "after a remount";
@@ -141,17 +138,11 @@ public class MappingIT {
                     session("storage:io " + name + " /b 'pread -P 0xab 0 4096' 'pread -P 0x11 4096 100' "
                             + "'pread -P 0xab 4196 1044380'"));
             // and the same through a read-only mapping of each
-            assertEquals(when, String.join("\n",
-                    "mapped 0+1048576 read-only (" + where + ")",
-                    "read 1048576/1048576 bytes at offset 0"),
+            assertEquals(when, "",
                     session("storage:io " + name + " /a 'mmap 0 1m' 'mread -P 0xab 0 1m' munmap"));
-            assertEquals(when, String.join("\n",
-                    "mapped 0+1048576 read-only (" + where + ")",
-                    "read 4096/4096 bytes at offset 0",
-                    "read 100/100 bytes at offset 4096",
-                    "read 1044380/1044380 bytes at offset 4196"),
+            assertEquals(when, "00001000:  11 11 11 11 11 11 11 11 11 11 11 11 11 11 11 11  ................",
                     session("storage:io " + name + " /b 'mmap 0 1m' 'mread -P 0xab 0 4096' 'mread -P 0x11 4096 100' "
-                            + "'mread -P 0xab 4196 1044380'"));
+                            + "'mread -P 0xab 4196 1044380' 'mread -v 4096 16'"));
 
             String aAfter = session("storage:io " + name + " /a fiemap");
             String bAfter = session("storage:io " + name + " /b fiemap");
@@ -185,7 +176,7 @@ public class MappingIT {
     public void aStoreThroughAClonesMappingOnDaxCopiesTheSharedBlockOnly() throws Exception {
         Path dir = Files.createTempDirectory("mappingit");
         try {
-            storeThroughAClonesMapping("dx", "dax:" + dir.resolve("map.img"), "views of device memory");
+            storeThroughAClonesMapping("dx", "dax:" + dir.resolve("map.img"), "device memory");
         } finally {
             try {
                 session("storage:umount dx"); // when an assertion left it mounted
@@ -199,7 +190,7 @@ public class MappingIT {
 
     @Test
     public void aStoreThroughAClonesMappingOnMemCopiesTheSharedBlockOnly() throws Exception {
-        storeThroughAClonesMapping("mm", "mem:mapping", "views of the cache");
+        storeThroughAClonesMapping("mm", "mem:mapping", "cache");
     }
 
     @Test
@@ -229,8 +220,7 @@ public class MappingIT {
         session("storage:umount mb");
         session("storage:mount --ro mb mem:mapbad");
         assertTrue(failure("storage:io mb /a 'mmap -w 0 4k'").contains("read-only"));
-        assertEquals("mapped 0+4096 read-only (views of the cache)\nread 4096/4096 bytes at offset 0",
-                session("storage:io mb /a 'mmap 0 4k' 'mread -P 0xcd 0 4k'"));
+        assertEquals("[000] r-- /a (0 : 4096) cache", session("storage:io mb /a 'mmap 0 4k' 'mread -P 0xcd 0 4k' mmap"));
         session("storage:umount mb");
     }
 
@@ -242,8 +232,7 @@ public class MappingIT {
             session("storage:io mc /c" + i + " 'reflink /src 0 0 0' fsync");
         }
         for (int i = 0; i < 8; i++) {
-            assertTrue(session("storage:io mc /c" + i + " 'mmap 0 1m' 'mread -P 0x5a 0 1m' munmap")
-                    .endsWith("read 1048576/1048576 bytes at offset 0"));
+            assertEquals("", session("storage:io mc /c" + i + " 'mmap 0 1m' 'mread -P 0x5a 0 1m' munmap"));
         }
         // another change decides what the cache holds for shared blocks: only shown here
         System.out.println("MappingIT storage:cache after 8 clones read through mappings:\n"

@@ -162,17 +162,17 @@ final class IoScript {
                             Values.words("+C", "-C", "+nodatasum", "-nodatasum"))
                     .build(),
             row("lsattr", "print the flags and the path", (s, a) -> s.lsattr()).build(),
-            row("mmap", "map OFF+LEN of the file (read views; -w: stores too); prints 'mapped OFF+LEN MODE (WHERE)'",
-                    (s, a) -> s.maps.mmap(a))
+            row("mmap", "map OFF+LEN of the file (read views; -w: stores too); alone, list the mapping as "
+                    + "'[000] rw- PATH (OFF : LEN) device memory|cache'", (s, a) -> s.maps.mmap(a))
                     .flag("-w", "writable: stores through the mapping (mwrite)")
-                    .arg("OFF", OFF).arg("LEN", LEN).build(),
-            row("mread", "read through the mapping's views; prints 'read N/LEN bytes at offset OFF'",
+                    .optionalArg("OFF", OFF).optionalArg("LEN", LEN).build(),
+            row("mread", "read through the mapping's views, checked against -P; prints nothing unless -v",
                     (s, a) -> s.maps.mread(a))
                     .flag("-v", "dump the bytes in hex")
                     .option("-P", "BYTE", "fail at the first byte that is not BYTE")
                     .arg("OFF", OFF).arg("LEN", LEN).build(),
-            row("mwrite", "store LEN bytes of BYTE at OFF through the mapping (a shared block is copied first); "
-                    + "prints 'wrote LEN/LEN bytes at offset OFF'", (s, a) -> s.maps.mwrite(a))
+            row("mwrite", "store LEN bytes of BYTE at OFF through the mapping (a shared block is copied first)",
+                    (s, a) -> s.maps.mwrite(a))
                     .option("-S", "BYTE", "the byte stored (default 0x58, 'X', as xfs_io)")
                     .arg("OFF", OFF).arg("LEN", LEN).build(),
             row("msync", "make the mapping's stores durable (in OFF+LEN, or all of it)", (s, a) -> s.maps.msync(a))

@@ -17,7 +17,8 @@ import org.cowstack.storage.shell.cli.ProgressReporter;
 /**
  * The mapping sub-commands of {@code storage:io} (xfs_io's names): one mapping per
  * script, from {@code mmap} to {@code munmap} or the script's end. Offsets are file
- * offsets inside the mapping.
+ * offsets inside the mapping (xfs_io's {@code -f}). As in xfs_io they print nothing when
+ * they succeed, except {@code mread -v} (the bytes) and {@code mmap} alone (the mapping).
  */
 final class MapScript {
     private static final int PIECE = 1 << 20;
@@ -40,13 +41,25 @@ final class MapScript {
         return mapping;
     }
 
+    /** {@code mmap OFF LEN} maps, silently as xfs_io; {@code mmap} alone lists the mapping. */
     void mmap(IoArgs a) throws IOException {
+        if (a.args().isEmpty()) {
+            if (mapping == null) {
+                out.println("no mapped regions, try 'help storage:io'");
+            } else {
+                out.printf("[000] %s %s (%d : %d) %s%n", mapping.mode() == MapMode.READ_WRITE ? "rw-" : "r--",
+                        file.path(), mapping.offset(), mapping.length(),
+                        mapping.direct() ? "device memory" : "cache");
+            }
+            return;
+        }
+        if (a.args().size() == 1) {
+            throw new IllegalArgumentException("mmap: give OFF and LEN, or neither (to list the mapping)");
+        }
         long offset = ByteSize.parse("mmap offset", a.arg(0));
         long length = ByteSize.parse("mmap length", a.arg(1));
         close();
         mapping = file.map(offset, length, a.flag("-w") ? MapMode.READ_WRITE : MapMode.READ);
-        out.printf("mapped %d+%d %s (%s)%n", offset, length, a.flag("-w") ? "read-write" : "read-only",
-                mapping.direct() ? "views of device memory" : "views of the cache");
     }
 
     void mread(IoArgs a) throws IOException {
@@ -77,7 +90,6 @@ final class MapScript {
             throw new IllegalStateException("mread: read " + done + "/" + length + " bytes at offset " + offset
                     + " (end of the mapping or the file), so not every byte is " + String.format("0x%02x", expect));
         }
-        out.printf("read %d/%d bytes at offset %d%n", done, length, offset);
     }
 
     void mwrite(IoArgs a) throws IOException {
@@ -101,7 +113,6 @@ final class MapScript {
                 p.advance(n);
             }
         }
-        out.printf("wrote %d/%d bytes at offset %d%n", done, length, offset);
     }
 
     void msync(IoArgs a) throws IOException {
