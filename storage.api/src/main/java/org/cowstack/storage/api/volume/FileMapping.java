@@ -20,9 +20,12 @@ import org.osgi.annotation.versioning.ProviderType;
  * file is NOCOW or the block is preallocated, and copies on write otherwise, as every
  * write of the volume does. A store is visible to reads of the file when it returns; it
  * is durable after {@link #msync} (or {@link FileHandle#fsync}). A store fails as a
- * direct write does: {@link org.cowstack.storage.api.NoSpaceException} with nothing
- * changed when the copy has no room, {@link org.cowstack.storage.api.MediaErrorException}
- * when the device fails, leaving the file as before. A mapping never changes its file's
+ * direct write does: {@link org.cowstack.storage.api.NoSpaceException} when the copy has
+ * no room, {@link org.cowstack.storage.api.MediaErrorException} when the device fails.
+ * A store of one block (or of up to 4 MiB that needs no more room than is free) then
+ * changed nothing; a longer one may have stored a prefix of its bytes, as a direct write
+ * that fails does (DESIGN P3), never a hole; {@code src}'s position is left where it
+ * was. The next {@link #msync} commits what was stored. A mapping never changes its file's
  * size: a store past the end of the file fails with
  * {@link org.cowstack.storage.api.InvalidArgumentException} (the SIGBUS of a store past
  * EOF).
@@ -48,9 +51,10 @@ public interface FileMapping extends Closeable {
     boolean direct();
 
     /**
-     * The view of the bytes from file offset {@code offset} to the end of the run of
-     * blocks that are contiguous where they are shown (on the device or a cache page),
-     * within the mapping and the file. Its blocks are verified against their checksums
+     * A view that shows file offset {@code offset}: one made for this offset, or a valid
+     * one kept from an earlier call that starts before it (its {@link MappedView#fileOffset()}
+     * says where), up to the end of a run of blocks that are contiguous where they are
+     * shown (on the device or a cache page), within the mapping and the file. Its blocks are verified against their checksums
      * when the view is made (a bad copy healed from a good one first).
      *
      * @throws org.cowstack.storage.api.InvalidArgumentException when {@code offset} lies

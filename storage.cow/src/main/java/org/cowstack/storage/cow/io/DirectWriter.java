@@ -287,6 +287,12 @@ public final class DirectWriter {
                 if (!piece.overwritesWrittenData()) {
                     continue;
                 }
+                // Told before the bytes change, not only after: whatever shows these blocks
+                // straight from the device (a mapped view) must not pass its check on a mix.
+                core.changes.rewritten(piece.physical(), piece.blocks());
+                if (piece.mirror() != 0) {
+                    core.changes.rewritten(piece.mirror(), piece.blocks());
+                }
                 try {
                     writePiece(source, piece);
                     if (mode == DioMode.VERIFY) {

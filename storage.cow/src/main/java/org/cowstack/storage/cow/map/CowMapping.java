@@ -80,6 +80,29 @@ final class CowMapping implements FileMapping {
         return registry.core.bindings.deviceEpoch();
     }
 
+    String closedReason() {
+        return closed;
+    }
+
+    /** The views kept now (the registry's monitor held). */
+    List<View> keptViews() {
+        return List.copyOf(views.values());
+    }
+
+    /**
+     * Takes {@code v} as the kept view of its offset unless a valid one is kept there
+     * already (another thread made it first). Called under the registry's monitor, as
+     * {@link #forget} is, so the kept views are exactly the registered ones.
+     */
+    boolean adopt(View v) {
+        View prior = views.get(v.fileOffset());
+        if (prior != null && prior.isValid()) {
+            return false;
+        }
+        views.put(v.fileOffset(), v);
+        return true;
+    }
+
     void forget(View v) {
         views.remove(v.fileOffset(), v);
         if (v.pinned != null) {
@@ -90,13 +113,12 @@ final class CowMapping implements FileMapping {
     }
 
     /**
-     * Keeps a new view for reuse; releases (invalidates) the oldest kept views while the
+     * Counts a new view among the kept ones; releases (invalidates) the oldest while the
      * mapping keeps more than {@link #MAX_KEPT_VIEWS} views or pins more than
      * {@link #MAX_PINNED_BYTES} of the cache: a view in use then fails its validation and
      * is made again, as a page the kernel reclaimed faults in again.
      */
-    private void keep(long at, View v) {
-        views.put(at, v);
+    private void keep(View v) {
         List<View> release = new java.util.ArrayList<>();
         synchronized (age) {
             age.addLast(v);
@@ -172,14 +194,25 @@ final class CowMapping implements FileMapping {
     public MappedView view(long at) throws IOException {
         checkOpen();
         inside("offset", at, 1);
-        Map.Entry<Long, View> kept = views.floorEntry(at);
-        if (kept != null && kept.getValue().covers(at) && kept.getValue().isValid()) {
-            return kept.getValue();
+        View kept = kept(at);
+        if (kept != null) {
+            return kept;
         }
         VolumeCore core = registry.core;
         long b = at / bs;
-        Access access = core.cache.unwrittenIn(inode, b, b + 1) ? Access.CHANGE : Access.READ;
+        Access access = core.cache.unwrittenIn(inode, b, runLimit(b)) ? Access.CHANGE : Access.READ;
         return core.operation(access, () -> make(at));
+    }
+
+    /** A kept valid view that shows offset {@code at}, or null. */
+    private View kept(long at) {
+        Map.Entry<Long, View> e = views.floorEntry(at);
+        return e != null && e.getValue().covers(at) && e.getValue().isValid() ? e.getValue() : null;
+    }
+
+    /** The block after the longest run a view from block {@code b} may show, within the mapping. */
+    private long runLimit(long b) {
+        return Math.min((offset + length + bs - 1) / bs, b + MAX_VIEW_BYTES / bs);
     }
 
     /** What the file holds at a block: a run of written blocks, or of zeros (a hole, preallocated). */
@@ -191,16 +224,30 @@ final class CowMapping implements FileMapping {
 
     private View make(long at) throws IOException {
         VolumeCore core = registry.core;
+        var cache = registry.cache();
         long b = at / bs;
+        long limit = runLimit(b);
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             checkOpen();
-            if (core.cache.unwrittenIn(inode, b, b + 1)) {
-                // Views show blocks: what the page cache holds for this one goes to the device first.
-                registry.committer.writeBackRange(inode, b, b + 1);
+            View kept = kept(at); // another thread made it meanwhile
+            if (kept != null) {
+                return kept;
             }
+            if (core.cache.unwrittenIn(inode, b, limit)) {
+                // Views show blocks: what the page cache holds for the run goes to the device
+                // first, and pages a writeback or commit is writing now are waited for.
+                registry.committer.writeBackRange(inode, b, limit);
+                if (core.cache.unwrittenIn(inode, b, limit)) {
+                    registry.committer.sync();
+                }
+            }
+            long mark = registry.mark();
             long epoch = deviceEpoch();
-            long fileVersion = registry.version(inode);
-            long physVersion = registry.physicalVersion();
+            long cacheVersion = cache.version(inode);
+            long cachePhysVersion = cache.physVersion(b); // one counter for all blocks: taken before the lookup
+            if (core.cache.unwrittenIn(inode, b, limit)) {
+                continue; // written again meanwhile
+            }
             Run run = core.treeLock.reading(() -> lookup(b, at));
             View v;
             if (!run.written()) {
@@ -208,17 +255,15 @@ final class CowMapping implements FileMapping {
                 v = new View(this, at, b, (at + n + bs - 1) / bs, -1, -1, ZEROS.slice(0, n), null, epoch);
             } else {
                 DirectAccess memory = direct ? core.device.directAccess() : null;
-                v = memory != null ? deviceView(memory, run, at, epoch) : cacheView(run, at, epoch);
-                if (v == null) {
-                    continue; // a bad copy was healed: look again
-                }
+                v = memory != null ? deviceView(memory, run, at, epoch)
+                        : cacheView(run, at, epoch, cacheVersion, cachePhysVersion);
             }
-            if (registry.register(v, inode, fileVersion, physVersion)) {
-                keep(at, v);
+            if (registry.register(v, mark)) {
+                keep(v);
                 return v;
             }
             if (v.pinned != null) {
-                registry.cache().unpin(v.physical, v.pinned);
+                cache.unpin(v.physical, v.pinned);
             }
         }
         throw new BusyException(path, "its blocks at offset " + at + " kept changing while a view of them was made");
@@ -248,7 +293,7 @@ final class CowMapping implements FileMapping {
                 m.extent().hasMirror() ? m.extent().mirror() : 0, m.extent().checksummed());
     }
 
-    /** A view of the device's memory: its blocks verified in place, the first bad one healed (null: look again). */
+    /** A view of the device's memory: its blocks verified in place; a bad first block is healed and shown from memory. */
     private View deviceView(DirectAccess memory, Run run, long at, long epoch) throws IOException {
         int n = (int) (run.end() - run.first());
         ByteBuffer whole;
@@ -290,20 +335,20 @@ final class CowMapping implements FileMapping {
     /**
      * The first block of the run is bad on the device (a checksum or a media error): read
      * it through the block-I/O path, which takes the second copy and queues the rewrite of
-     * the first, or fails as a read does. A writable volume waits for the rewrite and the
-     * view is looked up again (null); a read-only one shows the good copy from memory.
+     * the first, or fails as a read does. The view shows the good copy from memory (one
+     * block); a writable volume waits for the rewrite first, so the next view is the
+     * device's again.
      */
     private View heal(Run run, long at, long epoch) throws IOException {
         VolumeCore core = registry.core;
         ByteBuffer good = readBlock(run);
         if (!core.readOnly()) {
             try {
-                core.repairs.await();
+                core.repairs.await(); // the rewrite of the bad copy, which tells the change hook
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new StorageException("interrupted while " + path + " at offset " + at + " was repaired", e);
             }
-            return null;
         }
         return copyView(run, at, good, null, epoch);
     }
@@ -322,15 +367,13 @@ final class CowMapping implements FileMapping {
     }
 
     /** A view of one block from the read cache, pinned there; the cache's copy is every file's copy of that block. */
-    private View cacheView(Run run, long at, long epoch) throws IOException {
+    private View cacheView(Run run, long at, long epoch, long fileVersion, long physVersion) throws IOException {
         var cache = registry.cache();
-        long fileVersion = cache.version(inode);
         ByteBuffer page = cache.pin(run.physical());
         registry.reads.countMapped(page != null);
         if (page == null) {
-            long version = cache.physVersion(run.physical());
             ByteBuffer block = readBlock(run);
-            cache.insertPhysical(run.physical(), block.duplicate(), version);
+            cache.insertPhysical(run.physical(), block.duplicate(), physVersion);
             page = cache.pin(run.physical());
             if (page == null) {
                 return copyView(run, at, block, null, epoch); // the cache cannot hold it: a copy of its own
@@ -374,6 +417,7 @@ final class CowMapping implements FileMapping {
                 dst.put(buf.position(within).limit(within + n));
                 v.validate();
                 done += n;
+                retries = 0;
             } catch (InvalidViewException changed) {
                 dst.position(pos); // read while it changed: not trusted
                 if (++retries > ATTEMPTS) {
@@ -397,9 +441,11 @@ final class CowMapping implements FileMapping {
             return 0;
         }
         inside("store", at, n);
-        int written = registry.core.operation(Access.CHANGE, () -> store(at, src));
-        stored = true;
-        return written;
+        try {
+            return registry.core.operation(Access.CHANGE, () -> store(at, src));
+        } finally {
+            stored = true; // also a failed store may have stored a prefix: the next msync commits it
+        }
     }
 
     @SuppressWarnings("try") // the file lock is held by the try and released by it
@@ -443,7 +489,12 @@ final class CowMapping implements FileMapping {
         inside("msync range", at, n);
         if (stored) {
             stored = false; // stores after this point wait for the next msync
-            registry.committer.sync();
+            try {
+                registry.committer.sync();
+            } catch (IOException | RuntimeException e) {
+                stored = true; // not durable: the next msync tries again
+                throw e;
+            }
         }
     }
 
@@ -457,9 +508,7 @@ final class CowMapping implements FileMapping {
             return;
         }
         closed = why;
-        for (View v : List.copyOf(views.values())) {
-            registry.invalidate(v, why, null);
-        }
+        registry.closeViews(this, why);
         registry.closed(this);
     }
 

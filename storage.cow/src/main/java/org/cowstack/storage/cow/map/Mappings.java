@@ -27,13 +27,13 @@ import org.cowstack.storage.cow.meta.ChangeListener;
  * truncate, a punch, a clone or dedupe over a file's blocks, a copy-on-write of them,
  * an in-place rewrite or free of physical blocks, a media error the device reports.
  *
- * <p>A view is registered only if no change reached its file or any physical block
- * since the versions taken before its blocks were looked up ({@link #register}), so a
- * view is never made of a block that changed under its making (the read cache's rule).
+ * <p>A view is registered only if no change reached its file blocks or its physical
+ * blocks since the log's mark taken before its blocks were looked up ({@link #register}),
+ * so a view is never made of a block that changed under its making.
  * Events come with engine locks held: this marks and unpins, nothing else.
  */
 public final class Mappings implements ChangeListener {
-    private static final int STRIPES = 64;
+    private static final int LOG = 4096;
 
     final VolumeCore core;
     final BlockIo io;
@@ -47,8 +47,16 @@ public final class Mappings implements ChangeListener {
     /** Views of physical blocks (device memory or cache pages) by their first physical block. */
     private final NavigableMap<Long, List<View>> byPhysical = new TreeMap<>();
     private final Set<CowMapping> open = ConcurrentHashMap.newKeySet();
-    private final long[] versions = new long[STRIPES];
-    private long physicalVersion;
+    /**
+     * The changes of the last while, a ring of {@link #LOG} entries (a file's blocks, or
+     * physical blocks with inode -1): a view is registered only if none of those logged
+     * since its lookup reached its blocks, so writes elsewhere never make a view wait.
+     */
+    private final long[] logInode = new long[LOG];
+    private final long[] logFrom = new long[LOG];
+    private final long[] logTo = new long[LOG];
+    /** Changes logged so far. */
+    private long logged;
     /** The longest view registered, in blocks: how far back an overlap query looks. */
     private long longest = 1;
     private long live;
@@ -105,17 +113,19 @@ public final class Mappings implements ChangeListener {
 
     // ------------------------------------------------------------------ registration
 
-    synchronized long version(long inode) {
-        return versions[stripe(inode)];
+    /** Where the change log stands: taken before a view's blocks are looked up. */
+    synchronized long mark() {
+        return logged;
     }
 
-    synchronized long physicalVersion() {
-        return physicalVersion;
-    }
-
-    /** Registers {@code v} unless its file or any physical block changed since the versions were taken. */
-    synchronized boolean register(View v, long inode, long fileVersion, long physVersion) {
-        if (versions[stripe(inode)] != fileVersion || physicalVersion != physVersion) {
+    /**
+     * Registers {@code v} unless its mapping is closed, a change logged since
+     * {@code mark} reached its file blocks or physical blocks (or more changes came than
+     * the log holds), or its mapping already keeps a valid view at that offset.
+     */
+    synchronized boolean register(View v, long mark) {
+        long inode = v.mapping.inode();
+        if (v.mapping.closedReason() != null || changedSince(v, inode, mark) || !v.mapping.adopt(v)) {
             return false;
         }
         byFile.computeIfAbsent(inode, k -> new TreeMap<>()).computeIfAbsent(v.firstBlock, k -> new ArrayList<>(1))
@@ -126,6 +136,38 @@ public final class Mappings implements ChangeListener {
         longest = Math.max(longest, v.endBlock - v.firstBlock);
         live++;
         return true;
+    }
+
+    private boolean changedSince(View v, long inode, long mark) {
+        if (logged - mark > LOG) {
+            return true; // the log wrapped: cannot tell
+        }
+        long physicalEnd = v.physical + (v.endBlock - v.firstBlock);
+        for (long n = mark; n < logged; n++) {
+            int i = (int) (n % LOG);
+            boolean hit = logInode[i] < 0
+                    ? v.physical >= 0 && logFrom[i] < physicalEnd && logTo[i] > v.physical
+                    : logInode[i] == inode && logFrom[i] < v.endBlock && logTo[i] > v.firstBlock;
+            if (hit) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void log(long inode, long from, long to) {
+        int i = (int) (logged % LOG);
+        logInode[i] = inode;
+        logFrom[i] = from;
+        logTo[i] = to;
+        logged++;
+    }
+
+    /** Invalidates every view of a mapping being closed (its close reason is set: no view registers after). */
+    synchronized void closeViews(CowMapping m, String why) {
+        for (View v : m.keptViews()) {
+            invalidate(v, why, null);
+        }
     }
 
     /** Invalidates one view (closing its mapping, or its device replaced). */
@@ -178,7 +220,7 @@ public final class Mappings implements ChangeListener {
     }
 
     private synchronized void fileChanged(long inode, long from, long to, String why) {
-        versions[stripe(inode)]++;
+        log(inode, from, to);
         NavigableMap<Long, List<View>> views = byFile.get(inode);
         if (views == null) {
             return;
@@ -203,7 +245,7 @@ public final class Mappings implements ChangeListener {
     }
 
     private synchronized void physicalChanged(long first, long blocks, String why, Throwable cause) {
-        physicalVersion++;
+        log(-1, first, first + blocks);
         long end = first + blocks;
         List<View> hit = new ArrayList<>();
         for (List<View> at : byPhysical.subMap(Math.max(0, first - longest), true, end, false).values()) {
@@ -260,9 +302,5 @@ public final class Mappings implements ChangeListener {
     @Override
     public void removed(long inode) {
         file(inode, 0, Long.MAX_VALUE, "the file was deleted");
-    }
-
-    private static int stripe(long inode) {
-        return (int) (inode & (STRIPES - 1));
     }
 }

@@ -258,4 +258,89 @@ class MappingFaultTest {
         System.out.printf("MappingFaultTest: power cut at each of %d device writes of stores and msyncs%n", cuts);
         assertTrue(cuts >= 5, "the run writes enough to cut it: " + cuts);
     }
+
+    @Test
+    void viewsMadeByManyThreadsAtOnceAreKeptOnceAndUnpinnedAtClose() throws Exception {
+        CowVolume v = plain.fresh(URI.create("mem:mapthreads"), SIZE);
+        byte[] data = randomBytes(256 * BS);
+        reflinked(v, data);
+        try (FileHandle b = v.open("/b", Volumes.RW)) {
+            FileMapping m = b.map(0, 256 * BS, MapMode.READ);
+            List<Throwable> failures = new ArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                Thread th = new Thread(() -> {
+                    try {
+                        for (int round = 0; round < 4; round++) {
+                            for (int k = 0; k < 256; k++) {
+                                MappedView view = m.view((long) k * BS);
+                                byte[] got = new byte[view.length()];
+                                view.buffer().get(got);
+                                view.validate();
+                                if (!Arrays.equals(Arrays.copyOfRange(data, k * BS, (k + 1) * BS), got)) {
+                                    throw new AssertionError("block " + k);
+                                }
+                            }
+                        }
+                    } catch (Throwable e) {
+                        synchronized (failures) {
+                            failures.add(e);
+                        }
+                    }
+                });
+                threads.add(th);
+                th.start();
+            }
+            for (Thread th : threads) {
+                th.join(60_000);
+            }
+            assertEquals(List.of(), failures);
+            assertEquals(256, v.mappings.liveViews(), "one view kept per block, whichever thread made it");
+            m.close();
+            assertEquals(0, v.mappings.liveViews());
+            assertEquals(0, v.cache().pinned(), "closing unpinned every page");
+        }
+        v.unmount();
+    }
+
+    @Test
+    void writesElsewhereNeverKeepAViewFromBeingMade() throws Exception {
+        CowVolume v = plain.fresh(URI.create("mem:mapbusy"), SIZE);
+        byte[] data = randomBytes(64 * BS);
+        Volumes.write(v, "/f", 0, data);
+        v.sync();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Throwable> failures = new ArrayList<>();
+        Thread writer = new Thread(() -> {
+            try (FileHandle f = v.open("/f", Volumes.RW); FileHandle g = v.open("/g", Volumes.RW)) {
+                ByteBuffer one = ByteBuffer.allocate(BS);
+                for (long i = 0; !stop.get(); i++) {
+                    f.write(one.clear(), (64 + i % 512) * BS); // the same file, past the mapped range
+                    g.writeDirect(one.clear(), (i % 512) * BS); // another file: blocks freed and allocated
+                    if (i % 64 == 0) {
+                        v.sync();
+                    }
+                }
+            } catch (Throwable e) {
+                synchronized (failures) {
+                    failures.add(e);
+                }
+            }
+        });
+        writer.start();
+        try (FileHandle f = v.open("/f", Volumes.RW)) {
+            for (int round = 0; round < 20; round++) {
+                try (FileMapping m = f.map(0, 64 * BS, MapMode.READ)) {
+                    byte[] got = new byte[64 * BS];
+                    assertEquals(64 * BS, m.read(0, ByteBuffer.wrap(got)));
+                    assertArrayEquals(data, got);
+                }
+            }
+        } finally {
+            stop.set(true);
+            writer.join(60_000);
+        }
+        assertEquals(List.of(), failures);
+        v.unmount();
+    }
 }

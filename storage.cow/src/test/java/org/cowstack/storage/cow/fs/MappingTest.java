@@ -514,4 +514,26 @@ class MappingTest {
         }
         v.unmount();
     }
+
+    @Test
+    void aViewOfARunShowsWhatThePageCacheHoldsAnywhereInIt() throws Exception {
+        CowVolume v = volumes.fresh(image(), 64L << 20);
+        byte[] data = randomBytes(64 * BS);
+        Volumes.write(v, "/f", 0, data);
+        try (FileHandle f = v.open("/f", Volumes.RW)) {
+            f.truncate(128L * BS); // a hole after the data
+        }
+        v.sync();
+        try (FileHandle f = v.open("/f", Volumes.RW); FileMapping m = f.map(0, 128 * BS, MapMode.READ)) {
+            f.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 16L * BS + 5); // in the page cache only
+            f.write(ByteBuffer.wrap(new byte[] {9}), 100L * BS + 7); // in the hole
+            byte[] expect = Arrays.copyOf(data, 128 * BS);
+            expect[16 * BS + 5] = 1;
+            expect[16 * BS + 6] = 2;
+            expect[16 * BS + 7] = 3;
+            expect[100 * BS + 7] = 9;
+            assertArrayEquals(expect, mapped(m, 0, 128 * BS), "the views of both runs show the written bytes");
+        }
+        v.unmount();
+    }
 }
