@@ -348,6 +348,7 @@ public class MappingSwapIT {
         for (MappedView va : oldA) {
             assertTrue("/a's view is valid until the swap: " + va, va.isValid());
         }
+        long mapsBefore = imageMaps(dir);
         Bundle dax = in().bundle("storage.dax");
         WeakReference<ClassLoader> replaced = Revisions.loaderOf(dax);
         int readsBefore = load.reads.get();
@@ -361,6 +362,7 @@ public class MappingSwapIT {
         long swapMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - swapStart);
         InFramework.await("ms mounted again", () -> session("storage:volumes").lines()
                 .anyMatch(l -> l.startsWith("ms ") && l.contains("MOUNTED")));
+        long mapsAfterSwap = imageMaps(dir);
         int storesAtSwap = load.stores.get();
         int readsAtSwap = load.reads.get();
         InFramework.await("reads and stores go on after the swap", 30_000,
@@ -463,7 +465,9 @@ public class MappingSwapIT {
         Revisions.refresh(context);
         Revisions.assertCollected("storage.dax replaced under mappings", List.of(replaced));
         System.out.println("MappingSwapIT leaks: the replaced storage.dax class loader was collected; kept buffers "
-                + "after the unmount: " + readKept(kept, a, b));
+                + "after the unmount: " + readKept(kept, a, b) + "; mappings of the image (/proc/self/maps): "
+                + mapsBefore + " before the swap, " + mapsAfterSwap + " after it, " + imageMaps(dir)
+                + " after the unmount (tiles views were taken of are left to the collector)");
 
         // 6. Remounted: /a as written, /b with every store msynced before and after the swap.
         session("storage:mount ms " + uri);
@@ -478,6 +482,13 @@ public class MappingSwapIT {
         session("storage:umount ms");
         Files.deleteIfExists(dir.resolve("swap.img"));
         Files.deleteIfExists(dir);
+    }
+
+    /** Lines of /proc/self/maps that map a file under {@code dir}. */
+    private static long imageMaps(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            return maps.filter(l -> l.contains(dir.toString())).count();
+        }
     }
 
     /** A buffer taken from a view before the swap, kept past it. */
