@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,10 +57,8 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.wiring.BundleWiring;
-import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.metatype.MetaTypeInformation;
 import org.osgi.service.metatype.MetaTypeService;
@@ -361,31 +358,6 @@ public class HotSwapIT {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("storage")).count();
     }
 
-    private static WeakReference<ClassLoader> loaderOf(Bundle b) {
-        return new WeakReference<>(b.adapt(BundleWiring.class).getClassLoader());
-    }
-
-    /** Refreshes what updates and uninstalls left pending, so that only references can keep old class loaders. */
-    private void refresh() throws InterruptedException {
-        CountDownLatch done = new CountDownLatch(1);
-        context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(null, e -> {
-            if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED) {
-                done.countDown();
-            }
-        });
-        assertTrue("packages refreshed", done.await(60, TimeUnit.SECONDS));
-    }
-
-    private static void assertCollected(String what, List<WeakReference<ClassLoader>> loaders)
-            throws InterruptedException {
-        for (int i = 0; i < 100 && loaders.stream().anyMatch(w -> w.get() != null); i++) {
-            System.gc();
-            Thread.sleep(50);
-        }
-        long alive = loaders.stream().filter(w -> w.get() != null).count();
-        assertEquals(what + ": class loaders of replaced bundle revisions still referenced", 0, alive);
-    }
-
     // ------------------------------------------------------------------ tests
 
     /**
@@ -436,7 +408,7 @@ public class HotSwapIT {
             for (int i = 0; i < 100; i++) {
                 String name = bundles.get(r.nextInt(bundles.size()));
                 Bundle bundle = in().bundle(name);
-                replaced.add(loaderOf(bundle));
+                replaced.add(Revisions.loaderOf(bundle));
                 int before = load.acknowledged.get();
                 long start = System.nanoTime();
                 bundle.stop();
@@ -468,8 +440,8 @@ public class HotSwapIT {
         }
 
         // Leaks: what the replaced revisions had is gone once nothing can keep it.
-        refresh();
-        assertCollected("after 100 swaps", replaced);
+        Revisions.refresh(context);
+        Revisions.assertCollected("after 100 swaps", replaced);
         long threadsAfter = storageThreadsOnceIdle(threadsBefore);
         System.out.println("hotswap leaks: " + replaced.size() + " replaced class loaders all collected; image "
                 + "descriptors " + fdsBefore + " -> " + countProc("fd", dir) + ", image mappings " + mapsBefore + " -> "
@@ -571,11 +543,11 @@ public class HotSwapIT {
         session("storage:mount ad mem:adler; storage:io ad /f 'pwrite -S 0x5e 0 256k' fsync");
         assertEquals("adler32", row("ad")[3]);
 
-        WeakReference<ClassLoader> loader = loaderOf(adler);
+        WeakReference<ClassLoader> loader = Revisions.loaderOf(adler);
         adler.uninstall();
         assertEquals("SUSPENDED (waiting for checksum adler32)", state("ad"));
-        refresh();
-        assertCollected("the uninstalled adler32 bundle", List.of(loader));
+        Revisions.refresh(context);
+        Revisions.assertCollected("the uninstalled adler32 bundle", List.of(loader));
 
         context.installBundle("test:adler32-again", new ByteArrayInputStream(adlerBundle())).start();
         InFramework.await("ad resumes", () -> state("ad").equals("MOUNTED"));
