@@ -158,7 +158,9 @@ class MappingFaultTest {
                 try {
                     while (!stop.get()) {
                         DedupeResult r = b.dedupeRange(a, 0, 0, n);
-                        dedupes[r.differs() ? 1 : 0]++;
+                        synchronized (dedupes) {
+                            dedupes[r.differs() ? 1 : 0]++;
+                        }
                         byte[] now = Volumes.readAll(v, "/a");
                         if (!Arrays.equals(original, now)) {
                             throw new AssertionError("the dedupe source changed");
@@ -175,6 +177,19 @@ class MappingFaultTest {
                 byte[] value = (i & 1) == 0 ? other : original;
                 m.write(0, ByteBuffer.wrap(value));
                 last.set(value);
+                // let the dedupe run over this state (or race the next store) before going on
+                int seen;
+                synchronized (dedupes) {
+                    seen = dedupes[0] + dedupes[1];
+                }
+                for (long until = System.nanoTime() + 50_000_000L; System.nanoTime() < until; ) {
+                    synchronized (dedupes) {
+                        if (dedupes[0] + dedupes[1] > seen + (i % 3)) {
+                            break;
+                        }
+                    }
+                    Thread.onSpinWait();
+                }
                 byte[] b2 = new byte[n];
                 assertEquals(n, m.read(0, ByteBuffer.wrap(b2)));
                 assertArrayEquals(value, b2, "store " + i + " (seed " + seed + ")");
@@ -186,6 +201,7 @@ class MappingFaultTest {
         assertEquals(List.of(), failures);
         System.out.printf("MappingFaultTest: 200 stores raced %d dedupes that shared and %d that found the ranges "
                 + "different%n", dedupes[0], dedupes[1]);
+        assertTrue(dedupes[0] >= 20, "the dedupes shared the ranges often: " + dedupes[0]);
         assertArrayEquals(last.get(), Volumes.readAll(v, "/b"));
         assertArrayEquals(original, Volumes.readAll(v, "/a"));
         assertEquals(List.of(), v.audit());
