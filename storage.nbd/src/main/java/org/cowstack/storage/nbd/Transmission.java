@@ -1,0 +1,430 @@
+package org.cowstack.storage.nbd;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.cowstack.storage.api.ChecksumMismatchException;
+import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.MediaErrorException;
+import org.cowstack.storage.api.NoSpaceException;
+import org.cowstack.storage.api.OfflineException;
+import org.cowstack.storage.api.ReadOnlyException;
+import org.cowstack.storage.api.SuspendedException;
+import org.cowstack.storage.api.volume.ExtentMapping;
+import org.cowstack.storage.api.volume.FallocateMode;
+import org.cowstack.storage.api.volume.FileHandle;
+
+/**
+ * The transmission phase of one connection: requests read one at a time and answered in
+ * order, simple or structured replies as negotiated. A request the volume cannot serve
+ * (a checksum or media error, no space, a suspended volume) gets its error and the
+ * connection goes on; a malformed request gets EINVAL; a bad magic, or a write whose
+ * payload is larger than the server takes, ends the connection.
+ */
+final class Transmission {
+    private final Wire wire;
+    private final Handshake.Result session;
+    private final FileHandle file;
+    private final AtomicLong bytesIn;
+    private final AtomicLong bytesOut;
+    private final long size;
+    /** One buffer per connection for payloads, grown up to {@link Nbd#MAX_PAYLOAD}. */
+    private ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
+
+    Transmission(Wire wire, Handshake.Result session, FileHandle file, AtomicLong bytesIn, AtomicLong bytesOut) {
+        this.wire = wire;
+        this.session = session;
+        this.file = file;
+        this.bytesIn = bytesIn;
+        this.bytesOut = bytesOut;
+        this.size = session.size();
+    }
+
+    /** An error the request gets on the wire. */
+    private static final class Refusal extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int errno;
+
+        Refusal(int errno, String message) {
+            super(message, null, false, false);
+            this.errno = errno;
+        }
+    }
+
+    /** Serves requests until the client disconnects. */
+    void run() throws IOException {
+        while (true) {
+            int magic = wire.in.readInt();
+            if (magic != Nbd.REQUEST_MAGIC) {
+                throw new Handshake.Ended("bad request magic 0x" + Integer.toHexString(magic));
+            }
+            int flags = Short.toUnsignedInt(wire.in.readShort());
+            int type = Short.toUnsignedInt(wire.in.readShort());
+            long cookie = wire.in.readLong();
+            long offset = wire.in.readLong();
+            long length = Integer.toUnsignedLong(wire.in.readInt());
+            if (type == Nbd.CMD_DISC) {
+                return;
+            }
+            if (type == Nbd.CMD_WRITE) {
+                if (length > Nbd.MAX_PAYLOAD) {
+                    error(cookie, Nbd.EINVAL, "a write of " + length + " bytes: at most " + Nbd.MAX_PAYLOAD);
+                    throw new Handshake.Ended("write payload of " + length + " bytes"); // not read: the stream is lost
+                }
+                readPayload((int) length);
+            }
+            try {
+                serve(flags, type, cookie, offset, length);
+            } catch (Refusal r) {
+                error(cookie, r.errno, r.getMessage());
+            }
+        }
+    }
+
+    private void readPayload(int length) throws IOException {
+        if (buffer.capacity() < length) {
+            buffer = ByteBuffer.allocate(Math.max(length, Math.min(Nbd.MAX_PAYLOAD, 2 * buffer.capacity())));
+        }
+        wire.in.readFully(buffer.array(), 0, length);
+        buffer.clear().limit(length);
+        bytesIn.addAndGet(length);
+    }
+
+    private void serve(int flags, int type, long cookie, long offset, long length) throws IOException, Refusal {
+        switch (type) {
+            case Nbd.CMD_READ:
+                allowFlags(flags, Nbd.CMD_FLAG_DF | Nbd.CMD_FLAG_FUA);
+                if ((flags & Nbd.CMD_FLAG_DF) != 0 && !session.structured()) {
+                    throw new Refusal(Nbd.EINVAL, "DF without structured replies");
+                }
+                if (length > Nbd.MAX_PAYLOAD) {
+                    // the spec keeps EOVERFLOW for an unfragmented read too large to send whole
+                    throw new Refusal((flags & Nbd.CMD_FLAG_DF) != 0 ? Nbd.EOVERFLOW : Nbd.EINVAL, "a read of "
+                            + length + " bytes: at most " + Nbd.MAX_PAYLOAD);
+                }
+                inside(offset, length, Nbd.EINVAL);
+                if (length == 0) {
+                    done(cookie);
+                } else {
+                    read(cookie, offset, (int) length, (flags & Nbd.CMD_FLAG_DF) != 0);
+                }
+                return;
+            case Nbd.CMD_WRITE:
+                allowFlags(flags, Nbd.CMD_FLAG_FUA);
+                writable();
+                inside(offset, length, Nbd.ENOSPC);
+                run(() -> {
+                    while (buffer.hasRemaining()) {
+                        file.write(buffer, offset + buffer.position());
+                    }
+                });
+                fua(flags);
+                done(cookie);
+                return;
+            case Nbd.CMD_FLUSH:
+                allowFlags(flags, 0);
+                run(file::fsync);
+                done(cookie);
+                return;
+            case Nbd.CMD_TRIM:
+                allowFlags(flags, Nbd.CMD_FLAG_FUA);
+                writable();
+                inside(offset, length, Nbd.EINVAL);
+                if (length > 0) {
+                    run(() -> file.fallocate(FallocateMode.PUNCH_HOLE, offset, length));
+                }
+                fua(flags);
+                done(cookie);
+                return;
+            case Nbd.CMD_WRITE_ZEROES:
+                allowFlags(flags, Nbd.CMD_FLAG_FUA | Nbd.CMD_FLAG_NO_HOLE | Nbd.CMD_FLAG_FAST_ZERO);
+                writable();
+                inside(offset, length, Nbd.ENOSPC);
+                if (length > 0) {
+                    // Both are metadata only here, so FAST_ZERO never has to fail.
+                    FallocateMode mode = (flags & Nbd.CMD_FLAG_NO_HOLE) != 0 ? FallocateMode.ZERO_RANGE_KEEP_SIZE
+                            : FallocateMode.PUNCH_HOLE;
+                    run(() -> file.fallocate(mode, offset, length));
+                }
+                fua(flags);
+                done(cookie);
+                return;
+            case Nbd.CMD_CACHE:
+                allowFlags(flags, 0);
+                inside(offset, length, Nbd.EINVAL);
+                done(cookie);
+                return;
+            case Nbd.CMD_BLOCK_STATUS:
+                allowFlags(flags, Nbd.CMD_FLAG_REQ_ONE);
+                if (!session.structured() || !session.baseAllocation()) {
+                    throw new Refusal(Nbd.EINVAL, "block status needs the base:allocation meta context");
+                }
+                inside(offset, length, Nbd.EINVAL);
+                if (length == 0) {
+                    throw new Refusal(Nbd.EINVAL, "block status of 0 bytes");
+                }
+                blockStatus(cookie, offset, length, (flags & Nbd.CMD_FLAG_REQ_ONE) != 0);
+                return;
+            default:
+                throw new Refusal(Nbd.EINVAL, "unknown command " + type);
+        }
+    }
+
+    private static void allowFlags(int flags, int allowed) throws Refusal {
+        if ((flags & ~allowed) != 0) {
+            throw new Refusal(Nbd.EINVAL, "flags 0x" + Integer.toHexString(flags) + " not valid for this command");
+        }
+    }
+
+    private void writable() throws Refusal {
+        if (session.export().readOnly()) {
+            throw new Refusal(Nbd.EPERM, "the export is read-only");
+        }
+    }
+
+    /** The range must lie inside the export: else {@code errno} (EINVAL for reads, ENOSPC for writes, as the spec says). */
+    private void inside(long offset, long length, int errno) throws Refusal {
+        if (offset < 0 || offset > size || length > size - offset) {
+            throw new Refusal(errno, "range " + Long.toUnsignedString(offset) + "+" + length + " past the end ("
+                    + size + " bytes)");
+        }
+    }
+
+    @FunctionalInterface
+    private interface Op {
+        void run() throws IOException;
+    }
+
+    /** Runs a volume operation; its failure becomes the request's error on the wire. */
+    private static void run(Op op) throws Refusal {
+        try {
+            op.run();
+        } catch (IOException e) {
+            throw refusal(e);
+        }
+    }
+
+    private static Refusal refusal(IOException e) {
+        int errno;
+        if (e instanceof NoSpaceException) {
+            errno = Nbd.ENOSPC;
+        } else if (e instanceof ReadOnlyException) {
+            errno = Nbd.EPERM;
+        } else if (e instanceof InvalidArgumentException) {
+            errno = Nbd.EINVAL;
+        } else if (e instanceof SuspendedException || e instanceof OfflineException) {
+            errno = Nbd.ESHUTDOWN;
+        } else if (e instanceof ChecksumMismatchException || e instanceof MediaErrorException) {
+            errno = Nbd.EIO;
+        } else {
+            errno = Nbd.EIO;
+        }
+        return new Refusal(errno, String.valueOf(e.getMessage()));
+    }
+
+    private void fua(int flags) throws Refusal {
+        if ((flags & Nbd.CMD_FLAG_FUA) != 0) {
+            run(file::fsync);
+        }
+    }
+
+    // ------------------------------------------------------------------ replies
+
+    private void done(long cookie) throws IOException {
+        if (session.structured()) {
+            chunk(cookie, Nbd.REPLY_FLAG_DONE, Nbd.REPLY_NONE, 0);
+        } else {
+            simple(cookie, 0);
+        }
+        wire.out.flush();
+    }
+
+    private void simple(long cookie, int errno) throws IOException {
+        wire.out.writeInt(Nbd.SIMPLE_REPLY_MAGIC);
+        wire.out.writeInt(errno);
+        wire.out.writeLong(cookie);
+    }
+
+    private void chunk(long cookie, int flags, int type, int length) throws IOException {
+        wire.out.writeInt(Nbd.STRUCTURED_REPLY_MAGIC);
+        wire.out.writeShort(flags);
+        wire.out.writeShort(type);
+        wire.out.writeLong(cookie);
+        wire.out.writeInt(length);
+    }
+
+    private void error(long cookie, int errno, String message) throws IOException {
+        if (session.structured()) {
+            byte[] text = message.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int n = Math.min(text.length, 4096);
+            chunk(cookie, Nbd.REPLY_FLAG_DONE, Nbd.REPLY_ERROR, 6 + n);
+            wire.out.writeInt(errno);
+            wire.out.writeShort(n);
+            wire.out.write(text, 0, n);
+        } else {
+            simple(cookie, errno);
+        }
+        wire.out.flush();
+    }
+
+    /** A read: data, and with structured replies holes and preallocated ranges as holes. */
+    private void read(long cookie, long offset, int length, boolean whole) throws IOException, Refusal {
+        if (buffer.capacity() < length) {
+            buffer = ByteBuffer.allocate(Math.max(length, Math.min(Nbd.MAX_PAYLOAD, 2 * buffer.capacity())));
+        }
+        if (!session.structured()) {
+            readFully(offset, length);
+            simple(cookie, 0);
+            wire.out.write(buffer.array(), 0, length);
+            wire.out.flush();
+            bytesOut.addAndGet(length);
+            return;
+        }
+        // {offset, length, 1 if zeros}; DF (don't fragment): one data chunk, holes as zeros in it
+        List<long[]> pieces = whole ? new ArrayList<>(List.of(new long[] {offset, length, 0}))
+                : pieces(offset, length);
+        // Read every data piece first: an error then is the whole request's, before any chunk went out.
+        int at = 0;
+        for (long[] p : pieces) {
+            if (p[2] == 0) {
+                readInto(p[0], (int) p[1], at);
+            }
+            at += (int) p[1];
+        }
+        at = 0;
+        for (int i = 0; i < pieces.size(); i++) {
+            long[] p = pieces.get(i);
+            int last = i == pieces.size() - 1 ? Nbd.REPLY_FLAG_DONE : 0;
+            if (p[2] != 0) {
+                chunk(cookie, last, Nbd.REPLY_OFFSET_HOLE, 12);
+                wire.out.writeLong(p[0]);
+                wire.out.writeInt((int) p[1]);
+            } else {
+                chunk(cookie, last, Nbd.REPLY_OFFSET_DATA, 8 + (int) p[1]);
+                wire.out.writeLong(p[0]);
+                wire.out.write(buffer.array(), at, (int) p[1]);
+                bytesOut.addAndGet(p[1]);
+            }
+            at += (int) p[1];
+        }
+        wire.out.flush();
+    }
+
+    /** The request's range cut into data and zero pieces, in order. */
+    private List<long[]> pieces(long offset, int length) throws Refusal {
+        List<long[]> out = new ArrayList<>();
+        if (length == 0) {
+            out.add(new long[] {offset, 0, 0});
+            return out;
+        }
+        List<ExtentMapping> map;
+        try {
+            map = file.extents(offset, length);
+        } catch (IOException e) {
+            throw refusal(e);
+        }
+        long pos = offset;
+        long end = offset + length;
+        for (ExtentMapping m : map) {
+            long from = Math.max(pos, m.logical());
+            long to = Math.min(end, m.logical() + m.length());
+            if (to <= from) {
+                continue;
+            }
+            if (from > pos) {
+                add(out, pos, from - pos, false); // not in the map: read it
+            }
+            boolean zeros = m.flags().contains(ExtentMapping.Flag.HOLE)
+                    || m.flags().contains(ExtentMapping.Flag.UNWRITTEN);
+            add(out, from, to - from, zeros);
+            pos = to;
+        }
+        if (pos < end) {
+            add(out, pos, end - pos, false);
+        }
+        return out;
+    }
+
+    private static void add(List<long[]> out, long offset, long length, boolean zeros) {
+        long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+        if (last != null && (last[2] != 0) == zeros && last[0] + last[1] == offset) {
+            last[1] += length;
+        } else {
+            out.add(new long[] {offset, length, zeros ? 1 : 0});
+        }
+    }
+
+    private void readFully(long offset, int length) throws Refusal {
+        readInto(offset, length, 0);
+    }
+
+    /** Reads {@code length} bytes at {@code offset} into the buffer at {@code at}; past the file's end, zeros. */
+    private void readInto(long offset, int length, int at) throws Refusal {
+        ByteBuffer dst = ByteBuffer.wrap(buffer.array(), at, length);
+        run(() -> {
+            while (dst.hasRemaining()) {
+                int n = file.read(dst, offset + (dst.position() - at));
+                if (n < 0) {
+                    while (dst.hasRemaining()) {
+                        dst.put((byte) 0); // the file shrank under the export: its size is fixed for the session
+                    }
+                }
+            }
+        });
+    }
+
+    private void blockStatus(long cookie, long offset, long length, boolean one) throws IOException, Refusal {
+        long asked = Math.min(length, Nbd.MAX_PAYLOAD * 8L);
+        List<long[]> pieces = new ArrayList<>();
+        List<ExtentMapping> map;
+        try {
+            map = file.extents(offset, asked);
+        } catch (IOException e) {
+            throw refusal(e);
+        }
+        long pos = offset;
+        long end = offset + asked;
+        for (ExtentMapping m : map) {
+            long from = Math.max(pos, m.logical());
+            long to = Math.min(end, m.logical() + m.length());
+            if (to <= from) {
+                continue;
+            }
+            if (from > pos) {
+                add(pieces, pos, from - pos, false);
+            }
+            boolean zeros = m.flags().contains(ExtentMapping.Flag.HOLE)
+                    || m.flags().contains(ExtentMapping.Flag.UNWRITTEN);
+            add(pieces, from, to - from, zeros);
+            pos = to;
+        }
+        if (pos < end) {
+            add(pieces, pos, end - pos, false);
+        }
+        // descriptors hold 32-bit lengths: cut longer pieces
+        List<long[]> descriptors = new ArrayList<>();
+        for (long[] p : pieces) {
+            for (long done = 0; done < p[1]; ) {
+                long n = Math.min(p[1] - done, 0xFFFF_F000L);
+                descriptors.add(new long[] {n, p[2]});
+                done += n;
+            }
+            if (one && !descriptors.isEmpty()) {
+                break;
+            }
+        }
+        if (one) {
+            descriptors = descriptors.subList(0, 1);
+        }
+        chunk(cookie, Nbd.REPLY_FLAG_DONE, Nbd.REPLY_BLOCK_STATUS, 4 + 8 * descriptors.size());
+        wire.out.writeInt(Nbd.CONTEXT_BASE_ALLOCATION);
+        for (long[] d : descriptors) {
+            wire.out.writeInt((int) d[0]);
+            wire.out.writeInt(d[1] != 0 ? Nbd.STATE_HOLE | Nbd.STATE_ZERO : 0);
+        }
+        wire.out.flush();
+    }
+}

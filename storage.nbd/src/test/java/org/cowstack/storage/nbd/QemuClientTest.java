@@ -1,0 +1,118 @@
+package org.cowstack.storage.nbd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.cowstack.storage.api.volume.FileHandle;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real clients against the server: qemu-img and qemu-io (qemu-utils, which .ci/run
+ * installs where it is missing). Skipped, saying so, where they cannot be had.
+ */
+class QemuClientTest extends ServerFixture {
+    @TempDir
+    Path dir;
+
+    private static boolean have(String tool) {
+        try {
+            Process p = new ProcessBuilder(tool, "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private String uri(String export) {
+        return "nbd://127.0.0.1:" + server.port() + "/" + export;
+    }
+
+    /** Runs a tool; its output (stdout and stderr), failing on a non-zero exit. */
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "finished: " + String.join(" ", command));
+        String text = new String(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), String.join(" ", command) + "\n" + text);
+        return text;
+    }
+
+    @Test
+    void qemuImgAndQemuIoReadWriteMapAndConvert() throws Exception {
+        assumeTrue(have("qemu-img") && have("qemu-io"), "qemu-img and qemu-io are not installed (qemu-utils): "
+                + "the real-client test is skipped");
+        String info = run("qemu-img", "info", "--output=json", uri("disk"));
+        assertTrue(info.contains("\"virtual-size\": 4194304"), info);
+
+        String io = run("qemu-io", "-f", "raw", "-c", "write -P 0x5a 0 64k", "-c", "read -P 0x5a 0 64k",
+                "-c", "write -z 128k 64k", "-c", "discard 192k 64k", "-c", "flush", "-c", "read -P 0xab 1M 1M",
+                uri("disk"));
+        assertTrue(io.contains("wrote 65536/65536 bytes at offset 0"), io);
+        assertTrue(io.contains("read 65536/65536 bytes at offset 0"), io);
+        assertTrue(io.contains("read 1048576/1048576 bytes at offset 1048576"), io);
+        assertTrue(!io.contains("Pattern verification failed"), io);
+
+        // block status through base:allocation: the data and the holes as the file has them
+        String map = run("qemu-img", "map", "--output=json", "-f", "raw", uri("disk"));
+        System.out.println("QemuClientTest: qemu-img map of the export:\n" + map.strip());
+        assertTrue(map.contains("\"start\": 0, \"length\": 65536, \"depth\": 0, \"present\": true, \"zero\": false, "
+                + "\"data\": true"), map);
+        assertTrue(map.contains("\"start\": 1048576, \"length\": 1048576, \"depth\": 0, \"present\": true, "
+                + "\"zero\": false, \"data\": true"), map);
+        assertTrue(map.contains("\"zero\": true, \"data\": false"), map);
+
+        Path copy = dir.resolve("copy.raw");
+        run("qemu-img", "convert", "-f", "raw", "-O", "raw", uri("disk"), copy.toString());
+        byte[] got = Files.readAllBytes(copy);
+        byte[] expect = new byte[4 * MIB];
+        java.util.Arrays.fill(expect, 0, 64 << 10, (byte) 0x5a);
+        java.util.Arrays.fill(expect, MIB, 2 * MIB, (byte) 0xab);
+        assertArrayEquals(expect, got, "qemu-img convert of the export");
+        try (FileHandle f = volume.open("/disk", EnumSet.of(StandardOpenOption.READ))) {
+            ByteBuffer b = ByteBuffer.allocate(4 * MIB);
+            while (b.hasRemaining() && f.read(b, b.position()) > 0) {
+                // all of it
+            }
+            assertArrayEquals(expect, b.array(), "the volume's file holds what the client wrote");
+        }
+
+        // a read-only export refuses writes in qemu's words, one line
+        Process p = new ProcessBuilder("qemu-io", "-f", "raw", "-c", "write 0 4k", uri("ro")).redirectErrorStream(true)
+                .start();
+        String refused = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        System.out.println("QemuClientTest: qemu-io write on the read-only export: " + refused.strip());
+        assertTrue(refused.contains("Operation not permitted") || refused.contains("read-only")
+                || refused.contains("Read-only") || p.exitValue() != 0, refused);
+
+        // several clients at once
+        List<Process> readers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            readers.add(new ProcessBuilder("qemu-io", "-r", "-f", "raw", "-c", "read -P 0xab 1M 1M", uri("disk"))
+                    .redirectErrorStream(true).start());
+        }
+        for (Process r : readers) {
+            String out = new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(r.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(out.contains("read 1048576/1048576 bytes at offset 1048576"), out);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package org.cowstack.storage.nbd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+
+import org.cowstack.storage.alloc.FirstFit;
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.api.volume.FallocateMode;
+import org.cowstack.storage.api.volume.FileHandle;
+import org.cowstack.storage.api.volume.FormatOptions;
+import org.cowstack.storage.api.volume.MountOptions;
+import org.cowstack.storage.cow.bind.VolumeServices;
+import org.cowstack.storage.cow.fs.CowVolume;
+import org.cowstack.storage.csum.Crc32c;
+import org.cowstack.storage.device.mem.MemDeviceProvider;
+import org.cowstack.storage.dio.Bounce;
+import org.cowstack.storage.dio.Buffered;
+import org.cowstack.storage.dio.Direct;
+import org.cowstack.storage.dio.NoDataSum;
+import org.cowstack.storage.dio.Verify;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A volume with one 4 MiB file (data at 1..2 MiB, holes around it) served as {@code disk} and {@code ro}. */
+abstract class ServerFixture {
+    static final int MIB = 1 << 20;
+    private final MemDeviceProvider mem = new MemDeviceProvider();
+    final List<String> log = new ArrayList<>();
+    CowVolume volume;
+    NbdServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        VolumeServices services = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()),
+                List.of(new Buffered(), new Bounce(), new NoDataSum(), new Verify(), new Direct()));
+        URI uri = URI.create("mem:nbd");
+        try (BlockDevice d = mem.open(uri, OpenOptions.create(64 << 20))) {
+            CowVolume.format(d, FormatOptions.defaults(), services, "first-fit");
+        }
+        volume = CowVolume.mount("v", uri, mem.open(uri, OpenOptions.readWrite()), services, MountOptions.defaults(),
+                16 << 20);
+        try (FileHandle f = volume.open("/disk", EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE))) {
+            f.truncate(4L * MIB);
+            f.write(ByteBuffer.wrap(filled(MIB, 0xab)), MIB); // data at 1..2 MiB, holes around it
+        }
+        Map<String, Export> exports = Map.of(
+                "disk", new Export("disk", "the test disk", volume, "/disk", false),
+                "ro", new Export("ro", "read-only", volume, "/disk", true));
+        server = new NbdServer(new InetSocketAddress("127.0.0.1", 0), exports::get,
+                () -> List.of(exports.get("disk"), exports.get("ro")), line -> {
+                    synchronized (log) {
+                        log.add(line);
+                    }
+                }).start();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        server.close();
+        volume.unmount();
+        mem.deactivate();
+    }
+
+    static byte[] filled(int n, int value) {
+        byte[] b = new byte[n];
+        java.util.Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+}
