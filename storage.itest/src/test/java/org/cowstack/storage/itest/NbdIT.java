@@ -1,0 +1,158 @@
+package org.cowstack.storage.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.concurrent.TimeUnit;
+
+import javax.inject.Inject;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * An NBD export in real Felix (issue 20, first part): a factory configuration of
+ * {@code org.cowstack.storage.nbd.export} through Config Admin serves a file of a
+ * mounted volume to qemu-img and qemu-io; an update of {@code storage.nbd} brings the
+ * export back from its configuration; deleting the configuration ends it.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class NbdIT {
+    @Inject
+    private CommandProcessor gogo;
+
+    @Inject
+    private ConfigurationAdmin configAdmin;
+
+    @Inject
+    private BundleContext context;
+
+    @Configuration
+    public Option[] config() {
+        return StorageStack.options();
+    }
+
+    private String session(String command) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CommandSession session = gogo.createSession(new ByteArrayInputStream(new byte[0]), o, o);
+        try {
+            Object result = session.execute(command);
+            if (result != null) {
+                o.print(session.format(result, Converter.INSPECT));
+            }
+            return out.toString(StandardCharsets.UTF_8).strip();
+        } finally {
+            session.close();
+        }
+    }
+
+    private static boolean have(String tool) {
+        try {
+            Process p = new ProcessBuilder(tool, "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Output and exit status of a tool. */
+    private static Object[] run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("finished: " + String.join(" ", command), p.waitFor(120, TimeUnit.SECONDS));
+        return new Object[] {p.exitValue(), out};
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Tries for a few seconds: the export's component starts asynchronously after the configuration. */
+    private static Object[] eventually(String... command) throws Exception {
+        Object[] r = null;
+        for (int i = 0; i < 50; i++) {
+            r = run(command);
+            if ((int) r[0] == 0) {
+                return r;
+            }
+            Thread.sleep(100);
+        }
+        return r;
+    }
+
+    @Test
+    public void aConfiguredExportServesQemuAndComesBackAfterAnUpdate() throws Exception {
+        assumeTrue("qemu-img and qemu-io are not installed (qemu-utils): the NBD test is skipped",
+                have("qemu-img") && have("qemu-io"));
+        session("storage:mkfs --size 64m mem:nbdit; storage:mount nb mem:nbdit");
+        session("storage:io nb /disk 'truncate 4m' 'pwrite -S 0xab 1m 1m' fsync");
+        int port = freePort();
+        org.osgi.service.cm.Configuration c = configAdmin.createFactoryConfiguration("org.cowstack.storage.nbd.export",
+                "?");
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put("volume", "nb");
+        p.put("path", "/disk");
+        p.put("name", "vm");
+        p.put("port", port);
+        c.update(p);
+        String uri = "nbd://127.0.0.1:" + port + "/vm";
+
+        Object[] info = eventually("qemu-img", "info", "--output=json", uri);
+        assertEquals(String.valueOf(info[1]), 0, info[0]);
+        assertTrue(String.valueOf(info[1]), String.valueOf(info[1]).contains("\"virtual-size\": 4194304"));
+        Object[] io = run("qemu-io", "-f", "raw", "-c", "read -P 0xab 1M 1M", "-c", "write -P 0x5a 0 64k", "-c",
+                "flush", uri);
+        assertEquals(String.valueOf(io[1]), 0, io[0]);
+        assertTrue(String.valueOf(io[1]), String.valueOf(io[1]).contains("read 1048576/1048576 bytes at offset 1048576"));
+        assertEquals("read 65536/65536 bytes at offset 0", session("storage:io nb /disk 'pread -P 0x5a 0 64k'"));
+
+        // an update of storage.nbd: the export comes back from its configuration
+        Bundle nbd = null;
+        for (Bundle b : context.getBundles()) {
+            if ("storage.nbd".equals(b.getSymbolicName())) {
+                nbd = b;
+            }
+        }
+        assertTrue("storage.nbd is installed", nbd != null);
+        nbd.stop();
+        nbd.update();
+        nbd.start();
+        Object[] again = eventually("qemu-io", "-r", "-f", "raw", "-c", "read -P 0x5a 0 64k", uri);
+        assertEquals(String.valueOf(again[1]), 0, again[0]);
+
+        // the configuration deleted: the export is gone
+        c.delete();
+        Thread.sleep(500);
+        Object[] gone = run("qemu-img", "info", uri);
+        assertTrue(String.valueOf(gone[1]), (int) gone[0] != 0);
+        session("storage:umount nb");
+    }
+}
