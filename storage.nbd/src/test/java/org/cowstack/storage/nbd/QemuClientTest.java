@@ -115,4 +115,29 @@ class QemuClientTest extends ServerFixture {
             assertTrue(out.contains("read 1048576/1048576 bytes at offset 1048576"), out);
         }
     }
+
+    @Test
+    void nbdinfoAndNbdcopySeeTheExportsAndTheirMap() throws Exception {
+        assumeTrue(have("nbdinfo") && have("nbdcopy"), "nbdinfo and nbdcopy are not installed (libnbd-bin): "
+                + "the libnbd test is skipped");
+        String list = run("nbdinfo", "--list", "nbd://127.0.0.1:" + server.port());
+        System.out.println("QemuClientTest: nbdinfo --list:\n" + list.strip());
+        assertTrue(list.contains("export=\"disk\"") && list.contains("export=\"ro\""), list);
+        String info = run("nbdinfo", uri("disk"));
+        System.out.println("QemuClientTest: nbdinfo:\n" + info.strip());
+        assertTrue(info.contains("export-size: 4194304"), info);
+        assertTrue(info.contains("can_multi_conn: true"), info);
+        assertTrue(info.contains("block_size_preferred: 4096"), info);
+        String map = run("nbdinfo", "--map", uri("disk"));
+        System.out.println("QemuClientTest: nbdinfo --map:\n" + map.strip());
+        assertEquals(List.of("0 1048576 3 hole,zero", "1048576 1048576 0 data", "2097152 2097152 3 hole,zero"),
+                map.strip().lines().map(l -> l.strip().replaceAll("\\s+", " ")).toList());
+        Path copy = dir.resolve("nbdcopy.raw");
+        run("nbdcopy", uri("disk"), copy.toString());
+        byte[] expect = new byte[4 * MIB];
+        java.util.Arrays.fill(expect, MIB, 2 * MIB, (byte) 0xab);
+        assertArrayEquals(expect, Files.readAllBytes(copy), "nbdcopy of the export");
+        String ro = run("nbdinfo", uri("ro"));
+        assertTrue(ro.contains("is_read_only: true"), ro);
+    }
 }
