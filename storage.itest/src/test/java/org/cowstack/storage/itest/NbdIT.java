@@ -155,4 +155,57 @@ public class NbdIT {
         assertTrue(String.valueOf(gone[1]), (int) gone[0] != 0);
         session("storage:umount nb");
     }
+
+    private String failure(String command) throws Exception {
+        try {
+            String printed = session(command);
+            throw new AssertionError(command + " must fail, printed: " + printed);
+        } catch (AssertionError e) {
+            throw e;
+        } catch (Exception e) {
+            String m = e.getMessage();
+            assertTrue(command + ": one line: " + m, !m.contains("\n"));
+            assertTrue(command + ": " + m, !java.util.regex.Pattern.compile(
+                    "\\b(java|javax|org|com)\\.[a-z]+\\.|Exception|Cannot coerce").matcher(m).find());
+            return m;
+        }
+    }
+
+    @Test
+    public void storageNbdExportsListsAndStops() throws Exception {
+        session("storage:mkfs --size 64m mem:nbdsh; storage:mount ns mem:nbdsh");
+        session("storage:io ns /img 'truncate 2m' 'pwrite -S 0x42 0 1m' fsync");
+        int port = freePort();
+        assertEquals("exported ns:/img as nbd://127.0.0.1:" + port + "/img",
+                session("storage:nbd export --port " + port + " ns /img"));
+        assertEquals("exported ns:/img as nbd://127.0.0.1:" + port + "/ro (read-only)",
+                session("storage:nbd export --port " + port + " --name ro --ro ns /img"));
+        String list = session("storage:nbd list");
+        System.out.println("NbdIT storage:nbd list:\n" + list);
+        assertTrue(list, list.matches("(?s)EXPORT +VOLUME +PATH +ADDRESS +STATE +CLIENTS +IN +OUT\\s*\\n.*"));
+        assertTrue(list, list.contains("127.0.0.1:" + port) && list.contains("serving, read-only"));
+        assertTrue(session("storage:nbd list --json"), session("storage:nbd list --json").startsWith("[{\"export\":"));
+        if (have("qemu-io")) {
+            Object[] io = run("qemu-io", "-r", "-f", "raw", "-c", "read -P 0x42 0 1M",
+                    "nbd://127.0.0.1:" + port + "/ro");
+            assertEquals(String.valueOf(io[1]), 0, io[0]);
+        }
+        assertTrue(failure("storage:nbd export --port " + port + " ns /img").contains("a name no other export uses"));
+        assertTrue(failure("storage:nbd export ns /nosuch").contains("/nosuch"));
+        assertTrue(failure("storage:nbd export nosuchvol /img").contains("nosuchvol"));
+        assertTrue(failure("storage:nbd export --address 192.0.2.1 ns /img").contains("loopback"));
+        assertTrue(failure("storage:nbd export --port 70000 ns /img").contains("70000"));
+        assertTrue(failure("storage:nbd stop nosuch").contains("nosuch"));
+        assertTrue(failure("storage:nbd list ns").startsWith("storage:nbd: expected 0 arguments after list"));
+        assertTrue(failure("storage:nbd stop --ro img").contains("--ro is for export only"));
+        assertTrue(failure("storage:nbd serve").contains("unknown action serve"));
+        assertEquals("stopped export img", session("storage:nbd stop img"));
+        assertEquals("stopped export ro", session("storage:nbd stop ro"));
+        assertTrue(session("storage:nbd list").contains("EXPORT"));
+        if (have("qemu-img")) {
+            Object[] gone = run("qemu-img", "info", "nbd://127.0.0.1:" + port + "/img");
+            assertTrue(String.valueOf(gone[1]), (int) gone[0] != 0);
+        }
+        session("storage:umount ns");
+    }
 }

@@ -8,8 +8,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.cowstack.storage.api.InvalidArgumentException;
+import org.cowstack.storage.api.nbd.NbdExport;
+import org.cowstack.storage.api.nbd.NbdService;
 import org.cowstack.storage.api.volume.Volume;
 import org.cowstack.storage.api.volume.VolumeManager;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -21,8 +26,8 @@ import org.osgi.service.component.annotations.Reference;
  * export and closed with its last. The volume is found by name at each connection, so
  * an export follows its volume across unmount and mount (unknown while unmounted).
  */
-@Component(service = NbdExports.class)
-public final class NbdExports {
+@Component(service = {NbdExports.class, NbdService.class})
+public final class NbdExports implements NbdService {
     /** The factory PID of export configurations. */
     public static final String FACTORY_PID = "org.cowstack.storage.nbd.export";
 
@@ -33,13 +38,20 @@ public final class NbdExports {
             String description) {
     }
 
+    /** How long {@link #export} and {@link #stop} wait for Declarative Services to apply the configuration. */
+    private static final long APPLY_MILLIS = 10_000;
+
     private final VolumeManager manager;
+    private final ConfigurationAdmin configAdmin;
     private final Map<String, Settings> configured = new HashMap<>();
     private final Map<InetSocketAddress, NbdServer> servers = new HashMap<>();
+    /** Why a configuration is not served, by PID. */
+    private final Map<String, String> refused = new HashMap<>();
 
     @Activate
-    public NbdExports(@Reference VolumeManager manager) {
+    public NbdExports(@Reference VolumeManager manager, @Reference ConfigurationAdmin configAdmin) {
         this.manager = manager;
+        this.configAdmin = configAdmin;
     }
 
     synchronized void configured(String pid, ExportConfiguration c) {
@@ -47,12 +59,13 @@ public final class NbdExports {
         InetSocketAddress address = new InetSocketAddress(c.address(), c.port());
         unconfigured(pid);
         if (address.isUnresolved() || !isLoopback(address.getAddress())) {
-            LOG.log(System.Logger.Level.ERROR, "nbd: export " + name + " not served: listening on " + c.address()
+            refuse(pid, "nbd: export " + name + " not served: listening on " + c.address()
                     + " needs TLS, which this server does not offer yet; use a loopback address");
             return;
         }
         Settings s = new Settings(name, c.volume(), c.path(), c.readOnly(), address, c.description());
         configured.put(pid, s);
+        notifyAll();
         if (!servers.containsKey(address)) {
             NbdServer server = new NbdServer(address, n -> export(address, n), () -> exports(address),
                     line -> LOG.log(System.Logger.Level.WARNING, line));
@@ -60,10 +73,16 @@ public final class NbdExports {
                 servers.put(address, server.start());
             } catch (IOException e) {
                 configured.remove(pid);
-                LOG.log(System.Logger.Level.ERROR, "nbd: export " + name + " not served: cannot listen on "
-                        + address + ": " + e.getMessage());
+                refuse(pid, "nbd: export " + name + " not served: cannot listen on " + address + ": "
+                        + e.getMessage());
             }
         }
+    }
+
+    private void refuse(String pid, String why) {
+        refused.put(pid, why);
+        LOG.log(System.Logger.Level.ERROR, why);
+        notifyAll();
     }
 
     private static boolean isLoopback(InetAddress a) {
@@ -71,6 +90,8 @@ public final class NbdExports {
     }
 
     synchronized void unconfigured(String pid) {
+        refused.remove(pid);
+        notifyAll();
         Settings s = configured.remove(pid);
         if (s != null && configured.values().stream().noneMatch(o -> o.address().equals(s.address()))) {
             NbdServer server = servers.remove(s.address());
@@ -114,17 +135,124 @@ public final class NbdExports {
         return null;
     }
 
-    /** The exports now: name, volume, path, address, clients, bytes in and out. */
-    public synchronized List<String[]> table() {
-        List<String[]> rows = new ArrayList<>();
+    @Override
+    public synchronized List<NbdExport> exports() {
+        List<NbdExport> out = new ArrayList<>();
         for (Settings s : configured.values()) {
-            NbdServer server = servers.get(s.address());
-            rows.add(new String[] {s.name(), s.volume(), s.path(), s.address().getHostString() + ":"
-                    + s.address().getPort(), String.valueOf(server == null ? 0 : server.clients()),
-                String.valueOf(server == null ? 0 : server.bytesIn()),
-                String.valueOf(server == null ? 0 : server.bytesOut())});
+            out.add(status(s));
         }
-        return rows;
+        out.sort((a, b) -> a.name().compareTo(b.name()));
+        return out;
+    }
+
+    private NbdExport status(Settings s) {
+        NbdServer server = servers.get(s.address());
+        return new NbdExport(s.name(), s.volume(), s.path(), s.address().getHostString(), s.address().getPort(),
+                s.readOnly(), server != null && volume(s.volume()) != null, server == null ? 0 : server.clients(),
+                server == null ? 0 : server.bytesIn(), server == null ? 0 : server.bytesOut());
+    }
+
+    @Override
+    public NbdExport export(String volumeName, String path, String name, boolean readOnly, String address, int port)
+            throws IOException {
+        String exportName = name == null || name.isEmpty() ? path.replaceFirst("^/+", "") : name;
+        if (exportName.isEmpty() || exportName.length() > 4096) {
+            throw new InvalidArgumentException("export name", exportName, "1 to 4096 bytes");
+        }
+        if (port < 1 || port > 65535) {
+            throw new InvalidArgumentException("port", port, "1 to 65535");
+        }
+        InetAddress a;
+        try {
+            a = InetAddress.getByName(address);
+        } catch (IOException e) {
+            throw new InvalidArgumentException("address", address, "a host name or address this machine resolves");
+        }
+        if (!a.isLoopbackAddress()) {
+            throw new InvalidArgumentException("address", address, "a loopback address (others need TLS, which "
+                    + "this server does not offer yet)");
+        }
+        Volume v = volume(volumeName);
+        if (v == null) {
+            throw new InvalidArgumentException("volume", volumeName, "a mounted volume");
+        }
+        try {
+            if (v.stat(path).directory()) {
+                throw new InvalidArgumentException("path", path, "a file, not a directory");
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new InvalidArgumentException("path", path, "an existing file of volume " + volumeName);
+        }
+        synchronized (this) {
+            for (Settings s : configured.values()) {
+                if (s.name().equals(exportName)) {
+                    throw new InvalidArgumentException("export name", exportName, "a name no other export uses");
+                }
+            }
+        }
+        Configuration c = configAdmin.createFactoryConfiguration(FACTORY_PID, "?");
+        java.util.Dictionary<String, Object> p = new java.util.Hashtable<>();
+        p.put("volume", volumeName);
+        p.put("path", path);
+        p.put("name", exportName);
+        p.put("readOnly", readOnly);
+        p.put("address", address);
+        p.put("port", port);
+        c.update(p);
+        String pid = c.getPid();
+        synchronized (this) {
+            long deadline = System.currentTimeMillis() + APPLY_MILLIS;
+            while (!configured.containsKey(pid) && !refused.containsKey(pid)) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            Settings s = configured.get(pid);
+            if (s != null) {
+                return status(s);
+            }
+        }
+        String why = refused.get(pid);
+        c.delete();
+        throw new InvalidArgumentException("port", port, "a port free to listen on"
+                + (why == null ? " (the export did not start within " + APPLY_MILLIS + " ms)" : ": " + why));
+    }
+
+    @Override
+    public void stop(String name) throws IOException {
+        String pid = null;
+        synchronized (this) {
+            for (Map.Entry<String, Settings> e : configured.entrySet()) {
+                if (e.getValue().name().equals(name)) {
+                    pid = e.getKey();
+                }
+            }
+            if (pid == null) {
+                List<String> names = new ArrayList<>();
+                configured.values().forEach(s -> names.add(s.name()));
+                throw new InvalidArgumentException("export", name, names.isEmpty() ? "an export (there are none)"
+                        : "one of " + String.join(", ", names));
+            }
+        }
+        configAdmin.getConfiguration(pid, "?").delete();
+        synchronized (this) {
+            long deadline = System.currentTimeMillis() + APPLY_MILLIS;
+            while (configured.containsKey(pid) && System.currentTimeMillis() < deadline) {
+                try {
+                    wait(Math.max(1, deadline - System.currentTimeMillis()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     @Deactivate

@@ -63,6 +63,8 @@ final class Commands {
     static final String HELP_TEXT = "list the storage commands, or describe one";
     static final String SCRUB_TEXT = "scrub a volume in the background: read and verify every allocated block, "
             + "repair bad copies";
+    static final String NBD_TEXT = "export files of mounted volumes over NBD (qemu, nbdinfo, nbdcopy), list the "
+            + "exports, stop one";
     static final String HEALTH_TEXT = "health of a volume: damaged file ranges, device error counters, last scrub";
     static final String CHECK_TEXT = "check the consistency of a mounted volume (its last commit) or of an image on a "
             + "device, changing nothing";
@@ -241,6 +243,37 @@ final class Commands {
                 .build();
     }
 
+    /** The actions of {@code storage:nbd}, with what each takes. */
+    static final Map<String, String> NBD_ACTIONS = new LinkedHashMap<>();
+
+    static {
+        NBD_ACTIONS.put("export", "NAME PATH");
+        NBD_ACTIONS.put("list", "");
+        NBD_ACTIONS.put("stop", "EXPORT");
+    }
+
+    static final CommandSpec NBD = nbdCommand();
+
+    private static CommandSpec nbdCommand() {
+        CommandSpec.Builder b = command("nbd", FILES, NBD_TEXT)
+                .option("--port", "PORT", "export: the TCP port (default 10809)")
+                .option("--name", "EXPORT", "export: the name clients ask for (default: PATH without its /)")
+                .option("--address", "ADDRESS", "export: where to listen (default 127.0.0.1; loopback only until "
+                        + "TLS is offered)")
+                .flag("--ro", "export: refuse writes, trims and zeroes (EPERM)")
+                .flag(JSON, "list: one JSON array")
+                .argument("ACTION", String.join(", ", NBD_ACTIONS.keySet()),
+                        Values.words(NBD_ACTIONS.keySet().toArray(new String[0])))
+                .optional("NAME|EXPORT", "export: the volume; stop: the export", Values.VOLUME)
+                .optional("PATH", "export: the file in the volume", Values.pathIn(1));
+        for (Map.Entry<String, String> a : NBD_ACTIONS.entrySet()) {
+            b.note(SCOPE + ":nbd " + a.getKey() + (a.getValue().isEmpty() ? "" : " " + a.getValue()));
+        }
+        return b.note("An export is a configuration (org.cowstack.storage.nbd.export): it survives restarts as mounts "
+                + "do, and follows its volume across unmount and mount. Clients: nbd://127.0.0.1:PORT/EXPORT.")
+                .build();
+    }
+
     static final CommandSpec HEALTH = command("health", VOLUMES, HEALTH_TEXT)
             .flag("--reset", "set the device error counters back to zero")
             .flag(JSON, "the report as one JSON object")
@@ -328,7 +361,8 @@ final class Commands {
 
     /** Every storage command, in the order {@code help} lists them within their groups. */
     static final List<CommandSpec> ALL = List.of(MKFS, MOUNT, REMOUNT, UMOUNT, VOLUMES_COMMAND, DF, CACHE, SCRUB, HEALTH,
-            CHECK, LS, MKDIR, RM, MV, CP, IO, OWNERS, BITMAP, BACKUP, RESTORE, CSUM, ALLOC, DIO, DEVICES_COMMAND, HELP);
+            CHECK, LS, MKDIR, RM, MV, CP, IO, OWNERS, BITMAP, BACKUP, RESTORE, NBD, CSUM, ALLOC, DIO, DEVICES_COMMAND,
+            HELP);
 
     private static final Map<String, CommandSpec> BY_NAME = new LinkedHashMap<>();
 

@@ -42,7 +42,7 @@ class UsageTableTest {
 
     private static final Object[] COMPONENTS = {new VolumeCommands(), new FileCommands(), new PolicyCommands(),
         new ChecksumCommands(), new DeviceCommands(), new HelpCommand(), new BitmapCommands(), new ScrubCommands(),
-        new CheckCommands()};
+        new CheckCommands(), new NbdCommands()};
 
     private static final Map<String, Integer> CASES = new LinkedHashMap<>();
 

@@ -1,0 +1,19 @@
+package org.cowstack.storage.api.nbd;
+
+/**
+ * One export and how it is used now.
+ *
+ * @param name     the name clients ask for
+ * @param volume   the volume's name
+ * @param path     the file in it
+ * @param address  the address listened on
+ * @param port     the TCP port
+ * @param readOnly whether changes are refused
+ * @param serving  whether the server listens and the volume is mounted
+ * @param clients  connections now (to every export on that address and port)
+ * @param bytesIn  bytes written by clients since the server started
+ * @param bytesOut bytes read by clients since the server started
+ */
+public record NbdExport(String name, String volume, String path, String address, int port, boolean readOnly,
+        boolean serving, int clients, long bytesIn, long bytesOut) {
+}

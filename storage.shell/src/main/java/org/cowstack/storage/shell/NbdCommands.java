@@ -1,0 +1,114 @@
+package org.cowstack.storage.shell;
+
+import java.io.IOException;
+import java.util.List;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.cowstack.storage.api.ByteSize;
+import org.cowstack.storage.api.nbd.NbdExport;
+import org.cowstack.storage.api.nbd.NbdService;
+import org.cowstack.storage.shell.cli.ParsedArgs;
+import org.cowstack.storage.shell.cli.UsageException;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/** {@code storage:nbd export|list|stop} over the NBD bundle's {@link NbdService}. */
+@Component(service = NbdCommands.class, immediate = true)
+@GogoCommand(scope = Commands.SCOPE, function = {"nbd"})
+public final class NbdCommands {
+    private static final List<String> EXPORT_ONLY = List.of("--port", "--name", "--address", "--ro");
+
+    private volatile NbdService nbd;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindNbd(NbdService s) {
+        nbd = s;
+    }
+
+    void unbindNbd(NbdService s) {
+        if (nbd == s) {
+            nbd = null;
+        }
+    }
+
+    private NbdService service() {
+        NbdService s = nbd;
+        if (s == null) {
+            throw new IllegalStateException("the NBD server (bundle storage.nbd) is not running");
+        }
+        return s;
+    }
+
+    /** One export's row in {@code storage:nbd list}. */
+    public record ExportInfo(String export, String volume, String path, String address, String state, int clients,
+            long bytesIn, long bytesOut) {
+    }
+
+    @Descriptor(Commands.NBD_TEXT)
+    public Object nbd(CommandSession session, @Descriptor(Commands.ARGS) CharSequence... args) throws IOException {
+        ParsedArgs a = Invocation.parse(Commands.NBD, session, args);
+        String action = a.arg(0);
+        if (!Commands.NBD_ACTIONS.containsKey(action)) {
+            throw Commands.NBD.error("unknown action " + action + "; the actions are "
+                    + String.join(", ", Commands.NBD_ACTIONS.keySet()));
+        }
+        String takes = Commands.NBD_ACTIONS.get(action);
+        int wanted = 1 + (takes.isEmpty() ? 0 : takes.split(" ").length);
+        if (a.count() != wanted) {
+            throw actionError(action, "expected " + (wanted - 1) + (wanted == 2 ? " argument" : " arguments")
+                    + " after " + action + ", got " + (a.count() - 1));
+        }
+        for (String o : EXPORT_ONLY) {
+            if (a.has(o) && !action.equals("export")) {
+                throw actionError(action, "option " + o + " is for export only");
+            }
+        }
+        if (a.json() && !action.equals("list")) {
+            throw actionError(action, "option --json is for list only");
+        }
+        switch (action) {
+            case "export": {
+                long port = ByteSize.parse("--port", a.option("--port", Integer.toString(NbdService.DEFAULT_PORT)));
+                if (port < 1 || port > 65535) {
+                    throw actionError(action, "--port " + port + " is not a TCP port (1 to 65535)");
+                }
+                NbdExport e = service().export(a.arg(1), a.arg(2), a.option("--name", ""), a.has("--ro"),
+                        a.option("--address", "127.0.0.1"), (int) port);
+                return "exported " + e.volume() + ":" + e.path() + " as nbd://" + e.address() + ":" + e.port() + "/"
+                        + e.name() + (e.readOnly() ? " (read-only)" : "");
+            }
+            case "stop":
+                service().stop(a.arg(1));
+                return "stopped export " + a.arg(1);
+            default: {
+                List<ExportInfo> rows = service().exports().stream()
+                        .map(e -> new ExportInfo(e.name(), e.volume(), e.path(), e.address() + ":" + e.port(),
+                                e.serving() ? (e.readOnly() ? "serving, read-only" : "serving")
+                                        : "waiting for its volume",
+                                e.clients(), e.bytesIn(), e.bytesOut()))
+                        .toList();
+                return Table.of(rows)
+                        .column("export", ExportInfo::export)
+                        .column("volume", ExportInfo::volume)
+                        .column("path", ExportInfo::path)
+                        .column("address", ExportInfo::address)
+                        .column("state", ExportInfo::state)
+                        .number("clients", ExportInfo::clients)
+                        .number("in", ExportInfo::bytesIn)
+                        .number("out", ExportInfo::bytesOut)
+                        .build()
+                        .as(a.json());
+            }
+        }
+    }
+
+    private static UsageException actionError(String action, String what) {
+        String takes = Commands.NBD_ACTIONS.get(action);
+        return Commands.NBD.error(what + " (" + Commands.NBD.scoped() + " " + action + (takes.isEmpty() ? "" : " "
+                + takes) + ")");
+    }
+}
