@@ -20,7 +20,11 @@ import java.util.function.Supplier;
  */
 final class Handshake {
     /** What the negotiation settled. */
-    record Result(Export export, long size, int transmissionFlags, boolean structured, boolean baseAllocation) {
+    record Result(Export export, long size, int transmissionFlags, boolean structured, List<String> contexts) {
+        /** The id of a selected meta context: its index + 1. */
+        int id(String context) {
+            return contexts.indexOf(context) + 1;
+        }
     }
 
     /** The client ended the negotiation without an export (ABORT, or a protocol error). */
@@ -36,8 +40,9 @@ final class Handshake {
     private final Function<String, Export> exports;
     private final Supplier<List<Export>> all;
     private boolean structured;
-    /** Export name whose base:allocation context was selected, or null. */
+    /** Export name whose meta contexts were selected, or null; and those contexts, in id order. */
     private String contextExport;
+    private List<String> selected = List.of();
 
     Handshake(Wire wire, Function<String, Export> exports, Supplier<List<Export>> all) {
         this.wire = wire;
@@ -197,7 +202,7 @@ final class Handshake {
         if (option == Nbd.OPT_INFO) {
             return null;
         }
-        boolean contexts = contextExport != null && contextExport.equals(e.name());
+        List<String> contexts = contextExport != null && contextExport.equals(e.name()) ? selected : List.of();
         return new Result(r.export(), r.size(), r.transmissionFlags(), structured, contexts);
     }
 
@@ -216,7 +221,7 @@ final class Handshake {
         // A flush is a commit of the whole volume: it makes every completed write of every
         // connection durable, which is what MULTI_CONN promises.
         flags |= Nbd.TF_CAN_MULTI_CONN;
-        return new Result(e, size, flags, structured, false);
+        return new Result(e, size, flags, structured, List.of());
     }
 
     private void metaContext(int option, ByteBuffer data) throws IOException {
@@ -249,24 +254,50 @@ final class Handshake {
             return;
         }
         boolean set = option == Nbd.OPT_SET_META_CONTEXT;
-        boolean base = false;
+        List<String> bitmaps;
+        try {
+            bitmaps = bitmapsOf(exports.apply(name));
+        } catch (IOException e) {
+            wire.optionError(option, Nbd.REP_ERR_UNKNOWN, "export '" + name + "' cannot be opened: " + e.getMessage());
+            return;
+        }
+        java.util.LinkedHashSet<String> found = new java.util.LinkedHashSet<>();
         if (asked.isEmpty() && !set) {
-            base = true; // LIST with no query: every context this server has
+            found.add(Nbd.BASE_ALLOCATION); // LIST with no query: every context this server has
+            bitmaps.forEach(b -> found.add(Nbd.DIRTY_BITMAP + b));
         }
         for (String q : asked) {
             if (q.equals(Nbd.BASE_ALLOCATION) || (!set && (q.equals("base:") || q.equals("base:*")))) {
-                base = true;
+                found.add(Nbd.BASE_ALLOCATION);
+            } else if (!set && (q.equals("qemu:") || q.equals(Nbd.DIRTY_BITMAP))) {
+                bitmaps.forEach(b -> found.add(Nbd.DIRTY_BITMAP + b)); // qemu's wildcards
+            } else if (q.startsWith(Nbd.DIRTY_BITMAP) && bitmaps.contains(q.substring(Nbd.DIRTY_BITMAP.length()))) {
+                found.add(q);
             }
         }
+        List<String> contexts = List.copyOf(found);
         if (set) {
-            contextExport = base ? name : null;
+            contextExport = contexts.isEmpty() ? null : name;
+            selected = contexts;
         }
-        if (base) {
-            byte[] ctx = Nbd.BASE_ALLOCATION.getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer b = ByteBuffer.allocate(4 + ctx.length).putInt(set ? Nbd.CONTEXT_BASE_ALLOCATION : 0).put(ctx);
+        for (int i = 0; i < contexts.size(); i++) {
+            byte[] ctx = contexts.get(i).getBytes(StandardCharsets.UTF_8);
+            ByteBuffer b = ByteBuffer.allocate(4 + ctx.length).putInt(set ? i + 1 : 0).put(ctx);
             wire.optionReply(option, Nbd.REP_META_CONTEXT, b.array());
         }
         wire.optionReply(option, Nbd.REP_ACK, new byte[0]);
+    }
+
+    /** The dirty bitmaps of the export's file, by name. */
+    private static List<String> bitmapsOf(Export e) throws IOException {
+        List<String> names = new java.util.ArrayList<>();
+        try (org.cowstack.storage.api.volume.FileHandle f = e.volume().open(e.path(),
+                java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ))) {
+            for (org.cowstack.storage.api.bitmap.BitmapInfo b : f.bitmaps().list()) {
+                names.add(b.name());
+            }
+        }
+        return names;
     }
 
     /** A length field and that many bytes must fit in what is left. */

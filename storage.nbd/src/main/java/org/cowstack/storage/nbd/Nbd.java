@@ -93,6 +93,9 @@ final class Nbd {
     static final int STATE_HOLE = 1;
     static final int STATE_ZERO = 1 << 1;
     static final String BASE_ALLOCATION = "base:allocation";
+    /** qemu's namespace of dirty bitmaps: {@code qemu:dirty-bitmap:NAME}, a set bit (1) is dirty. */
+    static final String DIRTY_BITMAP = "qemu:dirty-bitmap:";
+    static final int STATE_DIRTY = 1;
 
     // errors on the wire (Linux values, as the protocol fixes them)
     static final int EPERM = 1;
@@ -108,6 +111,6 @@ final class Nbd {
     static final int MAX_OPTION = 64 << 10;
     /** Largest read or write one request may ask for (NBD_INFO_BLOCK_SIZE's maximum). */
     static final int MAX_PAYLOAD = 32 << 20;
-    /** The one meta context id this server hands out: base:allocation. */
+    /** The id of base:allocation when it is the first (or only) context selected. */
     static final int CONTEXT_BASE_ALLOCATION = 1;
 }

@@ -159,8 +159,9 @@ final class Transmission {
                 return;
             case Nbd.CMD_BLOCK_STATUS:
                 allowFlags(flags, Nbd.CMD_FLAG_REQ_ONE);
-                if (!session.structured() || !session.baseAllocation()) {
-                    throw new Refusal(Nbd.EINVAL, "block status needs the base:allocation meta context");
+                if (!session.structured() || session.contexts().isEmpty()) {
+                    throw new Refusal(Nbd.EINVAL, "block status needs a meta context (base:allocation, "
+                            + "qemu:dirty-bitmap:NAME)");
                 }
                 inside(offset, length, Nbd.EINVAL);
                 if (length == 0) {
@@ -378,6 +379,26 @@ final class Transmission {
 
     private void blockStatus(long cookie, long offset, long length, boolean one) throws IOException, Refusal {
         long asked = Math.min(length, Nbd.MAX_PAYLOAD * 8L);
+        List<List<long[]>> replies = new ArrayList<>();
+        for (String context : session.contexts()) { // every context's answer first: an error is the request's
+            List<long[]> pieces = context.equals(Nbd.BASE_ALLOCATION) ? allocation(offset, asked)
+                    : dirty(context.substring(Nbd.DIRTY_BITMAP.length()), offset, asked);
+            replies.add(descriptors(pieces, one));
+        }
+        for (int i = 0; i < replies.size(); i++) {
+            List<long[]> d = replies.get(i);
+            chunk(cookie, i == replies.size() - 1 ? Nbd.REPLY_FLAG_DONE : 0, Nbd.REPLY_BLOCK_STATUS, 4 + 8 * d.size());
+            wire.out.writeInt(i + 1);
+            for (long[] x : d) {
+                wire.out.writeInt((int) x[0]);
+                wire.out.writeInt((int) x[1]);
+            }
+        }
+        wire.out.flush();
+    }
+
+    /** base:allocation of the range: {offset, length, 1 for hole|zero}. */
+    private List<long[]> allocation(long offset, long asked) throws Refusal {
         List<long[]> pieces = new ArrayList<>();
         List<ExtentMapping> map;
         try {
@@ -404,27 +425,57 @@ final class Transmission {
         if (pos < end) {
             add(pieces, pos, end - pos, false);
         }
-        // descriptors hold 32-bit lengths: cut longer pieces
-        List<long[]> descriptors = new ArrayList<>();
+        for (long[] p : pieces) {
+            p[2] = p[2] != 0 ? Nbd.STATE_HOLE | Nbd.STATE_ZERO : 0;
+        }
+        return pieces;
+    }
+
+    /** qemu:dirty-bitmap:NAME of the range: {offset, length, 1 for dirty}. */
+    private List<long[]> dirty(String bitmap, long offset, long asked) throws Refusal {
+        List<org.cowstack.storage.api.bitmap.DirtyRange> ranges;
+        try {
+            ranges = file.bitmaps().dump(bitmap);
+        } catch (IOException e) {
+            throw refusal(e);
+        }
+        List<long[]> pieces = new ArrayList<>();
+        long pos = offset;
+        long end = offset + asked;
+        for (org.cowstack.storage.api.bitmap.DirtyRange r : ranges) {
+            long from = Math.max(pos, r.offset());
+            long to = Math.min(end, r.offset() + r.length());
+            if (to <= from) {
+                continue;
+            }
+            if (from > pos) {
+                add(pieces, pos, from - pos, false);
+            }
+            add(pieces, from, to - from, true);
+            pos = to;
+        }
+        if (pos < end) {
+            add(pieces, pos, end - pos, false);
+        }
+        for (long[] p : pieces) {
+            p[2] = p[2] != 0 ? Nbd.STATE_DIRTY : 0;
+        }
+        return pieces;
+    }
+
+    /** Descriptors {length, flags}: 32-bit lengths, one only with REQ_ONE. */
+    private static List<long[]> descriptors(List<long[]> pieces, boolean one) {
+        List<long[]> out = new ArrayList<>();
         for (long[] p : pieces) {
             for (long done = 0; done < p[1]; ) {
                 long n = Math.min(p[1] - done, 0xFFFF_F000L);
-                descriptors.add(new long[] {n, p[2]});
+                out.add(new long[] {n, p[2]});
                 done += n;
+                if (one) {
+                    return out;
+                }
             }
-            if (one && !descriptors.isEmpty()) {
-                break;
-            }
         }
-        if (one) {
-            descriptors = descriptors.subList(0, 1);
-        }
-        chunk(cookie, Nbd.REPLY_FLAG_DONE, Nbd.REPLY_BLOCK_STATUS, 4 + 8 * descriptors.size());
-        wire.out.writeInt(Nbd.CONTEXT_BASE_ALLOCATION);
-        for (long[] d : descriptors) {
-            wire.out.writeInt((int) d[0]);
-            wire.out.writeInt(d[1] != 0 ? Nbd.STATE_HOLE | Nbd.STATE_ZERO : 0);
-        }
-        wire.out.flush();
+        return out;
     }
 }

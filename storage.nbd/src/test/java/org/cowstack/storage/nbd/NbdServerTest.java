@@ -387,4 +387,51 @@ class NbdServerTest extends ServerFixture {
                     && !l.contains("\n")), String.valueOf(log));
         }
     }
+
+    @Test
+    void dirtyBitmapsAreMetaContextsBesideBaseAllocation() throws Exception {
+        try (FileHandle f = volume.open("/disk", EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE))) {
+            f.bitmaps().add("b0", org.cowstack.storage.api.bitmap.BitmapOptions.defaults());
+            f.write(ByteBuffer.wrap(filled(4096, 1)), 3L * MIB + 4096); // one 64 KiB granule dirty
+        }
+        try (Client c = new Client()) {
+            c.negotiateStructured();
+            byte[] n = "disk".getBytes(StandardCharsets.UTF_8);
+            byte[] q = "qemu:".getBytes(StandardCharsets.UTF_8);
+            c.option(Nbd.OPT_LIST_META_CONTEXT, ByteBuffer.allocate(4 + n.length + 4 + 4 + q.length).putInt(n.length)
+                    .put(n).putInt(1).putInt(q.length).put(q).array());
+            Object[] listed = c.reply(Nbd.OPT_LIST_META_CONTEXT);
+            assertEquals(Nbd.REP_META_CONTEXT, listed[0]);
+            assertEquals("qemu:dirty-bitmap:b0", new String((byte[]) listed[1], 4, ((byte[]) listed[1]).length - 4,
+                    StandardCharsets.UTF_8));
+            assertEquals(Nbd.REP_ACK, c.reply(Nbd.OPT_LIST_META_CONTEXT)[0]);
+            byte[] a = Nbd.BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
+            byte[] d = "qemu:dirty-bitmap:b0".getBytes(StandardCharsets.UTF_8);
+            byte[] x = "qemu:dirty-bitmap:nosuch".getBytes(StandardCharsets.UTF_8);
+            c.option(Nbd.OPT_SET_META_CONTEXT, ByteBuffer.allocate(4 + n.length + 4 + 12 + a.length + d.length
+                    + x.length).putInt(n.length).put(n).putInt(3).putInt(a.length).put(a).putInt(d.length).put(d)
+                    .putInt(x.length).put(x).array());
+            assertEquals(Nbd.REP_META_CONTEXT, c.reply(Nbd.OPT_SET_META_CONTEXT)[0]);
+            assertEquals(Nbd.REP_META_CONTEXT, c.reply(Nbd.OPT_SET_META_CONTEXT)[0]);
+            assertEquals(Nbd.REP_ACK, c.reply(Nbd.OPT_SET_META_CONTEXT)[0], "the unknown bitmap is not selected");
+            c.go("disk");
+            long cookie = c.request(0, Nbd.CMD_BLOCK_STATUS, 3L * MIB, MIB, null);
+            // two chunks, one per context, the second DONE
+            List<String> chunks = new ArrayList<>();
+            for (int k = 0; k < 2; k++) {
+                assertEquals(Nbd.STRUCTURED_REPLY_MAGIC, c.in.readInt());
+                int flags = c.in.readUnsignedShort();
+                assertEquals(Nbd.REPLY_BLOCK_STATUS, c.in.readUnsignedShort());
+                assertEquals(cookie, c.in.readLong());
+                ByteBuffer p = ByteBuffer.wrap(c.in.readNBytes(c.in.readInt()));
+                StringBuilder line = new StringBuilder("context " + p.getInt() + " done " + (flags & 1) + ":");
+                while (p.hasRemaining()) {
+                    line.append(' ').append(p.getInt()).append('/').append(p.getInt());
+                }
+                chunks.add(line.toString());
+            }
+            assertEquals(List.of("context 1 done 0: 4096/3 4096/0 1040384/3",
+                    "context 2 done 1: 65536/1 983040/0"), chunks);
+        }
+    }
 }

@@ -137,6 +137,16 @@ class QemuClientTest extends ServerFixture {
         byte[] expect = new byte[4 * MIB];
         java.util.Arrays.fill(expect, MIB, 2 * MIB, (byte) 0xab);
         assertArrayEquals(expect, Files.readAllBytes(copy), "nbdcopy of the export");
+        try (FileHandle f = volume.open("/disk", EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE))) {
+            f.bitmaps().add("b0", org.cowstack.storage.api.bitmap.BitmapOptions.defaults());
+            f.write(ByteBuffer.wrap(new byte[100]), 3L * MIB + 10);
+        }
+        String contexts = run("nbdinfo", "--list", "--content", "nbd://127.0.0.1:" + server.port());
+        System.out.println("QemuClientTest: nbdinfo --list --content:\n" + contexts.strip());
+        String dirty = run("nbdinfo", "--map=qemu:dirty-bitmap:b0", uri("disk"));
+        System.out.println("QemuClientTest: nbdinfo --map=qemu:dirty-bitmap:b0:\n" + dirty.strip());
+        assertEquals(List.of("0 3145728 0 clean", "3145728 65536 1 dirty", "3211264 983040 0 clean"),
+                dirty.strip().lines().map(l -> l.strip().replaceAll("\\s+", " ")).toList());
         String ro = run("nbdinfo", uri("ro"));
         assertTrue(ro.contains("is_read_only: true"), ro);
     }
