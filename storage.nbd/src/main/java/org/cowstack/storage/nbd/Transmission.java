@@ -286,7 +286,7 @@ final class Transmission {
         }
         // {offset, length, 1 if zeros}; DF (don't fragment): one data chunk, holes as zeros in it
         List<long[]> pieces = whole ? new ArrayList<>(List.of(new long[] {offset, length, 0}))
-                : pieces(offset, length);
+                : allocation(offset, length);
         // Read every data piece first: an error then is the whole request's, before any chunk went out.
         int at = 0;
         for (long[] p : pieces) {
@@ -312,41 +312,6 @@ final class Transmission {
             at += (int) p[1];
         }
         wire.out.flush();
-    }
-
-    /** The request's range cut into data and zero pieces, in order. */
-    private List<long[]> pieces(long offset, int length) throws Refusal {
-        List<long[]> out = new ArrayList<>();
-        if (length == 0) {
-            out.add(new long[] {offset, 0, 0});
-            return out;
-        }
-        List<ExtentMapping> map;
-        try {
-            map = file.extents(offset, length);
-        } catch (IOException e) {
-            throw refusal(e);
-        }
-        long pos = offset;
-        long end = offset + length;
-        for (ExtentMapping m : map) {
-            long from = Math.max(pos, m.logical());
-            long to = Math.min(end, m.logical() + m.length());
-            if (to <= from) {
-                continue;
-            }
-            if (from > pos) {
-                add(out, pos, from - pos, false); // not in the map: read it
-            }
-            boolean zeros = m.flags().contains(ExtentMapping.Flag.HOLE)
-                    || m.flags().contains(ExtentMapping.Flag.UNWRITTEN);
-            add(out, from, to - from, zeros);
-            pos = to;
-        }
-        if (pos < end) {
-            add(out, pos, end - pos, false);
-        }
-        return out;
     }
 
     private static void add(List<long[]> out, long offset, long length, boolean zeros) {
@@ -397,7 +362,7 @@ final class Transmission {
         wire.out.flush();
     }
 
-    /** base:allocation of the range: {offset, length, 1 for hole|zero}. */
+    /** base:allocation of the range, in order: {offset, length, hole|zero flags (0: data)}. */
     private List<long[]> allocation(long offset, long asked) throws Refusal {
         List<long[]> pieces = new ArrayList<>();
         List<ExtentMapping> map;
