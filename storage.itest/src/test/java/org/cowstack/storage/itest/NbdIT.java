@@ -199,6 +199,17 @@ public class NbdIT {
         assertTrue(failure("storage:nbd list ns").startsWith("storage:nbd: expected 0 arguments after list"));
         assertTrue(failure("storage:nbd stop --ro img").contains("--ro is for export only"));
         assertTrue(failure("storage:nbd serve").contains("unknown action serve"));
+        // a bitmap exported is busy, as qemu makes it; free again when the export stops
+        session("storage:bitmap add ns /img b0");
+        assertEquals("exported ns:/img as nbd://127.0.0.1:" + port + "/bm with qemu:dirty-bitmap:b0",
+                session("storage:nbd export --port " + port + " --name bm --bitmap b0 ns /img"));
+        assertTrue(failure("storage:bitmap clear ns /img b0").contains("is currently in use by another operation"));
+        assertTrue(failure("storage:nbd export --port " + port + " --name bm2 --bitmap b0 ns /img")
+                .contains("in use"));
+        assertTrue(failure("storage:nbd export --port " + port + " --name bm3 --bitmap nosuch ns /img")
+                .contains("nosuch"));
+        assertEquals("stopped export bm", session("storage:nbd stop bm"));
+        session("storage:bitmap clear ns /img b0");
         assertEquals("stopped export img", session("storage:nbd stop img"));
         assertEquals("stopped export ro", session("storage:nbd stop ro"));
         assertTrue(session("storage:nbd list").contains("EXPORT"));

@@ -30,4 +30,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
     @AttributeDefinition(required = false, description = "Shown to clients that list exports")
     String description() default "";
+
+    @AttributeDefinition(required = false, description = "Dirty bitmaps of the file offered as qemu:dirty-bitmap:NAME "
+            + "contexts; busy while exported")
+    String[] bitmaps() default {};
 }

@@ -288,13 +288,18 @@ final class Handshake {
         wire.optionReply(option, Nbd.REP_ACK, new byte[0]);
     }
 
-    /** The dirty bitmaps of the export's file, by name. */
+    /** The dirty bitmaps the export offers that its file has, by name. */
     private static List<String> bitmapsOf(Export e) throws IOException {
         List<String> names = new java.util.ArrayList<>();
+        if (e.bitmaps().isEmpty()) {
+            return names;
+        }
         try (org.cowstack.storage.api.volume.FileHandle f = e.volume().open(e.path(),
                 java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ))) {
             for (org.cowstack.storage.api.bitmap.BitmapInfo b : f.bitmaps().list()) {
-                names.add(b.name());
+                if (e.bitmaps().contains(b.name())) {
+                    names.add(b.name());
+                }
             }
         }
         return names;

@@ -35,7 +35,7 @@ public final class NbdExports implements NbdService {
 
     /** A configured export, where it listens. */
     record Settings(String name, String volume, String path, boolean readOnly, InetSocketAddress address,
-            String description) {
+            String description, List<String> bitmaps) {
     }
 
     /** How long {@link #export} and {@link #stop} wait for Declarative Services to apply the configuration. */
@@ -47,6 +47,8 @@ public final class NbdExports implements NbdService {
     private final Map<InetSocketAddress, NbdServer> servers = new HashMap<>();
     /** Why a configuration is not served, by PID. */
     private final Map<String, String> refused = new HashMap<>();
+    /** The bitmaps each export holds busy, by PID. */
+    private final Map<String, List<java.io.Closeable>> holds = new HashMap<>();
 
     @Activate
     public NbdExports(@Reference VolumeManager manager, @Reference ConfigurationAdmin configAdmin) {
@@ -63,7 +65,16 @@ public final class NbdExports implements NbdService {
                     + " needs TLS, which this server does not offer yet; use a loopback address");
             return;
         }
-        Settings s = new Settings(name, c.volume(), c.path(), c.readOnly(), address, c.description());
+        List<String> bitmaps = List.of(c.bitmaps());
+        if (!bitmaps.isEmpty()) {
+            try {
+                holds.put(pid, hold(c.volume(), c.path(), bitmaps));
+            } catch (IOException e) {
+                refuse(pid, "nbd: export " + name + " not served: " + e.getMessage());
+                return;
+            }
+        }
+        Settings s = new Settings(name, c.volume(), c.path(), c.readOnly(), address, c.description(), bitmaps);
         configured.put(pid, s);
         notifyAll();
         if (!servers.containsKey(address)) {
@@ -89,8 +100,41 @@ public final class NbdExports implements NbdService {
         return a != null && a.isLoopbackAddress();
     }
 
+    /** Marks the export's bitmaps busy (qemu's rule while exported); all or none. */
+    private List<java.io.Closeable> hold(String volumeName, String path, List<String> bitmaps) throws IOException {
+        Volume v = volume(volumeName);
+        if (v == null) {
+            throw new IOException("its bitmaps need volume " + volumeName + " mounted");
+        }
+        List<java.io.Closeable> held = new ArrayList<>();
+        try (org.cowstack.storage.api.volume.FileHandle f = v.open(path,
+                java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ))) {
+            for (String b : bitmaps) {
+                held.add(f.bitmaps().hold(b));
+            }
+            return held;
+        } catch (IOException | RuntimeException e) {
+            release(held);
+            throw e;
+        }
+    }
+
+    private static void release(List<java.io.Closeable> held) {
+        for (java.io.Closeable h : held) {
+            try {
+                h.close();
+            } catch (IOException ignored) {
+                // a hold ends in memory: nothing to fail
+            }
+        }
+    }
+
     synchronized void unconfigured(String pid) {
         refused.remove(pid);
+        List<java.io.Closeable> held = holds.remove(pid);
+        if (held != null) {
+            release(held);
+        }
         notifyAll();
         Settings s = configured.remove(pid);
         if (s != null && configured.values().stream().noneMatch(o -> o.address().equals(s.address()))) {
@@ -106,7 +150,7 @@ public final class NbdExports implements NbdService {
         for (Settings s : configured.values()) {
             if (s.address().equals(address) && s.name().equals(name)) {
                 Volume v = volume(s.volume());
-                return v == null ? null : new Export(s.name(), s.description(), v, s.path(), s.readOnly());
+                return v == null ? null : new Export(s.name(), s.description(), v, s.path(), s.readOnly(), s.bitmaps());
             }
         }
         return null;
@@ -118,7 +162,7 @@ public final class NbdExports implements NbdService {
             if (s.address().equals(address)) {
                 Volume v = volume(s.volume());
                 if (v != null) {
-                    out.add(new Export(s.name(), s.description(), v, s.path(), s.readOnly()));
+                    out.add(new Export(s.name(), s.description(), v, s.path(), s.readOnly(), s.bitmaps()));
                 }
             }
         }
@@ -148,13 +192,14 @@ public final class NbdExports implements NbdService {
     private NbdExport status(Settings s) {
         NbdServer server = servers.get(s.address());
         return new NbdExport(s.name(), s.volume(), s.path(), s.address().getHostString(), s.address().getPort(),
-                s.readOnly(), server != null && volume(s.volume()) != null, server == null ? 0 : server.clients(),
-                server == null ? 0 : server.bytesIn(), server == null ? 0 : server.bytesOut());
+                s.readOnly(), s.bitmaps(), server != null && volume(s.volume()) != null,
+                server == null ? 0 : server.clients(), server == null ? 0 : server.bytesIn(),
+                server == null ? 0 : server.bytesOut());
     }
 
     @Override
-    public NbdExport export(String volumeName, String path, String name, boolean readOnly, String address, int port)
-            throws IOException {
+    public NbdExport export(String volumeName, String path, String name, boolean readOnly, String address, int port,
+            List<String> bitmaps) throws IOException {
         String exportName = name == null || name.isEmpty() ? path.replaceFirst("^/+", "") : name;
         if (exportName.isEmpty() || exportName.length() > 4096) {
             throw new InvalidArgumentException("export name", exportName, "1 to 4096 bytes");
@@ -198,6 +243,7 @@ public final class NbdExports implements NbdService {
         p.put("readOnly", readOnly);
         p.put("address", address);
         p.put("port", port);
+        p.put("bitmaps", bitmaps.toArray(new String[0]));
         c.update(p);
         String pid = c.getPid();
         synchronized (this) {
@@ -219,8 +265,15 @@ public final class NbdExports implements NbdService {
                 return status(s);
             }
         }
-        String why = refused.get(pid);
+        String why;
+        synchronized (this) {
+            why = refused.get(pid);
+        }
         c.delete();
+        if (why != null && why.contains("bitmap")) {
+            throw new InvalidArgumentException("bitmaps", String.join(",", bitmaps), "bitmaps of " + path
+                    + " that are free to export: " + why.replaceFirst("^nbd: export [^:]*: ", ""));
+        }
         throw new InvalidArgumentException("port", port, "a port free to listen on"
                 + (why == null ? " (the export did not start within " + APPLY_MILLIS + " ms)" : ": " + why));
     }
@@ -262,5 +315,7 @@ public final class NbdExports implements NbdService {
         }
         servers.clear();
         configured.clear();
+        holds.values().forEach(NbdExports::release);
+        holds.clear();
     }
 }

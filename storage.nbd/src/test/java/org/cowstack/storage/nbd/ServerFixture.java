@@ -64,8 +64,8 @@ abstract class ServerFixture {
             f.write(ByteBuffer.wrap(filled(MIB, 0xab)), MIB); // data at 1..2 MiB, holes around it
         }
         Map<String, Export> exports = Map.of(
-                "disk", new Export("disk", "the test disk", volume, "/disk", false),
-                "ro", new Export("ro", "read-only", volume, "/disk", true));
+                "disk", new Export("disk", "the test disk", volume, "/disk", false, List.of("b0")),
+                "ro", new Export("ro", "read-only", volume, "/disk", true, List.of()));
         server = new NbdServer(new InetSocketAddress("127.0.0.1", 0), exports::get,
                 () -> List.of(exports.get("disk"), exports.get("ro")), line -> {
                     synchronized (log) {

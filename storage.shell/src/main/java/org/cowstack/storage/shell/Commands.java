@@ -261,6 +261,8 @@ final class Commands {
                 .option("--address", "ADDRESS", "export: where to listen (default 127.0.0.1; loopback only until "
                         + "TLS is offered)")
                 .flag("--ro", "export: refuse writes, trims and zeroes (EPERM)")
+                .option("--bitmap", "B[,B...]", "export: dirty bitmaps of the file to offer as qemu:dirty-bitmap:B "
+                        + "(busy while exported)")
                 .flag(JSON, "list: one JSON array")
                 .argument("ACTION", String.join(", ", NBD_ACTIONS.keySet()),
                         Values.words(NBD_ACTIONS.keySet().toArray(new String[0])))

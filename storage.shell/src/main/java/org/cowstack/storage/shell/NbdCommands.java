@@ -20,7 +20,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 @Component(service = NbdCommands.class, immediate = true)
 @GogoCommand(scope = Commands.SCOPE, function = {"nbd"})
 public final class NbdCommands {
-    private static final List<String> EXPORT_ONLY = List.of("--port", "--name", "--address", "--ro");
+    private static final List<String> EXPORT_ONLY = List.of("--port", "--name", "--address", "--ro", "--bitmap");
 
     private volatile NbdService nbd;
 
@@ -76,10 +76,14 @@ public final class NbdCommands {
                 if (port < 1 || port > 65535) {
                     throw actionError(action, "--port " + port + " is not a TCP port (1 to 65535)");
                 }
+                String bitmaps = a.option("--bitmap", "");
                 NbdExport e = service().export(a.arg(1), a.arg(2), a.option("--name", ""), a.has("--ro"),
-                        a.option("--address", "127.0.0.1"), (int) port);
+                        a.option("--address", "127.0.0.1"), (int) port,
+                        bitmaps.isEmpty() ? List.of() : List.of(bitmaps.split(",")));
                 return "exported " + e.volume() + ":" + e.path() + " as nbd://" + e.address() + ":" + e.port() + "/"
-                        + e.name() + (e.readOnly() ? " (read-only)" : "");
+                        + e.name() + (e.readOnly() ? " (read-only)" : "")
+                        + (e.bitmaps().isEmpty() ? "" : " with qemu:dirty-bitmap:" + String.join(", qemu:dirty-bitmap:",
+                                e.bitmaps()));
             }
             case "stop":
                 service().stop(a.arg(1));

@@ -51,6 +51,16 @@ public interface DirtyBitmaps {
     /** Every bitmap of the file, by name. */
     List<BitmapInfo> list() throws IOException;
 
+    /**
+     * Marks a bitmap busy for as long as an export shows it (qemu's rule for a bitmap
+     * given to an NBD export): it keeps recording, {@link #dump} still reads it, and
+     * every operation the table refuses when busy is refused until the returned hold is
+     * closed. Closing twice is harmless; an unmount ends every hold.
+     *
+     * @throws BitmapException when the bitmap is missing, busy already or inconsistent
+     */
+    java.io.Closeable hold(String name) throws IOException;
+
     /** The dirty ranges of a bitmap in bytes, adjacent granules merged, in order. */
     List<DirtyRange> dump(String name) throws IOException;
 

@@ -9,7 +9,7 @@
  * refuses is qemu's table; no state ever refuses, blocks or aborts a write to the file:
  * a disabled or inconsistent bitmap ignores writes.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package org.cowstack.storage.api.bitmap;
 

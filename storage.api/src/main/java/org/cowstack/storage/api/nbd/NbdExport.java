@@ -9,11 +9,15 @@ package org.cowstack.storage.api.nbd;
  * @param address  the address listened on
  * @param port     the TCP port
  * @param readOnly whether changes are refused
+ * @param bitmaps  the dirty bitmaps offered as {@code qemu:dirty-bitmap:NAME} (busy while exported)
  * @param serving  whether the server listens and the volume is mounted
  * @param clients  connections now (to every export on that address and port)
  * @param bytesIn  bytes written by clients since the server started
  * @param bytesOut bytes read by clients since the server started
  */
 public record NbdExport(String name, String volume, String path, String address, int port, boolean readOnly,
-        boolean serving, int clients, long bytesIn, long bytesOut) {
+        java.util.List<String> bitmaps, boolean serving, int clients, long bytesIn, long bytesOut) {
+    public NbdExport {
+        bitmaps = java.util.List.copyOf(bitmaps);
+    }
 }

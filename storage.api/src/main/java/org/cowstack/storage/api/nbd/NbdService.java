@@ -20,12 +20,15 @@ public interface NbdService {
      *
      * @param name    export name; empty for the path without its leading {@code /}
      * @param address where to listen: a loopback address (others need TLS, not offered yet)
+     * @param bitmaps dirty bitmaps of the file to offer as {@code qemu:dirty-bitmap:NAME}
+     *                contexts: busy while exported, as qemu makes them
      * @throws org.cowstack.storage.api.InvalidArgumentException for a name in use, an
-     *         unknown volume, a missing file, a non-loopback address or a port that
-     *         cannot be listened on; one sentence naming it
+     *         unknown volume, a missing file, a non-loopback address, a port that
+     *         cannot be listened on, or a bitmap that is missing, busy or inconsistent;
+     *         one sentence naming it
      */
-    NbdExport export(String volume, String path, String name, boolean readOnly, String address, int port)
-            throws IOException;
+    NbdExport export(String volume, String path, String name, boolean readOnly, String address, int port,
+            List<String> bitmaps) throws IOException;
 
     /**
      * Stops serving an export and removes its configuration; its clients are disconnected.

@@ -309,6 +309,21 @@ public final class Bitmaps implements ChangeListener, CommitParticipant {
         return b.ranges(b.bits, -1);
     }
 
+    /**
+     * Marks the bitmap busy for an export, refused as a backup source would be; answers
+     * what ends the hold (harmless when the bitmap is gone by then).
+     */
+    public synchronized Runnable hold(long inode, String name) throws IOException {
+        DirtyBitmap b = find(inode, name);
+        check(b, false, true);
+        b.busy = true;
+        return () -> release(b);
+    }
+
+    private synchronized void release(DirtyBitmap b) {
+        b.busy = false;
+    }
+
     // ------------------------------------------------------------------ backups (see BackupSession)
 
     /** The bitmap a backup starts from: refused if busy or inconsistent (read-only is fine). Marks nothing yet. */

@@ -73,6 +73,17 @@ final class FileBitmaps implements DirtyBitmaps {
     }
 
     @Override
+    public java.io.Closeable hold(String name) throws IOException {
+        Runnable release = volume.core.operation(Access.READ, () -> volume.bitmaps.hold(inode, name));
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        return () -> {
+            if (held.getAndSet(false)) {
+                release.run();
+            }
+        };
+    }
+
+    @Override
     public List<DirtyRange> dump(String name) throws IOException {
         return volume.core.operation(Access.READ, () -> volume.bitmaps.dump(inode, name));
     }
