@@ -284,18 +284,15 @@ final class Transmission {
             bytesOut.addAndGet(length);
             return;
         }
-        // {offset, length, 1 if zeros}; DF (don't fragment): one data chunk, holes as zeros in it
+        // The whole range is read first (an error then is the whole request's, before any
+        // chunk went out), then cut by content: a run of whole zero blocks "reads as zeros",
+        // which is what NBD_REPLY_TYPE_OFFSET_HOLE says, whether it is a hole, preallocated
+        // or written zeros. No extent map is asked, so a read never waits for a commit.
+        // DF (don't fragment): one data chunk, zeros in it.
+        readFully(offset, length);
         List<long[]> pieces = whole ? new ArrayList<>(List.of(new long[] {offset, length, 0}))
-                : allocation(offset, length);
-        // Read every data piece first: an error then is the whole request's, before any chunk went out.
+                : byContent(offset, length);
         int at = 0;
-        for (long[] p : pieces) {
-            if (p[2] == 0) {
-                readInto(p[0], (int) p[1], at);
-            }
-            at += (int) p[1];
-        }
-        at = 0;
         for (int i = 0; i < pieces.size(); i++) {
             long[] p = pieces.get(i);
             int last = i == pieces.size() - 1 ? Nbd.REPLY_FLAG_DONE : 0;
@@ -312,6 +309,34 @@ final class Transmission {
             at += (int) p[1];
         }
         wire.out.flush();
+    }
+
+    /** Zero granule for {@link #byContent}: runs of whole 4 KiB zero blocks go out as holes. */
+    private static final int ZERO_GRANULE = 4096;
+
+    /** The buffer's {@code length} bytes cut into {offset, length, 1 if all zeros} pieces, in order. */
+    private List<long[]> byContent(long offset, int length) {
+        List<long[]> out = new ArrayList<>();
+        byte[] b = buffer.array();
+        int at = 0;
+        while (at < length) {
+            // granules aligned to the export's offsets, the first and last possibly short
+            int n = (int) Math.min(length - at, ZERO_GRANULE - Math.floorMod(offset + at, ZERO_GRANULE));
+            boolean zeros = n == ZERO_GRANULE && allZero(b, at, n);
+            add(out, offset + at, n, zeros);
+            at += n;
+        }
+        return out;
+    }
+
+    private static boolean allZero(byte[] b, int from, int n) {
+        java.nio.LongBuffer longs = ByteBuffer.wrap(b, from, n).slice().asLongBuffer();
+        while (longs.hasRemaining()) {
+            if (longs.get() != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void add(List<long[]> out, long offset, long length, boolean zeros) {

@@ -434,4 +434,24 @@ class NbdServerTest extends ServerFixture {
                     "context 2 done 1: 65536/1 983040/0"), chunks);
         }
     }
+
+    @Test
+    void aStructuredReadOfDirtyDataNeitherCommitsNorShowsItAsAHole() throws Exception {
+        try (Client c = new Client()) {
+            c.negotiateStructured();
+            c.go("disk");
+            try (FileHandle f = volume.open("/disk", EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE))) {
+                f.write(ByteBuffer.wrap(filled(8192, 0x33)), 3L * MIB); // in the page cache, over a hole
+            }
+            long generation = volume.committedGeneration();
+            byte[] into = new byte[MIB];
+            List<Object[]> chunks = c.chunks(c.request(0, Nbd.CMD_READ, 3L * MIB, into.length, null), into, 3L * MIB);
+            assertEquals(List.of("1:3145728:8192", "2:3153920:1040384"),
+                    chunks.stream().map(k -> k[0] + ":" + k[1] + ":" + k[2]).toList());
+            byte[] expect = new byte[MIB];
+            java.util.Arrays.fill(expect, 0, 8192, (byte) 0x33);
+            assertArrayEquals(expect, into);
+            assertEquals(generation, volume.committedGeneration(), "the read committed nothing");
+        }
+    }
 }
