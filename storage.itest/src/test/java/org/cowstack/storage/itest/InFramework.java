@@ -81,6 +81,28 @@ final class InFramework {
         }
     }
 
+    /** Java class or exception names in a message: what a user must never be shown. */
+    static final java.util.regex.Pattern JAVA = java.util.regex.Pattern.compile(
+            "\\b(java|javax|org|com)\\.[a-z]+\\.|Exception|Cannot coerce");
+
+    /**
+     * Runs a command line that must fail; answers its message, checked to be one clear
+     * line (not blank, no line break, no Java class or exception name).
+     */
+    String failure(String command) throws Exception {
+        String printed;
+        try {
+            printed = session(command);
+        } catch (Exception e) {
+            String m = e.getMessage();
+            org.junit.Assert.assertTrue(command + ": a message", m != null && !m.isBlank());
+            org.junit.Assert.assertFalse(command + ": one line: " + m, m.contains("\n"));
+            org.junit.Assert.assertFalse(command + ": " + m, JAVA.matcher(m).find());
+            return m;
+        }
+        throw new AssertionError(command + " must fail, printed: " + printed);
+    }
+
     /** Runs a command line in a Gogo session; returns the formatted result plus anything printed. */
     String session(String command) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,24 +1,15 @@
 package org.cowstack.storage.itest;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Pattern;
 
 import javax.inject.Inject;
 
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Converter;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -26,6 +17,7 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
 
 /**
  * File mappings (issue 19) through real Gogo sessions: {@code storage:io}'s mmap, mread,
@@ -37,11 +29,13 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class MappingIT {
-    private static final Pattern JAVA = Pattern.compile("\\b(java|javax|org|com)\\.[a-z]+\\.|Exception|Cannot coerce");
     private static final int MIB = 1 << 20;
 
     @Inject
     private CommandProcessor gogo;
+
+    @Inject
+    private BundleContext context;
 
     @Configuration
     public Option[] config() {
@@ -49,33 +43,13 @@ public class MappingIT {
     }
 
     private String session(String command) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        CommandSession session = gogo.createSession(new ByteArrayInputStream(new byte[0]), o, o);
-        try {
-            Object result = session.execute(command);
-            if (result != null) {
-                o.print(session.format(result, Converter.INSPECT));
-            }
-            return out.toString(StandardCharsets.UTF_8).strip();
-        } finally {
-            session.close();
-        }
+        return new InFramework(context, gogo).session(command);
     }
 
     private String failure(String command) throws Exception {
-        try {
-            String printed = session(command);
-            fail(command + " must fail, printed: " + printed);
-            return null;
-        } catch (Exception e) {
-            String m = e.getMessage();
-            assertTrue(command + ": a message", m != null && !m.isBlank());
-            assertFalse(command + ": one line: " + m, m.contains("\n"));
-            assertFalse(command + ": " + m, JAVA.matcher(m).find());
-            System.out.println("MappingIT: " + command + "\n  -> " + m);
-            return m;
-        }
+        String m = new InFramework(context, gogo).failure(command);
+        System.out.println("MappingIT: " + command + "\n  -> " + m);
+        return m;
     }
 
     /** The physical address of file offset {@code offset} in fiemap output; -1 in a hole. */

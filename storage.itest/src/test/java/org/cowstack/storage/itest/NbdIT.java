@@ -4,10 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.Dictionary;
@@ -17,8 +14,6 @@ import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
 
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Converter;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -54,18 +49,7 @@ public class NbdIT {
     }
 
     private String session(String command) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        CommandSession session = gogo.createSession(new ByteArrayInputStream(new byte[0]), o, o);
-        try {
-            Object result = session.execute(command);
-            if (result != null) {
-                o.print(session.format(result, Converter.INSPECT));
-            }
-            return out.toString(StandardCharsets.UTF_8).strip();
-        } finally {
-            session.close();
-        }
+        return new InFramework(context, gogo).session(command);
     }
 
     private static boolean have(String tool) {
@@ -135,13 +119,7 @@ public class NbdIT {
         assertEquals("read 65536/65536 bytes at offset 0", session("storage:io nb /disk 'pread -P 0x5a 0 64k'"));
 
         // an update of storage.nbd: the export comes back from its configuration
-        Bundle nbd = null;
-        for (Bundle b : context.getBundles()) {
-            if ("storage.nbd".equals(b.getSymbolicName())) {
-                nbd = b;
-            }
-        }
-        assertTrue("storage.nbd is installed", nbd != null);
+        Bundle nbd = new InFramework(context, gogo).bundle("storage.nbd");
         nbd.stop();
         nbd.update();
         nbd.start();
@@ -157,18 +135,7 @@ public class NbdIT {
     }
 
     private String failure(String command) throws Exception {
-        try {
-            String printed = session(command);
-            throw new AssertionError(command + " must fail, printed: " + printed);
-        } catch (AssertionError e) {
-            throw e;
-        } catch (Exception e) {
-            String m = e.getMessage();
-            assertTrue(command + ": one line: " + m, !m.contains("\n"));
-            assertTrue(command + ": " + m, !java.util.regex.Pattern.compile(
-                    "\\b(java|javax|org|com)\\.[a-z]+\\.|Exception|Cannot coerce").matcher(m).find());
-            return m;
-        }
+        return new InFramework(context, gogo).failure(command);
     }
 
     @Test

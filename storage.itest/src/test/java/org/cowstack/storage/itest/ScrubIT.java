@@ -1,20 +1,10 @@
 package org.cowstack.storage.itest;
 
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
-
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.regex.Pattern;
 
 import javax.inject.Inject;
 
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Converter;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -22,6 +12,7 @@ import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
 
 /**
  * Scrub and health through real Gogo sessions (issue 18): mkfs with profiles, a scrub in
@@ -32,10 +23,12 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class ScrubIT {
-    private static final Pattern JAVA = Pattern.compile("\\b(java|javax|org|com)\\.[a-z]+\\.|Exception|Cannot coerce");
 
     @Inject
     private CommandProcessor gogo;
+
+    @Inject
+    private BundleContext context;
 
     @Configuration
     public Option[] config() {
@@ -43,31 +36,11 @@ public class ScrubIT {
     }
 
     private String session(String command) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        CommandSession session = gogo.createSession(new ByteArrayInputStream(new byte[0]), o, o);
-        try {
-            Object result = session.execute(command);
-            if (result != null) {
-                o.print(session.format(result, Converter.INSPECT));
-            }
-            return out.toString(StandardCharsets.UTF_8).strip();
-        } finally {
-            session.close();
-        }
+        return new InFramework(context, gogo).session(command);
     }
 
     private String failure(String command) throws Exception {
-        try {
-            String printed = session(command);
-            fail(command + " must fail, printed: " + printed);
-            return null;
-        } catch (Exception e) {
-            String m = e.getMessage();
-            assertFalse(command + ": one line: " + m, m.contains("\n"));
-            assertFalse(command + ": " + m, JAVA.matcher(m).find());
-            return m;
-        }
+        return new InFramework(context, gogo).failure(command);
     }
 
     @Test
