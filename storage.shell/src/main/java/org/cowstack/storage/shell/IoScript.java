@@ -200,7 +200,7 @@ final class IoScript {
         this.file = file;
         this.out = out;
         this.progress = progress;
-        this.maps = new MapScript(file, out, progress);
+        this.maps = new MapScript(this, file, out, progress);
     }
 
     /** Ends what the script left open: its mapping (as a process exiting unmaps). */
@@ -326,18 +326,38 @@ final class IoScript {
         long offset = ByteSize.parse("pread offset", a.arg(0));
         long length = ByteSize.parse("pread length", a.arg(1));
         Integer expect = p == null ? null : pattern("pread -P", p);
+        long done = checkedRead("pread", (dst, at) -> file.read(dst, at), offset, length, expect, verbose,
+                "end of file");
+        out.printf("read %d/%d bytes at offset %d%n", done, length, offset);
+    }
+
+    /** Where {@link #checkedRead} reads from: a file or a mapping. */
+    @FunctionalInterface
+    interface Source {
+        /** Reads into {@code dst} from {@code offset}: bytes read, at most 0 at the end. */
+        int read(ByteBuffer dst, long offset) throws IOException;
+    }
+
+    /**
+     * Reads {@code length} bytes from {@code offset} in pieces of at most 1 MiB, with a
+     * progress bar for large reads, failing at the first byte that is not {@code expect}
+     * (null: no check) and, with an {@code expect}, when it ends short (at {@code end});
+     * {@code verbose} dumps the bytes. Answers the bytes read.
+     */
+    long checkedRead(String command, Source source, long offset, long length, Integer expect, boolean verbose,
+            String end) throws IOException {
         long done = 0;
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(1, length)));
-        try (Progress progressOf = progress.startIfLarge("pread " + file.path(), length)) {
+        try (Progress progressOf = progress.startIfLarge(command + " " + file.path(), length)) {
             progressOf.checkpoint();
             while (done < length) {
                 buf.clear().limit((int) Math.min(buf.capacity(), length - done));
-                int n = file.read(buf, offset + done);
+                int n = source.read(buf, offset + done);
                 if (n <= 0) {
                     break;
                 }
                 byte[] got = buf.array();
-                expectEvery("pread", expect, got, n, offset + done);
+                expectEvery(command, expect, got, n, offset + done);
                 if (verbose) {
                     dump(out, got, n, offset + done);
                 }
@@ -346,13 +366,12 @@ final class IoScript {
             }
         }
         if (expect != null && done < length) {
-            throw new IllegalStateException("pread: read " + done + "/" + length + " bytes at offset " + offset
-                    + " (end of file), so not every byte is " + String.format("0x%02x", expect));
+            throw new IllegalStateException(command + ": read " + done + "/" + length + " bytes at offset " + offset
+                    + " (" + end + "), so not every byte is " + String.format("0x%02x", expect));
         }
-        out.printf("read %d/%d bytes at offset %d%n", done, length, offset);
+        return done;
     }
 
-    /** The first {@code length} bytes as a hex dump, addressed from {@code base}. */
     /** Fails at the first of {@code n} bytes that is not {@code expect} (null: no check); one line naming its offset. */
     static void expectEvery(String command, Integer expect, byte[] got, int n, long base) {
         if (expect == null) {
@@ -366,6 +385,7 @@ final class IoScript {
         }
     }
 
+    /** The first {@code length} bytes as a hex dump, addressed from {@code base}. */
     static void dump(PrintStream out, byte[] bytes, int length, long base) {
         for (int i = 0; i < length; i += 16) {
             StringBuilder hex = new StringBuilder();

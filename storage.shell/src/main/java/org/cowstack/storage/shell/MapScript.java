@@ -23,12 +23,14 @@ import org.cowstack.storage.shell.cli.ProgressReporter;
 final class MapScript {
     private static final int PIECE = 1 << 20;
 
+    private final IoScript script;
     private final FileHandle file;
     private final PrintStream out;
     private final ProgressReporter progress;
     private FileMapping mapping;
 
-    MapScript(FileHandle file, PrintStream out, ProgressReporter progress) {
+    MapScript(IoScript script, FileHandle file, PrintStream out, ProgressReporter progress) {
+        this.script = script;
         this.file = file;
         this.out = out;
         this.progress = progress;
@@ -67,29 +69,8 @@ final class MapScript {
         long offset = ByteSize.parse("mread offset", a.arg(0));
         long length = ByteSize.parse("mread length", a.arg(1));
         Integer expect = a.option("-P") == null ? null : IoScript.pattern("mread -P", a.option("-P"));
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(PIECE, Math.max(1, length)));
-        long done = 0;
-        try (Progress p = progress.startIfLarge("mread " + file.path(), length)) {
-            p.checkpoint();
-            while (done < length) {
-                buf.clear().limit((int) Math.min(buf.capacity(), length - done));
-                int n = m.read(offset + done, buf);
-                if (n <= 0) {
-                    break;
-                }
-                byte[] got = buf.array();
-                IoScript.expectEvery("mread", expect, got, n, offset + done);
-                if (a.flag("-v")) {
-                    IoScript.dump(out, got, n, offset + done);
-                }
-                done += n;
-                p.advance(n);
-            }
-        }
-        if (expect != null && done < length) {
-            throw new IllegalStateException("mread: read " + done + "/" + length + " bytes at offset " + offset
-                    + " (end of the mapping or the file), so not every byte is " + String.format("0x%02x", expect));
-        }
+        script.checkedRead("mread", (dst, at) -> m.read(at, dst), offset, length, expect, a.flag("-v"),
+                "end of the mapping or the file");
     }
 
     void mwrite(IoArgs a) throws IOException {
