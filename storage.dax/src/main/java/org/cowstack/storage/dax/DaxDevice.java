@@ -82,12 +82,10 @@ final class DaxDevice extends AbstractBlockDevice implements MediaErrors, Poison
 
     @Override
     public void flush(long offset, long length) throws IOException {
-        if (isReadOnly()) {
-            guarded("flush", offset, length, () -> null);
-            return;
-        }
         guarded("flush", offset, length, () -> {
-            force(offset, offset + length);
+            if (!isReadOnly()) { // read-only: nothing to force, but the range and the device are checked
+                force(offset, offset + length);
+            }
             return null;
         });
     }

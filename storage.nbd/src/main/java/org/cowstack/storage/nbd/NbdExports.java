@@ -149,8 +149,7 @@ public final class NbdExports implements NbdService {
     private synchronized Export export(InetSocketAddress address, String name) {
         for (Settings s : configured.values()) {
             if (s.address().equals(address) && s.name().equals(name)) {
-                Volume v = volume(s.volume());
-                return v == null ? null : new Export(s.name(), s.description(), v, s.path(), s.readOnly(), s.bitmaps());
+                return exportOf(s);
             }
         }
         return null;
@@ -159,15 +158,19 @@ public final class NbdExports implements NbdService {
     private synchronized List<Export> exports(InetSocketAddress address) {
         List<Export> out = new ArrayList<>();
         for (Settings s : configured.values()) {
-            if (s.address().equals(address)) {
-                Volume v = volume(s.volume());
-                if (v != null) {
-                    out.add(new Export(s.name(), s.description(), v, s.path(), s.readOnly(), s.bitmaps()));
-                }
+            Export e = s.address().equals(address) ? exportOf(s) : null;
+            if (e != null) {
+                out.add(e);
             }
         }
         out.sort((a, b) -> a.name().compareTo(b.name()));
         return out;
+    }
+
+    /** What is served for a configured export now: null while its volume is not mounted. */
+    private Export exportOf(Settings s) {
+        Volume v = volume(s.volume());
+        return v == null ? null : new Export(s.name(), s.description(), v, s.path(), s.readOnly(), s.bitmaps());
     }
 
     private Volume volume(String name) {
