@@ -18,7 +18,6 @@ import org.cowstack.storage.api.volume.MappedView;
 import org.cowstack.storage.cow.bind.Access;
 import org.cowstack.storage.cow.core.FileLocks;
 import org.cowstack.storage.cow.core.VolumeCore;
-import org.cowstack.storage.cow.meta.Extents;
 
 /**
  * A mapping of a byte range of one file. Views are made on demand and kept while they
@@ -33,7 +32,6 @@ final class CowMapping implements FileMapping {
     static final int MAX_VIEW_BYTES = 8 << 20;
     /** A store is written in pieces of at most this much. */
     static final int MAX_STORE_BYTES = 4 << 20;
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
     /** Views a mapping keeps for reuse at most; the oldest goes first (as reclaim unmaps the oldest pages). */
     static final int MAX_KEPT_VIEWS = 4096;
     /** Cache pages a mapping keeps pinned at most, in bytes: its views never fill the cache. */
@@ -54,6 +52,7 @@ final class CowMapping implements FileMapping {
     /** Kept views, oldest first (invalid ones are skipped when they come up). */
     private final java.util.ArrayDeque<View> age = new java.util.ArrayDeque<>();
     private long pinnedBytes;
+    private final ViewMaker maker;
     private volatile String closed;
     private volatile boolean stored;
 
@@ -66,6 +65,7 @@ final class CowMapping implements FileMapping {
         this.mode = mode;
         this.direct = direct;
         this.bs = registry.blockSize();
+        this.maker = new ViewMaker(this);
     }
 
     long inode() {
@@ -215,13 +215,6 @@ final class CowMapping implements FileMapping {
         return Math.min((offset + length + bs - 1) / bs, b + MAX_VIEW_BYTES / bs);
     }
 
-    /** What the file holds at a block: a run of written blocks, or of zeros (a hole, preallocated). */
-    private record Run(long first, long end, long shownEnd, long physical, long mirror, boolean checksummed) {
-        boolean written() {
-            return physical >= 0;
-        }
-    }
-
     private View make(long at) throws IOException {
         VolumeCore core = registry.core;
         var cache = registry.cache();
@@ -248,15 +241,14 @@ final class CowMapping implements FileMapping {
             if (core.cache.unwrittenIn(inode, b, limit)) {
                 continue; // written again meanwhile
             }
-            Run run = core.treeLock.reading(() -> lookup(b, at));
+            ViewMaker.Run run = core.treeLock.reading(() -> maker.lookup(b, at));
             View v;
             if (!run.written()) {
-                int n = (int) Math.min(run.shownEnd() - at, ZEROS.capacity());
-                v = new View(this, at, b, (at + n + bs - 1) / bs, -1, -1, ZEROS.slice(0, n), null, epoch);
+                v = maker.zeros(run, at, epoch);
             } else {
                 DirectAccess memory = direct ? core.device.directAccess() : null;
-                v = memory != null ? deviceView(memory, run, at, epoch)
-                        : cacheView(run, at, epoch, cacheVersion, cachePhysVersion);
+                v = memory != null ? maker.deviceView(memory, run, at, epoch)
+                        : maker.cacheView(run, at, epoch, cacheVersion, cachePhysVersion);
             }
             if (registry.register(v, mark)) {
                 keep(v);
@@ -267,127 +259,6 @@ final class CowMapping implements FileMapping {
             }
         }
         throw new BusyException(path, "its blocks at offset " + at + " kept changing while a view of them was made");
-    }
-
-    /** The run at block {@code b}, in the mapping and the file. Tree lock held. */
-    private Run lookup(long b, long at) throws IOException {
-        VolumeCore core = registry.core;
-        long size = core.inodes.getOrThrow(inode, path).size();
-        if (at >= size) {
-            throw new InvalidArgumentException("offset in " + path, at, "below the end of the file, " + size
-                    + " bytes (a mapping shows no bytes past it)");
-        }
-        long shownEnd = Math.min(offset + length, size);
-        long limit = Math.min((shownEnd + bs - 1) / bs, b + MAX_VIEW_BYTES / bs);
-        List<Extents.Mapping> found = core.extents.within(inode, b, limit);
-        Extents.Mapping m = found.isEmpty() ? null : found.get(0);
-        if (m == null || m.fileBlock() > b) {
-            long end = m == null ? limit : m.fileBlock();
-            return new Run(b, end, Math.min(shownEnd, end * bs), -1, 0, false);
-        }
-        long end = m.fileEnd();
-        if (m.extent().unwritten()) {
-            return new Run(b, end, Math.min(shownEnd, end * bs), -1, 0, false);
-        }
-        return new Run(b, end, Math.min(shownEnd, end * bs), m.extent().physical(),
-                m.extent().hasMirror() ? m.extent().mirror() : 0, m.extent().checksummed());
-    }
-
-    /** A view of the device's memory: its blocks verified in place; a bad first block is healed and shown from memory. */
-    private View deviceView(DirectAccess memory, Run run, long at, long epoch) throws IOException {
-        int n = (int) (run.end() - run.first());
-        ByteBuffer whole;
-        try {
-            whole = memory.view(run.physical() * bs, n * bs);
-        } catch (org.cowstack.storage.api.MediaErrorException e) {
-            int good = 0; // the view stops before the first bad block
-            while (good < n && readable(memory, run.physical() + good)) {
-                good++;
-            }
-            if (good == 0) {
-                return heal(run, at, epoch);
-            }
-            whole = memory.view(run.physical() * bs, good * bs);
-        }
-        n = whole.capacity() / bs;
-        if (run.checksummed()) {
-            int good = registry.io.verified(path, run.physical(), n, whole, 0);
-            if (good == 0) {
-                return heal(run, at, epoch);
-            }
-            n = good;
-        }
-        int within = (int) (at - run.first() * bs);
-        int len = (int) Math.min((long) n * bs - within, run.shownEnd() - at);
-        return new View(this, at, run.first(), run.first() + n, run.physical(), run.physical() * bs + within,
-                whole.slice(within, len), null, epoch);
-    }
-
-    private boolean readable(DirectAccess memory, long physical) throws IOException {
-        try {
-            memory.view(physical * bs, bs);
-            return true;
-        } catch (org.cowstack.storage.api.MediaErrorException e) {
-            return false;
-        }
-    }
-
-    /**
-     * The first block of the run is bad on the device (a checksum or a media error): read
-     * it through the block-I/O path, which takes the second copy and queues the rewrite of
-     * the first, or fails as a read does. The view shows the good copy from memory (one
-     * block); a writable volume waits for the rewrite first, so the next view is the
-     * device's again.
-     */
-    private View heal(Run run, long at, long epoch) throws IOException {
-        VolumeCore core = registry.core;
-        ByteBuffer good = readBlock(run);
-        if (!core.readOnly()) {
-            try {
-                core.repairs.await(); // the rewrite of the bad copy, which tells the change hook
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StorageException("interrupted while " + path + " at offset " + at + " was repaired", e);
-            }
-        }
-        return copyView(run, at, good, null, epoch);
-    }
-
-    /** Block {@code run.first()} read from the device and verified (healed from its second copy where it has one). */
-    private ByteBuffer readBlock(Run run) throws IOException {
-        VolumeCore core = registry.core;
-        long since = core.repairs.mark();
-        ByteBuffer block = registry.io.allocate(bs);
-        registry.io.read(block, run.physical(), run.mirror(), inode, since);
-        block.flip();
-        if (run.checksummed()) {
-            registry.io.verify(inode, path, run.first(), run.physical(), run.mirror(), 1, block, 0, since);
-        }
-        return block;
-    }
-
-    /** A view of one block from the read cache, pinned there; the cache's copy is every file's copy of that block. */
-    private View cacheView(Run run, long at, long epoch, long fileVersion, long physVersion) throws IOException {
-        var cache = registry.cache();
-        ByteBuffer page = cache.pin(run.physical());
-        registry.reads.countMapped(page != null);
-        if (page == null) {
-            ByteBuffer block = readBlock(run);
-            cache.insertPhysical(run.physical(), block.duplicate(), physVersion);
-            page = cache.pin(run.physical());
-            if (page == null) {
-                return copyView(run, at, block, null, epoch); // the cache cannot hold it: a copy of its own
-            }
-        }
-        cache.link(inode, run.first(), run.physical(), 1, fileVersion); // the file's reads find it too
-        return copyView(run, at, page, page, epoch);
-    }
-
-    private View copyView(Run run, long at, ByteBuffer block, ByteBuffer pinned, long epoch) {
-        int within = (int) (at - run.first() * bs);
-        int len = (int) Math.min(bs - within, run.shownEnd() - at);
-        return new View(this, at, run.first(), run.first() + 1, run.physical(), -1,
-                block.asReadOnlyBuffer().slice(within, len), pinned, epoch);
     }
 
     @Override
