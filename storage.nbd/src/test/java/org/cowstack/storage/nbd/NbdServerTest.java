@@ -46,172 +46,9 @@ import org.junit.jupiter.api.Test;
  * spec fixes, and hostile input that must end one connection and nothing else.
  */
 class NbdServerTest extends ServerFixture {
-    /** A client that speaks the protocol byte by byte. */
-    final class Client implements AutoCloseable {
-        final Socket socket;
-        final DataInputStream in;
-        final DataOutputStream out;
-        boolean structured;
-        long cookie = 1;
-
-        Client() throws IOException {
-            socket = new Socket("127.0.0.1", server.port());
-            socket.setSoTimeout(10_000);
-            in = new DataInputStream(socket.getInputStream());
-            out = new DataOutputStream(socket.getOutputStream());
-            assertEquals(Nbd.NBDMAGIC, in.readLong());
-            assertEquals(Nbd.IHAVEOPT, in.readLong());
-            assertEquals(Nbd.FLAG_FIXED_NEWSTYLE | Nbd.FLAG_NO_ZEROES, in.readUnsignedShort());
-            out.writeInt(Nbd.CLIENT_FIXED_NEWSTYLE | Nbd.CLIENT_NO_ZEROES);
-        }
-
-        void option(int option, byte[] data) throws IOException {
-            out.writeLong(Nbd.IHAVEOPT);
-            out.writeInt(option);
-            out.writeInt(data.length);
-            out.write(data);
-            out.flush();
-        }
-
-        /** One option reply: {type, payload}. */
-        Object[] reply(int option) throws IOException {
-            assertEquals(Nbd.OPTION_REPLY_MAGIC, in.readLong());
-            assertEquals(option, in.readInt());
-            int type = in.readInt();
-            byte[] payload = new byte[in.readInt()];
-            in.readFully(payload);
-            return new Object[] {type, payload};
-        }
-
-        /** GO to an export; the export's size and flags. */
-        long[] go(String name) throws IOException {
-            byte[] n = name.getBytes(StandardCharsets.UTF_8);
-            ByteBuffer b = ByteBuffer.allocate(4 + n.length + 2 + 2).putInt(n.length).put(n).putShort((short) 1)
-                    .putShort((short) Nbd.INFO_BLOCK_SIZE);
-            option(Nbd.OPT_GO, b.array());
-            long[] export = null;
-            while (true) {
-                Object[] r = reply(Nbd.OPT_GO);
-                int type = (int) r[0];
-                if (type == Nbd.REP_ACK) {
-                    return export;
-                }
-                if (type < 0) {
-                    throw new IOException("GO refused: " + Integer.toHexString(type) + " "
-                            + new String((byte[]) r[1], StandardCharsets.UTF_8));
-                }
-                ByteBuffer p = ByteBuffer.wrap((byte[]) r[1]);
-                int info = p.getShort();
-                if (info == Nbd.INFO_EXPORT) {
-                    export = new long[] {p.getLong(), p.getShort() & 0xffff};
-                } else if (info == Nbd.INFO_BLOCK_SIZE) {
-                    assertEquals(1, p.getInt());
-                    assertEquals(4096, p.getInt());
-                    assertEquals(Nbd.MAX_PAYLOAD, p.getInt());
-                }
-            }
-        }
-
-        void negotiateStructured() throws IOException {
-            option(Nbd.OPT_STRUCTURED_REPLY, new byte[0]);
-            assertEquals(Nbd.REP_ACK, reply(Nbd.OPT_STRUCTURED_REPLY)[0]);
-            structured = true;
-        }
-
-        void setBaseAllocation(String export) throws IOException {
-            byte[] n = export.getBytes(StandardCharsets.UTF_8);
-            byte[] q = Nbd.BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
-            option(Nbd.OPT_SET_META_CONTEXT, ByteBuffer.allocate(4 + n.length + 4 + 4 + q.length).putInt(n.length)
-                    .put(n).putInt(1).putInt(q.length).put(q).array());
-            Object[] r = reply(Nbd.OPT_SET_META_CONTEXT);
-            assertEquals(Nbd.REP_META_CONTEXT, r[0]);
-            assertEquals(Nbd.CONTEXT_BASE_ALLOCATION, ByteBuffer.wrap((byte[]) r[1]).getInt());
-            assertEquals(Nbd.REP_ACK, reply(Nbd.OPT_SET_META_CONTEXT)[0]);
-        }
-
-        long request(int flags, int type, long offset, long length, byte[] payload) throws IOException {
-            long c = cookie++;
-            out.writeInt(Nbd.REQUEST_MAGIC);
-            out.writeShort(flags);
-            out.writeShort(type);
-            out.writeLong(c);
-            out.writeLong(offset);
-            out.writeInt((int) length);
-            if (payload != null) {
-                out.write(payload);
-            }
-            out.flush();
-            return c;
-        }
-
-        /** A simple reply's error (0: success), data read into {@code data} if given and successful. */
-        int simpleReply(long c, byte[] data) throws IOException {
-            assertEquals(Nbd.SIMPLE_REPLY_MAGIC, in.readInt());
-            int errno = in.readInt();
-            assertEquals(c, in.readLong());
-            if (errno == 0 && data != null) {
-                in.readFully(data);
-            }
-            return errno;
-        }
-
-        /** Structured reply chunks until DONE: {type, offset-or-errno, bytes}. */
-        List<Object[]> chunks(long c, byte[] into, long base) throws IOException {
-            List<Object[]> out = new ArrayList<>();
-            while (true) {
-                assertEquals(Nbd.STRUCTURED_REPLY_MAGIC, in.readInt());
-                int flags = in.readUnsignedShort();
-                int type = in.readUnsignedShort();
-                assertEquals(c, in.readLong());
-                int length = in.readInt();
-                byte[] payload = new byte[length];
-                in.readFully(payload);
-                ByteBuffer p = ByteBuffer.wrap(payload);
-                if (type == Nbd.REPLY_OFFSET_DATA) {
-                    long off = p.getLong();
-                    p.get(into, (int) (off - base), length - 8);
-                    out.add(new Object[] {type, off, (long) length - 8});
-                } else if (type == Nbd.REPLY_OFFSET_HOLE) {
-                    long off = p.getLong();
-                    int n = p.getInt();
-                    java.util.Arrays.fill(into, (int) (off - base), (int) (off - base) + n, (byte) 0);
-                    out.add(new Object[] {type, off, (long) n});
-                } else if (type == Nbd.REPLY_ERROR) {
-                    out.add(new Object[] {type, (long) p.getInt(), 0L});
-                } else if (type == Nbd.REPLY_BLOCK_STATUS) {
-                    assertEquals(Nbd.CONTEXT_BASE_ALLOCATION, p.getInt());
-                    while (p.hasRemaining()) {
-                        out.add(new Object[] {type, Integer.toUnsignedLong(p.getInt()), (long) p.getInt()});
-                    }
-                } else {
-                    out.add(new Object[] {type, 0L, 0L});
-                }
-                if ((flags & Nbd.REPLY_FLAG_DONE) != 0) {
-                    return out;
-                }
-            }
-        }
-
-        /** The errno of a structured reply that must be one error chunk. */
-        int structuredError(long c) throws IOException {
-            List<Object[]> chunks = chunks(c, new byte[0], 0);
-            assertEquals(1, chunks.size());
-            return (int) chunks.get(0)[0] == Nbd.REPLY_ERROR ? (int) (long) chunks.get(0)[1] : 0;
-        }
-
-        void disconnect() throws IOException {
-            request(0, Nbd.CMD_DISC, 0, 0, null);
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
-    }
-
     @Test
     void simpleRepliesReadWriteFlushTrimAndZero() throws Exception {
-        try (Client c = new Client()) {
+        try (NbdClient c = new NbdClient(server.port())) {
             long[] export = c.go("disk");
             assertEquals(4L * MIB, export[0]);
             assertTrue((export[1] & Nbd.TF_CAN_MULTI_CONN) != 0 && (export[1] & Nbd.TF_READ_ONLY) == 0);
@@ -242,7 +79,7 @@ class NbdServerTest extends ServerFixture {
 
     @Test
     void errorsAreTheSpecsAndTheConnectionGoesOn() throws Exception {
-        try (Client c = new Client()) {
+        try (NbdClient c = new NbdClient(server.port())) {
             c.go("disk");
             byte[] data = new byte[4096];
             assertEquals(Nbd.ENOSPC, c.simpleReply(c.request(0, Nbd.CMD_WRITE, 4L * MIB - 512, 1024,
@@ -264,7 +101,7 @@ class NbdServerTest extends ServerFixture {
             assertEquals(0, c.simpleReply(c.request(0, Nbd.CMD_READ, MIB, 4096, null), data), "and on it goes");
             assertArrayEquals(filled(4096, 0xab), data);
         }
-        try (Client c = new Client()) {
+        try (NbdClient c = new NbdClient(server.port())) {
             c.go("ro");
             assertEquals(Nbd.EPERM, c.simpleReply(c.request(0, Nbd.CMD_WRITE, 0, 512, new byte[512]), null));
             assertEquals(Nbd.EPERM, c.simpleReply(c.request(0, Nbd.CMD_TRIM, 0, 512, null), null));
@@ -275,7 +112,7 @@ class NbdServerTest extends ServerFixture {
 
     @Test
     void structuredReadsSendHolesAndBlockStatusFollowsTheExtents() throws Exception {
-        try (Client c = new Client()) {
+        try (NbdClient c = new NbdClient(server.port())) {
             c.negotiateStructured();
             c.setBaseAllocation("disk");
             c.go("disk");
@@ -309,7 +146,7 @@ class NbdServerTest extends ServerFixture {
 
     @Test
     void negotiationAnswersEveryOptionAndGoesOn() throws Exception {
-        try (Client c = new Client()) {
+        try (NbdClient c = new NbdClient(server.port())) {
             c.option(Nbd.OPT_LIST, new byte[0]);
             List<String> names = new ArrayList<>();
             while (true) {
@@ -341,7 +178,7 @@ class NbdServerTest extends ServerFixture {
 
     @Test
     void hostileClientsLoseTheirConnectionAndNothingElse() throws Exception {
-        try (Client c = new Client()) { // an option of 2 GiB
+        try (NbdClient c = new NbdClient(server.port())) { // an option of 2 GiB
             c.out.writeLong(Nbd.IHAVEOPT);
             c.out.writeInt(Nbd.OPT_GO);
             c.out.writeInt(Integer.MAX_VALUE);
@@ -349,29 +186,29 @@ class NbdServerTest extends ServerFixture {
             assertEquals(Nbd.REP_ERR_TOO_BIG, c.reply(Nbd.OPT_GO)[0]);
             assertThrows(EOFException.class, () -> c.in.readInt(), "closed");
         }
-        try (Client c = new Client()) { // a bad option magic
+        try (NbdClient c = new NbdClient(server.port())) { // a bad option magic
             c.out.writeLong(0x1234);
             c.out.flush();
             assertThrows(EOFException.class, () -> c.in.readInt());
         }
-        try (Client c = new Client()) { // garbage after the handshake
+        try (NbdClient c = new NbdClient(server.port())) { // garbage after the handshake
             c.go("disk");
             c.out.write(filled(64, 0x77));
             c.out.flush();
             assertThrows(EOFException.class, () -> c.in.readInt());
         }
-        try (Client c = new Client()) { // a write announcing 4 GiB - 1
+        try (NbdClient c = new NbdClient(server.port())) { // a write announcing 4 GiB - 1
             c.go("disk");
             long cookie = c.request(0, Nbd.CMD_WRITE, 0, 0xFFFF_FFFFL, null);
             assertEquals(Nbd.EINVAL, c.simpleReply(cookie, null));
             assertThrows(EOFException.class, () -> c.in.readInt());
         }
-        try (Client c = new Client()) { // a request at offset 2^63 and more
+        try (NbdClient c = new NbdClient(server.port())) { // a request at offset 2^63 and more
             c.go("disk");
             assertEquals(Nbd.ENOSPC, c.simpleReply(c.request(0, Nbd.CMD_WRITE, Long.MIN_VALUE, 512, new byte[512]),
                     null));
         }
-        try (Client c = new Client()) { // and a well-behaved client is served all along
+        try (NbdClient c = new NbdClient(server.port())) { // and a well-behaved client is served all along
             c.go("disk");
             byte[] data = new byte[4096];
             assertEquals(0, c.simpleReply(c.request(0, Nbd.CMD_READ, MIB, 4096, null), data));
@@ -394,7 +231,7 @@ class NbdServerTest extends ServerFixture {
             f.bitmaps().add("b0", org.cowstack.storage.api.bitmap.BitmapOptions.defaults());
             f.write(ByteBuffer.wrap(filled(4096, 1)), 3L * MIB + 4096); // one 64 KiB granule dirty
         }
-        try (Client c = new Client()) {
+        try (NbdClient c = new NbdClient(server.port())) {
             c.negotiateStructured();
             byte[] n = "disk".getBytes(StandardCharsets.UTF_8);
             byte[] q = "qemu:".getBytes(StandardCharsets.UTF_8);
@@ -437,7 +274,7 @@ class NbdServerTest extends ServerFixture {
 
     @Test
     void aStructuredReadOfDirtyDataNeitherCommitsNorShowsItAsAHole() throws Exception {
-        try (Client c = new Client()) {
+        try (NbdClient c = new NbdClient(server.port())) {
             c.negotiateStructured();
             c.go("disk");
             try (FileHandle f = volume.open("/disk", EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE))) {
