@@ -255,7 +255,8 @@ public final class NbdExports implements NbdService {
         }
         if (!tls.isEmpty()) {
             try {
-                TlsCredentials.load(Path.of(tls));
+                // kept absolute: the configuration outlives the caller's working directory
+                tls = TlsCredentials.load(Path.of(tls).toAbsolutePath().normalize()).dir().toString();
             } catch (IOException | java.nio.file.InvalidPathException e) {
                 throw new InvalidArgumentException("tls-creds", tls, "a directory of TLS credentials as qemu's "
                         + "tls-creds-x509 reads it; " + e.getMessage());

@@ -116,7 +116,8 @@ class TlsCredentialsTest {
         refused(server, server.resolve(TlsCredentials.KEY) + ": no such file");
         Files.writeString(server.resolve(TlsCredentials.CERT), "not a certificate\n");
         refused(server, server.resolve(TlsCredentials.CERT) + ": not a PEM file");
-        Files.writeString(other.resolve(TlsCredentials.CA), "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        Files.writeString(other.resolve(TlsCredentials.CA),
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
         refused(other, other.resolve(TlsCredentials.CA) + ": a certificate that cannot be read");
     }
 }

@@ -54,7 +54,8 @@ class TlsTest extends ServerFixture {
         Path ca = TestCerts.ca(certs.resolve("ca"), "nbd test CA");
         serverDir = TestCerts.server(ca, certs.resolve("server"));
         clientDir = TestCerts.client(ca, certs.resolve("client"));
-        strangerDir = TestCerts.client(TestCerts.ca(certs.resolve("other-ca"), "another CA"), certs.resolve("stranger"));
+        Path otherCa = TestCerts.ca(certs.resolve("other-ca"), "another CA");
+        strangerDir = TestCerts.client(otherCa, certs.resolve("stranger"));
         Files.copy(ca.resolve("ca-cert.pem"), strangerDir.resolve("ca-cert.pem"), REPLACE_EXISTING);
         anonymousDir = Files.createDirectories(certs.resolve("anonymous"));
         Files.copy(ca.resolve("ca-cert.pem"), anonymousDir.resolve("ca-cert.pem"));
