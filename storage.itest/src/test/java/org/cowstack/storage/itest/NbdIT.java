@@ -7,6 +7,8 @@ import static org.junit.Assume.assumeTrue;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.concurrent.TimeUnit;
@@ -134,6 +136,60 @@ public class NbdIT {
         session("storage:umount nb");
     }
 
+    @Test
+    public void aTlsExportServesTlsClientsOnly() throws Exception {
+        assumeTrue("qemu-img or openssl is not installed: the NBD TLS test is skipped", have("qemu-img")
+                && haveOpenssl());
+        Path creds = Files.createTempDirectory("nbdit-tls");
+        Path server = Files.createDirectories(creds.resolve("server"));
+        Path client = Files.createDirectories(creds.resolve("client"));
+        // one self-signed certificate: the server's, and the CA its clients trust (no client certificates)
+        Object[] made = run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout",
+                server.resolve("server-key.pem").toString(), "-out", server.resolve("server-cert.pem").toString());
+        assertEquals(String.valueOf(made[1]), 0, made[0]);
+        Files.copy(server.resolve("server-cert.pem"), client.resolve("ca-cert.pem"));
+        session("storage:mkfs --size 64m mem:nbdtls; storage:mount nt mem:nbdtls");
+        session("storage:io nt /disk 'truncate 4m'");
+        int port = freePort();
+        org.osgi.service.cm.Configuration c = configAdmin.createFactoryConfiguration("org.cowstack.storage.nbd.export",
+                "?");
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put("volume", "nt");
+        p.put("path", "/disk");
+        p.put("name", "secure");
+        p.put("port", port);
+        p.put("tlsCreds", server.toString());
+        c.update(p);
+
+        Object[] info = eventually("qemu-img", "info", "--output=json", "--object",
+                "tls-creds-x509,id=tls0,endpoint=client,dir=" + client, "--image-opts", "driver=nbd,server.type=inet,"
+                        + "server.host=127.0.0.1,server.port=" + port + ",export=secure,tls-creds=tls0");
+        assertEquals(String.valueOf(info[1]), 0, info[0]);
+        assertTrue(String.valueOf(info[1]), String.valueOf(info[1]).contains("\"virtual-size\": 4194304"));
+        Object[] plain = run("qemu-img", "info", "nbd://127.0.0.1:" + port + "/secure");
+        assertTrue(String.valueOf(plain[1]), (int) plain[0] != 0 && String.valueOf(plain[1]).contains("TLS"));
+        assertTrue(session("storage:nbd list"), session("storage:nbd list").contains(server.toString()));
+        assertTrue(failure("storage:nbd export --port " + port + " nt /disk").contains("with the TLS credentials of"));
+        assertTrue(failure("storage:nbd export --tls-creds " + creds.resolve("nosuch") + " nt /disk")
+                .contains("nosuch: not a directory"));
+        c.delete();
+        session("storage:umount nt");
+        try (java.util.stream.Stream<Path> files = Files.walk(creds)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    private static boolean haveOpenssl() throws Exception {
+        try {
+            return (int) run("openssl", "version")[0] == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private String failure(String command) throws Exception {
         return new InFramework(context, gogo).failure(command);
     }
@@ -149,7 +205,7 @@ public class NbdIT {
                 session("storage:nbd export --port " + port + " --name ro --ro ns /img"));
         String list = session("storage:nbd list");
         System.out.println("NbdIT storage:nbd list:\n" + list);
-        assertTrue(list, list.matches("(?s)EXPORT +VOLUME +PATH +ADDRESS +STATE +CLIENTS +IN +OUT\\s*\\n.*"));
+        assertTrue(list, list.matches("(?s)EXPORT +VOLUME +PATH +ADDRESS +TLS +STATE +CLIENTS +IN +OUT\\s*\\n.*"));
         assertTrue(list, list.contains("127.0.0.1:" + port) && list.contains("serving, read-only"));
         assertTrue(session("storage:nbd list --json"), session("storage:nbd list --json").startsWith("[{\"export\":"));
         if (have("qemu-io")) {

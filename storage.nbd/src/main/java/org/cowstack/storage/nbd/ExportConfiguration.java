@@ -22,7 +22,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "Refuse writes, trims and zeroes (EPERM)")
     boolean readOnly() default false;
 
-    @AttributeDefinition(description = "Address to listen on; only loopback until TLS is offered")
+    @AttributeDefinition(description = "Address to listen on; other than loopback only with tlsCreds")
     String address() default "127.0.0.1";
 
     @AttributeDefinition(description = "TCP port (10809 is NBD's)")
@@ -34,4 +34,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(required = false, description = "Dirty bitmaps of the file offered as qemu:dirty-bitmap:NAME "
             + "contexts; busy while exported")
     String[] bitmaps() default {};
+
+    @AttributeDefinition(required = false, description = "Directory of TLS credentials as qemu's --tls-creds reads "
+            + "it (ca-cert.pem, server-cert.pem, server-key.pem): clients must then use TLS, and with a "
+            + "ca-cert.pem a client certificate that CA signed; empty: no TLS (loopback only)")
+    String tlsCreds() default "";
 }

@@ -17,6 +17,11 @@ import java.util.function.Supplier;
  * is checked against its content before anything is used; an unknown option is answered
  * {@code NBD_REP_ERR_UNSUP} and negotiation goes on; an option longer than
  * {@link Nbd#MAX_OPTION} or a bad magic ends the connection.
+ *
+ * <p>A server with TLS credentials is TLS-only (the spec's FORCEDTLS): until
+ * {@code NBD_OPT_STARTTLS} every option but it and {@code NBD_OPT_ABORT} is answered
+ * {@code NBD_REP_ERR_TLS_REQD}, so neither export names nor data cross the network in
+ * clear, and {@code NBD_OPT_EXPORT_NAME}, which has no error reply, ends the connection.
  */
 final class Handshake {
     /** What the negotiation settled. */
@@ -36,18 +41,37 @@ final class Handshake {
         }
     }
 
-    private final Wire wire;
+    /** Turns the connection into TLS once {@code NBD_OPT_STARTTLS} is acknowledged; the wire over TLS. */
+    interface StartTls {
+        Wire start() throws IOException;
+    }
+
+    private Wire wire;
     private final Function<String, Export> exports;
     private final Supplier<List<Export>> all;
+    /** Null: TLS is not offered. */
+    private final StartTls startTls;
+    private boolean secured;
     private boolean structured;
     /** Export name whose meta contexts were selected, or null; and those contexts, in id order. */
     private String contextExport;
     private List<String> selected = List.of();
 
     Handshake(Wire wire, Function<String, Export> exports, Supplier<List<Export>> all) {
+        this(wire, exports, all, null);
+    }
+
+    /** @param startTls null when the server has no TLS credentials; otherwise TLS is required */
+    Handshake(Wire wire, Function<String, Export> exports, Supplier<List<Export>> all, StartTls startTls) {
         this.wire = wire;
         this.exports = exports;
         this.all = all;
+        this.startTls = startTls;
+    }
+
+    /** The wire the negotiation ended on: over TLS once it was started. */
+    Wire wire() {
+        return wire;
     }
 
     Result run() throws IOException {
@@ -73,6 +97,13 @@ final class Handshake {
                 throw new Ended("option " + option + " of " + length + " bytes");
             }
             ByteBuffer data = ByteBuffer.wrap(wire.bytes((int) length));
+            if (startTls != null && !secured && option != Nbd.OPT_STARTTLS && option != Nbd.OPT_ABORT) {
+                if (option == Nbd.OPT_EXPORT_NAME) {
+                    throw new Ended("NBD_OPT_EXPORT_NAME before NBD_OPT_STARTTLS on a TLS-only server");
+                }
+                wire.optionError(option, Nbd.REP_ERR_TLS_REQD, "this server requires TLS: NBD_OPT_STARTTLS first");
+                continue;
+            }
             Result done = option(option, data, noZeroes);
             if (done != null) {
                 return done;
@@ -132,11 +163,33 @@ final class Handshake {
                 metaContext(option, data);
                 return null;
             case Nbd.OPT_STARTTLS:
-                wire.optionError(option, Nbd.REP_ERR_UNSUP, "TLS is not offered on this export (loopback only)");
+                startTls(data);
                 return null;
             default:
                 wire.optionError(option, Nbd.REP_ERR_UNSUP, "option " + option + " is not supported");
                 return null;
+        }
+    }
+
+    /** Acknowledges and starts TLS, forgetting what was negotiated in clear (as the spec asks). */
+    private void startTls(ByteBuffer data) throws IOException {
+        int option = Nbd.OPT_STARTTLS;
+        if (startTls == null) {
+            wire.optionError(option, Nbd.REP_ERR_UNSUP, "TLS is not offered here (the export has no TLS credentials)");
+        } else if (secured) {
+            wire.optionError(option, Nbd.REP_ERR_INVALID, "TLS is started already");
+        } else if (data.hasRemaining()) {
+            wire.optionError(option, Nbd.REP_ERR_INVALID, "NBD_OPT_STARTTLS takes no data");
+        } else if (wire.in.available() > 0) {
+            // bytes sent before our reply would be lost between the clear and the TLS stream
+            throw new Ended("sent data after NBD_OPT_STARTTLS without waiting for its reply");
+        } else {
+            wire.optionReply(option, Nbd.REP_ACK, new byte[0]);
+            wire = startTls.start();
+            secured = true;
+            structured = false;
+            contextExport = null;
+            selected = List.of();
         }
     }
 

@@ -3,6 +3,7 @@ package org.cowstack.storage.nbd;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,6 +26,9 @@ import org.osgi.service.component.annotations.Reference;
  * address and port, shared by the exports configured there, started with its first
  * export and closed with its last. The volume is found by name at each connection, so
  * an export follows its volume across unmount and mount (unknown while unmounted).
+ * Exports sharing a server share its TLS credentials, read when it starts; a server
+ * on an address other than loopback must have them, so that neither data nor export
+ * names cross a network in clear.
  */
 @Component(service = {NbdExports.class, NbdService.class})
 public final class NbdExports implements NbdService {
@@ -35,7 +39,7 @@ public final class NbdExports implements NbdService {
 
     /** A configured export, where it listens. */
     record Settings(String name, String volume, String path, boolean readOnly, InetSocketAddress address,
-            String description, List<String> bitmaps) {
+            String description, List<String> bitmaps, String tlsCreds) {
     }
 
     /** How long {@link #export} and {@link #stop} wait for Declarative Services to apply the configuration. */
@@ -59,11 +63,26 @@ public final class NbdExports implements NbdService {
     synchronized void configured(String pid, ExportConfiguration c) {
         String name = c.name().isEmpty() ? c.path().replaceFirst("^/+", "") : c.name();
         InetSocketAddress address = new InetSocketAddress(c.address(), c.port());
+        String tlsCreds = c.tlsCreds().strip();
         unconfigured(pid);
-        if (address.isUnresolved() || !isLoopback(address.getAddress())) {
-            refuse(pid, "nbd: export " + name + " not served: listening on " + c.address()
-                    + " needs TLS, which this server does not offer yet; use a loopback address");
+        if (address.isUnresolved() || !isLoopback(address.getAddress()) && tlsCreds.isEmpty()) {
+            refuse(pid, "nbd: export " + name + " not served: listening on " + c.address() + (address.isUnresolved()
+                    ? ", which does not resolve" : " needs TLS credentials (tlsCreds); without them only loopback"));
             return;
+        }
+        String disagree = tlsConflict(address, tlsCreds);
+        if (disagree != null) {
+            refuse(pid, "nbd: export " + name + " not served: " + disagree);
+            return;
+        }
+        TlsCredentials tls = null;
+        if (!tlsCreds.isEmpty() && !servers.containsKey(address)) {
+            try {
+                tls = TlsCredentials.load(Path.of(tlsCreds));
+            } catch (IOException | java.nio.file.InvalidPathException e) {
+                refuse(pid, "nbd: export " + name + " not served: TLS credentials " + e.getMessage());
+                return;
+            }
         }
         List<String> bitmaps = List.of(c.bitmaps());
         if (!bitmaps.isEmpty()) {
@@ -74,12 +93,13 @@ public final class NbdExports implements NbdService {
                 return;
             }
         }
-        Settings s = new Settings(name, c.volume(), c.path(), c.readOnly(), address, c.description(), bitmaps);
+        Settings s = new Settings(name, c.volume(), c.path(), c.readOnly(), address, c.description(), bitmaps,
+                tlsCreds);
         configured.put(pid, s);
         notifyAll();
         if (!servers.containsKey(address)) {
             NbdServer server = new NbdServer(address, n -> export(address, n), () -> exports(address),
-                    line -> LOG.log(System.Logger.Level.WARNING, line));
+                    line -> LOG.log(System.Logger.Level.WARNING, line), tls);
             try {
                 servers.put(address, server.start());
             } catch (IOException e) {
@@ -94,6 +114,18 @@ public final class NbdExports implements NbdService {
         refused.put(pid, why);
         LOG.log(System.Logger.Level.ERROR, why);
         notifyAll();
+    }
+
+    /** Why an export with these credentials cannot join the exports on that address; null when it can. */
+    private String tlsConflict(InetSocketAddress address, String tlsCreds) {
+        for (Settings o : configured.values()) {
+            if (o.address().equals(address) && !o.tlsCreds().equals(tlsCreds)) {
+                return address.getHostString() + ":" + address.getPort() + " serves exports "
+                        + (o.tlsCreds().isEmpty() ? "without TLS" : "with the TLS credentials of " + o.tlsCreds())
+                        + " already; exports sharing an address and port share its TLS credentials";
+            }
+        }
+        return null;
     }
 
     private static boolean isLoopback(InetAddress a) {
@@ -197,12 +229,13 @@ public final class NbdExports implements NbdService {
         return new NbdExport(s.name(), s.volume(), s.path(), s.address().getHostString(), s.address().getPort(),
                 s.readOnly(), s.bitmaps(), server != null && volume(s.volume()) != null,
                 server == null ? 0 : server.clients(), server == null ? 0 : server.bytesIn(),
-                server == null ? 0 : server.bytesOut());
+                server == null ? 0 : server.bytesOut(), s.tlsCreds());
     }
 
     @Override
     public NbdExport export(String volumeName, String path, String name, boolean readOnly, String address, int port,
-            List<String> bitmaps) throws IOException {
+            List<String> bitmaps, String tlsCreds) throws IOException {
+        String tls = tlsCreds == null ? "" : tlsCreds.strip();
         String exportName = name == null || name.isEmpty() ? path.replaceFirst("^/+", "") : name;
         if (exportName.isEmpty() || exportName.length() > 4096) {
             throw new InvalidArgumentException("export name", exportName, "1 to 4096 bytes");
@@ -216,9 +249,18 @@ public final class NbdExports implements NbdService {
         } catch (IOException e) {
             throw new InvalidArgumentException("address", address, "a host name or address this machine resolves");
         }
-        if (!a.isLoopbackAddress()) {
-            throw new InvalidArgumentException("address", address, "a loopback address (others need TLS, which "
-                    + "this server does not offer yet)");
+        if (!a.isLoopbackAddress() && tls.isEmpty()) {
+            throw new InvalidArgumentException("address", address, "a loopback address, or TLS credentials "
+                    + "(--tls-creds DIR) to listen elsewhere");
+        }
+        if (!tls.isEmpty()) {
+            try {
+                // kept absolute: the configuration outlives the caller's working directory
+                tls = TlsCredentials.load(Path.of(tls).toAbsolutePath().normalize()).dir().toString();
+            } catch (IOException | java.nio.file.InvalidPathException e) {
+                throw new InvalidArgumentException("tls-creds", tls, "a directory of TLS credentials as qemu's "
+                        + "tls-creds-x509 reads it; " + e.getMessage());
+            }
         }
         Volume v = volume(volumeName);
         if (v == null) {
@@ -237,6 +279,11 @@ public final class NbdExports implements NbdService {
                     throw new InvalidArgumentException("export name", exportName, "a name no other export uses");
                 }
             }
+            String disagree = tlsConflict(new InetSocketAddress(a, port), tls);
+            if (disagree != null) {
+                throw new InvalidArgumentException("tls-creds", tls.isEmpty() ? "(none)" : tls, "the same TLS "
+                        + "credentials as the other exports there: " + disagree);
+            }
         }
         Configuration c = configAdmin.createFactoryConfiguration(FACTORY_PID, "?");
         java.util.Dictionary<String, Object> p = new java.util.Hashtable<>();
@@ -247,6 +294,7 @@ public final class NbdExports implements NbdService {
         p.put("address", address);
         p.put("port", port);
         p.put("bitmaps", bitmaps.toArray(new String[0]));
+        p.put("tlsCreds", tls);
         c.update(p);
         String pid = c.getPid();
         synchronized (this) {
@@ -273,6 +321,9 @@ public final class NbdExports implements NbdService {
             why = refused.get(pid);
         }
         c.delete();
+        if (why != null && why.contains("TLS")) {
+            throw new InvalidArgumentException("tls-creds", tls, "TLS credentials the server can use: " + why);
+        }
         if (why != null && why.contains("bitmap")) {
             throw new InvalidArgumentException("bitmaps", String.join(",", bitmaps), "bitmaps of " + path
                     + " that are free to export: " + why.replaceFirst("^nbd: export [^:]*: ", ""));

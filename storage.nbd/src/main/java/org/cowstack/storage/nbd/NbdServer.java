@@ -18,9 +18,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
 
 import org.cowstack.storage.api.volume.FileHandle;
 
@@ -29,6 +33,10 @@ import org.cowstack.storage.api.volume.FileHandle;
  * then serves its requests in order. A connection that misbehaves (a bad magic, an
  * oversized option or write, garbage, a handshake that stalls) is closed; the others go
  * on. Closing the server closes every connection and waits for their threads.
+ *
+ * <p>Given {@link TlsCredentials}, the server is TLS-only: clients negotiate in clear
+ * only as far as {@code NBD_OPT_STARTTLS}, and a failed TLS handshake ends that one
+ * connection.
  */
 public final class NbdServer implements Closeable {
     /** How long a client may take over the handshake. */
@@ -40,6 +48,8 @@ public final class NbdServer implements Closeable {
     private final Function<String, Export> exports;
     private final Supplier<List<Export>> all;
     private final Consumer<String> log;
+    /** Null: no TLS. */
+    private final TlsCredentials tls;
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicLong bytesIn = new AtomicLong();
@@ -56,10 +66,17 @@ public final class NbdServer implements Closeable {
      */
     public NbdServer(InetSocketAddress address, Function<String, Export> exports, Supplier<List<Export>> all,
             Consumer<String> log) {
+        this(address, exports, all, log, null);
+    }
+
+    /** @param tls the credentials clients must start TLS with; null for none */
+    public NbdServer(InetSocketAddress address, Function<String, Export> exports, Supplier<List<Export>> all,
+            Consumer<String> log, TlsCredentials tls) {
         this.address = address;
         this.exports = exports;
         this.all = all;
         this.log = log;
+        this.tls = tls;
     }
 
     /** Binds and starts accepting. */
@@ -128,12 +145,20 @@ public final class NbdServer implements Closeable {
 
     private void serve(Socket client) {
         String who = String.valueOf(client.getRemoteSocketAddress());
+        AtomicReference<SSLSocket> secure = new AtomicReference<>();
         try {
             client.setTcpNoDelay(true);
             client.setSoTimeout(HANDSHAKE_MILLIS);
-            Wire wire = new Wire(new DataInputStream(new BufferedInputStream(client.getInputStream(), 64 << 10)),
-                    new DataOutputStream(new BufferedOutputStream(client.getOutputStream(), 64 << 10)));
-            Handshake.Result session = new Handshake(wire, exports, all).run();
+            Handshake handshake = new Handshake(wire(client), exports, all, tls == null ? null : () -> {
+                try {
+                    secure.set(tls.upgrade(client, HANDSHAKE_MILLIS));
+                } catch (SSLException e) {
+                    throw new Handshake.Ended("TLS handshake failed: " + e.getMessage());
+                }
+                return wire(secure.get());
+            });
+            Handshake.Result session = handshake.run();
+            Wire wire = handshake.wire();
             client.setSoTimeout(0); // an idle client is not an error once it has an export
             Export e = session.export();
             Set<StandardOpenOption> mode = e.readOnly() ? EnumSet.of(StandardOpenOption.READ)
@@ -155,8 +180,16 @@ public final class NbdServer implements Closeable {
         } finally {
             clients.remove(client);
             threads.remove(Thread.currentThread());
+            if (secure.get() != null) {
+                quietly(secure.get()); // with TLS's close_notify, which GnuTLS clients expect
+            }
             quietly(client);
         }
+    }
+
+    private static Wire wire(Socket s) throws IOException {
+        return new Wire(new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 << 10)),
+                new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 << 10)));
     }
 
     private static void quietly(Socket s) {

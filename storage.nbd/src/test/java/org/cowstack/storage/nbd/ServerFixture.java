@@ -71,7 +71,12 @@ abstract class ServerFixture {
                     synchronized (log) {
                         log.add(line);
                     }
-                }).start();
+                }, tls()).start();
+    }
+
+    /** The credentials the server requires TLS with; none here (TLS tests give theirs). */
+    TlsCredentials tls() throws IOException {
+        return null;
     }
 
     @AfterEach

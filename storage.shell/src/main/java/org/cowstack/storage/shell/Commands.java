@@ -258,8 +258,11 @@ final class Commands {
         CommandSpec.Builder b = command("nbd", FILES, NBD_TEXT)
                 .option("--port", "PORT", "export: the TCP port (default 10809)")
                 .option("--name", "EXPORT", "export: the name clients ask for (default: PATH without its /)")
-                .option("--address", "ADDRESS", "export: where to listen (default 127.0.0.1; loopback only until "
-                        + "TLS is offered)")
+                .option("--address", "ADDRESS", "export: where to listen (default 127.0.0.1; other addresses "
+                        + "need --tls-creds)")
+                .option("--tls-creds", "DIR", "export: require TLS with the X.509 credentials in DIR, as qemu's "
+                        + "--tls-creds: ca-cert.pem (clients need a certificate it signed), server-cert.pem, "
+                        + "server-key.pem; shared by the exports of one address and port")
                 .flag("--ro", "export: refuse writes, trims and zeroes (EPERM)")
                 .option("--bitmap", "B[,B...]", "export: dirty bitmaps of the file to offer as qemu:dirty-bitmap:B "
                         + "(busy while exported)")
@@ -272,7 +275,8 @@ final class Commands {
             b.note(SCOPE + ":nbd " + a.getKey() + (a.getValue().isEmpty() ? "" : " " + a.getValue()));
         }
         return b.note("An export is a configuration (org.cowstack.storage.nbd.export): it survives restarts as mounts "
-                + "do, and follows its volume across unmount and mount. Clients: nbd://127.0.0.1:PORT/EXPORT.")
+                + "do, and follows its volume across unmount and mount. Clients: nbd://127.0.0.1:PORT/EXPORT, or with TLS "
+                + "nbds://HOST:PORT/EXPORT?tls-certificates=DIR (libnbd) or qemu's --object tls-creds-x509.")
                 .build();
     }
 

@@ -20,7 +20,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 @Component(service = NbdCommands.class, immediate = true)
 @GogoCommand(scope = Commands.SCOPE, function = {"nbd"})
 public final class NbdCommands {
-    private static final List<String> EXPORT_ONLY = List.of("--port", "--name", "--address", "--ro", "--bitmap");
+    private static final List<String> EXPORT_ONLY = List.of("--port", "--name", "--address", "--ro", "--bitmap",
+            "--tls-creds");
 
     private volatile NbdService nbd;
 
@@ -44,8 +45,8 @@ public final class NbdCommands {
     }
 
     /** One export's row in {@code storage:nbd list}. */
-    public record ExportInfo(String export, String volume, String path, String address, String state, int clients,
-            long bytesIn, long bytesOut) {
+    public record ExportInfo(String export, String volume, String path, String address, String tls, String state,
+            int clients, long bytesIn, long bytesOut) {
     }
 
     @Descriptor(Commands.NBD_TEXT)
@@ -79,8 +80,9 @@ public final class NbdCommands {
                 String bitmaps = a.option("--bitmap", "");
                 NbdExport e = service().export(a.arg(1), a.arg(2), a.option("--name", ""), a.has("--ro"),
                         a.option("--address", "127.0.0.1"), (int) port,
-                        bitmaps.isEmpty() ? List.of() : List.of(bitmaps.split(",")));
-                return "exported " + e.volume() + ":" + e.path() + " as nbd://" + e.address() + ":" + e.port() + "/"
+                        bitmaps.isEmpty() ? List.of() : List.of(bitmaps.split(",")), a.option("--tls-creds", ""));
+                return "exported " + e.volume() + ":" + e.path() + " as " + (e.tls() ? "nbds" : "nbd") + "://"
+                        + e.address() + ":" + e.port() + "/"
                         + e.name() + (e.readOnly() ? " (read-only)" : "")
                         + (e.bitmaps().isEmpty() ? "" : " with qemu:dirty-bitmap:" + String.join(", qemu:dirty-bitmap:",
                                 e.bitmaps()));
@@ -91,6 +93,7 @@ public final class NbdCommands {
             default: {
                 List<ExportInfo> rows = service().exports().stream()
                         .map(e -> new ExportInfo(e.name(), e.volume(), e.path(), e.address() + ":" + e.port(),
+                                e.tls() ? e.tlsCreds() : "-",
                                 e.serving() ? (e.readOnly() ? "serving, read-only" : "serving")
                                         : "waiting for its volume",
                                 e.clients(), e.bytesIn(), e.bytesOut()))
@@ -100,6 +103,7 @@ public final class NbdCommands {
                         .column("volume", ExportInfo::volume)
                         .column("path", ExportInfo::path)
                         .column("address", ExportInfo::address)
+                        .column("tls", ExportInfo::tls)
                         .column("state", ExportInfo::state)
                         .number("clients", ExportInfo::clients)
                         .number("in", ExportInfo::bytesIn)

@@ -14,10 +14,23 @@ package org.cowstack.storage.api.nbd;
  * @param clients  connections now (to every export on that address and port)
  * @param bytesIn  bytes written by clients since the server started
  * @param bytesOut bytes read by clients since the server started
+ * @param tlsCreds the directory of the server's TLS credentials; empty: no TLS
  */
 public record NbdExport(String name, String volume, String path, String address, int port, boolean readOnly,
-        java.util.List<String> bitmaps, boolean serving, int clients, long bytesIn, long bytesOut) {
+        java.util.List<String> bitmaps, boolean serving, int clients, long bytesIn, long bytesOut, String tlsCreds) {
     public NbdExport {
         bitmaps = java.util.List.copyOf(bitmaps);
+        tlsCreds = tlsCreds == null ? "" : tlsCreds;
+    }
+
+    /** An export without TLS (the record of package version 1.0, kept for its callers). */
+    public NbdExport(String name, String volume, String path, String address, int port, boolean readOnly,
+            java.util.List<String> bitmaps, boolean serving, int clients, long bytesIn, long bytesOut) {
+        this(name, volume, path, address, port, readOnly, bitmaps, serving, clients, bytesIn, bytesOut, "");
+    }
+
+    /** Whether clients must use TLS ({@code nbds://}). */
+    public boolean tls() {
+        return !tlsCreds.isEmpty();
     }
 }
