@@ -12,8 +12,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +24,6 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 
-import org.cowstack.storage.api.volume.FileHandle;
 
 /**
  * An NBD server on one address: a thread accepts, a thread per connection negotiates and
@@ -160,10 +157,8 @@ public final class NbdServer implements Closeable {
             Handshake.Result session = handshake.run();
             Wire wire = handshake.wire();
             client.setSoTimeout(0); // an idle client is not an error once it has an export
-            Export e = session.export();
-            Set<StandardOpenOption> mode = e.readOnly() ? EnumSet.of(StandardOpenOption.READ)
-                    : EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE);
-            try (FileHandle file = e.volume().open(e.path(), mode)) {
+            try (ExportFile file = new ExportFile(session.export(), exports, () -> closed,
+                    ExportFile.SWAP_WAIT_MILLIS)) {
                 new Transmission(wire, session, file, bytesIn, bytesOut).run();
             }
         } catch (Handshake.Ended ended) {

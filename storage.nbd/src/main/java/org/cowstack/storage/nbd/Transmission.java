@@ -27,14 +27,14 @@ import org.cowstack.storage.api.volume.FileHandle;
 final class Transmission {
     private final Wire wire;
     private final Handshake.Result session;
-    private final FileHandle file;
+    private final ExportFile file;
     private final AtomicLong bytesIn;
     private final AtomicLong bytesOut;
     private final long size;
     /** One buffer per connection for payloads, grown up to {@link Nbd#MAX_PAYLOAD}. */
     private ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
 
-    Transmission(Wire wire, Handshake.Result session, FileHandle file, AtomicLong bytesIn, AtomicLong bytesOut) {
+    Transmission(Wire wire, Handshake.Result session, ExportFile file, AtomicLong bytesIn, AtomicLong bytesOut) {
         this.wire = wire;
         this.session = session;
         this.file = file;
@@ -116,9 +116,10 @@ final class Transmission {
                 allowFlags(flags, Nbd.CMD_FLAG_FUA);
                 writable();
                 inside(offset, length, Nbd.ENOSPC);
-                run(() -> {
+                run(f -> {
+                    buffer.position(0); // from the start again if the file was reopened under a write
                     while (buffer.hasRemaining()) {
-                        file.write(buffer, offset + buffer.position());
+                        f.write(buffer, offset + buffer.position());
                     }
                 });
                 fua(flags);
@@ -126,7 +127,7 @@ final class Transmission {
                 return;
             case Nbd.CMD_FLUSH:
                 allowFlags(flags, 0);
-                run(file::fsync);
+                run(FileHandle::fsync);
                 done(cookie);
                 return;
             case Nbd.CMD_TRIM:
@@ -134,7 +135,7 @@ final class Transmission {
                 writable();
                 inside(offset, length, Nbd.EINVAL);
                 if (length > 0) {
-                    run(() -> file.fallocate(FallocateMode.PUNCH_HOLE, offset, length));
+                    run(f -> f.fallocate(FallocateMode.PUNCH_HOLE, offset, length));
                 }
                 fua(flags);
                 done(cookie);
@@ -147,7 +148,7 @@ final class Transmission {
                     // Both are metadata only here, so FAST_ZERO never has to fail.
                     FallocateMode mode = (flags & Nbd.CMD_FLAG_NO_HOLE) != 0 ? FallocateMode.ZERO_RANGE_KEEP_SIZE
                             : FallocateMode.PUNCH_HOLE;
-                    run(() -> file.fallocate(mode, offset, length));
+                    run(f -> f.fallocate(mode, offset, length));
                 }
                 fua(flags);
                 done(cookie);
@@ -196,13 +197,20 @@ final class Transmission {
 
     @FunctionalInterface
     private interface Op {
-        void run() throws IOException;
+        void run(FileHandle f) throws IOException;
     }
 
-    /** Runs a volume operation; its failure becomes the request's error on the wire. */
-    private static void run(Op op) throws Refusal {
+    /** Runs a volume operation (again on the file reopened after an engine swap); its failure becomes the request's error. */
+    private void run(Op op) throws Refusal {
+        call(f -> {
+            op.run(f);
+            return null;
+        });
+    }
+
+    private <T> T call(ExportFile.Call<T> call) throws Refusal {
         try {
-            op.run();
+            return file.call(call);
         } catch (IOException e) {
             throw refusal(e);
         }
@@ -228,7 +236,7 @@ final class Transmission {
 
     private void fua(int flags) throws Refusal {
         if ((flags & Nbd.CMD_FLAG_FUA) != 0) {
-            run(file::fsync);
+            run(FileHandle::fsync);
         }
     }
 
@@ -355,9 +363,10 @@ final class Transmission {
     /** Reads {@code length} bytes at {@code offset} into the buffer at {@code at}; past the file's end, zeros. */
     private void readInto(long offset, int length, int at) throws Refusal {
         ByteBuffer dst = ByteBuffer.wrap(buffer.array(), at, length);
-        run(() -> {
+        run(f -> {
+            dst.position(at);
             while (dst.hasRemaining()) {
-                int n = file.read(dst, offset + (dst.position() - at));
+                int n = f.read(dst, offset + (dst.position() - at));
                 if (n < 0) {
                     while (dst.hasRemaining()) {
                         dst.put((byte) 0); // the file shrank under the export: its size is fixed for the session
@@ -390,12 +399,7 @@ final class Transmission {
     /** base:allocation of the range, in order: {offset, length, hole|zero flags (0: data)}. */
     private List<long[]> allocation(long offset, long asked) throws Refusal {
         List<long[]> pieces = new ArrayList<>();
-        List<ExtentMapping> map;
-        try {
-            map = file.extents(offset, asked);
-        } catch (IOException e) {
-            throw refusal(e);
-        }
+        List<ExtentMapping> map = call(f -> f.extents(offset, asked));
         long pos = offset;
         long end = offset + asked;
         for (ExtentMapping m : map) {
@@ -423,12 +427,7 @@ final class Transmission {
 
     /** qemu:dirty-bitmap:NAME of the range: {offset, length, 1 for dirty}. */
     private List<long[]> dirty(String bitmap, long offset, long asked) throws Refusal {
-        List<org.cowstack.storage.api.bitmap.DirtyRange> ranges;
-        try {
-            ranges = file.bitmaps().dump(bitmap);
-        } catch (IOException e) {
-            throw refusal(e);
-        }
+        List<org.cowstack.storage.api.bitmap.DirtyRange> ranges = call(f -> f.bitmaps().dump(bitmap));
         List<long[]> pieces = new ArrayList<>();
         long pos = offset;
         long end = offset + asked;

@@ -291,4 +291,27 @@ class NbdServerTest extends ServerFixture {
             assertEquals(generation, volume.committedGeneration(), "the read committed nothing");
         }
     }
+
+    /**
+     * An engine update unmounts the volume and mounts it again under a connected client:
+     * a write that meets the unmounted volume waits for it, is run again on the file
+     * reopened there, and is acknowledged; the data is there, the connection goes on.
+     */
+    @Test
+    void aRequestWaitsOutAnEngineSwapAndCompletes() throws Exception {
+        try (NbdClient c = new NbdClient(server.port())) {
+            c.go("disk");
+            assertEquals(0, c.simpleReply(c.request(0, Nbd.CMD_WRITE, 0, 4096, filled(4096, 0x11)), null));
+            volume.unmount();
+            long cookie = c.request(Nbd.CMD_FLAG_FUA, Nbd.CMD_WRITE, 8192, 4096, filled(4096, 0x22));
+            Thread.sleep(300); // the write waits for the volume meanwhile
+            assertEquals(0, c.in.available(), "no reply while the volume is away");
+            mountAgain();
+            assertEquals(0, c.simpleReply(cookie, null));
+            byte[] back = new byte[12288];
+            assertEquals(0, c.simpleReply(c.request(0, Nbd.CMD_READ, 0, back.length, null), back));
+            assertArrayEquals(filled(4096, 0x11), java.util.Arrays.copyOfRange(back, 0, 4096));
+            assertArrayEquals(filled(4096, 0x22), java.util.Arrays.copyOfRange(back, 8192, 12288));
+        }
+    }
 }

@@ -18,7 +18,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 
 import org.cowstack.storage.alloc.FirstFit;
 import org.cowstack.storage.api.device.BlockDevice;
@@ -43,35 +42,51 @@ import org.junit.jupiter.api.Test;
 /** A volume with one 4 MiB file (data at 1..2 MiB, holes around it) served as {@code disk} and {@code ro}. */
 abstract class ServerFixture {
     static final int MIB = 1 << 20;
+    private static final VolumeServices SERVICES = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()),
+            List.of(new Buffered(), new Bounce(), new NoDataSum(), new Verify(), new Direct()));
+    private static final URI DISK = URI.create("mem:nbd");
     private final MemDeviceProvider mem = new MemDeviceProvider();
     final List<String> log = new ArrayList<>();
-    CowVolume volume;
+    /** The volume mounted now (a test may unmount it and mount it again, as an engine update does). */
+    volatile CowVolume volume;
     NbdServer server;
 
     @BeforeEach
     void start() throws IOException {
-        VolumeServices services = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()),
-                List.of(new Buffered(), new Bounce(), new NoDataSum(), new Verify(), new Direct()));
-        URI uri = URI.create("mem:nbd");
-        try (BlockDevice d = mem.open(uri, OpenOptions.create(64 << 20))) {
-            CowVolume.format(d, FormatOptions.defaults(), services, "first-fit");
+        try (BlockDevice d = mem.open(DISK, OpenOptions.create(64 << 20))) {
+            CowVolume.format(d, FormatOptions.defaults(), SERVICES, "first-fit");
         }
-        volume = CowVolume.mount("v", uri, mem.open(uri, OpenOptions.readWrite()), services, MountOptions.defaults(),
-                16 << 20);
+        mountAgain();
         try (FileHandle f = volume.open("/disk", EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE))) {
             f.truncate(4L * MIB);
             f.write(ByteBuffer.wrap(filled(MIB, 0xab)), MIB); // data at 1..2 MiB, holes around it
         }
-        Map<String, Export> exports = Map.of(
-                "disk", new Export("disk", "the test disk", volume, "/disk", false, List.of("b0")),
-                "ro", new Export("ro", "read-only", volume, "/disk", true, List.of()));
-        server = new NbdServer(new InetSocketAddress("127.0.0.1", 0), exports::get,
-                () -> List.of(exports.get("disk"), exports.get("ro")), line -> {
+        server = new NbdServer(new InetSocketAddress("127.0.0.1", 0), this::export,
+                () -> List.of(export("disk"), export("ro")), line -> {
                     synchronized (log) {
                         log.add(line);
                     }
                 }, tls()).start();
+    }
+
+    /** The export of a name on the volume mounted now, looked up at each connection as NbdExports does. */
+    Export export(String name) {
+        switch (name) {
+            case "disk":
+                return new Export("disk", "the test disk", volume, "/disk", false, List.of("b0"));
+            case "ro":
+                return new Export("ro", "read-only", volume, "/disk", true, List.of());
+            default:
+                return null;
+        }
+    }
+
+    /** Mounts the test volume (again, after a test unmounted it). */
+    CowVolume mountAgain() throws IOException {
+        volume = CowVolume.mount("v", DISK, mem.open(DISK, OpenOptions.readWrite()), SERVICES,
+                MountOptions.defaults(), 16 << 20);
+        return volume;
     }
 
     /** The credentials the server requires TLS with; none here (TLS tests give theirs). */
