@@ -3,15 +3,16 @@ package org.cowstack.storage.itest;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
+import static org.cowstack.storage.itest.Programs.eventually;
+import static org.cowstack.storage.itest.Programs.freePort;
+import static org.cowstack.storage.itest.Programs.have;
+import static org.cowstack.storage.itest.Programs.run;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import java.util.concurrent.TimeUnit;
 
 import javax.inject.Inject;
 
@@ -52,46 +53,6 @@ public class NbdIT {
 
     private String session(String command) throws Exception {
         return new InFramework(context, gogo).session(command);
-    }
-
-    private static boolean have(String tool) {
-        try {
-            Process p = new ProcessBuilder(tool, "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    /** Output and exit status of a tool. */
-    private static Object[] run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue("finished: " + String.join(" ", command), p.waitFor(120, TimeUnit.SECONDS));
-        return new Object[] {p.exitValue(), out};
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** Tries for a few seconds: the export's component starts asynchronously after the configuration. */
-    private static Object[] eventually(String... command) throws Exception {
-        Object[] r = null;
-        for (int i = 0; i < 50; i++) {
-            r = run(command);
-            if ((int) r[0] == 0) {
-                return r;
-            }
-            Thread.sleep(100);
-        }
-        return r;
     }
 
     @Test

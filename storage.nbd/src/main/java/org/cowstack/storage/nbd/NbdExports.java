@@ -20,6 +20,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The configured exports and the servers that serve them: one {@link NbdServer} per
@@ -51,8 +53,8 @@ public final class NbdExports implements NbdService {
     private final Map<InetSocketAddress, NbdServer> servers = new HashMap<>();
     /** Why a configuration is not served, by PID. */
     private final Map<String, String> refused = new HashMap<>();
-    /** The bitmaps each export holds busy, by PID. */
-    private final Map<String, List<java.io.Closeable>> holds = new HashMap<>();
+    /** The bitmaps exports hold busy, by PID, taken again whenever their volume is mounted. */
+    private final BitmapHolds holds = new BitmapHolds(line -> LOG.log(System.Logger.Level.ERROR, line));
 
     @Activate
     public NbdExports(@Reference VolumeManager manager, @Reference ConfigurationAdmin configAdmin) {
@@ -85,13 +87,11 @@ public final class NbdExports implements NbdService {
             }
         }
         List<String> bitmaps = List.of(c.bitmaps());
-        if (!bitmaps.isEmpty()) {
-            try {
-                holds.put(pid, hold(c.volume(), c.path(), bitmaps));
-            } catch (IOException e) {
-                refuse(pid, "nbd: export " + name + " not served: " + e.getMessage());
-                return;
-            }
+        try {
+            holds.want(pid, c.volume(), c.path(), bitmaps, volume(c.volume()));
+        } catch (IOException e) {
+            refuse(pid, "nbd: export " + name + " not served: " + e.getMessage());
+            return;
         }
         Settings s = new Settings(name, c.volume(), c.path(), c.readOnly(), address, c.description(), bitmaps,
                 tlsCreds);
@@ -132,41 +132,20 @@ public final class NbdExports implements NbdService {
         return a != null && a.isLoopbackAddress();
     }
 
-    /** Marks the export's bitmaps busy (qemu's rule while exported); all or none. */
-    private List<java.io.Closeable> hold(String volumeName, String path, List<String> bitmaps) throws IOException {
-        Volume v = volume(volumeName);
-        if (v == null) {
-            throw new IOException("its bitmaps need volume " + volumeName + " mounted");
-        }
-        List<java.io.Closeable> held = new ArrayList<>();
-        try (org.cowstack.storage.api.volume.FileHandle f = v.open(path,
-                java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ))) {
-            for (String b : bitmaps) {
-                held.add(f.bitmaps().hold(b));
-            }
-            return held;
-        } catch (IOException | RuntimeException e) {
-            release(held);
-            throw e;
-        }
+    /** A volume was mounted (at start, after an engine update, umount and mount): exported bitmaps are held again. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            unbind = "volumeGone")
+    void volumeMounted(Volume v) {
+        holds.mounted(v);
     }
 
-    private static void release(List<java.io.Closeable> held) {
-        for (java.io.Closeable h : held) {
-            try {
-                h.close();
-            } catch (IOException ignored) {
-                // a hold ends in memory: nothing to fail
-            }
-        }
+    void volumeGone(Volume v, Map<String, Object> properties) {
+        holds.unmounted(String.valueOf(properties.get(Volume.PROP_NAME)));
     }
 
     synchronized void unconfigured(String pid) {
         refused.remove(pid);
-        List<java.io.Closeable> held = holds.remove(pid);
-        if (held != null) {
-            release(held);
-        }
+        holds.release(pid);
         notifyAll();
         Settings s = configured.remove(pid);
         if (s != null && configured.values().stream().noneMatch(o -> o.address().equals(s.address()))) {
@@ -369,7 +348,6 @@ public final class NbdExports implements NbdService {
         }
         servers.clear();
         configured.clear();
-        holds.values().forEach(NbdExports::release);
-        holds.clear();
+        holds.releaseAll();
     }
 }
