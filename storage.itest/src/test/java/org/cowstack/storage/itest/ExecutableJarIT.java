@@ -269,6 +269,26 @@ class ExecutableJarIT {
         assertFalse(fourth.out().lines().anyMatch(l -> l.startsWith("b ")), "b was unmounted for good: " + fourth.out());
     }
 
+    /**
+     * Issue 20: exports are configuration too. An export made in one process (with an
+     * exported bitmap) is served by the next one without a command, and its bitmap is
+     * busy there again, whichever of the volume and the export came up first.
+     */
+    @Test
+    void nbdExportsAreServedAgainAfterARestart() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        int port = Programs.freePort();
+        Run first = run(java, null, "-c", "storage:mkfs --size 16m file:n.img; storage:mount n file:n.img; "
+                + "storage:io n /vm 'truncate 1m'; storage:bitmap add n /vm b0; "
+                + "storage:nbd export --port " + port + " --bitmap b0 n /vm");
+        assertEquals(0, first.status(), first.err());
+        Run second = run(java, null, "-c", "storage:nbd list; storage:bitmap clear n /vm b0");
+        assertTrue(second.out().lines().anyMatch(l -> l.matches("vm +n +/vm +127\\.0\\.0\\.1:" + port + " +- +serving.*")),
+                second.out());
+        assertEquals(1, second.status(), second.out());
+        assertTrue(second.err().contains("in use"), second.err());
+    }
+
     /** Issue 15: java -jar without STORAGE_HOME keeps everything in ./data of the working directory. */
     @Test
     void withoutStorageHomeAllStateGoesToDataInTheWorkingDirectory() throws Exception {
