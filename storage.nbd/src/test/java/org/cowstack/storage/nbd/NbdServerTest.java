@@ -293,6 +293,29 @@ class NbdServerTest extends ServerFixture {
     }
 
     /**
+     * Block status of a range with dirty pages writes those pages back (as
+     * FIEMAP_FLAG_SYNC does) so delayed allocation shows as data, but commits nothing:
+     * a backup client asking block status of a disk being written does not force a
+     * commit per request.
+     */
+    @Test
+    void blockStatusOfDirtyDataShowsDataAndCommitsNothing() throws Exception {
+        try (NbdClient c = new NbdClient(server.port())) {
+            c.negotiateStructured();
+            c.setBaseAllocation("disk");
+            c.go("disk");
+            try (FileHandle f = volume.open("/disk", EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE))) {
+                f.write(ByteBuffer.wrap(filled(8192, 0x44)), 3L * MIB); // in the page cache, over a hole
+            }
+            long generation = volume.committedGeneration();
+            List<Object[]> status = c.chunks(c.request(0, Nbd.CMD_BLOCK_STATUS, 3L * MIB, MIB, null), new byte[0], 0);
+            assertEquals(List.of(8192L + ":0", (MIB - 8192L) + ":" + (Nbd.STATE_HOLE | Nbd.STATE_ZERO)),
+                    status.stream().map(k -> k[1] + ":" + k[2]).toList());
+            assertEquals(generation, volume.committedGeneration(), "block status committed nothing");
+        }
+    }
+
+    /**
      * An engine update unmounts the volume and mounts it again under a connected client:
      * a write that meets the unmounted volume waits for it, is run again on the file
      * reopened there, and is acknowledged; the data is there, the connection goes on.

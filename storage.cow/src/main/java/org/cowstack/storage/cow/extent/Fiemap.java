@@ -39,15 +39,17 @@ public final class Fiemap {
         if (offset < 0 || length < 0) {
             throw new InvalidArgumentException("range", offset + "+" + length, "offset and length >= 0");
         }
-        if (core.cache.dirtyPagesOf(ino) > 0) {
-            committer.sync(); // as FIEMAP_FLAG_SYNC: map what delayed allocation has not placed yet
-        }
+        long first = offset / blockSize;
+        long last = length == 0 || length > Long.MAX_VALUE - offset ? Long.MAX_VALUE
+                : (offset + length - 1) / blockSize + 1;
+        // As FIEMAP_FLAG_SYNC: the dirty pages of the range are written back first, so that
+        // what delayed allocation has not placed yet is mapped; a writeback, not a commit
+        // (the kernel's flag waits for the file's writeback, not for the journal), and only
+        // of the range asked, so block status over an NBD export being written stays cheap.
+        committer.writeBackRange(ino, first, last);
         return core.treeLock.changing(() -> {
             core.refCounts.apply(core.ledger); // sharing as of now
             long size = core.inodes.getOrThrow(ino, path).size();
-            long first = offset / blockSize;
-            long last = length == 0 || length > Long.MAX_VALUE - offset ? Long.MAX_VALUE
-                    : (offset + length - 1) / blockSize + 1;
             long holesEnd = Math.min(last, core.blocksCovering(size));
             List<ExtentMapping> out = new ArrayList<>();
             long pos = first;
