@@ -40,9 +40,20 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A volume with one 4 MiB file (data at 1..2 MiB, holes around it) served as {@code disk} and {@code ro}. */
+/**
+ * A volume with one 4 MiB file (data at 1..2 MiB, holes around it) served as {@code disk} and {@code ro};
+ * a test that needs room (fio) asks for a sparse {@code /big} file, served as {@code big}, with {@link #bigMiB}.
+ */
 abstract class ServerFixture {
     static final int MIB = 1 << 20;
+
+    /**
+     * MiB of the extra file {@code /big} (0: none). The device grows by four times that, so that
+     * copy-on-write rewrites of all of it still find free space before the old extents are freed.
+     */
+    int bigMiB() {
+        return 0;
+    }
     private final MemDeviceProvider mem = new MemDeviceProvider();
     final List<String> log = new ArrayList<>();
     CowVolume volume;
@@ -53,7 +64,7 @@ abstract class ServerFixture {
         VolumeServices services = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()),
                 List.of(new Buffered(), new Bounce(), new NoDataSum(), new Verify(), new Direct()));
         URI uri = URI.create("mem:nbd");
-        try (BlockDevice d = mem.open(uri, OpenOptions.create(64 << 20))) {
+        try (BlockDevice d = mem.open(uri, OpenOptions.create((64L + 4L * bigMiB()) << 20))) {
             CowVolume.format(d, FormatOptions.defaults(), services, "first-fit");
         }
         volume = CowVolume.mount("v", uri, mem.open(uri, OpenOptions.readWrite()), services, MountOptions.defaults(),
@@ -63,11 +74,17 @@ abstract class ServerFixture {
             f.truncate(4L * MIB);
             f.write(ByteBuffer.wrap(filled(MIB, 0xab)), MIB); // data at 1..2 MiB, holes around it
         }
-        Map<String, Export> exports = Map.of(
-                "disk", new Export("disk", "the test disk", volume, "/disk", false, List.of("b0")),
-                "ro", new Export("ro", "read-only", volume, "/disk", true, List.of()));
+        Map<String, Export> exports = new java.util.LinkedHashMap<>();
+        exports.put("disk", new Export("disk", "the test disk", volume, "/disk", false, List.of("b0")));
+        exports.put("ro", new Export("ro", "read-only", volume, "/disk", true, List.of()));
+        if (bigMiB() > 0) {
+            try (FileHandle f = volume.open("/big", EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE))) {
+                f.truncate((long) bigMiB() * MIB);
+            }
+            exports.put("big", new Export("big", "room for fio", volume, "/big", false, List.of()));
+        }
         server = new NbdServer(new InetSocketAddress("127.0.0.1", 0), exports::get,
-                () -> List.of(exports.get("disk"), exports.get("ro")), line -> {
+                () -> List.copyOf(exports.values()), line -> {
                     synchronized (log) {
                         log.add(line);
                     }
