@@ -35,6 +35,8 @@ public final class NbdServer implements Closeable {
     static final int HANDSHAKE_MILLIS = 30_000;
     /** Connections served at once; more wait in the accept queue. */
     static final int MAX_CLIENTS = 16;
+    /** How long a client may leave a reply unread before its connection is closed ({@link WriteWatch}). */
+    static final int WRITE_MILLIS = 30_000;
 
     private final InetSocketAddress address;
     private final Function<String, Export> exports;
@@ -47,6 +49,9 @@ public final class NbdServer implements Closeable {
     private final AtomicLong served = new AtomicLong();
     private volatile ServerSocket socket;
     private volatile boolean closed;
+    /** {@link #WRITE_MILLIS}, shorter in tests that wait for it. */
+    volatile int writeMillis = WRITE_MILLIS;
+    private final WriteWatch writes;
 
     /**
      * @param address where to listen (port 0: any free one)
@@ -60,6 +65,7 @@ public final class NbdServer implements Closeable {
         this.exports = exports;
         this.all = all;
         this.log = log;
+        this.writes = new WriteWatch(() -> writeMillis, log);
     }
 
     /** Binds and starts accepting. */
@@ -132,7 +138,7 @@ public final class NbdServer implements Closeable {
             client.setTcpNoDelay(true);
             client.setSoTimeout(HANDSHAKE_MILLIS);
             Wire wire = new Wire(new DataInputStream(new BufferedInputStream(client.getInputStream(), 64 << 10)),
-                    new DataOutputStream(new BufferedOutputStream(client.getOutputStream(), 64 << 10)));
+                    new DataOutputStream(new BufferedOutputStream(writes.watch(client), 64 << 10)));
             Handshake.Result session = new Handshake(wire, exports, all).run();
             client.setSoTimeout(0); // an idle client is not an error once it has an export
             Export e = session.export();
@@ -171,6 +177,7 @@ public final class NbdServer implements Closeable {
     @Override
     public void close() {
         closed = true;
+        writes.close();
         ServerSocket s = socket;
         if (s != null) {
             try {
