@@ -35,12 +35,13 @@ import org.junit.jupiter.api.Test;
  * Thousands of malformed handshakes and requests from raw sockets, seeded so that a
  * failure can be replayed ({@code -Dnbd.fuzz.seed=S}, {@code -Dnbd.fuzz.cases=N}), while a
  * well-behaved client writes, reads back and flushes its own first MiB of {@code /disk}
- * and a few clients ask for big reads they never read. The server must answer every
- * framed request with a simple reply of an error the spec allows (or success, and then
- * only in bounds), close a connection that sent garbage without hanging, close the ones
- * that stopped reading, keep serving the good client, and at the end still answer on its
- * port with the file equal to a model of every write it accepted: the good client's, and
- * the fuzzer's own legal ones, which it tracks from the replies.
+ * and a few clients ask for big reads (or export lists) they never read. Sessions use
+ * simple or structured replies at random. The server must answer every framed request
+ * with a well-formed reply (structured chunks inside the request) carrying an error the
+ * spec allows, or success and then only in bounds; close a connection that sent garbage
+ * without hanging; close the ones that stopped reading; keep serving the good client;
+ * and at the end still answer on its port with the file equal to a model of every write
+ * it accepted: the good client's, and the fuzzer's own legal ones, tracked from the replies.
  */
 class FuzzTest extends ServerFixture {
     private static final long SIZE = 4L * MIB;
@@ -48,7 +49,7 @@ class FuzzTest extends ServerFixture {
     private static final int GOOD = MIB;
     /** Errors the spec lets a server answer a bad request with; anything else is a server failure. */
     private static final Set<Integer> ERRORS = Set.of(Nbd.EPERM, Nbd.EINVAL, Nbd.ENOSPC, Nbd.EOVERFLOW);
-    /** Clients that ask for 64 MiB of reads and never read any of it. */
+    /** Clients that ask for 64 MiB of reads, or 38 MB of export lists, and never read any of it. */
     private static final int STALLED = 3;
 
     /** The file as it must be: the fixture's (0xab at 1..2 MiB), then every accepted write. */
@@ -68,7 +69,7 @@ class FuzzTest extends ServerFixture {
         server.writeMillis = 2_000;
         List<Conn> stalled = new ArrayList<>();
         for (int i = 0; i < STALLED; i++) {
-            stalled.add(stall());
+            stalled.add(stall(i == 0));
         }
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> goodFailure = new AtomicReference<>();
@@ -92,7 +93,7 @@ class FuzzTest extends ServerFixture {
                 try {
                     if (kind.framed && session == null) {
                         session = new Conn(0);
-                        session.go(random.nextInt(4) == 0 ? "ro" : "disk");
+                        session.go(random.nextInt(4) == 0 ? "ro" : "disk", random.nextBoolean());
                     }
                     if (kind.framed) {
                         session = request(kind, session, random);
@@ -129,16 +130,17 @@ class FuzzTest extends ServerFixture {
                     || l.contains("\n")).toList();
             long unread = log.stream().filter(l -> l.contains("it read no reply")).count();
             if (unread != STALLED) {
-                failures.add(unread + " connections closed for an unread reply, not " + STALLED);
+                failures.add(unread + " connections closed for an unread reply, not " + STALLED + ": "
+                        + log.stream().filter(l -> l.contains(" ms")).toList());
             }
         }
         odd.forEach(l -> failures.add("server log: " + l));
 
         // the port still answers, and the file is the model, all of it
         try (Conn c = new Conn(0)) {
-            c.go("disk");
+            c.go("disk", false);
             byte[] back = new byte[64 << 10];
-            assertEquals(0, c.reply(c.request(0, Nbd.CMD_READ, MIB, back.length, null), back), "a read after");
+            assertEquals(0, c.reply(c.request(0, Nbd.CMD_READ, MIB, back.length, null), back, MIB), "a read after");
             assertArrayEquals(Arrays.copyOfRange(model, MIB, MIB + back.length), back, "the read after");
         }
         byte[] file = new byte[(int) SIZE];
@@ -153,8 +155,9 @@ class FuzzTest extends ServerFixture {
             failures.add("the file differs from the model first at byte " + first);
         }
         System.out.println("nbd fuzz: seed " + seed + ", " + cases + " cases " + kindCounts(kinds) + " in " + millis
-                + " ms, " + served + " served after all (" + changed + " changes tracked), beside " + goodOps.get() + " well-behaved requests and " + STALLED + " clients that stopped "
-                + "reading; " + failures.size() + " server failures");
+                + " ms, " + served + " served after all (" + changed + " changes tracked), beside " + goodOps.get()
+                + " well-behaved requests and " + STALLED + " clients that stopped reading; " + failures.size()
+                + " server failures");
         assertEquals(List.of(), failures, "seed " + seed);
     }
 
@@ -222,11 +225,13 @@ class FuzzTest extends ServerFixture {
         if (r.nextBoolean()) {
             return bytes(r, r.nextInt(r.nextInt(10) == 0 ? 70_000 : 64));
         }
-        byte[] name = (r.nextBoolean() ? "disk" : r.nextBoolean() ? "ro" : "nope\u00e9").getBytes(StandardCharsets.UTF_8);
+        String export = r.nextBoolean() ? "disk" : r.nextBoolean() ? "ro" : "nope\u00e9";
+        byte[] name = export.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(64);
         b.putInt(r.nextInt(8) == 0 ? r.nextInt() : name.length).put(name);
         if (option == Nbd.OPT_LIST_META_CONTEXT || option == Nbd.OPT_SET_META_CONTEXT) {
-            byte[] q = (r.nextBoolean() ? Nbd.BASE_ALLOCATION : "qemu:dirty-bitmap:b0").getBytes(StandardCharsets.UTF_8);
+            String query = r.nextBoolean() ? Nbd.BASE_ALLOCATION : Nbd.DIRTY_BITMAP + "b0";
+            byte[] q = query.getBytes(StandardCharsets.UTF_8);
             b.putInt(r.nextInt(8) == 0 ? r.nextInt() : 1).putInt(r.nextInt(8) == 0 ? r.nextInt() : q.length).put(q);
         } else {
             int n = r.nextInt(3);
@@ -261,7 +266,7 @@ class FuzzTest extends ServerFixture {
                 s.out.write(data, 0, said);
                 s.out.write(garbage(r));
                 s.out.flush();
-                int errno = s.reply(cookie, null);
+                int errno = s.reply(cookie, null, offset);
                 if (errno == 0) {
                     assertTrue(!s.readOnly && offset + said <= SIZE, "a write accepted out of bounds or read-only");
                     System.arraycopy(data, 0, model, (int) offset, said);
@@ -324,7 +329,7 @@ class FuzzTest extends ServerFixture {
         }
         boolean writes = type == Nbd.CMD_WRITE;
         if (writes && length > (64 << 10) && length <= 2L * Nbd.MAX_PAYLOAD) {
-            length = 1 + r.nextInt(64 << 10); // payloads the server reads are kept small: it is the framing that is fuzzed
+            length = 1 + r.nextInt(64 << 10); // payloads the server reads stay small: the framing is what is fuzzed
         }
         byte[] data = writes && length <= (64 << 10) ? bytes(r, (int) length) : null;
         long cookie = s.header(Nbd.REQUEST_MAGIC, flags, type, offset, (int) length);
@@ -334,7 +339,7 @@ class FuzzTest extends ServerFixture {
         s.out.flush();
         boolean reads = type == Nbd.CMD_READ;
         byte[] back = reads && length <= Nbd.MAX_PAYLOAD ? new byte[(int) length] : null;
-        int errno = s.reply(cookie, back);
+        int errno = s.reply(cookie, back, offset);
         if (writes && data == null) { // more than twice the limit: refused, and the connection ends
             assertEquals(Nbd.EINVAL, errno, "a write of " + length + " bytes");
             return ended(s);
@@ -344,12 +349,13 @@ class FuzzTest extends ServerFixture {
             return s;
         }
         boolean ranged = reads || writes || type == Nbd.CMD_TRIM || type == Nbd.CMD_WRITE_ZEROES
-                || type == Nbd.CMD_CACHE;
+                || type == Nbd.CMD_CACHE || type == Nbd.CMD_BLOCK_STATUS;
         assertTrue(!ranged || offset >= GOOD && length <= SIZE - offset, "type " + type + " accepted at " + offset
                 + "+" + length);
         boolean changes = writes || type == Nbd.CMD_TRIM || type == Nbd.CMD_WRITE_ZEROES;
         assertTrue(!changes || !s.readOnly, "type " + type + " accepted on the read-only export");
-        assertTrue(type <= Nbd.CMD_WRITE_ZEROES, "type " + type + " accepted without structured replies");
+        assertTrue(type <= (s.structured ? Nbd.CMD_BLOCK_STATUS : Nbd.CMD_WRITE_ZEROES), "type " + type
+                + " accepted" + (s.structured ? "" : " without structured replies"));
         served++;
         changed += changes ? 1 : 0;
         if (writes) {
@@ -392,24 +398,27 @@ class FuzzTest extends ServerFixture {
         return b;
     }
 
-    /** Writes, reads back and flushes in [0, GOOD) until stopped, checking every reply and every byte. */
+    /**
+     * Writes, reads back (structured replies: data and hole chunks) and flushes in [0, GOOD) until stopped,
+     * checking every reply and every byte.
+     */
     private void wellBehaved(Random r, AtomicBoolean stop, AtomicLong ops) throws IOException {
         try (Conn c = new Conn(0)) {
-            c.go("disk");
+            c.go("disk", true);
             while (!stop.get()) {
                 int offset = r.nextInt(GOOD);
                 int length = 1 + r.nextInt(Math.min(64 << 10, GOOD - offset));
                 byte[] data = bytes(r, length);
                 assertEquals(0, c.reply(c.request(r.nextInt(4) == 0 ? Nbd.CMD_FLAG_FUA : 0, Nbd.CMD_WRITE, offset,
-                        length, data), null), "a good write");
+                        length, data), null, offset), "a good write");
                 System.arraycopy(data, 0, model, offset, length);
                 int from = r.nextInt(GOOD);
                 int n = 1 + r.nextInt(Math.min(128 << 10, GOOD - from));
                 byte[] back = new byte[n];
-                assertEquals(0, c.reply(c.request(0, Nbd.CMD_READ, from, n, null), back), "a good read");
+                assertEquals(0, c.reply(c.request(0, Nbd.CMD_READ, from, n, null), back, from), "a good read");
                 assertArrayEquals(Arrays.copyOfRange(model, from, from + n), back, "a good read at " + from);
                 if (r.nextInt(16) == 0) {
-                    assertEquals(0, c.reply(c.request(0, Nbd.CMD_FLUSH, 0, 0, null), null), "a good flush");
+                    assertEquals(0, c.reply(c.request(0, Nbd.CMD_FLUSH, 0, 0, null), null, 0), "a good flush");
                 }
                 ops.addAndGet(3);
             }
@@ -418,10 +427,34 @@ class FuzzTest extends ServerFixture {
         }
     }
 
-    /** A client with a small receive window that asks for 64 MiB of reads and reads none of it. */
-    private Conn stall() throws IOException {
+    /**
+     * A client with a small receive window that asks for 64 MiB of reads, or in the handshake
+     * for the list of exports 400,000 times (38 MB of replies, far more than socket buffers
+     * take), and reads none of it. The lists are asked from a thread of their own, as sending
+     * them blocks once the server stops reading, until it closes the connection.
+     */
+    private Conn stall(boolean inHandshake) throws IOException {
         Conn c = new Conn(4096);
-        c.go("disk");
+        if (inHandshake) {
+            c.greeting();
+            Thread asking = new Thread(() -> {
+                try {
+                    c.out.writeInt(Nbd.CLIENT_FIXED_NEWSTYLE | Nbd.CLIENT_NO_ZEROES);
+                    for (int i = 0; i < 400_000; i++) {
+                        c.out.writeLong(Nbd.IHAVEOPT);
+                        c.out.writeInt(Nbd.OPT_LIST);
+                        c.out.writeInt(0);
+                    }
+                    c.out.flush();
+                } catch (IOException closed) {
+                    // the server closed the connection: what is tested
+                }
+            }, "fuzz-stalled-handshake");
+            asking.setDaemon(true);
+            asking.start();
+            return c;
+        }
+        c.go("disk", false);
         for (int i = 0; i < 64; i++) {
             c.header(Nbd.REQUEST_MAGIC, 0, Nbd.CMD_READ, 0, MIB);
         }
@@ -436,13 +469,19 @@ class FuzzTest extends ServerFixture {
         return null;
     }
 
-    /** A raw connection: the greeting, GO with simple replies, request headers and simple replies. */
+    /**
+     * A raw connection: the greeting, GO (with structured replies and base:allocation, or simple
+     * replies), request headers, and replies checked for their framing.
+     */
     private final class Conn implements Closeable {
         final Socket socket = new Socket();
         final DataInputStream in;
         final DataOutputStream out;
         boolean readOnly;
+        boolean structured;
         long cookie = 1;
+        /** The length the last request header said, for checking its block status reply. */
+        long asked;
 
         Conn(int receiveBuffer) throws IOException {
             if (receiveBuffer > 0) {
@@ -460,10 +499,20 @@ class FuzzTest extends ServerFixture {
             in.readUnsignedShort();
         }
 
-        void go(String export) throws IOException {
+        void go(String export, boolean structured) throws IOException {
             greeting();
             out.writeInt(Nbd.CLIENT_FIXED_NEWSTYLE | Nbd.CLIENT_NO_ZEROES);
             byte[] name = export.getBytes(StandardCharsets.UTF_8);
+            if (structured) {
+                option(Nbd.OPT_STRUCTURED_REPLY, new byte[0]);
+                assertEquals(Nbd.REP_ACK, optionReply(Nbd.OPT_STRUCTURED_REPLY), "structured replies");
+                byte[] q = Nbd.BASE_ALLOCATION.getBytes(StandardCharsets.UTF_8);
+                option(Nbd.OPT_SET_META_CONTEXT, ByteBuffer.allocate(4 + name.length + 4 + 4 + q.length)
+                        .putInt(name.length).put(name).putInt(1).putInt(q.length).put(q).array());
+                assertEquals(Nbd.REP_META_CONTEXT, optionReply(Nbd.OPT_SET_META_CONTEXT), "base:allocation");
+                assertEquals(Nbd.REP_ACK, optionReply(Nbd.OPT_SET_META_CONTEXT), "base:allocation");
+                this.structured = true;
+            }
             out.writeLong(Nbd.IHAVEOPT);
             out.writeInt(Nbd.OPT_GO);
             out.writeInt(4 + name.length + 2);
@@ -472,17 +521,30 @@ class FuzzTest extends ServerFixture {
             out.writeShort(0);
             out.flush();
             while (true) {
-                assertEquals(Nbd.OPTION_REPLY_MAGIC, in.readLong(), "option reply");
-                assertEquals(Nbd.OPT_GO, in.readInt());
-                int type = in.readInt();
-                byte[] payload = new byte[in.readInt()];
-                in.readFully(payload);
+                int type = optionReply(Nbd.OPT_GO);
                 assertTrue(type == Nbd.REP_ACK || type == Nbd.REP_INFO, "GO " + export + ": " + type);
                 if (type == Nbd.REP_ACK) {
                     readOnly = export.equals("ro");
                     return;
                 }
             }
+        }
+
+        private void option(int option, byte[] data) throws IOException {
+            out.writeLong(Nbd.IHAVEOPT);
+            out.writeInt(option);
+            out.writeInt(data.length);
+            out.write(data);
+            out.flush();
+        }
+
+        /** One option reply's type, its payload skipped. */
+        private int optionReply(int option) throws IOException {
+            assertEquals(Nbd.OPTION_REPLY_MAGIC, in.readLong(), "option reply");
+            assertEquals(option, in.readInt(), "the option replied to");
+            int type = in.readInt();
+            in.readFully(new byte[in.readInt()]);
+            return type;
         }
 
         long header(int magic, int flags, int type, long offset, int length) throws IOException {
@@ -493,6 +555,7 @@ class FuzzTest extends ServerFixture {
             out.writeLong(c);
             out.writeLong(offset);
             out.writeInt(length);
+            asked = Integer.toUnsignedLong(length);
             return c;
         }
 
@@ -505,13 +568,76 @@ class FuzzTest extends ServerFixture {
             return c;
         }
 
-        /** A simple reply's error; on success the read's data into {@code data}, if given. */
-        int reply(long c, byte[] data) throws IOException {
-            assertEquals(Nbd.SIMPLE_REPLY_MAGIC, in.readInt(), "reply magic");
-            int errno = in.readInt();
-            assertEquals(c, in.readLong(), "reply cookie");
+        /**
+         * A reply's error (0: success); a read's data, if {@code data} is given, into it. Structured
+         * chunks must lie inside the request ({@code offset} and the data's length) and cover all of
+         * a read that succeeds; block status descriptors must not be empty nor go past the request.
+         */
+        int reply(long c, byte[] data, long offset) throws IOException {
+            int magic = in.readInt();
+            if (magic == Nbd.SIMPLE_REPLY_MAGIC) {
+                int errno = in.readInt();
+                assertEquals(c, in.readLong(), "reply cookie");
+                if (errno == 0 && data != null) {
+                    assertTrue(!structured, "a read answered with a simple reply after structured replies");
+                    in.readFully(data);
+                }
+                return errno;
+            }
+            assertTrue(structured && magic == Nbd.STRUCTURED_REPLY_MAGIC, "reply magic 0x"
+                    + Integer.toHexString(magic));
+            int errno = 0;
+            long covered = 0;
+            while (true) {
+                if (magic != Nbd.STRUCTURED_REPLY_MAGIC) {
+                    assertEquals(Nbd.STRUCTURED_REPLY_MAGIC, in.readInt(), "chunk magic");
+                }
+                magic = 0;
+                int flags = in.readUnsignedShort();
+                int type = in.readUnsignedShort();
+                assertEquals(c, in.readLong(), "chunk cookie");
+                int length = in.readInt();
+                assertTrue(length >= 0 && length <= Nbd.MAX_PAYLOAD + 64, "a chunk of " + length + " bytes");
+                ByteBuffer p = ByteBuffer.wrap(in.readNBytes(length));
+                assertEquals(length, p.capacity(), "a whole chunk");
+                switch (type) {
+                    case Nbd.REPLY_NONE -> assertEquals(0, length, "a NONE chunk's length");
+                    case Nbd.REPLY_OFFSET_DATA, Nbd.REPLY_OFFSET_HOLE -> {
+                        long at = p.getLong();
+                        int n = type == Nbd.REPLY_OFFSET_DATA ? p.remaining() : p.getInt();
+                        assertTrue(data != null && at >= offset && n > 0 && at - offset + n <= data.length,
+                                "a read chunk " + at + "+" + n + " outside the request");
+                        if (type == Nbd.REPLY_OFFSET_DATA) {
+                            p.get(data, (int) (at - offset), n);
+                        } else {
+                            Arrays.fill(data, (int) (at - offset), (int) (at - offset) + n, (byte) 0);
+                        }
+                        covered += n;
+                    }
+                    case Nbd.REPLY_BLOCK_STATUS -> {
+                        assertEquals(Nbd.CONTEXT_BASE_ALLOCATION, p.getInt(), "the context id");
+                        while (p.hasRemaining()) {
+                            long n = Integer.toUnsignedLong(p.getInt());
+                            int state = p.getInt();
+                            assertTrue(n > 0 && (state & ~(Nbd.STATE_HOLE | Nbd.STATE_ZERO)) == 0, "descriptor " + n
+                                    + "/" + state);
+                            covered += n;
+                        }
+                    }
+                    case Nbd.REPLY_ERROR -> {
+                        errno = p.getInt();
+                        assertTrue(errno != 0 && p.getShort() == p.remaining(), "an error chunk's message length");
+                    }
+                    default -> throw new AssertionError("chunk type " + type);
+                }
+                if ((flags & Nbd.REPLY_FLAG_DONE) != 0) {
+                    break;
+                }
+            }
             if (errno == 0 && data != null) {
-                in.readFully(data);
+                assertEquals(data.length, covered, "the read's chunks cover it all");
+            } else if (errno == 0) {
+                assertTrue(covered <= asked, "block status of " + covered + " bytes for " + asked);
             }
             return errno;
         }
