@@ -66,7 +66,7 @@ class FuzzTest extends ServerFixture {
         System.out.println("nbd fuzz: seed " + seed + " (-Dnbd.fuzz.seed=" + seed + " replays it), " + cases
                 + " cases");
         Arrays.fill(model, MIB, 2 * MIB, (byte) 0xab);
-        server.writeMillis = 2_000;
+        server.writeMillis = 5_000; // the stalled clients go within seconds; a busy machine still gets 5 s a piece
         List<Conn> stalled = new ArrayList<>();
         for (int i = 0; i < STALLED; i++) {
             stalled.add(stall(i == 0));
