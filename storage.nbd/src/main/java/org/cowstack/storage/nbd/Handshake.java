@@ -115,7 +115,12 @@ final class Handshake {
     private Result option(int option, ByteBuffer data, boolean noZeroes) throws IOException {
         switch (option) {
             case Nbd.OPT_EXPORT_NAME: {
-                Export e = exports.apply(text(data, data.remaining()));
+                Export e;
+                try {
+                    e = exports.apply(text(data, data.remaining()));
+                } catch (IllegalArgumentException notUtf8) {
+                    throw new Ended("an export name that is not UTF-8"); // no error reply here either
+                }
                 if (e == null) {
                     throw new Ended("unknown export"); // this option has no error reply: the spec says close
                 }

@@ -40,6 +40,8 @@ public final class NbdServer implements Closeable {
     static final int HANDSHAKE_MILLIS = 30_000;
     /** Connections served at once; more wait in the accept queue. */
     static final int MAX_CLIENTS = 16;
+    /** How long a client may leave a reply unread before its connection is closed ({@link WriteWatch}). */
+    static final int WRITE_MILLIS = 30_000;
 
     private final InetSocketAddress address;
     private final Function<String, Export> exports;
@@ -54,6 +56,9 @@ public final class NbdServer implements Closeable {
     private final AtomicLong served = new AtomicLong();
     private volatile ServerSocket socket;
     private volatile boolean closed;
+    /** {@link #WRITE_MILLIS}, shorter in tests that wait for it. */
+    volatile int writeMillis = WRITE_MILLIS;
+    private final WriteWatch writes;
 
     /**
      * @param address where to listen (port 0: any free one)
@@ -74,6 +79,7 @@ public final class NbdServer implements Closeable {
         this.all = all;
         this.log = log;
         this.tls = tls;
+        this.writes = new WriteWatch(() -> writeMillis, log);
     }
 
     /** Binds and starts accepting. */
@@ -182,9 +188,10 @@ public final class NbdServer implements Closeable {
         }
     }
 
-    private static Wire wire(Socket s) throws IOException {
+    /** The streams of a socket (plain, or TLS over it), its writes watched for a client that stopped reading. */
+    private Wire wire(Socket s) throws IOException {
         return new Wire(new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 << 10)),
-                new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 << 10)));
+                new DataOutputStream(new BufferedOutputStream(writes.watch(s), 64 << 10)));
     }
 
     private static void quietly(Socket s) {
@@ -199,6 +206,7 @@ public final class NbdServer implements Closeable {
     @Override
     public void close() {
         closed = true;
+        writes.close();
         ServerSocket s = socket;
         if (s != null) {
             try {

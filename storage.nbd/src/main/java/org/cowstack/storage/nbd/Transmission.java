@@ -21,8 +21,9 @@ import org.cowstack.storage.api.volume.FileHandle;
  * The transmission phase of one connection: requests read one at a time and answered in
  * order, simple or structured replies as negotiated. A request the volume cannot serve
  * (a checksum or media error, no space, a suspended volume) gets its error and the
- * connection goes on; a malformed request gets EINVAL; a bad magic, or a write whose
- * payload is larger than the server takes, ends the connection.
+ * connection goes on; a malformed request gets EINVAL (a write over the payload limit
+ * too, its payload read and dropped); a bad magic, or a write announcing more than twice
+ * the limit (a payload not worth reading), ends the connection.
  */
 final class Transmission {
     private final Wire wire;
@@ -71,8 +72,17 @@ final class Transmission {
             }
             if (type == Nbd.CMD_WRITE) {
                 if (length > Nbd.MAX_PAYLOAD) {
-                    error(cookie, Nbd.EINVAL, "a write of " + length + " bytes: at most " + Nbd.MAX_PAYLOAD);
-                    throw new Handshake.Ended("write payload of " + length + " bytes"); // not read: the stream is lost
+                    String why = "a write of " + length + " bytes: at most " + Nbd.MAX_PAYLOAD;
+                    if (length > 2L * Nbd.MAX_PAYLOAD) { // not read: the stream is lost
+                        error(cookie, Nbd.EINVAL, why);
+                        throw new Handshake.Ended("write payload of " + length + " bytes");
+                    }
+                    // A little over the limit: read past the payload so that the refusal comes after the
+                    // whole request and the stream stays in step. A reply while the client is still
+                    // sending is one libnbd cannot match to a request ("a bug in the server").
+                    wire.skip(length);
+                    error(cookie, Nbd.EINVAL, why);
+                    continue;
                 }
                 readPayload((int) length);
             }

@@ -39,12 +39,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A volume with one 4 MiB file (data at 1..2 MiB, holes around it) served as {@code disk} and {@code ro}. */
+/**
+ * A volume with one 4 MiB file (data at 1..2 MiB, holes around it) served as {@code disk} and {@code ro};
+ * a test that needs room (fio) asks for a sparse {@code /big} file, served as {@code big}, with {@link #bigMiB}.
+ */
 abstract class ServerFixture {
     static final int MIB = 1 << 20;
     private static final VolumeServices SERVICES = VolumeServices.of(List.of(new Crc32c()), List.of(new FirstFit()),
             List.of(new Buffered(), new Bounce(), new NoDataSum(), new Verify(), new Direct()));
     private static final URI DISK = URI.create("mem:nbd");
+
+    /**
+     * MiB of the extra file {@code /big} (0: none). The device grows by four times that, so that
+     * copy-on-write rewrites of all of it still find free space before the old extents are freed.
+     */
+    int bigMiB() {
+        return 0;
+    }
     private final MemDeviceProvider mem = new MemDeviceProvider();
     final List<String> log = new ArrayList<>();
     /** The volume mounted now (a test may unmount it and mount it again, as an engine update does). */
@@ -53,7 +64,7 @@ abstract class ServerFixture {
 
     @BeforeEach
     void start() throws IOException {
-        try (BlockDevice d = mem.open(DISK, OpenOptions.create(64 << 20))) {
+        try (BlockDevice d = mem.open(DISK, OpenOptions.create((64L + 4L * bigMiB()) << 20))) {
             CowVolume.format(d, FormatOptions.defaults(), SERVICES, "first-fit");
         }
         mountAgain();
@@ -62,8 +73,14 @@ abstract class ServerFixture {
             f.truncate(4L * MIB);
             f.write(ByteBuffer.wrap(filled(MIB, 0xab)), MIB); // data at 1..2 MiB, holes around it
         }
+        if (bigMiB() > 0) {
+            try (FileHandle f = volume.open("/big", EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE))) {
+                f.truncate((long) bigMiB() * MIB);
+            }
+        }
         server = new NbdServer(new InetSocketAddress("127.0.0.1", 0), this::export,
-                () -> List.of(export("disk"), export("ro")), line -> {
+                () -> java.util.stream.Stream.of("disk", "ro", "big").map(this::export)
+                        .filter(java.util.Objects::nonNull).toList(), line -> {
                     synchronized (log) {
                         log.add(line);
                     }
@@ -77,6 +94,8 @@ abstract class ServerFixture {
                 return new Export("disk", "the test disk", volume, "/disk", false, List.of("b0"));
             case "ro":
                 return new Export("ro", "read-only", volume, "/disk", true, List.of());
+            case "big":
+                return bigMiB() > 0 ? new Export("big", "room for fio", volume, "/big", false, List.of()) : null;
             default:
                 return null;
         }

@@ -8,7 +8,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-/** The command-line tools the tests drive (qemu-img, nbdinfo, openssl...): whether they are here, and runs. */
+/**
+ * The real programs the client tests drive (qemu-img, nbdinfo, fio, nbdsh, openssl...):
+ * whether one is here, and running one with its output kept. Shared so that every test
+ * that needs a program asks and fails the same way: a missing program skips its test, a
+ * failing one fails it with the command and everything it printed.
+ */
 final class Tools {
     private Tools() {
     }
