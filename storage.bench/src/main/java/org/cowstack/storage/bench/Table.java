@@ -35,7 +35,7 @@ final class Table {
     }
 
     enum Verdict {
-        OK("ok"), MISS("MISS"), REPORTED(""), NO_RESULT("NO RESULT");
+        OK("ok"), MISS("MISS"), REPORTED(""), NO_RESULT("NO RESULT"), SKIPPED("skipped");
 
         final String text;
 
@@ -235,6 +235,47 @@ final class Table {
         }
     }
 
+    /**
+     * A rate ratio, engine over baseline (higher is better), each side the median over its
+     * iterations of a per-iteration secondary result {@code counter} the benchmark measured
+     * itself (such as the IOPS an external tool reported), judged against a minimum.
+     */
+    record Rate(String workload, Pick engine, Pick baseline, String counter, double atLeast, String unit)
+            implements Row {
+        @Override
+        public Cells evaluate(Results results) {
+            Optional<RunResult> e = results.find(engine);
+            Optional<RunResult> b = results.find(baseline);
+            String target = Double.isNaN(atLeast) ? "reported" : ">= " + fixed(atLeast);
+            double em = e.map(r -> median(samples(r, counter))).orElse(Double.NaN);
+            double bm = b.map(r -> median(samples(r, counter))).orElse(Double.NaN);
+            String ec = Double.isNaN(em) ? "-" : number(em) + " " + unit;
+            String bc = Double.isNaN(bm) ? "-" : number(bm) + " " + unit;
+            if (Double.isNaN(em) || Double.isNaN(bm)) {
+                return new Cells("-", ec, bc, target, Verdict.NO_RESULT);
+            }
+            double ratio = em / bm;
+            Verdict v = Double.isNaN(atLeast) ? Verdict.REPORTED : ratio >= atLeast ? Verdict.OK : Verdict.MISS;
+            return new Cells(fixed(ratio), ec, bc, target, v);
+        }
+    }
+
+    /**
+     * {@code row} not measured on this machine, and why, in one line (such as a tool that
+     * is not installed). It keeps the row's text, so {@code --only} selects it as it would the row.
+     */
+    record Skipped(Row row, String why) implements Row {
+        @Override
+        public String workload() {
+            return row.workload();
+        }
+
+        @Override
+        public Cells evaluate(Results results) {
+            return new Cells("-", "skipped: " + why, "-", row.evaluate(results).target(), Verdict.SKIPPED);
+        }
+    }
+
     /** The median of {@code samples}, NaN when there are none. */
     static double median(double[] samples) {
         if (samples.length == 0) {
@@ -327,10 +368,12 @@ final class Table {
         lines.add(new String[] {"WORKLOAD", "RATIO", "ENGINE", "BASELINE", "TARGET", ""});
         int misses = 0;
         int missing = 0;
+        int skipped = 0;
         for (Row row : rows) {
             Cells c = row.evaluate(results);
             misses += c.verdict() == Verdict.MISS ? 1 : 0;
             missing += c.verdict() == Verdict.NO_RESULT ? 1 : 0;
+            skipped += c.verdict() == Verdict.SKIPPED ? 1 : 0;
             lines.add(new String[] {row.workload(), c.ratio(), c.engine(), c.baseline(), c.target(),
                 c.verdict().text});
         }
@@ -353,6 +396,9 @@ final class Table {
         out.append(misses).append(" of ").append(rows.size()).append(" rows below target");
         if (missing > 0) {
             out.append(", ").append(missing).append(" without a result (see the log)");
+        }
+        if (skipped > 0) {
+            out.append(", ").append(skipped).append(" skipped (see the row)");
         }
         return out.append('\n').toString();
     }
