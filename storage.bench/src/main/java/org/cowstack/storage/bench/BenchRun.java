@@ -13,9 +13,9 @@ import org.cowstack.storage.bench.Table.Bandwidth;
 import org.cowstack.storage.bench.Table.Figure;
 import org.cowstack.storage.bench.Table.LatencyRatio;
 import org.cowstack.storage.bench.Table.Limit;
+import org.cowstack.storage.bench.Table.Paired;
 import org.cowstack.storage.bench.Table.Percentile;
 import org.cowstack.storage.bench.Table.Pick;
-import org.cowstack.storage.bench.Table.Rate;
 import org.cowstack.storage.bench.Table.Ratio;
 import org.cowstack.storage.bench.Table.Row;
 import org.cowstack.storage.bench.Table.Scaling;
@@ -197,15 +197,13 @@ public final class BenchRun {
                 + " distinct data", Pick.of("ClonedReadBenchmark.readClones"), "cachePerDistinct", 1.1, "x"));
         String nbd = "NBD export of " + Profile.size(Integer.parseInt(nbdMib(p))) + " (vs qemu-nbd -f raw): ";
         for (String way : List.of("In", "Out")) {
-            rows.add(needing(NbdBenchmark.COPY_TOOLS, new Bandwidth(nbd + "nbdcopy " + (way.equals("In")
-                    ? "in from a local file, --flush" : "out to a local file"),
-                    Pick.of("NbdBenchmark.copy" + way, "server", "ours"),
-                    Pick.of("NbdBenchmark.copy" + way, "server", "qemu"), "bytes", 0.80)));
+            rows.add(needing(NbdBenchmark.COPY_TOOLS, new Paired(nbd + "nbdcopy " + (way.equals("In")
+                    ? "in from a local file, --flush" : "out to a local file"), Pick.of("NbdBenchmark.copy" + way),
+                    "oursMBps", "qemuMBps", 0.80, "MB/s")));
         }
         for (String rw : List.of("Read", "Write")) {
-            rows.add(needing(NbdBenchmark.FIO_TOOLS, new Rate(nbd + "fio 4 KiB random " + rw.toLowerCase()
-                    + "s, iodepth 16", Pick.of("NbdBenchmark.rand" + rw, "server", "ours"),
-                    Pick.of("NbdBenchmark.rand" + rw, "server", "qemu"), "iops", 0.80, "IOPS")));
+            rows.add(needing(NbdBenchmark.FIO_TOOLS, new Paired(nbd + "fio 4 KiB random " + rw.toLowerCase()
+                    + "s, iodepth 16", Pick.of("NbdBenchmark.rand" + rw), "oursIops", "qemuIops", 0.80, "IOPS")));
         }
         return rows;
     }

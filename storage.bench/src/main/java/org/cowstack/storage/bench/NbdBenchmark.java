@@ -38,30 +38,35 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * NBD throughput of this stack's {@link NbdServer} beside {@code qemu-nbd} serving a raw
  * file, measured by external clients (nbdcopy and fio's nbd engine) over loopback TCP.
- * Each trial serves one export named {@code disk} of {@code mebibytes} from one server
- * ({@code server}): {@code ours}, a file of a crc32c volume mounted on a {@code file:}
- * device over a sparse image of three times its size in the bench directory (host page
- * cache, the default mount); or {@code qemu}, {@code qemu-nbd -f raw --cache=writeback --aio=threads -e 16}
- * (qemu-nbd's defaults but for {@code -e}) over a sparse raw file in the same directory.
- * Both go through the host page cache and both advertise multi-conn (qemu-nbd does only
- * with {@code -e} above 1), so nbdcopy opens its default 4 connections to either. Before
- * the first iteration the export is filled with the source data and read back whole
- * (nbdcopy, untimed), so every later read and write meets written data, both servers'
- * caches hold it (ours fits in the volume cache, a quarter of the heap) and our
- * server's code is compiled before the warm-up iterations.
+ * Each trial starts both servers, each exporting {@code disk} of {@code mebibytes}: ours,
+ * a file of a crc32c volume mounted on a {@code file:} device over a sparse image of
+ * three times its size in the bench directory (host page cache, the default mount); and
+ * {@code qemu-nbd -f raw --cache=writeback --aio=threads -e 16} (qemu-nbd's defaults but
+ * for {@code -e}) over a sparse raw file in the same directory. Both go through the host
+ * page cache and both advertise multi-conn (qemu-nbd does only with {@code -e} above 1),
+ * so nbdcopy opens its default 4 connections to either. Before the first iteration each
+ * export is filled with the source data and read back whole (nbdcopy, untimed), so every
+ * later read and write meets written data, both servers' caches hold it (ours fits in the
+ * volume cache, a quarter of the heap) and our server's code is compiled before the
+ * warm-up iteration.
+ *
+ * <p>Every iteration measures both servers back to back, ours first in even iterations
+ * and qemu-nbd first in odd ones, each timing its own client run; the rows take the
+ * median of the per-iteration ratios, so a machine whose load drifts (a shared 2-core
+ * host) weighs on both sides of each ratio alike.
  * <ul>
  * <li>{@link #copyIn}: {@code nbdcopy --flush} of a local file of non-zero data into the
  * export: the flush makes both servers make it durable (our commit, qemu's fdatasync)
- * before nbdcopy exits.</li>
+ * before nbdcopy exits. MB/s ({@code oursMBps}, {@code qemuMBps}).</li>
  * <li>{@link #copyOut}: {@code nbdcopy} of the export to a local file, deleted before each
- * iteration; the export's data warm in the host cache on both sides.</li>
+ * copy; the export's data warm in the host cache on both sides, and in our volume cache.</li>
  * <li>{@link #randRead}, {@link #randWrite}: {@code fio --ioengine=nbd} 4 KiB random reads or
- * writes, iodepth 16, one job (one connection), for {@code fioSeconds}; fio's IOPS go to
- * the counter {@code iops}. The writes ask no flush (fio's default); our volume is
- * committed between runs ({@link Committed}), untimed.</li>
+ * writes, iodepth 16, one job (one connection), for {@code fioSeconds}; fio's IOPS
+ * ({@code oursIops}, {@code qemuIops}). The writes ask no flush (fio's default); our
+ * volume is committed before each iteration ({@link Committed}), untimed.</li>
  * </ul>
- * A copy counts its bytes ({@code bytes}). A trial whose tools are missing fails: BenchRun
- * runs this class only where {@link #missing} finds them all.
+ * A trial whose tools are missing fails: BenchRun runs the methods only where
+ * {@link #missing} finds their tools.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -79,7 +84,7 @@ public class NbdBenchmark {
     static final List<String> COPY_TOOLS = List.of("qemu-nbd", "nbdcopy");
     static final List<String> FIO_TOOLS = List.of("qemu-nbd", "fio");
 
-    /** One server exporting {@code disk}, filled with the source data, for a trial. */
+    /** Both servers exporting {@code disk}, each filled with the source data, for a trial. */
     @State(Scope.Benchmark)
     public static class Served {
         @Param("1024")
@@ -89,23 +94,27 @@ public class NbdBenchmark {
         @Param("10")
         public int fioSeconds;
 
-        @Param({"ours", "qemu"})
-        public String server;
-
         Path source;
         Path out;
         CowVolume volume;
         NbdServer nbd;
         Process qemu;
         Path qemuLog;
-        int port;
+        int qemuPort;
+        /** Invocations so far: even ones measure ours first, odd ones qemu-nbd first. */
+        int invocation;
 
         long bytes() {
             return (long) mebibytes * Workspace.MIB;
         }
 
-        String uri() {
-            return "nbd://127.0.0.1:" + port + "/" + EXPORT;
+        String uri(boolean ours) {
+            return "nbd://127.0.0.1:" + (ours ? nbd.port() : qemuPort) + "/" + EXPORT;
+        }
+
+        /** The two servers in this invocation's order: {@code true} is ours. */
+        boolean[] order() {
+            return invocation++ % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true};
         }
 
         @Setup(Level.Trial)
@@ -115,17 +124,17 @@ public class NbdBenchmark {
             if (!Files.exists(source) || Files.size(source) != bytes()) {
                 Workspace.writeBaseline(source, Workspace.pattern(Workspace.MIB, true, 13), bytes());
             }
-            switch (server) {
-                case "ours" -> startOurs();
-                case "qemu" -> startQemu();
-                default -> throw new IllegalArgumentException("server " + server + ": ours or qemu");
+            startOurs();
+            startQemu();
+            for (boolean ours : new boolean[] {true, false}) {
+                long t0 = System.nanoTime();
+                run(List.of("nbdcopy", "--flush", source.toString(), uri(ours)), 600);
+                long t1 = System.nanoTime();
+                run(List.of("nbdcopy", uri(ours), "null:"), 600);
+                System.out.printf("%n%s: filled %d MiB through %s in %d ms, read it back in %d ms%n", name(ours),
+                        mebibytes, uri(ours), TimeUnit.NANOSECONDS.toMillis(t1 - t0),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1));
             }
-            long t0 = System.nanoTime();
-            run(List.of("nbdcopy", "--flush", source.toString(), uri()), 600);
-            long t1 = System.nanoTime();
-            run(List.of("nbdcopy", uri(), "null:"), 600);
-            System.out.printf("%n%s: filled %d MiB through %s in %d ms, read it back in %d ms%n", server, mebibytes,
-                    uri(), TimeUnit.NANOSECONDS.toMillis(t1 - t0), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1));
         }
 
         private void startOurs() throws IOException {
@@ -138,7 +147,6 @@ public class NbdBenchmark {
             Map<String, Export> exports = Map.of(EXPORT, e);
             nbd = new NbdServer(new InetSocketAddress("127.0.0.1", 0), exports::get, () -> List.of(e),
                     line -> System.out.println(line)).start();
-            port = nbd.port();
         }
 
         private void startQemu() throws IOException, InterruptedException {
@@ -147,19 +155,20 @@ public class NbdBenchmark {
             try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
                 f.setLength(bytes()); // sparse, as the volume's image is
             }
-            port = freePort();
+            qemuPort = freePort();
             qemuLog = Workspace.file("nbd-qemu.log");
             List<String> cmd = List.of("qemu-nbd", "-f", "raw", "-x", EXPORT, "-b", "127.0.0.1", "-p",
-                    Integer.toString(port), "-t", "-e", "16", "--cache=writeback", "--aio=threads", raw.toString());
+                    Integer.toString(qemuPort), "-t", "-e", "16", "--cache=writeback", "--aio=threads",
+                    raw.toString());
             System.out.println(String.join(" ", cmd));
             qemu = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(qemuLog.toFile()).start();
             long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (true) {
-                try (Socket s = new Socket("127.0.0.1", port)) {
+                try (Socket s = new Socket("127.0.0.1", qemuPort)) {
                     return;
                 } catch (IOException notYet) {
                     if (!qemu.isAlive() || System.nanoTime() > giveUp) {
-                        throw new IOException("qemu-nbd did not listen on " + port + ": "
+                        throw new IOException("qemu-nbd did not listen on " + qemuPort + ": "
                                 + Files.readString(qemuLog));
                     }
                     Thread.sleep(20);
@@ -185,6 +194,10 @@ public class NbdBenchmark {
         }
     }
 
+    static String name(boolean ours) {
+        return ours ? "ours" : "qemu-nbd";
+    }
+
     /**
      * Our volume committed before each iteration, untimed, as the mount table's commit
      * timer would (every 30 s by default; a volume mounted as a library here has none):
@@ -195,59 +208,84 @@ public class NbdBenchmark {
     public static class Committed {
         @Setup(Level.Iteration)
         public void commit(Served s) throws IOException {
-            if (s.volume != null) {
-                s.volume.sync();
+            s.volume.sync();
+        }
+    }
+
+    /** Per iteration, each server's figure: MB/s of a copy, or fio's IOPS. */
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    @State(Scope.Thread)
+    public static class Counted {
+        public double oursMBps;
+        public double qemuMBps;
+        public double oursIops;
+        public double qemuIops;
+
+        void megabytes(boolean ours, double v) {
+            if (ours) {
+                oursMBps = v;
+            } else {
+                qemuMBps = v;
+            }
+        }
+
+        void iops(boolean ours, double v) {
+            if (ours) {
+                oursIops = v;
+            } else {
+                qemuIops = v;
             }
         }
     }
 
-    /** The local copy of the export deleted before each copy out: nbdcopy writes a new file. */
-    @State(Scope.Thread)
-    public static class FreshOut {
-        @Setup(Level.Iteration)
-        public void delete(Served s) throws IOException {
-            Files.deleteIfExists(s.out);
-        }
-    }
-
-    /** Per run: bytes copied (nbdcopy), or fio's IOPS. */
-    @AuxCounters(AuxCounters.Type.EVENTS)
-    @State(Scope.Thread)
-    public static class Counted {
-        public double bytes;
-        public double iops;
-    }
-
     @Benchmark
     public void copyIn(Served s, Counted c) throws IOException, InterruptedException {
-        run(List.of("nbdcopy", "--flush", s.source.toString(), s.uri()), 600);
-        c.bytes = s.bytes();
+        for (boolean ours : s.order()) {
+            long t0 = System.nanoTime();
+            run(List.of("nbdcopy", "--flush", s.source.toString(), s.uri(ours)), 600);
+            c.megabytes(ours, megabytesPerSecond(s, "in", ours, System.nanoTime() - t0));
+        }
     }
 
     @Benchmark
-    public void copyOut(Served s, FreshOut fresh, Counted c) throws IOException, InterruptedException {
-        run(List.of("nbdcopy", s.uri(), s.out.toString()), 600);
-        if (Files.size(s.out) != s.bytes()) {
-            throw new IOException("nbdcopy out wrote " + Files.size(s.out) + " bytes of " + s.bytes());
+    public void copyOut(Served s, Counted c) throws IOException, InterruptedException {
+        for (boolean ours : s.order()) {
+            Files.deleteIfExists(s.out); // nbdcopy writes a new file each time
+            long t0 = System.nanoTime();
+            run(List.of("nbdcopy", s.uri(ours), s.out.toString()), 600);
+            long nanos = System.nanoTime() - t0;
+            if (Files.size(s.out) != s.bytes()) {
+                throw new IOException("nbdcopy out wrote " + Files.size(s.out) + " bytes of " + s.bytes());
+            }
+            c.megabytes(ours, megabytesPerSecond(s, "out", ours, nanos));
         }
-        c.bytes = s.bytes();
     }
 
     @Benchmark
     public void randRead(Served s, Counted c) throws IOException, InterruptedException {
-        c.iops = fio(s, "randread", "read");
+        for (boolean ours : s.order()) {
+            c.iops(ours, fio(s, ours, "randread", "read"));
+        }
     }
 
     @Benchmark
     public void randWrite(Served s, Committed committed, Counted c) throws IOException, InterruptedException {
-        c.iops = fio(s, "randwrite", "write");
+        for (boolean ours : s.order()) {
+            c.iops(ours, fio(s, ours, "randwrite", "write"));
+        }
+    }
+
+    static double megabytesPerSecond(Served s, String way, boolean ours, long nanos) {
+        double mbps = s.bytes() / 1e6 / (nanos / 1e9);
+        System.out.printf("%s nbdcopy %s: %.0f MB/s%n", name(ours), way, mbps);
+        return mbps;
     }
 
     private static final Pattern IOPS = Pattern.compile("\"iops\"\\s*:\\s*([0-9.eE+-]+)");
 
-    /** One fio run of {@code rw} against the export; its IOPS from the {@code direction} part of the JSON. */
-    static double fio(Served s, String rw, String direction) throws IOException, InterruptedException {
-        String json = run(List.of("fio", "--name=" + rw, "--ioengine=nbd", "--uri=" + s.uri(), "--rw=" + rw,
+    /** One fio run of {@code rw} against a server; its IOPS from the {@code direction} part of the JSON. */
+    static double fio(Served s, boolean ours, String rw, String direction) throws IOException, InterruptedException {
+        String json = run(List.of("fio", "--name=" + rw, "--ioengine=nbd", "--uri=" + s.uri(ours), "--rw=" + rw,
                 "--bs=4k", "--iodepth=16", "--numjobs=1", "--time_based", "--runtime=" + s.fioSeconds,
                 "--randrepeat=1", "--output-format=json"), s.fioSeconds + 120L);
         int at = json.indexOf("\"" + direction + "\" : {");
@@ -256,7 +294,7 @@ public class NbdBenchmark {
             throw new IOException("no " + direction + " IOPS in fio's output: " + json);
         }
         double iops = Double.parseDouble(m.group(1));
-        System.out.printf("%s %s: %.0f IOPS%n", s.server, rw, iops);
+        System.out.printf("%s %s: %.0f IOPS%n", name(ours), rw, iops);
         return iops;
     }
 

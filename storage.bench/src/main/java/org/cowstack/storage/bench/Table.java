@@ -236,27 +236,29 @@ final class Table {
     }
 
     /**
-     * A rate ratio, engine over baseline (higher is better), each side the median over its
-     * iterations of a per-iteration secondary result {@code counter} the benchmark measured
-     * itself (such as the IOPS an external tool reported), judged against a minimum.
+     * Engine and baseline measured side by side in each iteration of one benchmark, each
+     * as a per-iteration secondary result the benchmark computed (such as MB/s or the
+     * IOPS an external tool reported; higher is better): the ratio is the median of the
+     * per-iteration ratios, the cells the medians of each side, judged against a minimum.
      */
-    record Rate(String workload, Pick engine, Pick baseline, String counter, double atLeast, String unit)
+    record Paired(String workload, Pick pick, String engine, String baseline, double atLeast, String unit)
             implements Row {
         @Override
         public Cells evaluate(Results results) {
-            Optional<RunResult> e = results.find(engine);
-            Optional<RunResult> b = results.find(baseline);
+            Optional<RunResult> r = results.find(pick);
             String target = Double.isNaN(atLeast) ? "reported" : ">= " + fixed(atLeast);
-            double em = e.map(r -> median(samples(r, counter))).orElse(Double.NaN);
-            double bm = b.map(r -> median(samples(r, counter))).orElse(Double.NaN);
-            String ec = Double.isNaN(em) ? "-" : number(em) + " " + unit;
-            String bc = Double.isNaN(bm) ? "-" : number(bm) + " " + unit;
-            if (Double.isNaN(em) || Double.isNaN(bm)) {
-                return new Cells("-", ec, bc, target, Verdict.NO_RESULT);
+            double[] e = r.map(x -> samples(x, engine)).orElse(new double[0]);
+            double[] b = r.map(x -> samples(x, baseline)).orElse(new double[0]);
+            if (e.length == 0 || e.length != b.length) {
+                return new Cells("-", "-", "-", target, Verdict.NO_RESULT);
             }
-            double ratio = em / bm;
+            double[] ratios = new double[e.length];
+            for (int i = 0; i < e.length; i++) {
+                ratios[i] = e[i] / b[i];
+            }
+            double ratio = median(ratios);
             Verdict v = Double.isNaN(atLeast) ? Verdict.REPORTED : ratio >= atLeast ? Verdict.OK : Verdict.MISS;
-            return new Cells(fixed(ratio), ec, bc, target, v);
+            return new Cells(fixed(ratio), number(median(e)) + " " + unit, number(median(b)) + " " + unit, target, v);
         }
     }
 
