@@ -124,16 +124,21 @@ public class NbdBenchmark {
             if (!Files.exists(source) || Files.size(source) != bytes()) {
                 Workspace.writeBaseline(source, Workspace.pattern(Workspace.MIB, true, 13), bytes());
             }
-            startOurs();
-            startQemu();
-            for (boolean ours : new boolean[] {true, false}) {
-                long t0 = System.nanoTime();
-                run(List.of("nbdcopy", "--flush", source.toString(), uri(ours)), 600);
-                long t1 = System.nanoTime();
-                run(List.of("nbdcopy", uri(ours), "null:"), 600);
-                System.out.printf("%n%s: filled %d MiB through %s in %d ms, read it back in %d ms%n", name(ours),
-                        mebibytes, uri(ours), TimeUnit.NANOSECONDS.toMillis(t1 - t0),
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1));
+            try {
+                startOurs();
+                startQemu();
+                for (boolean ours : new boolean[] {true, false}) {
+                    long t0 = System.nanoTime();
+                    run(List.of("nbdcopy", "--flush", source.toString(), uri(ours)), 600);
+                    long t1 = System.nanoTime();
+                    run(List.of("nbdcopy", uri(ours), "null:"), 600);
+                    System.out.printf("%n%s: filled %d MiB through %s in %d ms, read it back in %d ms%n",
+                            name(ours), mebibytes, uri(ours), TimeUnit.NANOSECONDS.toMillis(t1 - t0),
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1));
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                stop(); // JMH does not tear down a trial whose setup failed
+                throw e;
             }
         }
 
@@ -161,7 +166,10 @@ public class NbdBenchmark {
                     Integer.toString(qemuPort), "-t", "-e", "16", "--cache=writeback", "--aio=threads",
                     raw.toString());
             System.out.println(String.join(" ", cmd));
-            qemu = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(qemuLog.toFile()).start();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(qemuLog.toFile()).start();
+            qemu = p;
+            // -t keeps it serving after its clients leave: it must not outlive this JVM.
+            Runtime.getRuntime().addShutdownHook(new Thread(p::destroy, "stop-qemu-nbd"));
             long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (true) {
                 try (Socket s = new Socket("127.0.0.1", qemuPort)) {
@@ -180,6 +188,8 @@ public class NbdBenchmark {
         public void stop() throws IOException, InterruptedException {
             if (nbd != null) {
                 nbd.close();
+            }
+            if (volume != null) {
                 volume.unmount();
                 Workspace.delete(IMAGE);
             }
