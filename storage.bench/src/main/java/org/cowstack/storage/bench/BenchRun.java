@@ -13,6 +13,7 @@ import org.cowstack.storage.bench.Table.Bandwidth;
 import org.cowstack.storage.bench.Table.Figure;
 import org.cowstack.storage.bench.Table.LatencyRatio;
 import org.cowstack.storage.bench.Table.Limit;
+import org.cowstack.storage.bench.Table.Paired;
 import org.cowstack.storage.bench.Table.Percentile;
 import org.cowstack.storage.bench.Table.Pick;
 import org.cowstack.storage.bench.Table.Ratio;
@@ -66,7 +67,7 @@ public final class BenchRun {
                 .toArray(String[]::new);
         TimeValue checksumTime = p.quick() ? TimeValue.milliseconds(300) : TimeValue.seconds(1);
         TimeValue randomTime = p.quick() ? TimeValue.milliseconds(400) : TimeValue.seconds(2);
-        return List.of(
+        List<Run> runs = new ArrayList<>(List.of(
                 new Run(ChecksumBenchmark.class, "baselineJdkCrc32c|" + String.join("|", ALGORITHMS),
                         Map.of("blockSize", new String[] {"4096", "65536"}, "memory", new String[] {"heap"}),
                         p.quick() ? 1 : 2, p.quick() ? 2 : 5, checksumTime),
@@ -101,7 +102,31 @@ public final class BenchRun {
                                 : TimeValue.seconds(1)),
                 new Run(HotSwapBenchmark.class, null, Map.of(), p.quick() ? 2 : 5, p.swaps(), null),
                 new Run(ClonedReadBenchmark.class, null, Map.of("mebibytes", new String[] {"64"},
-                        "clones", new String[] {"8"}), 1, p.quick() ? 2 : 3, null));
+                        "clones", new String[] {"8"}), 1, p.quick() ? 2 : 3, null)));
+        // External clients against ours and qemu-nbd: only the methods whose tools are here.
+        List<String> nbd = new ArrayList<>();
+        if (NbdBenchmark.missing(NbdBenchmark.COPY_TOOLS) == null) {
+            nbd.add("copyIn|copyOut");
+        }
+        if (NbdBenchmark.missing(NbdBenchmark.FIO_TOOLS) == null) {
+            nbd.add("randRead|randWrite");
+        }
+        if (!nbd.isEmpty()) {
+            runs.add(new Run(NbdBenchmark.class, String.join("|", nbd), Map.of("mebibytes", new String[] {nbdMib(p)},
+                    "fioSeconds", new String[] {p.quick() ? "3" : "10"}), 1, p.quick() ? 2 : 3, null));
+        }
+        return runs;
+    }
+
+    /** The NBD rows' export: 1 GiB, or 256 MiB in the quick run (nbdcopy and fio start up in ms; less says little). */
+    static String nbdMib(Profile p) {
+        return p.quick() ? "256" : "1024";
+    }
+
+    /** {@code row}, or the row skipped with why when {@code tools} are not all installed. */
+    static Row needing(List<String> tools, Row row) {
+        String missing = NbdBenchmark.missing(tools);
+        return missing == null ? row : new Table.Skipped(row, missing);
     }
 
     /** The table: one entry per row, in the order printed. */
@@ -170,6 +195,16 @@ public final class BenchRun {
                 Pick.of("HotSwapBenchmark.updateCsum"), "fsyncStallMillis", 0.99, REPORTED, "ms"));
         rows.add(new Figure("8 clones of a 64 MiB file read through the cache: bytes of cache per byte of"
                 + " distinct data", Pick.of("ClonedReadBenchmark.readClones"), "cachePerDistinct", 1.1, "x"));
+        String nbd = "NBD export of " + Profile.size(Integer.parseInt(nbdMib(p))) + " (vs qemu-nbd -f raw): ";
+        for (String way : List.of("In", "Out")) {
+            rows.add(needing(NbdBenchmark.COPY_TOOLS, new Paired(nbd + "nbdcopy " + (way.equals("In")
+                    ? "in from a local file, --flush" : "out to a local file"), Pick.of("NbdBenchmark.copy" + way),
+                    "oursMBps", "qemuMBps", 0.80, "MB/s")));
+        }
+        for (String rw : List.of("Read", "Write")) {
+            rows.add(needing(NbdBenchmark.FIO_TOOLS, new Paired(nbd + "fio 4 KiB random " + rw.toLowerCase()
+                    + "s, iodepth 16", Pick.of("NbdBenchmark.rand" + rw), "oursIops", "qemuIops", 0.80, "IOPS")));
+        }
         return rows;
     }
 

@@ -35,7 +35,7 @@ final class Table {
     }
 
     enum Verdict {
-        OK("ok"), MISS("MISS"), REPORTED(""), NO_RESULT("NO RESULT");
+        OK("ok"), MISS("MISS"), REPORTED(""), NO_RESULT("NO RESULT"), SKIPPED("skipped");
 
         final String text;
 
@@ -235,6 +235,49 @@ final class Table {
         }
     }
 
+    /**
+     * Engine and baseline measured side by side in each iteration of one benchmark, each
+     * as a per-iteration secondary result the benchmark computed (such as MB/s or the
+     * IOPS an external tool reported; higher is better): the ratio is the median of the
+     * per-iteration ratios, the cells the medians of each side, judged against a minimum.
+     */
+    record Paired(String workload, Pick pick, String engine, String baseline, double atLeast, String unit)
+            implements Row {
+        @Override
+        public Cells evaluate(Results results) {
+            Optional<RunResult> r = results.find(pick);
+            String target = Double.isNaN(atLeast) ? "reported" : ">= " + fixed(atLeast);
+            double[] e = r.map(x -> samples(x, engine)).orElse(new double[0]);
+            double[] b = r.map(x -> samples(x, baseline)).orElse(new double[0]);
+            if (e.length == 0 || e.length != b.length) {
+                return new Cells("-", "-", "-", target, Verdict.NO_RESULT);
+            }
+            double[] ratios = new double[e.length];
+            for (int i = 0; i < e.length; i++) {
+                ratios[i] = e[i] / b[i];
+            }
+            double ratio = median(ratios);
+            Verdict v = Double.isNaN(atLeast) ? Verdict.REPORTED : ratio >= atLeast ? Verdict.OK : Verdict.MISS;
+            return new Cells(fixed(ratio), number(median(e)) + " " + unit, number(median(b)) + " " + unit, target, v);
+        }
+    }
+
+    /**
+     * {@code row} not measured on this machine, and why, in one line (such as a tool that
+     * is not installed). It keeps the row's text, so {@code --only} selects it as it would the row.
+     */
+    record Skipped(Row row, String why) implements Row {
+        @Override
+        public String workload() {
+            return row.workload();
+        }
+
+        @Override
+        public Cells evaluate(Results results) {
+            return new Cells("-", "skipped: " + why, "-", row.evaluate(results).target(), Verdict.SKIPPED);
+        }
+    }
+
     /** The median of {@code samples}, NaN when there are none. */
     static double median(double[] samples) {
         if (samples.length == 0) {
@@ -327,10 +370,12 @@ final class Table {
         lines.add(new String[] {"WORKLOAD", "RATIO", "ENGINE", "BASELINE", "TARGET", ""});
         int misses = 0;
         int missing = 0;
+        int skipped = 0;
         for (Row row : rows) {
             Cells c = row.evaluate(results);
             misses += c.verdict() == Verdict.MISS ? 1 : 0;
             missing += c.verdict() == Verdict.NO_RESULT ? 1 : 0;
+            skipped += c.verdict() == Verdict.SKIPPED ? 1 : 0;
             lines.add(new String[] {row.workload(), c.ratio(), c.engine(), c.baseline(), c.target(),
                 c.verdict().text});
         }
@@ -353,6 +398,9 @@ final class Table {
         out.append(misses).append(" of ").append(rows.size()).append(" rows below target");
         if (missing > 0) {
             out.append(", ").append(missing).append(" without a result (see the log)");
+        }
+        if (skipped > 0) {
+            out.append(", ").append(skipped).append(" skipped (see the row)");
         }
         return out.append('\n').toString();
     }

@@ -77,6 +77,46 @@ class NbdServerTest extends ServerFixture {
         }
     }
 
+    /**
+     * Requests sent in one go, a disconnect last: the server holds replies while the next
+     * request is already there, so every reply must still come, in order, before it closes.
+     */
+    @Test
+    void pipelinedRequestsAreAllAnsweredInOrderBeforeTheDisconnect() throws Exception {
+        try (Client c = new Client()) {
+            c.go("disk");
+            java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
+            DataOutputStream b = new DataOutputStream(batch);
+            int[][] requests = {{0, Nbd.CMD_WRITE, 0, 4096}, {0, Nbd.CMD_READ, MIB, 4096},
+                {0, Nbd.CMD_READ, 0, 4096}, {0, Nbd.CMD_FLUSH, 0, 0}, {0, Nbd.CMD_READ, 2 * MIB, 4096},
+                {0, Nbd.CMD_DISC, 0, 0}};
+            for (int i = 0; i < requests.length; i++) {
+                int[] r = requests[i];
+                b.writeInt(Nbd.REQUEST_MAGIC);
+                b.writeShort(r[0]);
+                b.writeShort(r[1]);
+                b.writeLong(100 + i);
+                b.writeLong(r[2]);
+                b.writeInt(r[3]);
+                if (r[1] == Nbd.CMD_WRITE) {
+                    b.write(filled(4096, 0x5a));
+                }
+            }
+            c.out.write(batch.toByteArray());
+            c.out.flush();
+            byte[] data = new byte[4096];
+            assertEquals(0, c.simpleReply(100, null));
+            assertEquals(0, c.simpleReply(101, data));
+            assertArrayEquals(filled(4096, 0xab), data);
+            assertEquals(0, c.simpleReply(102, data));
+            assertArrayEquals(filled(4096, 0x5a), data, "the read after the write sees it");
+            assertEquals(0, c.simpleReply(103, null));
+            assertEquals(0, c.simpleReply(104, data));
+            assertArrayEquals(new byte[4096], data);
+            assertEquals(-1, c.in.read(), "closed after the last reply");
+        }
+    }
+
     @Test
     void errorsAreTheSpecsAndTheConnectionGoesOn() throws Exception {
         try (NbdClient c = new NbdClient(server.port())) {
