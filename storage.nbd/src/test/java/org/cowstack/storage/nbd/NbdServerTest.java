@@ -83,7 +83,7 @@ class NbdServerTest extends ServerFixture {
      */
     @Test
     void pipelinedRequestsAreAllAnsweredInOrderBeforeTheDisconnect() throws Exception {
-        try (Client c = new Client()) {
+        try (NbdClient c = new NbdClient(server.port())) {
             c.go("disk");
             java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
             DataOutputStream b = new DataOutputStream(batch);
