@@ -185,8 +185,14 @@ final class Transmission {
         }
     }
 
+    /**
+     * Refuses flags the command does not take. FUA is taken by every command: the spec
+     * says a server that advertised {@code NBD_FLAG_SEND_FUA} (always, here) MUST accept
+     * it on all of them, even by ignoring it, because existing clients set it on flush
+     * and cache too.
+     */
     private static void allowFlags(int flags, int allowed) throws Refusal {
-        if ((flags & ~allowed) != 0) {
+        if ((flags & ~(allowed | Nbd.CMD_FLAG_FUA)) != 0) {
             throw new Refusal(Nbd.EINVAL, "flags 0x" + Integer.toHexString(flags) + " not valid for this command");
         }
     }

@@ -65,15 +65,16 @@ class ConformanceTest extends ServerFixture {
         EXPECTED.put("unaligned write", "ok alive");
         EXPECTED.put("unaligned zero", "ok alive");
         EXPECTED.put("unaligned trim", "ok alive");
-        // a flag unknown, or not documented for the command: EINVAL
+        // a flag unknown, or not documented for the command: EINVAL; but FUA, which the spec
+        // makes every command accept once NBD_FLAG_SEND_FUA is advertised
         EXPECTED.put("read with unknown flag", "EINVAL alive");
         EXPECTED.put("read with REQ_ONE", "EINVAL alive");
         EXPECTED.put("write with DF", "EINVAL alive");
         EXPECTED.put("write with NO_HOLE", "EINVAL alive");
-        EXPECTED.put("flush with FUA", "EINVAL alive");
+        EXPECTED.put("flush with FUA", "ok alive");
         EXPECTED.put("trim with NO_HOLE", "EINVAL alive");
-        EXPECTED.put("cache with FUA", "EINVAL alive");
-        EXPECTED.put("block status with FUA", "EINVAL alive");
+        EXPECTED.put("cache with FUA", "ok alive");
+        EXPECTED.put("block status with FUA", "ok alive");
         EXPECTED.put("zero with DF", "EINVAL alive");
         // unadvertised: DF without structured replies, block status without a meta context
         EXPECTED.put("read DF without structured replies", "EINVAL alive");
