@@ -55,6 +55,23 @@ public class NbdIT {
         return new InFramework(context, gogo).session(command);
     }
 
+    /** An export made through Config Admin alone, as a management agent would (TLS credentials or null). */
+    private org.osgi.service.cm.Configuration configureExport(String volume, String path, String name, int port,
+            String tlsCreds) throws IOException {
+        org.osgi.service.cm.Configuration c = configAdmin.createFactoryConfiguration("org.cowstack.storage.nbd.export",
+                "?");
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put("volume", volume);
+        p.put("path", path);
+        p.put("name", name);
+        p.put("port", port);
+        if (tlsCreds != null) {
+            p.put("tlsCreds", tlsCreds);
+        }
+        c.update(p);
+        return c;
+    }
+
     @Test
     public void aConfiguredExportServesQemuAndComesBackAfterAnUpdate() throws Exception {
         assumeTrue("qemu-img and qemu-io are not installed (qemu-utils): the NBD test is skipped",
@@ -62,14 +79,7 @@ public class NbdIT {
         session("storage:mkfs --size 64m mem:nbdit; storage:mount nb mem:nbdit");
         session("storage:io nb /disk 'truncate 4m' 'pwrite -S 0xab 1m 1m' fsync");
         int port = freePort();
-        org.osgi.service.cm.Configuration c = configAdmin.createFactoryConfiguration("org.cowstack.storage.nbd.export",
-                "?");
-        Dictionary<String, Object> p = new Hashtable<>();
-        p.put("volume", "nb");
-        p.put("path", "/disk");
-        p.put("name", "vm");
-        p.put("port", port);
-        c.update(p);
+        org.osgi.service.cm.Configuration c = configureExport("nb", "/disk", "vm", port, null);
         String uri = "nbd://127.0.0.1:" + port + "/vm";
 
         Object[] info = eventually("qemu-img", "info", "--output=json", uri);
@@ -113,15 +123,7 @@ public class NbdIT {
         session("storage:mkfs --size 64m mem:nbdtls; storage:mount nt mem:nbdtls");
         session("storage:io nt /disk 'truncate 4m'");
         int port = freePort();
-        org.osgi.service.cm.Configuration c = configAdmin.createFactoryConfiguration("org.cowstack.storage.nbd.export",
-                "?");
-        Dictionary<String, Object> p = new Hashtable<>();
-        p.put("volume", "nt");
-        p.put("path", "/disk");
-        p.put("name", "secure");
-        p.put("port", port);
-        p.put("tlsCreds", server.toString());
-        c.update(p);
+        org.osgi.service.cm.Configuration c = configureExport("nt", "/disk", "secure", port, server.toString());
 
         Object[] info = eventually("qemu-img", "info", "--output=json", "--object",
                 "tls-creds-x509,id=tls0,endpoint=client,dir=" + client, "--image-opts", "driver=nbd,server.type=inet,"
