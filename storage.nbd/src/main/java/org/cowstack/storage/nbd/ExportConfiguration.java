@@ -35,6 +35,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
             + "contexts; busy while exported")
     String[] bitmaps() default {};
 
+    @AttributeDefinition(required = false, description = "Advertise NBD_FLAG_CAN_MULTI_CONN: a flush on one "
+            + "connection makes every completed write of every connection durable (it does: a flush commits the "
+            + "volume); off tells clients to use one connection")
+    boolean multiConn() default true;
+
     @AttributeDefinition(required = false, description = "Directory of TLS credentials as qemu's --tls-creds reads "
             + "it (ca-cert.pem, server-cert.pem, server-key.pem): clients must then use TLS, and with a "
             + "ca-cert.pem a client certificate that CA signed; empty: no TLS (loopback only)")

@@ -277,8 +277,10 @@ final class Handshake {
             flags |= Nbd.TF_SEND_DF;
         }
         // A flush is a commit of the whole volume: it makes every completed write of every
-        // connection durable, which is what MULTI_CONN promises.
-        flags |= Nbd.TF_CAN_MULTI_CONN;
+        // connection durable, which is what MULTI_CONN promises (unless the export says not to).
+        if (e.multiConn()) {
+            flags |= Nbd.TF_CAN_MULTI_CONN;
+        }
         return new Result(e, size, flags, structured, List.of());
     }
 

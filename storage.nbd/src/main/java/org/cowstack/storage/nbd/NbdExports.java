@@ -41,7 +41,7 @@ public final class NbdExports implements NbdService {
 
     /** A configured export, where it listens. */
     record Settings(String name, String volume, String path, boolean readOnly, InetSocketAddress address,
-            String description, List<String> bitmaps, String tlsCreds) {
+            String description, List<String> bitmaps, String tlsCreds, boolean multiConn) {
     }
 
     /** How long {@link #export} and {@link #stop} wait for Declarative Services to apply the configuration. */
@@ -94,7 +94,7 @@ public final class NbdExports implements NbdService {
             return;
         }
         Settings s = new Settings(name, c.volume(), c.path(), c.readOnly(), address, c.description(), bitmaps,
-                tlsCreds);
+                tlsCreds, c.multiConn());
         configured.put(pid, s);
         notifyAll();
         if (!servers.containsKey(address)) {
@@ -181,7 +181,8 @@ public final class NbdExports implements NbdService {
     /** What is served for a configured export now: null while its volume is not mounted. */
     private Export exportOf(Settings s) {
         Volume v = volume(s.volume());
-        return v == null ? null : new Export(s.name(), s.description(), v, s.path(), s.readOnly(), s.bitmaps());
+        return v == null ? null : new Export(s.name(), s.description(), v, s.path(), s.readOnly(), s.bitmaps(),
+                s.multiConn());
     }
 
     private Volume volume(String name) {

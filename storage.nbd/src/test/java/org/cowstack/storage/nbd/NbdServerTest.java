@@ -377,4 +377,15 @@ class NbdServerTest extends ServerFixture {
             assertArrayEquals(filled(4096, 0x22), java.util.Arrays.copyOfRange(back, 8192, 12288));
         }
     }
+
+    /** MULTI_CONN is advertised, unless the export's configuration turns it off. */
+    @Test
+    void multiConnIsAdvertisedUnlessTheExportSaysNot() throws Exception {
+        try (NbdClient c = new NbdClient(server.port())) {
+            assertTrue((c.go("disk")[1] & Nbd.TF_CAN_MULTI_CONN) != 0, "disk advertises MULTI_CONN");
+        }
+        try (NbdClient c = new NbdClient(server.port())) {
+            assertEquals(0, c.go("one")[1] & Nbd.TF_CAN_MULTI_CONN, "one does not");
+        }
+    }
 }

@@ -94,6 +94,8 @@ abstract class ServerFixture {
                 return new Export("disk", "the test disk", volume, "/disk", false, List.of("b0"));
             case "ro":
                 return new Export("ro", "read-only", volume, "/disk", true, List.of());
+            case "one": // not listed: for the test of multiConn off
+                return new Export("one", "one connection", volume, "/disk", false, List.of(), false);
             case "big":
                 return bigMiB() > 0 ? new Export("big", "room for fio", volume, "/big", false, List.of()) : null;
             default:
