@@ -2,7 +2,6 @@ package org.cowstack.storage.device.log;
 
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -26,12 +25,20 @@ public final class Replayer {
     private static final int SECTOR = 512;
 
     private final WriteLog log;
+    private final byte[] start;
     private byte[] durable;
     private int durableUpTo;
 
+    /** A replayer of a log that started on a zeroed device. */
     public Replayer(WriteLog log) {
+        this(log, new byte[Math.toIntExact(log.deviceSize())]);
+    }
+
+    /** A replayer of a log that started on a device holding {@code start} (not changed). */
+    public Replayer(WriteLog log, byte[] start) {
         this.log = log;
-        this.durable = new byte[Math.toIntExact(log.deviceSize())];
+        this.start = start;
+        this.durable = start.clone();
     }
 
     /** The index just past the last flush before point {@code n} (0 when there was none). */
@@ -105,7 +112,7 @@ public final class Replayer {
     private byte[] durableCopy(int n) {
         int upTo = durableUpTo(n);
         if (upTo < durableUpTo) {
-            Arrays.fill(durable, (byte) 0);
+            durable = start.clone();
             durableUpTo = 0;
         }
         for (int i = durableUpTo; i < upTo; i++) {

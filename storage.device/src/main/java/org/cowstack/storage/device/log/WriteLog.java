@@ -84,6 +84,15 @@ public final class WriteLog {
         return found;
     }
 
+    /**
+     * A device that passes I/O to {@code inner} and records it here: for a test that logs
+     * a device it opened itself (with {@link Replayer#Replayer(WriteLog, byte[])} starting
+     * from what the device held). The device closes {@code inner} when closed.
+     */
+    public org.cowstack.storage.api.device.BlockDevice record(org.cowstack.storage.api.device.BlockDevice inner) {
+        return new LogDevice(inner.uri(), inner, this);
+    }
+
     /** Forgets every entry, as if the device were new and zeroed; for logs reused between runs. */
     public synchronized void clear() {
         entries.clear();
