@@ -37,6 +37,17 @@ final class FileStates {
      * an fsync makes only its own file's pages durable, as on Linux).
      */
     static boolean blockMix(List<Map<String, byte[]>> candidates, Map<String, byte[]> found, int block) {
+        return blockMix(candidates, found, Map.of(), block);
+    }
+
+    /**
+     * {@link #blockMix}, where the blocks in {@code lost} (unreadable: their checksum failed)
+     * pass only if the candidates disagree on them: blocks the workload overwrote since the
+     * last mark, as a NOCOW overwrite in place cut before its commit leaves them (README:
+     * "A NOCOW file keeps its checksums unless it is also nodatasum").
+     */
+    static boolean blockMix(List<Map<String, byte[]>> candidates, Map<String, byte[]> found,
+            Map<String, java.util.BitSet> lost, int block) {
         boolean shape = candidates.stream().anyMatch(c -> c.keySet().equals(found.keySet()) && c.keySet().stream()
                 .allMatch(k -> c.get(k).length == found.get(k).length));
         if (!shape) {
@@ -47,6 +58,14 @@ final class FileStates {
             for (int at = 0; at < f.length; at += block) {
                 int end = Math.min(f.length, at + block);
                 int from = at;
+                if (lost.getOrDefault(e.getKey(), new java.util.BitSet()).get(at / block)) {
+                    long versions = candidates.stream().map(c -> c.get(e.getKey())).filter(c -> c != null)
+                            .map(c -> java.nio.ByteBuffer.wrap(Arrays.copyOfRange(c, from, end))).distinct().count();
+                    if (versions < 2) {
+                        return false;
+                    }
+                    continue;
+                }
                 boolean seen = candidates.stream().map(c -> c.get(e.getKey())).anyMatch(c -> c != null
                         && Arrays.equals(f, from, end, Arrays.copyOf(c, Math.max(c.length, end)), from, end));
                 if (!seen) {
@@ -83,6 +102,34 @@ final class FileStates {
         java.util.Set<String> keys = new java.util.HashSet<>(a.keySet());
         keys.addAll(b.keySet());
         return keys;
+    }
+
+    /** Files read block by block: {@code lost} holds the blocks whose checksum failed, which read as zeros. */
+    record Found(Map<String, byte[]> files, Map<String, java.util.BitSet> lost) {
+    }
+
+    static Found readBlocks(CowVolume v, int block) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        Map<String, java.util.BitSet> lost = new TreeMap<>();
+        for (var e : v.list("/")) {
+            String path = "/" + e.name();
+            try (var f = v.open(path, java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ))) {
+                byte[] content = new byte[(int) f.size()];
+                for (int at = 0; at < content.length; at += block) {
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content, at, Math.min(block, content.length - at));
+                    try {
+                        while (b.hasRemaining() && f.read(b, b.position()) >= 0) {
+                            // read on
+                        }
+                    } catch (org.cowstack.storage.api.ChecksumMismatchException checksum) {
+                        Arrays.fill(content, at, Math.min(content.length, at + block), (byte) 0);
+                        lost.computeIfAbsent(path, k -> new java.util.BitSet()).set(at / block);
+                    }
+                }
+                files.put(path, content);
+            }
+        }
+        return new Found(files, lost);
     }
 
     /** Every file of the root directory with its content. */
