@@ -9,7 +9,6 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -129,9 +128,7 @@ class CrashTest {
         }
 
         private static Map<String, byte[]> copy(Map<String, byte[]> m) {
-            Map<String, byte[]> c = new LinkedHashMap<>();
-            m.forEach((k, v) -> c.put(k, v.clone()));
-            return c;
+            return FileStates.copy(m);
         }
     }
 
@@ -196,12 +193,9 @@ class CrashTest {
             }
             assertEquals(List.of(), after.audit(), "crash at write " + k + " (seed " + seed + "): audit");
             assertEquals(List.of(), after.check().problems(), "crash at write " + k + " (seed " + seed + "): check");
-            Map<String, byte[]> found = new TreeMap<>();
-            for (var e : after.list("/")) {
-                found.put("/" + e.name(), Volumes.readAll(after, "/" + e.name()));
-            }
-            if (w.candidates.stream().noneMatch(cand -> same(cand, found))) {
-                fail("crash at write " + k + " (seed " + seed + "): the volume holds " + describe(found)
+            Map<String, byte[]> found = FileStates.read(after);
+            if (!FileStates.oneOf(w.candidates, found)) {
+                fail("crash at write " + k + " (seed " + seed + "): the volume holds " + FileStates.describe(found)
                         + ", which is no state since the last fsync (" + w.candidates.size() + " candidates)");
             }
             if (w.fsyncs > 0) {
@@ -268,18 +262,5 @@ class CrashTest {
 
     private static FaultControl control(CowVolume v) {
         return (FaultControl) v.boundDevice();
-    }
-
-    private static boolean same(Map<String, byte[]> a, Map<String, byte[]> b) {
-        if (!a.keySet().equals(b.keySet())) {
-            return false;
-        }
-        return a.entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), b.get(e.getKey())));
-    }
-
-    private static String describe(Map<String, byte[]> files) {
-        StringBuilder s = new StringBuilder("{");
-        files.forEach((k, v) -> s.append(k).append(": ").append(v.length).append(" bytes, "));
-        return s.append("}").toString();
     }
 }

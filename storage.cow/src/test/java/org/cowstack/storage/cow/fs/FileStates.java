@@ -1,0 +1,143 @@
+package org.cowstack.storage.cow.fs;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Model states of a volume's root directory (path to content), as crash tests compare them. */
+final class FileStates {
+    private FileStates() {
+    }
+
+    static Map<String, byte[]> copy(Map<String, byte[]> m) {
+        Map<String, byte[]> c = new LinkedHashMap<>();
+        m.forEach((k, v) -> c.put(k, v.clone()));
+        return c;
+    }
+
+    static boolean same(Map<String, byte[]> a, Map<String, byte[]> b) {
+        if (!a.keySet().equals(b.keySet())) {
+            return false;
+        }
+        return a.entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), b.get(e.getKey())));
+    }
+
+    /** Whether {@code found} is one of {@code candidates}. */
+    static boolean oneOf(List<Map<String, byte[]>> candidates, Map<String, byte[]> found) {
+        return candidates.stream().anyMatch(c -> same(c, found));
+    }
+
+    /**
+     * Whether {@code found} is a commit of a state whose unsynced buffered data was only in
+     * part written back: names and sizes of one candidate, and every block of every file
+     * as that file held it in some candidate (the page cache writes back page by page, and
+     * an fsync makes only its own file's pages durable, as on Linux).
+     */
+    static boolean blockMix(List<Map<String, byte[]>> candidates, Map<String, byte[]> found, int block) {
+        return blockMix(candidates, found, Map.of(), block);
+    }
+
+    /**
+     * {@link #blockMix}, where the blocks in {@code lost} (unreadable: their checksum failed)
+     * pass only if the candidates disagree on them: blocks the workload overwrote since the
+     * last mark, as a NOCOW overwrite in place cut before its commit leaves them (README:
+     * "A NOCOW file keeps its checksums unless it is also nodatasum").
+     */
+    static boolean blockMix(List<Map<String, byte[]>> candidates, Map<String, byte[]> found,
+            Map<String, java.util.BitSet> lost, int block) {
+        boolean shape = candidates.stream().anyMatch(c -> c.keySet().equals(found.keySet()) && c.keySet().stream()
+                .allMatch(k -> c.get(k).length == found.get(k).length));
+        if (!shape) {
+            return false;
+        }
+        for (var e : found.entrySet()) {
+            byte[] f = e.getValue();
+            for (int at = 0; at < f.length; at += block) {
+                int end = Math.min(f.length, at + block);
+                int from = at;
+                if (lost.getOrDefault(e.getKey(), new java.util.BitSet()).get(at / block)) {
+                    long versions = candidates.stream().map(c -> c.get(e.getKey())).filter(c -> c != null)
+                            .map(c -> java.nio.ByteBuffer.wrap(Arrays.copyOfRange(c, from, end))).distinct().count();
+                    if (versions < 2) {
+                        return false;
+                    }
+                    continue;
+                }
+                boolean seen = candidates.stream().map(c -> c.get(e.getKey())).anyMatch(c -> c != null
+                        && Arrays.equals(f, from, end, Arrays.copyOf(c, Math.max(c.length, end)), from, end));
+                if (!seen) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    static String describe(Map<String, byte[]> files) {
+        StringBuilder s = new StringBuilder("{");
+        files.forEach((k, v) -> s.append(k).append(": ").append(v.length).append(" bytes, "));
+        return s.append("}").toString();
+    }
+
+    /** Where {@code found} first departs from {@code expected}, file by file. */
+    static String difference(Map<String, byte[]> expected, Map<String, byte[]> found) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String k : new java.util.TreeSet<>(union(expected, found))) {
+            byte[] e = expected.get(k);
+            byte[] f = found.get(k);
+            if (e == null || f == null) {
+                out.add(k + (e == null ? " unexpected" : " missing"));
+            } else if (!Arrays.equals(e, f)) {
+                int at = Arrays.mismatch(e, f);
+                out.add(k + " differs at " + at + " (sizes " + e.length + "/" + f.length + ")");
+            }
+        }
+        return out.toString();
+    }
+
+    private static java.util.Set<String> union(Map<String, byte[]> a, Map<String, byte[]> b) {
+        java.util.Set<String> keys = new java.util.HashSet<>(a.keySet());
+        keys.addAll(b.keySet());
+        return keys;
+    }
+
+    /** Files read block by block: {@code lost} holds the blocks whose checksum failed, which read as zeros. */
+    record Found(Map<String, byte[]> files, Map<String, java.util.BitSet> lost) {
+    }
+
+    static Found readBlocks(CowVolume v, int block) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        Map<String, java.util.BitSet> lost = new TreeMap<>();
+        for (var e : v.list("/")) {
+            String path = "/" + e.name();
+            try (var f = v.open(path, java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ))) {
+                byte[] content = new byte[(int) f.size()];
+                for (int at = 0; at < content.length; at += block) {
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content, at, Math.min(block, content.length - at));
+                    try {
+                        while (b.hasRemaining() && f.read(b, b.position()) >= 0) {
+                            // read on
+                        }
+                    } catch (org.cowstack.storage.api.ChecksumMismatchException checksum) {
+                        Arrays.fill(content, at, Math.min(content.length, at + block), (byte) 0);
+                        lost.computeIfAbsent(path, k -> new java.util.BitSet()).set(at / block);
+                    }
+                }
+                files.put(path, content);
+            }
+        }
+        return new Found(files, lost);
+    }
+
+    /** Every file of the root directory with its content. */
+    static Map<String, byte[]> read(CowVolume v) throws IOException {
+        Map<String, byte[]> found = new TreeMap<>();
+        for (var e : v.list("/")) {
+            found.put("/" + e.name(), Volumes.readAll(v, "/" + e.name()));
+        }
+        return found;
+    }
+}

@@ -1,0 +1,185 @@
+package org.cowstack.storage.cow.fs;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.volume.MountOptions;
+import org.cowstack.storage.cow.inspect.Check;
+import org.cowstack.storage.device.log.Replayer;
+import org.cowstack.storage.device.log.WriteLog;
+
+/**
+ * Runs a workload on a logged volume, remembering the model state after each operation
+ * and where in the log it was reached (with a mark after every fsync-family call), then
+ * replays the log at crash points: each must pass {@code storage:check} before mounting,
+ * mount, and hold the files of a state between the last mark before the point and the
+ * operation in progress there (xfstests generic/455 and 482, with our model).
+ */
+final class Replays {
+    private static final long CACHE = 4L << 20;
+
+    private final WriteLog log;
+    private final Map<String, byte[]> model = new TreeMap<>();
+    private final List<Map<String, byte[]>> states = new ArrayList<>();
+    private final List<Integer> started = new ArrayList<>();
+    private final List<Integer> reached = new ArrayList<>();
+    private final List<Boolean> durable = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+    int refused;
+    int points;
+    int flushPoints;
+    int markPoints;
+    int sampledPoints;
+    final List<String> failures = new ArrayList<>();
+    int unclean;
+    int mismatches;
+    /** Points that held no state as a whole but a commit of partly written-back pages of allowed states. */
+    int blockMixed;
+    /** Points where blocks overwritten in place since the last mark failed their checksum (documented for NOCOW). */
+    int nocowLost;
+
+    /** {@code initial}: the durable files when the log starts. */
+    Replays(WriteLog log, Map<String, byte[]> initial) {
+        this.log = log;
+        model.putAll(FileStates.copy(initial));
+        record("start", log.size(), true);
+    }
+
+    WriteLog log() {
+        return log;
+    }
+
+    Map<String, byte[]> model() {
+        return model;
+    }
+
+    /** Runs one operation; after an fsync-family call, places a mark and makes its state the durable one. */
+    void run(CowVolume v, ModelOps.Op op) throws IOException {
+        int start = log.size();
+        if (!op.apply(v, model)) {
+            refused++;
+        }
+        if (op.persists()) {
+            log.mark(op.name());
+        }
+        record(op.name(), start, op.persists());
+    }
+
+    private void record(String name, int start, boolean isDurable) {
+        states.add(FileStates.copy(model));
+        names.add(name);
+        started.add(start);
+        reached.add(log.size());
+        durable.add(isDurable);
+    }
+
+    /** The states a crash at point {@code n} may show. */
+    List<Map<String, byte[]>> allowed(int n) {
+        int lo = 0;
+        for (int k = 0; k < states.size(); k++) {
+            if (durable.get(k) && reached.get(k) <= n) {
+                lo = k;
+            }
+        }
+        List<Map<String, byte[]>> out = new ArrayList<>();
+        for (int k = lo; k < states.size() && (k == lo || started.get(k) < n); k++) {
+            out.add(states.get(k));
+        }
+        return out;
+    }
+
+    /** The operations done up to point {@code n}, for failure messages. */
+    private String history(int n) {
+        List<String> done = new ArrayList<>();
+        for (int k = 1; k < states.size() && started.get(k) < n; k++) {
+            done.add(names.get(k));
+        }
+        return (done.size() > 8 ? "... " : "") + done.subList(Math.max(0, done.size() - 8), done.size());
+    }
+
+    /**
+     * Replays every point from {@code from}: after each flush and each mark with every
+     * write landed, and {@code samples} crashes per interval between flushes with the
+     * unflushed writes dropped, reordered and torn ({@code random} decides).
+     */
+    void replay(Replayer replayer, int from, Random random, int samples, String what) throws IOException {
+        int lastFlush = from;
+        for (int i = from; i < log.size(); i++) {
+            WriteLog.Kind kind = log.get(i).kind();
+            if (kind == WriteLog.Kind.FLUSH) {
+                for (int s = 0; s < samples && i > lastFlush; s++) {
+                    int n = lastFlush + 1 + random.nextInt(i - lastFlush);
+                    StringBuilder outcome = new StringBuilder();
+                    verify(replayer.crash(n, random, outcome), n, what + ", crash at " + n + " (" + outcome + ")");
+                    sampledPoints++;
+                }
+                lastFlush = i;
+                verify(replayer.after(i + 1), i + 1, what + ", after the flush at " + i);
+                flushPoints++;
+            } else if (kind == WriteLog.Kind.MARK) {
+                verify(replayer.after(i), i, what + ", at mark " + log.get(i).label());
+                markPoints++;
+            }
+        }
+    }
+
+    private void verify(byte[] image, int n, String where) throws IOException {
+        points++;
+        URI uri = URI.create("image:replay");
+        BlockDevice d = Replayer.device(uri, image, log.blockSize());
+        Check.Result check;
+        try {
+            check = CowVolume.check(d, Volumes.SERVICES);
+        } catch (IOException | RuntimeException e) {
+            fail(where, "check failed: " + e, n, true);
+            return;
+        }
+        if (!check.clean()) {
+            fail(where, "check: " + check.problems(), n, true);
+            return;
+        }
+        CowVolume v;
+        try {
+            v = CowVolume.mount("replay", uri, d, Volumes.SERVICES, MountOptions.defaults(), CACHE);
+        } catch (IOException | RuntimeException e) {
+            fail(where, "mount failed: " + e, n, true);
+            return;
+        }
+        try {
+            FileStates.Found read = FileStates.readBlocks(v, ModelOps.B);
+            Map<String, byte[]> found = read.files();
+            List<Map<String, byte[]>> allowed = allowed(n);
+            if (!read.lost().isEmpty() && FileStates.blockMix(allowed, found, read.lost(), ModelOps.B)) {
+                nocowLost++;
+            } else if (read.lost().isEmpty() && !FileStates.oneOf(allowed, found)
+                    && FileStates.blockMix(allowed, found, ModelOps.B)) {
+                blockMixed++;
+            } else if (!read.lost().isEmpty() || !FileStates.oneOf(allowed, found)) {
+                fail(where, "holds " + FileStates.describe(found) + ", no state since the last mark; "
+                        + allowed.stream().map(a -> FileStates.difference(a, found)).toList() + ", unreadable blocks "
+                        + read.lost(), n, false);
+            }
+        } catch (IOException | RuntimeException e) {
+            fail(where, "read failed: " + e, n, true);
+        } finally {
+            v.abandon();
+        }
+    }
+
+    private void fail(String where, String what, int n, boolean isUnclean) {
+        if (isUnclean) {
+            unclean++;
+        } else {
+            mismatches++;
+        }
+        if (failures.size() < 5) {
+            failures.add(where + ": " + what + " after " + history(n));
+        }
+    }
+}
