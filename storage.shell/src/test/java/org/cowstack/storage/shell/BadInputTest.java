@@ -62,6 +62,9 @@ class BadInputTest {
     private static int unclear;
     private static int imagesChecked;
     private static final List<String> skipped = new ArrayList<>();
+    /** Every row with the line it got, written to {@link #LINES} for reading. */
+    private static final List<String> lines = new ArrayList<>();
+    private static final Path LINES = Path.of("target", "bad-input-sweep.txt");
 
     @BeforeAll
     static void volumes() throws Throwable {
@@ -117,8 +120,11 @@ class BadInputTest {
         if (engine != null) {
             engine.close();
         }
+        if (Files.isDirectory(LINES.getParent())) {
+            Files.write(LINES, lines);
+        }
         System.out.println("bad input sweep: " + rows + " rows, " + stackTraces + " stack traces, " + unclear
-                + " unclear, " + imagesChecked + " images checked unchanged");
+                + " unclear, " + imagesChecked + " images checked unchanged (each row and its line: " + LINES + ")");
         if (!skipped.isEmpty()) {
             System.out.println("bad input sweep: skipped " + skipped.size() + " rows on an unreadable file (the tests "
                     + "run as root, whom chmod 000 does not stop): " + skipped);
@@ -174,6 +180,7 @@ class BadInputTest {
             fail(row + ": accepted, answered " + result);
         }
         String line = ErrorLine.of(failure);
+        lines.add(row + "\n    " + line);
         if (ErrorLine.internal(failure)) {
             stackTraces++;
             failure.printStackTrace(out);
