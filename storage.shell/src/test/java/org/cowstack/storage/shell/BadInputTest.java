@@ -41,7 +41,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Bad input to every storage command and every {@code storage:io} sub-command, on the real
  * engine with image files ({@link BadInputRows} makes the rows): each is refused with one
  * line that names the bad input, as the executable prints it (no stack trace: only the
- * failures a user causes, never an internal error), nothing on standard output, and every
+ * failures a user causes, never an internal error), nothing on standard output or error, and every
  * image and the host directory as they were.
  */
 class BadInputTest {
@@ -161,16 +161,20 @@ class BadInputTest {
         rows++;
         Map<String, String> before = images(row);
         PrintStream out = System.out;
+        PrintStream err = System.err;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         Throwable failure = null;
         Object result = null;
+        // both streams into one: a stack trace printed on stderr is caught too
         System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        System.setErr(System.out);
         try {
             result = Gogo.run(components, session(), row.spec(), words);
         } catch (Throwable e) {
             failure = e;
         } finally {
             System.setOut(out);
+            System.setErr(err);
         }
         Set<String> volumes = mounted();
         Map<String, String> after = images(row);
@@ -181,7 +185,8 @@ class BadInputTest {
         }
         String line = ErrorLine.of(failure);
         lines.add(row + "\n    " + line);
-        if (ErrorLine.internal(failure)) {
+        String stdout = printed.toString(StandardCharsets.UTF_8);
+        if (ErrorLine.internal(failure) || stdout.contains("\tat ")) {
             stackTraces++;
             failure.printStackTrace(out);
             fail(row + ": an internal error, with a stack trace in the log: " + line);
@@ -191,7 +196,6 @@ class BadInputTest {
         line = names.equals("read-only") ? line.replace("readonly", "read-only") : line;
         boolean named = names.isEmpty() ? line.contains("''") || line.contains("empty") : line.contains(names)
                 || names.startsWith("file:") && line.contains(names.substring(5));
-        String stdout = printed.toString(StandardCharsets.UTF_8);
         if (!named || line.strip().equals(names) || line.contains("\n") || JAVA.matcher(line).find()
                 || !stdout.isEmpty()) {
             unclear++;
@@ -205,7 +209,7 @@ class BadInputTest {
         }
     }
 
-    /** Mounts back the fixture's volumes and unmounts any other a row left mounted (each a failure already). */
+    /** Unmounts any volume a row left mounted besides the fixture's (each such row has failed already). */
     private static void restore(Set<String> volumes) throws Exception {
         for (String name : volumes) {
             if (!name.equals("v") && !name.equals("ro")) {
