@@ -330,6 +330,93 @@ class ExecutableJarIT {
         }
     }
 
+    /**
+     * Issue 21: an image open read-write in one process (its own STORAGE_HOME) is refused by a
+     * second process with another home, by the file lock of the file device: mount, mkfs and
+     * check each say so in one line and exit 1, and the image is as the first left it.
+     */
+    @Test
+    void anImageOpenInOneProcessIsRefusedToAProcessWithAnotherHome() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        Path image = home.resolve("shared.img");
+        Process a = start(java, home.resolve("a"), home);
+        try (var in = a.getOutputStream()) {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(a.getInputStream(), StandardCharsets.UTF_8));
+            in.write(("storage:mkfs --size 16m file:" + image + "\nstorage:mount v file:" + image
+                    + "\nstorage:io v /a 'pwrite 0 64k' 'fsync' 'md5sum'\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            awaitLine(out, l -> l.endsWith("  /a"));
+            String md5 = md5(image);
+            for (String command : List.of("storage:mount v file:" + image, "storage:mkfs file:" + image,
+                    "storage:check file:" + image)) {
+                Run refused = finish(start(java, home.resolve("b"), home, "-c", command), null);
+                assertEquals(1, refused.status(), command + ": " + refused.err());
+                assertEquals(1, refused.errLines().size(), command + ": " + refused.err());
+                String line = refused.errLines().get(0);
+                assertTrue(line.contains(image.toString()) && line.contains("file lock"), command + ": " + line);
+                assertFalse(line.contains("Exception") || line.contains("\tat "), line);
+                assertEquals(md5, md5(image), command + " left the image as it was");
+            }
+        }
+        assertEquals(0, finish(a, null).status());
+    }
+
+    /**
+     * Issue 21: kill -9 in the middle of a large write leaves a volume that mounts (in the
+     * next process, from the configuration the first recorded) at its last commit.
+     */
+    @Test
+    void killNineInALargeWriteLeavesTheVolumeAtItsLastCommit() throws Exception {
+        String java = javas().findFirst().orElseThrow();
+        Process a = start(java, home, home);
+        var in = a.getOutputStream();
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(a.getInputStream(), StandardCharsets.UTF_8));
+        in.write(("storage:mkfs --size 512m file:big.img\nstorage:mount v file:big.img\n"
+                + "storage:io v /a 'pwrite -S 0x11 0 1m' 'fsync' 'md5sum'\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        String committed = awaitLine(out, l -> l.endsWith("  /a"));
+        in.write("storage:io v /big 'pwrite -b 1m 0 400m' 'fsync'\n".getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        Thread.sleep(1500);
+        assertTrue(a.isAlive(), "still writing");
+        a.destroyForcibly(); // SIGKILL
+        assertTrue(a.waitFor(TIMEOUT_S, TimeUnit.SECONDS));
+        try {
+            in.close();
+        } catch (IOException broken) {
+            // the pipe of a killed process
+        }
+        Run next = run(java, null, "-c", "storage:ls v; storage:io v /a 'md5sum'; storage:check v");
+        assertEquals(0, next.status(), next.out() + next.err());
+        assertFalse(next.out().lines().anyMatch(l -> l.matches("big +file +419430400 .*")),
+                "killed before the write and its fsync were done: " + next.out());
+        assertTrue(next.out().contains(committed + "\n"), "the file committed before the kill: " + next.out());
+        assertTrue(next.out().contains("clean: generation "), next.out());
+    }
+
+    /** Reads lines until one matches: that line (the process must print it within the timeout). */
+    private static String awaitLine(java.io.BufferedReader out, java.util.function.Predicate<String> wanted)
+            throws Exception {
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String l = out.readLine(); l != null; l = out.readLine()) {
+                    if (wanted.test(l)) {
+                        return l;
+                    }
+                }
+                throw new AssertionError("the process ended before the line");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        return line.get(TIMEOUT_S, TimeUnit.SECONDS);
+    }
+
+    private static String md5(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                .digest(Files.readAllBytes(file)));
+    }
+
     /** The id lb gives a bundle, by its symbolic name. */
     private String bundleId(String java, String symbolicName) throws Exception {
         Run lb = run(java, null, "-c", "lb -s");

@@ -149,7 +149,14 @@ public final class BitmapCommands {
         BitmapOptions o = BitmapOptions.defaults();
         String g = a.option("--granularity", null);
         if (g != null) {
-            o = o.granularity(ByteSize.parse("--granularity", g));
+            long bytes = ByteSize.parse("--granularity", g);
+            if (bytes < BitmapOptions.MIN_GRANULARITY || bytes > BitmapOptions.MAX_GRANULARITY
+                    || Long.bitCount(bytes) != 1) {
+                // checked here too, so that qemu's sentence says what was given
+                throw oneLine(new BitmapException(BitmapException.Reason.INVALID,
+                        "Granularity must be power of 2 and at least 512", "Given: --granularity " + g));
+            }
+            o = o.granularity(bytes);
         }
         String mode = a.option("--mode", "transactional");
         switch (mode) {

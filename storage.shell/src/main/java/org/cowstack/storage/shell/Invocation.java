@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.felix.service.command.CommandSession;
+import org.cowstack.storage.shell.cli.ArgSpec;
 import org.cowstack.storage.shell.cli.CommandSpec;
+import org.cowstack.storage.shell.cli.OptionSpec;
 import org.cowstack.storage.shell.cli.ParsedArgs;
 
 /**
@@ -43,6 +45,32 @@ final class Invocation {
                         + "the path with one / (" + word.substring(1) + ") or quote it ('" + word + "')");
             }
         }
-        return spec.parse(words);
+        return notEmpty(spec, spec.parse(words));
+    }
+
+    /**
+     * Options whose value may be empty, and arguments the engine refuses empty itself in
+     * qemu's words ({@code Bitmap name cannot be empty}).
+     */
+    private static final java.util.Set<String> MAY_BE_EMPTY = java.util.Set.of("--label", "BITMAP", "TARGET");
+
+    /**
+     * An empty word ({@code ''}, or an unset variable in quotes) is no volume, path, size or
+     * name: refused here, naming the argument, rather than by a message that shows nothing
+     * where the word was.
+     */
+    private static ParsedArgs notEmpty(CommandSpec spec, ParsedArgs a) {
+        for (int i = 0; i < a.count(); i++) {
+            String name = spec.argumentAt(i).map(ArgSpec::name).orElse("argument " + (i + 1));
+            if (a.arg(i).isEmpty() && !MAY_BE_EMPTY.contains(name)) {
+                throw spec.error(name + " is empty ('')");
+            }
+        }
+        for (OptionSpec o : spec.options()) {
+            if (!o.isFlag() && "".equals(a.option(o.name(), null)) && !MAY_BE_EMPTY.contains(o.name())) {
+                throw spec.error("option " + o.name() + " is empty ('')");
+            }
+        }
+        return a;
     }
 }

@@ -269,7 +269,38 @@ final class IoScript {
             throw new IllegalArgumentException(name + ": expected " + n + " argument" + (n == 1 ? "" : "s")
                     + ", got " + args.size() + " (" + String.join(" ", args) + ")");
         }
+        numbers(c, options, args);
         return new Parsed(c, new IoArgs(options, args));
+    }
+
+    /** Arguments that are byte counts, by the names the table gives them. */
+    private static final Map<String, String> COUNTS = Map.of("OFF", "offset", "LEN", "length", "SIZE", "size",
+            "SRCOFF", "source offset", "DSTOFF", "destination offset");
+
+    /**
+     * Reads the numbers of a sub-command line before anything runs (its handler reads them
+     * again): a bad number in the third command must not leave the first two done, nor the
+     * file created.
+     */
+    private static void numbers(IoCommand c, Map<String, String> options, List<String> args) {
+        try {
+            for (int i = 0; i < args.size(); i++) {
+                ArgSpec spec = c.argumentAt(i).orElseThrow();
+                if (COUNTS.containsKey(spec.name())) {
+                    ByteSize.parse(c.name() + " " + COUNTS.get(spec.name()), args.get(i));
+                }
+            }
+            for (Map.Entry<String, String> o : options.entrySet()) {
+                String value = c.option(o.getKey()).map(OptionSpec::valueName).orElse("");
+                if (value.equals("BYTE")) {
+                    pattern(c.name() + " " + o.getKey(), o.getValue());
+                } else if (value.equals("BSIZE")) {
+                    ByteSize.parse(c.name() + " " + o.getKey(), o.getValue());
+                }
+            }
+        } catch (InvalidArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     static int pattern(String name, String text) throws InvalidArgumentException {

@@ -6,7 +6,6 @@ import java.util.List;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
-import org.cowstack.storage.api.ByteSize;
 import org.cowstack.storage.api.nbd.NbdExport;
 import org.cowstack.storage.api.nbd.NbdService;
 import org.cowstack.storage.shell.cli.ParsedArgs;
@@ -73,9 +72,10 @@ public final class NbdCommands {
         }
         switch (action) {
             case "export": {
-                long port = ByteSize.parse("--port", a.option("--port", Integer.toString(NbdService.DEFAULT_PORT)));
+                String given = a.option("--port", Integer.toString(NbdService.DEFAULT_PORT));
+                int port = given.matches("[0-9]{1,5}") ? Integer.parseInt(given) : 0;
                 if (port < 1 || port > 65535) {
-                    throw actionError(action, "--port " + port + " is not a TCP port (1 to 65535)");
+                    throw actionError(action, "--port " + given + " is not a TCP port (1 to 65535)");
                 }
                 String bitmaps = a.option("--bitmap", "");
                 NbdExport e = service().export(a.arg(1), a.arg(2), a.option("--name", ""), a.has("--ro"),

@@ -291,7 +291,7 @@ class BackupRestoreTest {
         assertTrue(message(() -> run("backup", "src", "/f", "--to", "volume:src/f")).endsWith("is the file being backed up"));
         assertEquals("Bitmap name cannot be empty", message(() -> run("bitmap", "add", "src", "/f", "")));
         assertEquals("Bitmap already exists: b", message(() -> run("bitmap", "add", "src", "/f", "b")));
-        assertEquals("Granularity must be power of 2 and at least 512",
+        assertEquals("Granularity must be power of 2 and at least 512; given: --granularity 1000",
                 message(() -> run("bitmap", "add", "--granularity", "1000", "src", "/f", "c")));
         assertTrue(message(() -> run("bitmap", "clear", "--granularity", "4k", "src", "/f", "b"))
                 .startsWith("storage:bitmap: option --granularity is for add only; usage: storage:bitmap clear NAME"));

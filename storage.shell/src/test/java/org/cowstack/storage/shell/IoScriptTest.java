@@ -120,8 +120,8 @@ class IoScriptTest {
         assertEquals("pwrite: expected 2 arguments, got 1 (0)",
                 assertThrows(IllegalArgumentException.class, () -> run("pwrite 0")).getMessage());
         assertEquals("pwrite -S: 0x100 (expected: a byte value 0..255 (0x00..0xff))",
-                assertThrows(InvalidArgumentException.class, () -> run("pwrite -S 0x100 0 1")).getMessage());
-        assertTrue(assertThrows(InvalidArgumentException.class, () -> run("pread 0 ten")).getMessage()
+                assertThrows(IllegalArgumentException.class, () -> run("pwrite -S 0x100 0 1")).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> run("pread 0 ten")).getMessage()
                 .startsWith("pread length: ten (expected: "));
         assertEquals("pwrite: unknown option -x",
                 assertThrows(IllegalArgumentException.class, () -> run("pwrite -x 0 1")).getMessage());

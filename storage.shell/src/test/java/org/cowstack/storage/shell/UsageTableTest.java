@@ -6,17 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.InputStream;
-import java.lang.reflect.InvocationTargetException;
-import java.nio.charset.StandardCharsets;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -54,53 +49,16 @@ class UsageTableTest {
         }
     }
 
-    /**
-     * A component's Gogo functions as Declarative Services registers them: the
-     * {@code osgi.command.*} properties bnd wrote into its descriptor from {@code @GogoCommand}
-     * (an annotation the class file does not keep at run time).
-     */
-    private static List<String> property(Class<?> component, String name) {
-        try (InputStream in = component.getResourceAsStream("/OSGI-INF/" + component.getName() + ".xml")) {
-            assertNotNull(in, "the DS descriptor of " + component.getName());
-            String xml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            Matcher m = Pattern.compile("<property name=\"" + Pattern.quote(name) + "\"[^>]*?(?:value=\"([^\"]*)\"/>|>"
-                    + "([^<]*)</property>)", Pattern.DOTALL).matcher(xml);
-            if (!m.find()) {
-                return List.of();
-            }
-            String value = m.group(1) != null ? m.group(1) : m.group(2);
-            return Arrays.stream(value.split("\n")).map(String::strip).filter(v -> !v.isEmpty()).toList();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    private static Map.Entry<Object, Method> method(String function) {
+        return Gogo.method(COMPONENTS, function);
     }
 
-    /** The Gogo method of a command, found as Gogo finds it: by the function name its component registers. */
-    private static Map.Entry<Object, Method> method(String function) {
-        for (Object component : COMPONENTS) {
-            if (property(component.getClass(), "osgi.command.function").contains(function)) {
-                for (Method m : component.getClass().getMethods()) {
-                    if (m.getName().equals(function)) {
-                        return Map.entry(component, m);
-                    }
-                }
-            }
-        }
-        throw new AssertionError("no Gogo method for " + function);
+    private static List<String> property(Class<?> component, String name) {
+        return Gogo.property(component, name);
     }
 
     private static Object run(CommandSpec spec, List<String> args) throws Throwable {
-        Map.Entry<Object, Method> m = method(spec.name());
-        CharSequence[] words = new CharSequence[args.size()];
-        for (int i = 0; i < words.length; i++) {
-            // Gogo passes its own CharSequence (a Token), not always a String
-            words[i] = args.get(i) == null ? null : new StringBuilder(args.get(i));
-        }
-        try {
-            return m.getValue().invoke(m.getKey(), Sessions.empty(), words);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
+        return Gogo.run(COMPONENTS, spec, args);
     }
 
     /** Enough positional words for {@code n} arguments. */

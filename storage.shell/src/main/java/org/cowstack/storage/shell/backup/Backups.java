@@ -48,6 +48,7 @@ public final class Backups {
         if (target.is(v, path)) {
             throw new IllegalArgumentException(target + " is the file being backed up");
         }
+        target.refuseExisting();
         long started = System.nanoTime();
         try (FileHandle f = v.open(path, EnumSet.of(StandardOpenOption.READ));
                 Backup b = f.bitmaps().backup(bitmap, sync, mode)) {

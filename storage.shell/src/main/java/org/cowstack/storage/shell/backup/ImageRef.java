@@ -88,6 +88,22 @@ public final class ImageRef {
      * @throws FileAlreadyExistsException when it, or its manifest, exists
      */
     Image create() throws IOException {
+        refuseExisting();
+        if (host != null) {
+            return new HostImage(FileChannel.open(host, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ));
+        }
+        return new VolumeImage(volume.open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.READ)));
+    }
+
+    /**
+     * Refuses an image that exists, or whose manifest does: checked before a backup starts
+     * (which marks its bitmap and may commit), and again by {@link #create()}.
+     *
+     * @throws FileAlreadyExistsException when it, or its manifest, exists
+     */
+    void refuseExisting() throws IOException {
         if (exists(MANIFEST_SUFFIX)) {
             throw new FileAlreadyExistsException(text + MANIFEST_SUFFIX, null,
                     "exists: a backup never overwrites another; remove it or name another target");
@@ -97,15 +113,12 @@ public final class ImageRef {
                 throw new FileAlreadyExistsException(text, null,
                         "exists: a backup never overwrites another; remove it or name another target");
             }
-            return new HostImage(FileChannel.open(host, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ));
+            return;
         }
         if (exists("")) {
             throw new FileAlreadyExistsException(text, null,
                     "exists: a backup never overwrites another; remove it or name another target");
         }
-        return new VolumeImage(volume.open(path, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.READ)));
     }
 
     /** Opens the image to read it. */

@@ -2,6 +2,8 @@ package org.cowstack.storage.shell.backup;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -45,6 +47,7 @@ public final class Restores {
         for (Manifest m : chain) {
             total += m.bytes();
         }
+        checkTarget(v, path);
         String tmp = temporary(path);
         boolean renamed = false;
         try (FileHandle out = v.open(tmp, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -141,6 +144,30 @@ public final class Restores {
             }
             at += want;
             p.advance(want);
+        }
+    }
+
+    /**
+     * The target as the engine reads it, before a temporary name is made from it (whose
+     * errors would name the temporary file): a file, or a new name in a directory that exists.
+     */
+    private static void checkTarget(Volume v, String path) throws IOException {
+        try {
+            if (v.stat(path).directory()) {
+                throw new FileSystemException(path, null, "is a directory");
+            }
+            return;
+        } catch (NoSuchFileException absent) {
+            // a new file: its directory must exist
+        }
+        int slash = path.lastIndexOf('/');
+        String parent = slash <= 0 ? "/" : path.substring(0, slash);
+        try {
+            if (!v.stat(parent).directory()) {
+                throw new FileSystemException(path, null, parent + " is not a directory");
+            }
+        } catch (NoSuchFileException absent) {
+            throw new NoSuchFileException(path, null, "no such directory " + parent);
         }
     }
 
