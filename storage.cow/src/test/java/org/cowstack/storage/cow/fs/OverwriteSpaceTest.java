@@ -30,22 +30,34 @@ import org.junit.jupiter.api.Test;
 class OverwriteSpaceTest {
     private static final int B = 4096;
     private static final long FILE = 16L << 20;
-    private static final long VOLUME = 2 * FILE + (8L << 20);
+    /** Twice the file and 8 MiB, as the report's 2 x 256 MiB + 64 MiB, for each copy of the data. */
+    private static long volume(int copies) {
+        return copies * 2 * FILE + (8L << 20);
+    }
 
+    /** Writebacks every 512 pages, into one transaction: the case that failed the volume. */
     @Test
     void randomOverwritesWithASmallCacheNeverRunOutOfSpace() throws IOException {
-        overwrite("small", 4L << 20);
+        overwrite("small", 4L << 20, FormatOptions.defaults().checksum("crc32c"), 1);
     }
 
+    /** The cache (capped at 64 MiB) holds the whole file dirty: promises run out first. */
     @Test
     void randomOverwritesWithACacheLargerThanTheVolumeNeverRunOutOfSpace() throws IOException {
-        overwrite("large", 1L << 30);
+        overwrite("large", 1L << 30, FormatOptions.defaults().checksum("crc32c"), 1);
     }
 
-    private static void overwrite(String name, long cacheBytes) throws IOException {
+    /** Data dup, metadata single: the headroom counts metadata copies, promises data copies. */
+    @Test
+    void randomOverwritesOfDupDataNeverRunOutOfSpace() throws IOException {
+        overwrite("dup", 4L << 20, FormatOptions.defaults().dataProfile("dup").metadataProfile("single"), 2);
+    }
+
+    private static void overwrite(String name, long cacheBytes, FormatOptions format, int copies) throws IOException {
+        long volume = volume(copies);
         Volumes volumes = Volumes.mem();
         URI uri = URI.create("mem:overwrite-" + name);
-        volumes.mkfs(uri, VOLUME, FormatOptions.defaults().checksum("crc32c"));
+        volumes.mkfs(uri, volume, format);
         BlockDevice d = volumes.provider.open(uri, OpenOptions.readWrite());
         CowVolume v = CowVolume.mount("test", uri, d, Volumes.SERVICES, MountOptions.defaults(), cacheBytes);
         byte[] model = new byte[(int) FILE];
@@ -57,7 +69,7 @@ class OverwriteSpaceTest {
             f.fsync();
             SplittableRandom r = new SplittableRandom(1);
             byte[] block = new byte[B];
-            long writes = 3 * VOLUME / B; // several times the volume, never synced
+            long writes = 3 * volume / B; // several times the volume, never synced
             long t0 = System.nanoTime();
             long g0 = v.core.committed().generation;
             for (long i = 0; i < writes; i++) {
