@@ -155,8 +155,19 @@ public final class SpaceMap implements FreeSpaceView {
      *         frees reusable, and try again)
      */
     public synchronized boolean reserve(long blocks) {
+        return reserve(blocks, 0);
+    }
+
+    /**
+     * Promises {@code blocks} to a data write only if {@code headroom} more blocks stay
+     * free beside the metadata reserve: what the commit of the running transaction will
+     * need for metadata, which the caller estimates from the changes it holds.
+     *
+     * @return false when they are not available with that headroom
+     */
+    public synchronized boolean reserve(long blocks, long headroom) {
         long raw = blocks * dataCopies;
-        if (raw > freeBlocks - reserved - metadataReserve) {
+        if (raw + headroom > freeBlocks - reserved - metadataReserve) {
             return false;
         }
         reserved += raw;

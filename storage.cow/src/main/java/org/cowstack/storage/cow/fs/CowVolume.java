@@ -100,7 +100,7 @@ public final class CowVolume implements Volume {
         this.committer = new Committer(core, io, placements, copies);
         this.remount = new Remount(core, committer, reopen, this::modeChanging);
         Reservations reservations = new Reservations(core.name, core.blockSize, core.space,
-                new Reservations.Reclaimer() {
+                (long) core.nodeBlocks * core.committed().metadataProfile.copies(), new Reservations.Reclaimer() {
                     @Override
                     public boolean mayReclaim() {
                         return core.dirty() || !core.ledger.isEmpty() || core.space.pendingBlocks() > 0;

@@ -49,6 +49,7 @@ public final class BufferedWriter {
             @Override
             public void beforeCommit() throws IOException {
                 core.inodes.storePending(); // sizes and times buffered writes left in memory
+                reservations.committed();
             }
 
             @Override
