@@ -375,9 +375,16 @@ class ExecutableJarIT {
                 + "storage:io v /a 'pwrite -S 0x11 0 1m' 'fsync' 'md5sum'\n").getBytes(StandardCharsets.UTF_8));
         in.flush();
         String committed = awaitLine(out, l -> l.endsWith("  /a"));
+        Path image = home.resolve("big.img");
+        long before = allocatedKiB(image);
         in.write("storage:io v /big 'pwrite -b 1m 0 400m' 'fsync'\n".getBytes(StandardCharsets.UTF_8));
         in.flush();
-        Thread.sleep(1500);
+        // killed once the write is under way on the device (32 MiB of the 400 written back), not after a
+        // fixed time, which a fast machine spends finishing the write and its fsync
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+        while (allocatedKiB(image) < before + 32 * 1024 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         assertTrue(a.isAlive(), "still writing");
         a.destroyForcibly(); // SIGKILL
         assertTrue(a.waitFor(TIMEOUT_S, TimeUnit.SECONDS));
@@ -410,6 +417,14 @@ class ExecutableJarIT {
             }
         });
         return line.get(TIMEOUT_S, TimeUnit.SECONDS);
+    }
+
+    /** KiB the file occupies on its disk ({@code du -k}): what the volume has written into a sparse image. */
+    private static long allocatedKiB(Path file) throws Exception {
+        Process p = new ProcessBuilder("du", "-k", file.toString()).redirectErrorStream(true).start();
+        String out = read(p.getInputStream());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "du " + file + ": " + out);
+        return Long.parseLong(out.strip().split("\\s+")[0]);
     }
 
     private static String md5(Path file) throws Exception {
