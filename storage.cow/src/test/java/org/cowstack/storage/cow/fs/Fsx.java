@@ -434,7 +434,8 @@ final class Fsx {
         try (FileHandle h = v.open(path(f), Volumes.RW)) {
             Set<FileFlag> flags = h.stat().flags();
             inPlace[0] = flags.contains(FileFlag.NOCOW);
-            boolean mayLose = flags.contains(FileFlag.NOCOW) && !flags.contains(FileFlag.NODATASUM);
+            // (nodatasum too: a block cloned from a checksummed file keeps its checksums)
+            boolean mayLose = flags.contains(FileFlag.NOCOW);
             byte[] out = new byte[(int) h.size()];
             for (int from = 0; from < out.length; from += BS) {
                 ByteBuffer b = ByteBuffer.wrap(out, from, Math.min(BS, out.length - from));

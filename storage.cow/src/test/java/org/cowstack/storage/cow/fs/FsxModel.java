@@ -105,7 +105,8 @@ final class FsxModel {
      * blocks in {@code lost} could not be read: only blocks changed since the promise may
      * be lost, and every other byte must be the version's; with {@code inPlace} (a NOCOW
      * file, whose overwrites in place are not atomic) each 512-byte sector of a changed
-     * block may be that sector of any version since the promise.
+     * block may be that sector of any version since the promise, zeros past its end (a
+     * truncate zeroes the tail of its last block in place).
      *
      * @return the index of the version, -1 when there is none
      */
@@ -139,10 +140,23 @@ final class FsxModel {
             for (int sector = from; sector < to; sector += 512) {
                 int start = sector;
                 int end = Math.min(to, sector + 512);
-                if (versions.get(f).stream().noneMatch(v -> v != null && v.length >= end
-                        && Arrays.mismatch(v, start, end, b, start, end) < 0)) {
+                if (versions.get(f).stream().noneMatch(v -> v != null && sameSector(v, b, start, end))) {
                     return false;
                 }
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code b} holds {@code v}'s bytes in {@code [start, end)}, zeros past {@code v}'s end. */
+    private static boolean sameSector(byte[] v, byte[] b, int start, int end) {
+        int within = Math.max(start, Math.min(end, v.length));
+        if (within > start && Arrays.mismatch(v, start, within, b, start, within) >= 0) {
+            return false;
+        }
+        for (int i = within; i < end; i++) {
+            if (b[i] != 0) {
+                return false;
             }
         }
         return true;

@@ -80,11 +80,15 @@ class FsxTest {
      */
     static String kind(String message) {
         if (message == null) {
-            return "";
+            return null;
         }
         String line = message.lines().findFirst().orElse("");
-        String last = line.substring(line.lastIndexOf(": ") + 1);
-        return Arrays.stream(last.split("[^A-Za-z0-9]+")).filter(w -> !w.isEmpty() && !w.matches(".*[0-9].*"))
+        String words = words(line.substring(line.lastIndexOf(": ") + 1));
+        return words.isEmpty() ? words(line.substring(line.indexOf(": ") + 1)) : words;
+    }
+
+    private static String words(String text) {
+        return Arrays.stream(text.split("[^A-Za-z0-9]+")).filter(w -> !w.isEmpty() && !w.matches(".*[0-9].*"))
                 .collect(Collectors.joining(" "));
     }
 
