@@ -144,12 +144,14 @@ final class Fsx {
                 throw new Mismatch(index, what + " failed: " + e, e);
             }
             recover(what + " cut off by the power");
+            what += " [cut off by the power]";
         } finally {
             Arrays.fill(isPending, false);
             millis.merge(op.kind(), (System.nanoTime() - start) / 1_000_000, Long::sum);
         }
         if (control().poweredOff()) { // the step returned, the power failed under it all the same
             recover("the power cut during " + what);
+            what += " [the power failed under it]";
         }
         if (log != null) {
             log.accept(index + ": " + (synced ? "sync (" + MAX_VERSIONS + " versions since a promise), then " : "")
