@@ -128,4 +128,40 @@ class QemuClientTest extends ServerFixture {
         String ro = run("nbdinfo", uri("ro"));
         assertTrue(ro.contains("is_read_only: true"), ro);
     }
+
+    /** Room for a 64 MiB image: the {@code big} export. */
+    @Override
+    int bigMiB() {
+        return 64;
+    }
+
+    /**
+     * A 64 MiB image of random data (with a zero MiB in it) goes in by nbdcopy and comes
+     * out by nbdcopy byte for byte; qemu-img convert writes it into the export again and
+     * qemu-img compare finds the export and the image equal.
+     */
+    @Test
+    void aSixtyFourMegabyteImageGoesInAndOutByNbdcopyAndQemuImg() throws Exception {
+        assumeTrue(have("nbdcopy") && have("qemu-img"), "nbdcopy or qemu-img is not installed: the copy test is "
+                + "skipped");
+        byte[] image = new byte[64 * MIB];
+        new java.util.Random(20).nextBytes(image);
+        java.util.Arrays.fill(image, 8 * MIB, 9 * MIB, (byte) 0);
+        Path local = dir.resolve("image.raw");
+        Files.write(local, image);
+        run("nbdcopy", local.toString(), uri("big"));
+        Path back = dir.resolve("back.raw");
+        run("nbdcopy", uri("big"), back.toString());
+        assertArrayEquals(image, Files.readAllBytes(back), "nbdcopy in and out");
+        try (FileHandle f = volume.open("/big", EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE))) {
+            f.fallocate(org.cowstack.storage.api.volume.FallocateMode.PUNCH_HOLE, 0, 64L * MIB); // empty again
+        }
+        run("qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", local.toString(), uri("big"));
+        String same = run("qemu-img", "compare", "-f", "raw", "-F", "raw", local.toString(), uri("big"));
+        assertTrue(same.contains("Images are identical"), same);
+        java.util.Arrays.fill(image, 0, 4096, (byte) 1);
+        Files.write(local, image);
+        Object differs = Tools.fails("qemu-img", "compare", "-f", "raw", "-F", "raw", local.toString(), uri("big"));
+        assertTrue(String.valueOf(differs).contains("Content mismatch at offset 0"), String.valueOf(differs));
+    }
 }
