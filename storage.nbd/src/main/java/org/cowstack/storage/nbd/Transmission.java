@@ -347,7 +347,7 @@ final class Transmission {
             // granules aligned to the export's offsets, the first and last possibly short
             int n = (int) Math.min(length - at, ZERO_GRANULE - Math.floorMod(offset + at, ZERO_GRANULE));
             boolean zeros = n == ZERO_GRANULE && allZero(b, at, n);
-            add(out, offset + at, n, zeros);
+            Pieces.add(out, offset + at, n, zeros ? 1 : 0);
             at += n;
         }
         return out;
@@ -361,15 +361,6 @@ final class Transmission {
             }
         }
         return true;
-    }
-
-    private static void add(List<long[]> out, long offset, long length, boolean zeros) {
-        long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
-        if (last != null && (last[2] != 0) == zeros && last[0] + last[1] == offset) {
-            last[1] += length;
-        } else {
-            out.add(new long[] {offset, length, zeros ? 1 : 0});
-        }
     }
 
     private void readFully(long offset, int length) throws Refusal {
@@ -398,7 +389,7 @@ final class Transmission {
         for (String context : session.contexts()) { // every context's answer first: an error is the request's
             List<long[]> pieces = context.equals(Nbd.BASE_ALLOCATION) ? allocation(offset, asked)
                     : dirty(context.substring(Nbd.DIRTY_BITMAP.length()), offset, asked);
-            replies.add(descriptors(pieces, one));
+            replies.add(Pieces.descriptors(pieces, one));
         }
         for (int i = 0; i < replies.size(); i++) {
             List<long[]> d = replies.get(i);
@@ -414,73 +405,21 @@ final class Transmission {
 
     /** base:allocation of the range, in order: {offset, length, hole|zero flags (0: data)}. */
     private List<long[]> allocation(long offset, long asked) throws Refusal {
-        List<long[]> pieces = new ArrayList<>();
-        List<ExtentMapping> map = call(f -> f.extents(offset, asked));
-        long pos = offset;
-        long end = offset + asked;
-        for (ExtentMapping m : map) {
-            long from = Math.max(pos, m.logical());
-            long to = Math.min(end, m.logical() + m.length());
-            if (to <= from) {
-                continue;
+        List<long[]> zeros = new ArrayList<>();
+        for (ExtentMapping m : call(f -> f.extents(offset, asked))) {
+            if (m.flags().contains(ExtentMapping.Flag.HOLE) || m.flags().contains(ExtentMapping.Flag.UNWRITTEN)) {
+                zeros.add(new long[] {m.logical(), m.length()});
             }
-            if (from > pos) {
-                add(pieces, pos, from - pos, false);
-            }
-            boolean zeros = m.flags().contains(ExtentMapping.Flag.HOLE)
-                    || m.flags().contains(ExtentMapping.Flag.UNWRITTEN);
-            add(pieces, from, to - from, zeros);
-            pos = to;
         }
-        if (pos < end) {
-            add(pieces, pos, end - pos, false);
-        }
-        for (long[] p : pieces) {
-            p[2] = p[2] != 0 ? Nbd.STATE_HOLE | Nbd.STATE_ZERO : 0;
-        }
-        return pieces;
+        return Pieces.cover(offset, asked, zeros, Nbd.STATE_HOLE | Nbd.STATE_ZERO);
     }
 
-    /** qemu:dirty-bitmap:NAME of the range: {offset, length, 1 for dirty}. */
+    /** qemu:dirty-bitmap:NAME of the range: {offset, length, dirty flag (0: clean)}. */
     private List<long[]> dirty(String bitmap, long offset, long asked) throws Refusal {
-        List<org.cowstack.storage.api.bitmap.DirtyRange> ranges = call(f -> f.bitmaps().dump(bitmap));
-        List<long[]> pieces = new ArrayList<>();
-        long pos = offset;
-        long end = offset + asked;
-        for (org.cowstack.storage.api.bitmap.DirtyRange r : ranges) {
-            long from = Math.max(pos, r.offset());
-            long to = Math.min(end, r.offset() + r.length());
-            if (to <= from) {
-                continue;
-            }
-            if (from > pos) {
-                add(pieces, pos, from - pos, false);
-            }
-            add(pieces, from, to - from, true);
-            pos = to;
+        List<long[]> dirty = new ArrayList<>();
+        for (org.cowstack.storage.api.bitmap.DirtyRange r : call(f -> f.bitmaps().dump(bitmap))) {
+            dirty.add(new long[] {r.offset(), r.length()});
         }
-        if (pos < end) {
-            add(pieces, pos, end - pos, false);
-        }
-        for (long[] p : pieces) {
-            p[2] = p[2] != 0 ? Nbd.STATE_DIRTY : 0;
-        }
-        return pieces;
-    }
-
-    /** Descriptors {length, flags}: 32-bit lengths, one only with REQ_ONE. */
-    private static List<long[]> descriptors(List<long[]> pieces, boolean one) {
-        List<long[]> out = new ArrayList<>();
-        for (long[] p : pieces) {
-            for (long done = 0; done < p[1]; ) {
-                long n = Math.min(p[1] - done, 0xFFFF_F000L);
-                out.add(new long[] {n, p[2]});
-                done += n;
-                if (one) {
-                    return out;
-                }
-            }
-        }
-        return out;
+        return Pieces.cover(offset, asked, dirty, Nbd.STATE_DIRTY);
     }
 }
