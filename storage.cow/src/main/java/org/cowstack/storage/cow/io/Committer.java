@@ -272,6 +272,7 @@ public final class Committer {
             nodes = core.meta.freeze();
             frees = core.space.takePending();
             core.refCounts.transactionCommitted();
+            core.inodes.transactionFrozen();
         } catch (Corruption e) {
             throw core.fail("commit found corrupt metadata", core.treeLock.corrupt(e));
         } catch (IOException | RuntimeException e) {
@@ -303,6 +304,7 @@ public final class Committer {
                 throw core.fail("commit of generation " + next.generation + " could not be written", e);
             }
             core.committed(next);
+            core.inodes.transactionDurable();
             nodesWrittenByLastCommit = nodes.size();
             core.meta.written();
             core.cache.written(pages);

@@ -12,7 +12,10 @@ import org.cowstack.storage.cow.meta.Extents;
  * Where each block of a file range lives, and whether a write may overwrite it there.
  * In place is allowed for a block with exactly one reference and none dropped since the
  * last commit (see {@code RefCounts.exclusive}) that is either preallocated (the last
- * commit reads it as zeros whatever it holds) or belongs to a NOCOW file; every other
+ * commit reads it as zeros whatever it holds) or belongs to a NOCOW file and lies
+ * within the file's size in the last durable commit (the block holding that commit's end
+ * of file, or blocks past it, copy: a crash must not change what that commit shows,
+ * checksums included); every other
  * write copies on write (DESIGN P2: sharing is counted per block, so this is decided
  * per block).
  */
@@ -94,6 +97,7 @@ public final class Placements {
         int[] flags = new int[count];
         boolean[] inPlace = new boolean[count];
         long[] mirror = new long[count];
+        long durableBlocks = decide && nocow ? core.inodes.durableSize(ino) / core.blockSize : Long.MAX_VALUE;
         for (Extents.Mapping m : core.extents.within(ino, first, first + count)) {
             boolean candidate = decide && (nocow || m.extent().unwritten());
             int n = (int) m.extent().blocks();

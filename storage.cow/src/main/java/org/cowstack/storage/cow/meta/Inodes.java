@@ -27,6 +27,9 @@ import org.cowstack.storage.cow.format.Key;
  * ({@link #storePending}) with the data they cover. Once a file has an entry it is the
  * file's size and times: {@link #put} keeps it up to date, under the file's lock,
  * which every change of size or times holds.
+ *
+ * <p>Each file's size as the last durable commit has it ({@link #durableSize}) decides
+ * which blocks a NOCOW write may overwrite in place: only those that commit shows whole.
  */
 public final class Inodes {
     /** The root directory's inode number, as in btrfs. */
@@ -35,6 +38,10 @@ public final class Inodes {
     private final BTree fs;
     /** Size and times per file written through the cache; see the class comment. */
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    /** Stored sizes before the running transaction first changed them, per file it changed. */
+    private final Map<Long, Long> sizeBeforeRunning = new ConcurrentHashMap<>();
+    /** The same for the transaction a commit is writing, until its superblock is durable. */
+    private volatile Map<Long, Long> sizeBeforeWriting = Map.of();
 
     /**
      * A file's size and times, and whether the fs tree holds them: replaced whole, so a
@@ -84,6 +91,7 @@ public final class Inodes {
      * when it may change them (see {@link #putKeepingSize} otherwise).
      */
     public void put(long ino, InodeItem item) throws IOException {
+        noteSize(ino);
         fs.put(key(ino), item.encode());
         pending.computeIfPresent(ino, (k, p) -> new Pending(item.size(), item.mtime(), item.ctime(), true));
     }
@@ -95,12 +103,14 @@ public final class Inodes {
      * is kept. The commit stores them again.
      */
     public void putKeepingSize(long ino, InodeItem item) throws IOException {
+        noteSize(ino);
         fs.put(key(ino), item.encode());
         pending.computeIfPresent(ino,
                 (k, p) -> new Pending(p.size(), p.mtime(), Math.max(p.ctime(), item.ctime()), false));
     }
 
     public void delete(long ino) throws IOException {
+        noteSize(ino);
         fs.delete(key(ino));
         pending.remove(ino);
     }
@@ -150,9 +160,52 @@ public final class Inodes {
                 pending.remove(ino, p); // deleted meanwhile
                 continue;
             }
+            sizeBeforeRunning.putIfAbsent(ino, InodeItem.decode(v).size());
             fs.put(key(ino), p.over(InodeItem.decode(v)).encode());
             pending.replace(ino, p, new Pending(p.size(), p.mtime(), p.ctime(), true));
         }
+    }
+
+    // ------------------------------------------------------------------ sizes on disk
+
+    /** Remembers the stored size before the running transaction's first change of the inode. */
+    private void noteSize(long ino) throws IOException {
+        if (!sizeBeforeRunning.containsKey(ino)) {
+            sizeBeforeRunning.put(ino, storedSize(ino));
+        }
+    }
+
+    private long storedSize(long ino) throws IOException {
+        byte[] v = fs.get(key(ino));
+        return v == null ? 0 : InodeItem.decode(v).size();
+    }
+
+    /**
+     * The file's size in the last durable commit (0 when it has none): a block reaching past
+     * it must not be overwritten in place, even in a NOCOW file, or a crash before the next
+     * commit leaves that commit's last block changed past its end (its checksum failing, or
+     * stale bytes showing once the file grows). Tree lock held.
+     */
+    public long durableSize(long ino) throws IOException {
+        Long writing = sizeBeforeWriting.get(ino);
+        if (writing != null) {
+            return writing;
+        }
+        Long running = sizeBeforeRunning.get(ino);
+        return running != null ? running : storedSize(ino);
+    }
+
+    /** A commit froze the running transaction (tree lock held exclusively): its sizes are being written. */
+    public void transactionFrozen() {
+        Map<Long, Long> writing = new java.util.HashMap<>(sizeBeforeRunning);
+        writing.putAll(sizeBeforeWriting); // an older commit still unwritten keeps its older sizes
+        sizeBeforeWriting = Map.copyOf(writing);
+        sizeBeforeRunning.clear();
+    }
+
+    /** The frozen transaction's superblock is durable: its sizes are the durable ones. */
+    public void transactionDurable() {
+        sizeBeforeWriting = Map.of();
     }
 
     private List<DirEntries.Entry> entries(long dir, String name) throws IOException {

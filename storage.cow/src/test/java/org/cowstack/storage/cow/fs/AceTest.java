@@ -78,13 +78,7 @@ class AceTest {
     @Test
     void everyWorkloadOfUpToThreeOperationsIsCleanAtEveryCrashPoint() throws IOException {
         boolean full = Boolean.getBoolean("storage.ace.full");
-        // the sampled crash points of every build come from one seed while ReplayTest's finding
-        // (crashAfterRecreatingAFile) is open; -Dstorage.test.seed= samples others
-        boolean fixed = System.getProperty(Seeds.PROPERTY, "").isBlank();
-        long seed = fixed ? 7630230593153640164L : Seeds.seed("AceTest");
-        if (fixed) {
-            System.out.printf("seed AceTest = %d, fixed for the build (see ReplayTest)%n", seed);
-        }
+        long seed = Seeds.seed("AceTest");
         List<Core> cores = new ArrayList<>(cores());
         if (full) {
             cores.addAll(more());

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.io.IOException;
 import java.util.List;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Shrunk fsx logs of engine bugs, replayed: each must match the model once the bug is fixed. */
@@ -20,7 +19,6 @@ class FsxFindingsTest {
      * of the old EOF block when it extends a file).
      */
     @Test
-    @Disabled("engine bug, not fixed yet: extending a file does not zero the tail of its old EOF block")
     void extendingANocowFileAfterACutShowsZerosPastItsOldEnd() throws IOException {
         List<FsxOp> ops = List.of(
                 new FsxOp(FsxOp.Kind.RECREATE, 2, 0, 27994, 6473, 7267, -1211202214714491883L),

@@ -24,23 +24,9 @@ import org.junit.jupiter.api.Test;
  */
 class FsxTest {
     private static final int QUICK_OPS = 12_000;
-    /**
-     * The quick run's seed while the bug {@link FsxFindingsTest} shows is open (a file grown
-     * after a power cut can show a lost in-place append of its old last block past its old
-     * end): about one random run in three of this length meets it, which would make CI fail
-     * by chance. A run with {@code -Dstorage.test.seed=} or {@code -Dstorage.fsx.ops=} draws
-     * its seed as every other randomised test does. Back to random once the bug is fixed.
-     */
-    private static final long QUICK_SEED = 3529943312225897536L;
-
     @Test
     void aLongSeededRunMatchesTheModel() throws IOException {
-        boolean quick = System.getProperty("storage.fsx.ops") == null
-                && System.getProperty(Seeds.PROPERTY, "").isBlank();
-        long seed = quick ? QUICK_SEED : Seeds.seed("FsxTest");
-        if (quick) {
-            System.out.printf("seed FsxTest = %d, fixed for the quick run (see FsxFindingsTest)%n", seed);
-        }
+        long seed = Seeds.seed("FsxTest");
         int ops = Integer.getInteger("storage.fsx.ops", QUICK_OPS);
         Random r = new Random(seed);
         Fsx fsx = new Fsx("run", null);
