@@ -168,6 +168,20 @@ public final class Bitmaps implements ChangeListener, CommitParticipant {
         }
     }
 
+    /** A recording transactional bitmap's bits are committed with the data: see {@link ChangeListener}. */
+    @Override
+    public synchronized boolean needsWritesInTransactions(long inode) {
+        Map<String, DirtyBitmap> m = byInode.get(inode);
+        if (m != null) {
+            for (DirtyBitmap b : m.values()) {
+                if (b.transactional() && b.recording()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     @Override
     public synchronized void resized(long inode, long oldSize, long newSize) {
         Map<String, DirtyBitmap> m = byInode.get(inode);

@@ -15,7 +15,8 @@ import org.cowstack.storage.cow.meta.Extents;
  * commit reads it as zeros whatever it holds) or belongs to a NOCOW file and lies
  * within the file's size in the last durable commit (the block holding that commit's end
  * of file, or blocks past it, copy: a crash must not change what that commit shows,
- * checksums included); every other
+ * checksums included) and has no transactional dirty bitmap (whose bits a crash must
+ * not separate from the data they describe); every other
  * write copies on write (DESIGN P2: sharing is counted per block, so this is decided
  * per block).
  */
@@ -97,7 +98,8 @@ public final class Placements {
         int[] flags = new int[count];
         boolean[] inPlace = new boolean[count];
         long[] mirror = new long[count];
-        long durableBlocks = decide && nocow ? core.inodes.durableSize(ino) / core.blockSize : Long.MAX_VALUE;
+        nocow &= decide && !core.changes.needsWritesInTransactions(ino);
+        long durableBlocks = nocow ? core.inodes.durableSize(ino) / core.blockSize : Long.MAX_VALUE;
         for (Extents.Mapping m : core.extents.within(ino, first, first + count)) {
             boolean candidate = decide && (nocow || m.extent().unwritten());
             int n = (int) m.extent().blocks();
@@ -107,7 +109,8 @@ public final class Placements {
                 physical[at] = m.extent().physical() + i;
                 flags[at] = m.extent().flags();
                 mirror[at] = m.extent().hasMirror() ? m.extent().mirror() + i : 0;
-                inPlace[at] = candidate && exclusive[i];
+                inPlace[at] = candidate && exclusive[i]
+                        && (m.extent().unwritten() || m.fileBlock() + i < durableBlocks);
             }
         }
         return new Placement(physical, flags, inPlace, mirror);

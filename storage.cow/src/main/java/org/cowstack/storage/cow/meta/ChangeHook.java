@@ -52,6 +52,21 @@ public final class ChangeHook implements ChangeListener {
     }
 
     @Override
+    public boolean needsWritesInTransactions(long inode) {
+        for (ChangeListener l : listeners) {
+            try {
+                if (l.needsWritesInTransactions(inode)) {
+                    return true;
+                }
+            } catch (RuntimeException ex) {
+                failures.incrementAndGet();
+                return true; // in doubt, copy
+            }
+        }
+        return false;
+    }
+
+    @Override
     public void contentChanged(long inode, long offset, long length) {
         if (length > 0 && heard()) {
             fire(l -> l.contentChanged(inode, offset, length));

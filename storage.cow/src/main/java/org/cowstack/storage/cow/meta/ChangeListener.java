@@ -75,6 +75,18 @@ public interface ChangeListener {
     default void mediaError(long physical, long blocks) {
     }
 
+    /**
+     * Whether this listener records changes of {@code inode} in the same transaction as the
+     * changes (a transactional dirty bitmap): then no write of the file overwrites written
+     * data in place, NOCOW or not, since a crash before the commit would leave the new data
+     * in the last durable state without the record of it. Preallocated blocks still go in
+     * place (the durable state reads them as zeros). Asked with the tree lock held: answer
+     * from memory, at once.
+     */
+    default boolean needsWritesInTransactions(long inode) {
+        return false;
+    }
+
     /** The file {@code inode} was deleted; its blocks were reported {@link #unmapped} first. */
     default void removed(long inode) {
     }
