@@ -37,17 +37,19 @@ final class FileStates {
      * an fsync makes only its own file's pages durable, as on Linux).
      */
     static boolean blockMix(List<Map<String, byte[]>> candidates, Map<String, byte[]> found, int block) {
-        return blockMix(candidates, found, Map.of(), block);
+        return blockMix(candidates, found, Map.of(), Map.of(), block);
     }
 
     /**
      * {@link #blockMix}, where the blocks in {@code lost} (unreadable: their checksum failed)
      * pass only if the candidates disagree on them: blocks the workload overwrote since the
      * last mark, as a NOCOW overwrite in place cut before its commit leaves them (README:
-     * "A NOCOW file keeps its checksums unless it is also nodatasum").
+     * "A NOCOW file keeps its checksums unless it is also nodatasum"). {@code sameFile}: per
+     * path, the contents the file found there had in the candidates under whatever name it
+     * had then (renames followed); the candidates' content at the path when absent.
      */
     static boolean blockMix(List<Map<String, byte[]>> candidates, Map<String, byte[]> found,
-            Map<String, java.util.BitSet> lost, int block) {
+            Map<String, java.util.BitSet> lost, Map<String, List<byte[]>> sameFile, int block) {
         boolean shape = candidates.stream().anyMatch(c -> c.keySet().equals(found.keySet()) && c.keySet().stream()
                 .allMatch(k -> c.get(k).length == found.get(k).length));
         if (!shape) {
@@ -59,8 +61,10 @@ final class FileStates {
                 int end = Math.min(f.length, at + block);
                 int from = at;
                 if (lost.getOrDefault(e.getKey(), new java.util.BitSet()).get(at / block)) {
-                    long versions = candidates.stream().map(c -> c.get(e.getKey())).filter(c -> c != null)
-                            .map(c -> java.nio.ByteBuffer.wrap(Arrays.copyOfRange(c, from, end))).distinct().count();
+                    List<byte[]> contents = sameFile.getOrDefault(e.getKey(),
+                            candidates.stream().map(c -> c.get(e.getKey())).filter(c -> c != null).toList());
+                    long versions = contents.stream().map(c -> java.nio.ByteBuffer.wrap(
+                            Arrays.copyOf(c, Math.max(c.length, end)), from, end - from)).distinct().count();
                     if (versions < 2) {
                         return false;
                     }
@@ -74,6 +78,67 @@ final class FileStates {
             }
         }
         return true;
+    }
+
+    /**
+     * Null when every file's bitmap {@link ModelOps#BITMAP_NAME} is as one of the allowed
+     * states has it: absent where a state has none, else covering every granule where the
+     * file now differs from the content that state recorded when the bitmap was added or
+     * last cleared (a transactional bitmap never misses a change, whatever the crash);
+     * otherwise what is wrong.
+     */
+    static String bitmapMisses(CowVolume v, Map<String, byte[]> found, List<Map<String, byte[]>> allowed)
+            throws IOException {
+        for (var e : found.entrySet()) {
+            String path = e.getKey();
+            java.util.BitSet dirty = null;
+            try (var f = v.open(path, java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ))) {
+                var bitmaps = f.bitmaps();
+                if (bitmaps.list().stream().anyMatch(b -> b.name().equals(ModelOps.BITMAP_NAME))) {
+                    dirty = new java.util.BitSet();
+                    for (var r : bitmaps.dump(ModelOps.BITMAP_NAME)) {
+                        dirty.set((int) (r.offset() / ModelOps.B), (int) ((r.end() + ModelOps.B - 1) / ModelOps.B));
+                    }
+                }
+            }
+            java.util.BitSet changed = null;
+            boolean ok = false;
+            for (Map<String, byte[]> state : allowed) {
+                byte[] base = state.get(ModelOps.BITMAP + path);
+                if (dirty == null || base == null) {
+                    ok |= dirty == null && base == null;
+                    continue;
+                }
+                java.util.BitSet need = changed(base, e.getValue(), ModelOps.B);
+                need.andNot(dirty);
+                if (need.isEmpty()) {
+                    ok = true;
+                } else {
+                    changed = need;
+                }
+            }
+            if (!ok) {
+                return path + (dirty == null ? ": its bitmap is missing"
+                        : changed == null ? ": a bitmap no allowed state has"
+                        : ": bitmap misses changed blocks " + changed + " (dirty " + dirty + ")");
+            }
+        }
+        return null;
+    }
+
+    /** Blocks where two contents differ (bytes past an end read as zeros). */
+    private static java.util.BitSet changed(byte[] a, byte[] b, int block) {
+        java.util.BitSet out = new java.util.BitSet();
+        int length = Math.max(a.length, b.length);
+        byte[] x = Arrays.copyOf(a, length);
+        byte[] y = Arrays.copyOf(b, length);
+        for (int at = 0; at < length; at += block) {
+            int end = Math.min(length, at + block);
+            if (!Arrays.equals(x, at, end, y, at, end)) {
+                out.set(at / block);
+            }
+        }
+        return out;
     }
 
     static String describe(Map<String, byte[]> files) {

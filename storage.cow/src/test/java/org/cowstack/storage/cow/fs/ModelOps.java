@@ -20,6 +20,13 @@ import org.cowstack.storage.api.volume.FileHandle;
  */
 final class ModelOps {
     static final int B = 4096;
+    /**
+     * Model keys of dirty bitmaps: {@code BITMAP + path} holds the file's content when its
+     * bitmap {@code b} was added or last cleared (the bitmap must cover every change since).
+     */
+    static final String BITMAP = "#bitmap ";
+    /** The one bitmap name workloads use: 4 KiB granules, transactional. */
+    static final String BITMAP_NAME = "b";
 
     /** One operation. {@code persists}: an fsync-family call, after which the test places a mark. */
     interface Op {
@@ -189,6 +196,11 @@ final class ModelOps {
                 }
                 v.rename(from, to);
                 m.put(to, m.remove(from));
+                byte[] base = m.remove(BITMAP + from); // the bitmap goes with its file; the replaced file's with it
+                m.remove(BITMAP + to);
+                if (base != null) {
+                    m.put(BITMAP + to, base);
+                }
                 return true;
             }
         };
@@ -206,6 +218,7 @@ final class ModelOps {
                 }
                 v.delete(path);
                 m.remove(path);
+                m.remove(BITMAP + path);
                 return true;
             }
         };
@@ -243,6 +256,79 @@ final class ModelOps {
 
             public boolean apply(CowVolume v, Map<String, byte[]> m) throws IOException {
                 v.sync();
+                return true;
+            }
+        };
+    }
+
+    /** The files of a model state, without its bitmap records. */
+    static Map<String, byte[]> files(Map<String, byte[]> state) {
+        Map<String, byte[]> out = new java.util.LinkedHashMap<>(state);
+        out.keySet().removeIf(k -> k.startsWith(BITMAP));
+        return out;
+    }
+
+    /**
+     * A store through a read-write mapping of an existing file, inside its size (a mapping
+     * never grows a file), then, with {@code msync}, msync of the range: durable, as fsync.
+     */
+    static Op mappedStore(String path, long at, byte[] data, boolean msync) {
+        return new Op() {
+            public String name() {
+                return "mapped store " + path + " " + at + "+" + data.length + (msync ? " msync" : "");
+            }
+
+            public boolean persists() {
+                return msync;
+            }
+
+            public boolean apply(CowVolume v, Map<String, byte[]> m) throws IOException {
+                byte[] c = m.get(path);
+                if (c == null || at + data.length > c.length) {
+                    return false;
+                }
+                try (FileHandle f = v.open(path, Volumes.RW);
+                        var map = f.map(at, data.length, org.cowstack.storage.api.volume.MapMode.READ_WRITE)) {
+                    map.write(at, ByteBuffer.wrap(data));
+                    if (msync) {
+                        map.msync(at, data.length);
+                    }
+                }
+                m.put(path, put(c, at, data));
+                return true;
+            }
+        };
+    }
+
+    /**
+     * Adds the file's bitmap (4 KiB granules, transactional), or clears it when it has one
+     * (as a backup does when it ends); with {@code remove}, removes it.
+     */
+    static Op bitmap(String path, boolean remove) {
+        return new Op() {
+            public String name() {
+                return (remove ? "bitmap remove " : "bitmap add/clear ") + path;
+            }
+
+            public boolean apply(CowVolume v, Map<String, byte[]> m) throws IOException {
+                byte[] c = m.get(path);
+                boolean has = m.containsKey(BITMAP + path);
+                if (c == null || (remove && !has)) {
+                    return false;
+                }
+                try (FileHandle f = v.open(path, Volumes.RW)) {
+                    var bitmaps = f.bitmaps();
+                    if (remove) {
+                        bitmaps.remove(BITMAP_NAME);
+                        m.remove(BITMAP + path);
+                        return true;
+                    } else if (has) {
+                        bitmaps.clear(BITMAP_NAME);
+                    } else {
+                        bitmaps.add(BITMAP_NAME, org.cowstack.storage.api.bitmap.BitmapOptions.defaults().granularity(B));
+                    }
+                }
+                m.put(BITMAP + path, c.clone());
                 return true;
             }
         };

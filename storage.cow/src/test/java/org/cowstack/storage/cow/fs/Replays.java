@@ -31,7 +31,12 @@ final class Replays {
     private final List<Integer> reached = new ArrayList<>();
     private final List<Boolean> durable = new ArrayList<>();
     private final List<String> names = new ArrayList<>();
+    /** Per state, the inode of each path (renames move contents between paths; lost blocks follow files). */
+    private final List<Map<String, Long>> inodes = new ArrayList<>();
+    private static final long UNKNOWN = -1;
     int refused;
+    /** Operations run and not refused, by kind (the first word of their name). */
+    final Map<String, Integer> kinds = new TreeMap<>();
     int points;
     int flushPoints;
     int markPoints;
@@ -45,10 +50,10 @@ final class Replays {
     int nocowLost;
 
     /** {@code initial}: the durable files when the log starts. */
-    Replays(WriteLog log, Map<String, byte[]> initial) {
+    Replays(WriteLog log, Map<String, byte[]> initial) throws IOException {
         this.log = log;
         model.putAll(FileStates.copy(initial));
-        record("start", log.size(), true);
+        record(null, "start", log.size(), true);
     }
 
     WriteLog log() {
@@ -64,14 +69,21 @@ final class Replays {
         int start = log.size();
         if (!op.apply(v, model)) {
             refused++;
+        } else {
+            kinds.merge(op.name().replaceAll("[ (].*", ""), 1, Integer::sum);
         }
         if (op.persists()) {
             log.mark(op.name());
         }
-        record(op.name(), start, op.persists());
+        record(v, op.name(), start, op.persists());
     }
 
-    private void record(String name, int start, boolean isDurable) {
+    private void record(CowVolume v, String name, int start, boolean isDurable) throws IOException {
+        Map<String, Long> ids = new TreeMap<>();
+        for (String path : ModelOps.files(model).keySet()) {
+            ids.put(path, v == null ? UNKNOWN : v.stat(path).inode()); // the initial files: known by path
+        }
+        inodes.add(ids);
         states.add(FileStates.copy(model));
         names.add(name);
         started.add(start);
@@ -81,15 +93,37 @@ final class Replays {
 
     /** The states a crash at point {@code n} may show. */
     List<Map<String, byte[]>> allowed(int n) {
+        return allowedIndexes(n).stream().map(states::get).toList();
+    }
+
+    /** Per found path, the file's content in each allowed state where it exists, under the name it had there. */
+    private Map<String, List<byte[]>> sameFile(int n, CowVolume found, Map<String, byte[]> files) throws IOException {
+        Map<String, List<byte[]>> out = new TreeMap<>();
+        for (String path : files.keySet()) {
+            long ino = found.stat(path).inode();
+            List<byte[]> contents = new ArrayList<>();
+            for (int k : allowedIndexes(n)) {
+                inodes.get(k).forEach((p, i) -> {
+                    if (i == ino || (i == UNKNOWN && p.equals(path))) {
+                        contents.add(states.get(k).get(p));
+                    }
+                });
+            }
+            out.put(path, contents);
+        }
+        return out;
+    }
+
+    private List<Integer> allowedIndexes(int n) {
         int lo = 0;
         for (int k = 0; k < states.size(); k++) {
             if (durable.get(k) && reached.get(k) <= n) {
                 lo = k;
             }
         }
-        List<Map<String, byte[]>> out = new ArrayList<>();
+        List<Integer> out = new ArrayList<>();
         for (int k = lo; k < states.size() && (k == lo || started.get(k) < n); k++) {
-            out.add(states.get(k));
+            out.add(k);
         }
         return out;
     }
@@ -100,7 +134,8 @@ final class Replays {
         for (int k = 1; k < states.size() && started.get(k) < n; k++) {
             done.add(names.get(k));
         }
-        return (done.size() > 8 ? "... " : "") + done.subList(Math.max(0, done.size() - 8), done.size());
+        int shown = Integer.getInteger("storage.replay.history", 8); // -D to see more of a failure's past
+        return (done.size() > shown ? "... " : "") + done.subList(Math.max(0, done.size() - shown), done.size());
     }
 
     /**
@@ -154,8 +189,15 @@ final class Replays {
         try {
             FileStates.Found read = FileStates.readBlocks(v, ModelOps.B);
             Map<String, byte[]> found = read.files();
-            List<Map<String, byte[]>> allowed = allowed(n);
-            if (!read.lost().isEmpty() && FileStates.blockMix(allowed, found, read.lost(), ModelOps.B)) {
+            List<Map<String, byte[]>> withBitmaps = allowed(n);
+            List<Map<String, byte[]>> allowed = withBitmaps.stream().map(ModelOps::files).toList();
+            String bitmaps = FileStates.bitmapMisses(v, found, withBitmaps);
+            if (bitmaps != null) {
+                fail(where, bitmaps, n, false);
+                return;
+            }
+            if (!read.lost().isEmpty()
+                    && FileStates.blockMix(allowed, found, read.lost(), sameFile(n, v, found), ModelOps.B)) {
                 nocowLost++;
             } else if (read.lost().isEmpty() && !FileStates.oneOf(allowed, found)
                     && FileStates.blockMix(allowed, found, ModelOps.B)) {
