@@ -42,24 +42,27 @@ import org.junit.jupiter.api.Test;
  * still maps, and a power cut before the new superblock leaves the last durable state
  * pointing at someone else's data.
  *
- * <p>Deterministic, not timed: the commit's first flush (after its data and nodes,
- * before its superblock) is held by a {@link GatedDevice}; while it is held another
- * file is written directly, with first-fit placing it where the blocks freed by the
- * commit lie; then the image the write log holds at that moment (everything written
- * so far landed, the new superblock not) must pass {@code storage:check}, mount, and
- * hold the last durable state. It caught the engine mutation that releases the frees
- * when the commit takes them ({@code core.space.release(frees)} moved up to
- * {@code takePending()} in {@code Committer.commit}).
+ * <p>Deterministic, not timed: the volume is on a {@code log:} RAM disk behind a
+ * {@link GatedDevice}, which holds the commit's first flush (after its data and nodes,
+ * before its superblock). While it is held, another file is written into the next
+ * transaction, directly or by a stream's write-behind, and first-fit places it where
+ * the blocks the commit frees lie (an overwritten file's old copy; the second copies of
+ * replaced nodes). The image the write log holds at that moment (everything written so
+ * far landed, the new superblock not) must then pass {@code storage:check}, mount, and
+ * hold the last durable state, block by block with valid checksums. Each test asserts
+ * first that the scenario happened: the commit still held, the other write on the
+ * device after the commit's writes with no flush between, and its placement (first-fit
+ * from where the freed blocks lie), so that none passes for want of a reuse.
+ *
+ * <p>Each caught the engine mutation that makes the frees reusable when the commit takes
+ * them ({@code core.space.release(frees)} moved up to {@code takePending()} in
+ * {@code Committer.commit}): the data tests read the old copy's blocks back with
+ * failing checksums, the node test's check finds the nodes' second copies overwritten.
+ * Once the commit is done, the live volume, its audit and a remount hold the new state.
  */
 class FreeBeforeDurableTest {
     private static final int B = 4096;
     private static final long SIZE = 16L << 20;
-    /**
-     * Where a new file's first block asks to go: past the first sixteenth of the device,
-     * which metadata nodes fill ({@code Allocator.dataStart}). First-fit takes the first
-     * free extent from there.
-     */
-    private static final long DATA_START = SIZE / B / 16;
 
     private final MemDeviceProvider mem = new MemDeviceProvider();
     private final LogDeviceProvider logs = new LogDeviceProvider(s -> s.equals("mem") ? mem : null);
@@ -70,9 +73,22 @@ class FreeBeforeDurableTest {
     private GatedDevice device;
     private CowVolume v;
 
+    /**
+     * Where a new file's first block asks to go on a volume of {@code size} bytes: past
+     * the first sixteenth of the device, which metadata nodes fill ({@code
+     * Allocator.dataStart}). First-fit takes the first free extent from there.
+     */
+    private static long dataStart(long size) {
+        return size / B / 16;
+    }
+
     private void mount(String name) throws IOException {
+        mount(name, SIZE);
+    }
+
+    private void mount(String name, long size) throws IOException {
         uri = URI.create("log:mem:" + name + "-" + System.nanoTime());
-        logged.mkfs(uri, SIZE, FormatOptions.defaults());
+        logged.mkfs(uri, size, FormatOptions.defaults());
         log = logs.log(uri);
         device = new GatedDevice(logs.open(uri, OpenOptions.readWrite()));
         v = CowVolume.mount("test", uri, device, Volumes.SERVICES,
@@ -84,7 +100,10 @@ class FreeBeforeDurableTest {
     @AfterEach
     void release() throws IOException {
         if (device != null) {
-            device.flushRelease.countDown();
+            device.flushRelease.countDown(); // a test that failed while the commit was held
+        }
+        if (v != null && !v.isClosed()) {
+            v.abandon();
         }
         pool.shutdownNow();
         mem.deactivate();
@@ -147,7 +166,10 @@ class FreeBeforeDurableTest {
                 MountOptions.defaults(), 4L << 20);
         try {
             FileStates.Found found = FileStates.readBlocks(after, B);
-            assertEquals(Map.of(), found.lost(), what + ": blocks that fail their checksum after the cut");
+            Map<String, String> lost = new TreeMap<>();
+            found.lost().forEach((path, blocks) -> lost.put(path, blocks.cardinality() + " blocks from block "
+                    + blocks.nextSetBit(0)));
+            assertEquals(Map.of(), lost, what + ": blocks that fail their checksum after the cut");
             assertTrue(FileStates.same(durable, found.files()), what + ": after the cut the volume holds "
                     + FileStates.describe(found.files()) + ", not its last commit: "
                     + FileStates.difference(durable, found.files()));
@@ -204,7 +226,7 @@ class FreeBeforeDurableTest {
         v.sync();
         List<ExtentMapping> old = extents(v, "/x", first.length);
         assertEquals(1, old.size(), "one extent: " + old);
-        assertEquals(DATA_START * B, old.get(0).physical(),
+        assertEquals(dataStart(SIZE) * B, old.get(0).physical(),
                 "the first file's data starts the data area, where the next new file asks to go: " + old);
 
         byte[] second = random(r, first.length);
@@ -222,10 +244,52 @@ class FreeBeforeDurableTest {
     }
 
     /**
-     * A commit that only changes metadata frees the nodes it copied. While it is held
-     * before its superblock, a direct write takes every block a write may have, the
-     * metadata area's free blocks after the data area's: it must leave the nodes the
-     * durable superblock still reads alone.
+     * As above, the next transaction's data written back instead: a stream's write-behind
+     * places its pages under the commit lock that the held commit gave back for its
+     * writes, and writes them at once, a run of 4 MiB that first-fit puts where a 4 MiB
+     * old copy freed by the commit lies, were it free.
+     */
+    @Test
+    void dataACommitFreesIsNotWrittenBackOverBeforeItsSuperblockIsDurable() throws Exception {
+        long size = 32L << 20; // room for the stream's promises beside both copies of the file
+        mount("free-writeback", size);
+        Random r = new Random(2122);
+        int mib = 1 << 20;
+        byte[] first = random(r, 4 * mib);
+        Volumes.write(v, "/x", 0, first);
+        v.sync();
+        List<ExtentMapping> old = extents(v, "/x", first.length);
+        assertEquals(1, old.size(), "one extent: " + old);
+        assertEquals(dataStart(size) * B, old.get(0).physical(),
+                "the first file's data starts the data area, where the next new file asks to go: " + old);
+
+        byte[] second = random(r, first.length);
+        Volumes.write(v, "/x", 0, second); // one write, no stream: its pages wait for the commit
+        Paused paused = new Paused();
+        byte[] y = random(r, 5 * mib);
+        try (FileHandle f = v.open("/y", Volumes.RW)) {
+            for (int i = 0; i < 5; i++) {
+                f.write(ByteBuffer.wrap(y, i * mib, mib), (long) i * mib); // the fifth writes the first four behind
+            }
+        }
+        List<ExtentMapping> placed = extents(v, "/y", 4L * mib);
+        byte[] image = paused.powerCut(4L * mib);
+
+        assertHolds(image, Map.of("/x", first), "a stream written behind at " + placed
+                + " while the commit that frees " + old + " was held");
+        paused.finish();
+        assertLive(Map.of("/x", second, "/y", y), "once the commit is done");
+    }
+
+    /**
+     * A commit that only changes metadata frees the nodes it copied, in both copies (the
+     * default metadata profile is {@code dup}: second copies fill the last sixteenth of the
+     * device). While it is held before its superblock, a direct write takes every block a
+     * write may be promised: first-fit gives it the data area's free blocks in order, to
+     * the end of the device, where the freed second copies lie among the others. It must
+     * leave the nodes that the durable superblock still reads alone. (The first copies,
+     * at the start of the device, are where the next transaction's own nodes go first:
+     * those are written by its commit, after this one.)
      */
     @Test
     void nodesACommitFreesAreNotReusedBeforeItsSuperblockIsDurable() throws Exception {
@@ -236,30 +300,32 @@ class FreeBeforeDurableTest {
         v.sync();
         TreeSet<Long> committed = nodeBlocks(v);
 
-        v.rename("/x", "/moved"); // nodes only: the directory entries and the inode's back references
-        Volumes.write(v, "/empty", 0, new byte[0]);
+        // Nodes only: directory entries, an inode. The file written below is created here, so
+        // that the next transaction allocates no node before that write's data.
+        v.rename("/x", "/moved");
+        Volumes.write(v, "/y", 0, new byte[0]);
         Paused paused = new Paused();
         TreeSet<Long> freed = new TreeSet<>(committed);
-        freed.removeAll(nodeBlocks(v)); // the held commit's trees, still the running transaction's
-        TreeSet<Long> freedFirstCopies = new TreeSet<>(freed.headSet(DATA_START));
-        assertFalse(freedFirstCopies.isEmpty(), "the commit frees nodes of the last one: " + freed);
+        freed.removeAll(nodeBlocks(v)); // the held commit's trees: the running transaction changed nothing yet
+        TreeSet<Long> freedAmongData = new TreeSet<>(freed.tailSet(dataStart(SIZE)));
+        assertFalse(freedAmongData.isEmpty(), "the commit frees nodes of the last one past the metadata area: "
+                + freed);
 
         byte[] y;
         try (FileHandle f = v.open("/y", Volumes.RW)) {
-            // Every block a write may be promised now (creating the file took nodes first).
             y = random(r, Math.toIntExact(v.space().free()));
             assertEquals(y.length, f.writeDirect(ByteBuffer.wrap(y), 0), "the direct write of every available block");
         }
+        List<ExtentMapping> placed = extents(v, "/y", y.length);
         SortedMap<Long, Long> free = v.freeExtents();
-        assertTrue(free.isEmpty() || free.firstKey() > freedFirstCopies.last(), "the direct write took every "
-                + "free block up to and past the freed nodes " + freedFirstCopies + ": free now " + free);
+        assertEquals(Map.of(), free.tailMap(dataStart(SIZE)), "the direct write took every free block past the "
+                + "metadata area, among them those around the freed nodes " + freedAmongData + ": placed at " + placed);
         byte[] image = paused.powerCut(y.length);
 
-        assertHolds(image, Map.of("/x", x), "a direct write of every available block while the commit that frees"
+        assertHolds(image, Map.of("/x", x), "a direct write placed at " + placed + " while the commit that frees"
                 + " nodes " + freed + " was held");
         paused.finish();
-        Map<String, byte[]> live = new TreeMap<>(Map.of("/moved", x, "/empty", new byte[0], "/y", y));
-        assertLive(live, "once the commit is done");
+        assertLive(Map.of("/moved", x, "/y", y), "once the commit is done");
     }
 
     /** The blocks of every node of every tree (both copies), as the running transaction has them. */
