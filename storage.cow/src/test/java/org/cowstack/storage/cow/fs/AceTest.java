@@ -29,7 +29,9 @@ import org.junit.jupiter.api.Test;
  * file system, followed by an fsync-family call. Every workload of one to three core
  * operations, each followed by nothing, an fsync of its file or a sync (the last always
  * by one of the two), runs on a logged copy of a small volume holding a NOCOW file
- * {@code /a}, its NOCOW clone {@code /c} and a plain file {@code /b}; its log is replayed
+ * {@code /a}, its NOCOW clone {@code /c} and a plain file {@code /b} (a mapped store and a
+ * dirty bitmap are among the operations: each point then checks the bitmap covers every
+ * change since it was added); its log is replayed
  * at every flush, every mark, and crashes between flushes (Replays). The default run
  * takes every workload of up to two operations and those of three that persist only at
  * the end; {@code -Dstorage.ace.full=true} takes every persistence choice for three.
@@ -62,7 +64,9 @@ class AceTest {
                 new Core("/b", v -> ModelOps.fallocate("/b", FallocateMode.ZERO_RANGE, 3, 3)),
                 new Core("/b", v -> ModelOps.fallocate("/b", FallocateMode.ALLOCATE, 4, 2)),
                 new Core("/d", v -> ModelOps.share("/b", "/d", 1, 0, 1, true)),
-                new Core("/e", v -> ModelOps.create("/e", Set.of(FileFlag.NOCOW))));
+                new Core("/e", v -> ModelOps.create("/e", Set.of(FileFlag.NOCOW))),
+                new Core("/a", v -> ModelOps.mappedStore("/a", 1000, fill(5000, 0x17), false)),
+                new Core("/b", v -> ModelOps.bitmap("/b", false))); // then every point checks its bits
     }
 
     /** More operations for the long run: the other fallocate modes, NODATASUM, unlink of the source. */
