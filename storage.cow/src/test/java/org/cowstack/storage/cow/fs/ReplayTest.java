@@ -75,7 +75,8 @@ class ReplayTest {
                 + " replayed (%d flushes, %d marks, %d sampled; %d of partly written-back pages), %d unclean,"
                 + " %d mismatches; ops run by kind %s%n", seed, ops,
                 replays.refused, log.size(), log.bytesWritten() >> 20, replays.points, replays.flushPoints,
-                replays.markPoints, replays.sampledPoints, replays.blockMixed, replays.unclean, replays.mismatches, replays.kinds);
+                replays.markPoints, replays.sampledPoints, replays.blockMixed, replays.unclean, replays.mismatches,
+                replays.kinds);
         assertEquals(List.of(), replays.failures, "seed " + seed);
         assertTrue(replays.markPoints >= 20 && replays.sampledPoints >= 50, "enough points");
     }
