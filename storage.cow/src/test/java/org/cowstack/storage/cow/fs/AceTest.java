@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * change since it was added); its log is replayed
  * at every flush, every mark, and crashes between flushes (Replays). The default run
  * takes every workload of up to two operations and those of three that persist only at
- * the end; {@code -Dstorage.ace.full=true} takes every persistence choice for three.
+ * the end; {@code -Dstorage.ace.full=true} takes every persistence choice for three, and
+ * {@code -Dstorage.ace.shard=K/N} runs one N-th of them.
  */
 class AceTest {
     private static final long VOLUME = 4L << 20;
@@ -96,7 +97,14 @@ class AceTest {
         int blockMixed = 0;
         long points = 0;
         List<String> failures = new ArrayList<>();
-        for (List<int[]> w : workloads(cores.size(), full)) {
+        // -Dstorage.ace.shard=K/N runs every N-th workload from the K-th (0-based): the full
+        // run split across processes or machines; their figures add up
+        String[] shard = System.getProperty("storage.ace.shard", "0/1").split("/");
+        int shardIndex = Integer.parseInt(shard[0].trim());
+        int shards = Integer.parseInt(shard[1].trim());
+        List<List<int[]>> all = workloads(cores.size(), full);
+        for (int k = shardIndex; k < all.size(); k += shards) {
+            List<int[]> w = all.get(k);
             workloads++;
             Replays replays = run(base, initial, cores, w);
             replays.replay(new Replayer(replays.log(), base), 0, random, 1, "workload " + describe(cores, w));
@@ -108,11 +116,13 @@ class AceTest {
                 failures.addAll(replays.failures.subList(0, Math.min(replays.failures.size(), 5 - failures.size())));
             }
         }
-        System.out.printf("AceTest: seed %d, %d core operations%s, %d workloads, %d crash points (%d with NOCOW blocks"
+        System.out.printf("AceTest: seed %d, %d core operations%s, %d workloads%s, %d crash points (%d with NOCOW blocks"
                 + " overwritten in place failing their checksum, %d of partly written-back pages), %d failures%n", seed,
-                cores.size(), full ? " (full)" : "", workloads, points, nocowLost, blockMixed, failed);
+                cores.size(), full ? " (full)" : "", workloads,
+                shards == 1 ? "" : " (shard " + shardIndex + "/" + shards + " of " + all.size() + ")", points,
+                nocowLost, blockMixed, failed);
         assertEquals(List.of(), failures, "seed " + seed);
-        assertTrue(workloads >= 1000, "workloads: " + workloads);
+        assertTrue(workloads * shards >= 1000, "workloads: " + workloads);
     }
 
     /**
