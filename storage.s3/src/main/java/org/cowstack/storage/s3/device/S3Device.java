@@ -41,6 +41,7 @@ final class S3Device extends AbstractBlockDevice {
     private final ExecutorService uploads;
     private final ObjectCache cache;
     private final int objectSize;
+    private final int retain;
     private final Object lock = new Object();
     /** Guarded by lock. */
     private Manifest manifest;
@@ -48,6 +49,8 @@ final class S3Device extends AbstractBlockDevice {
     private String etag;
     /** Guarded by lock: objects uploaded early for the next generation (index to generation). */
     private final Map<Long, Long> early = new TreeMap<>();
+    /** Guarded by lock: the next upload batch's number (see {@link Manifest#version}). */
+    private long batch = new java.security.SecureRandom().nextInt(1 << 24);
     /** Guarded by lock: why this device may not write any more (another writer won), or null. */
     private String fenced;
     final AtomicLong cacheHits = new AtomicLong();
@@ -56,7 +59,7 @@ final class S3Device extends AbstractBlockDevice {
     final AtomicLong gets = new AtomicLong();
 
     S3Device(URI uri, String name, S3Client s3, String prefix, Manifest manifest, String etag, ObjectCache cache,
-            boolean readOnly, ExecutorService uploads) {
+            boolean readOnly, ExecutorService uploads, int retain) {
         super(uri, manifest.size, manifest.blockSize, readOnly, Set.of());
         this.name = name;
         this.s3 = s3;
@@ -66,6 +69,7 @@ final class S3Device extends AbstractBlockDevice {
         this.cache = cache;
         this.objectSize = manifest.objectSize;
         this.uploads = uploads;
+        this.retain = retain;
     }
 
     /** The committed generation. */
@@ -190,18 +194,37 @@ final class S3Device extends AbstractBlockDevice {
     /** Uploads a dirty object under the next generation's key before the flush: the cache needs its slot. */
     private void uploadEarly(long index) throws IOException {
         ObjectCache.Slot slot = cache.get(index);
-        long next = manifest.generation + 1;
+        long version = Manifest.version(manifest.generation + 1, batch++);
         byte[] content = cache.readAll(slot);
         if (isZero(content)) {
             early.remove(index);
             zeroed.add(index);
         } else {
-            puts.incrementAndGet();
-            s3.put(Manifest.key(prefix, index, next), content, S3Client.Condition.NONE);
-            early.put(index, next);
+            store(index, version, content);
+            early.put(index, version);
             zeroed.remove(index);
         }
         slot.dirty = false;
+    }
+
+    /** Stores an object version; a key that exists means another writer: fenced. */
+    private void store(long index, long version, byte[] content) throws IOException {
+        puts.incrementAndGet();
+        try {
+            s3.put(Manifest.key(prefix, index, version), content, S3Client.Condition.ABSENT);
+        } catch (S3Exception e) {
+            if (e.preconditionFailed()) {
+                throw fence();
+            }
+            throw e;
+        }
+    }
+
+    /** Another writer is there: this open writes no more. Lock held (or about to be, for uploads). */
+    private IOException fence() {
+        fenced = "s3:" + name + ": another writer committed to this device since it was opened here"
+                + " (its manifest changed); this open writes no more, so that state is kept";
+        return new IOException(fenced);
     }
 
     /** Guarded by lock: objects that became all zeros since the last commit and left the cache. */
@@ -216,6 +239,7 @@ final class S3Device extends AbstractBlockDevice {
                 return;
             }
             long next = manifest.generation + 1;
+            long version = Manifest.version(next, batch++);
             Map<Long, Long> objects = new TreeMap<>(manifest.objects);
             objects.putAll(early);
             zeroed.forEach(objects::remove);
@@ -230,8 +254,7 @@ final class S3Device extends AbstractBlockDevice {
                 }
                 stored.put(index, true);
                 pending.add(uploads.submit(() -> {
-                    puts.incrementAndGet();
-                    s3.put(Manifest.key(prefix, index, next), content, S3Client.Condition.NONE);
+                    store(index, version, content);
                     return index;
                 }));
             }
@@ -254,40 +277,58 @@ final class S3Device extends AbstractBlockDevice {
             }
             stored.forEach((index, has) -> {
                 if (has) {
-                    objects.put(index, next);
+                    objects.put(index, version);
                 } else {
                     objects.remove(index);
                 }
             });
-            Manifest m = new Manifest(manifest.size, manifest.blockSize, objectSize, next, objects);
+            List<long[]> garbage = new ArrayList<>();
+            List<String> delete = new ArrayList<>();
+            List<long[]> candidates = new ArrayList<>(manifest.garbage);
+            manifest.objects.forEach((index, gen) -> {
+                if (!gen.equals(objects.get(index))) {
+                    candidates.add(new long[] {index, gen, next});
+                }
+            });
+            for (long[] g : candidates) {
+                if (g[2] <= next - retain) {
+                    delete.add(Manifest.key(prefix, g[0], g[1]));
+                } else {
+                    garbage.add(g);
+                }
+            }
+            Manifest m = new Manifest(manifest.size, manifest.blockSize, objectSize, next, objects, garbage);
             String newTag;
             try {
                 puts.incrementAndGet();
                 newTag = s3.put(Manifest.manifestKey(prefix), m.encode(), S3Client.Condition.ifMatch(etag));
             } catch (S3Exception e) {
                 if (e.preconditionFailed()) {
-                    fenced = "s3:" + name + ": another writer committed to this device since it was opened here"
-                            + " (its manifest changed); this open writes no more, so that state is kept";
-                    throw new IOException(fenced);
+                    throw fence();
                 }
                 throw e;
             }
-            List<String> garbage = new ArrayList<>();
-            manifest.objects.forEach((index, gen) -> {
-                if (!gen.equals(objects.get(index))) {
-                    garbage.add(Manifest.key(prefix, index, gen));
-                }
-            });
             manifest = m;
             etag = newTag;
             early.clear();
             zeroed.clear();
             dirty.values().forEach(s -> s.dirty = false);
-            for (String key : garbage) {
-                uploads.submit(() -> {
-                    s3.delete(key); // best effort: an orphan is collected at the next read-write open
+            List<Future<Object>> deletes = new ArrayList<>();
+            for (String key : delete) {
+                deletes.add(uploads.submit(() -> {
+                    s3.delete(key);
                     return null;
-                });
+                }));
+            }
+            for (Future<Object> f : deletes) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    // best effort: an object left over is collected at the next read-write open
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }

@@ -96,14 +96,16 @@ public final class S3DeviceProvider implements DeviceProvider {
                 }
             }
             ObjectCache cache = new ObjectCache(store.cacheDir(), manifest.objectSize, store.cacheBytes());
-            return new S3Device(uri, path, s3, prefix, manifest, etag, cache, readOnly, uploads);
+            return new S3Device(uri, path, s3, prefix, manifest, etag, cache, readOnly, uploads,
+                    store.retainGenerations());
         });
     }
 
     /**
      * Deletes objects no manifest can name again: those of a generation up to the
-     * manifest's that it does not name (replaced, or a crashed flush's). Newer ones may be
-     * another writer's uploads in flight, and are left alone.
+     * manifest's that it neither names nor keeps as garbage for older readers (a crashed
+     * flush's uploads, deletes that failed). Newer ones may be another writer's uploads in
+     * flight, and are left alone.
      */
     private static void collectGarbage(S3Client s3, String prefix, Manifest manifest) throws IOException {
         for (S3Client.ObjectInfo o : s3.list(prefix)) {
@@ -112,8 +114,10 @@ public final class S3DeviceProvider implements DeviceProvider {
                 continue;
             }
             long index = Long.parseLong(m.group(1), 16);
-            long gen = Long.parseLong(m.group(2), 16);
-            if (gen <= manifest.generation && !Long.valueOf(gen).equals(manifest.objects.get(index))) {
+            long version = Long.parseUnsignedLong(m.group(2), 16);
+            boolean kept = manifest.garbage.stream().anyMatch(g -> g[0] == index && g[1] == version);
+            if (Manifest.generationOf(version) <= manifest.generation
+                    && !Long.valueOf(version).equals(manifest.objects.get(index)) && !kept) {
                 s3.delete(o.key());
             }
         }

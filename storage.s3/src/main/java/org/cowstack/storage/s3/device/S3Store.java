@@ -11,8 +11,10 @@ import org.cowstack.storage.s3.client.S3Client;
  * local cache. The credentials never show in {@link #toString()}.
  */
 public record S3Store(String name, URI endpoint, String region, String bucket, String prefix, int objectSize,
-        long cacheBytes, Path cacheDir, int parallelUploads, Credentials credentials) {
+        long cacheBytes, Path cacheDir, int parallelUploads, int retainGenerations, Credentials credentials) {
     public static final int DEFAULT_OBJECT_SIZE = 4 << 20;
+    /** Generations a replaced object is kept for readers of older generations. */
+    public static final int DEFAULT_RETAIN = 100;
 
     public S3Store {
         if (name == null || name.isBlank() || name.contains("/")) {
@@ -21,6 +23,9 @@ public record S3Store(String name, URI endpoint, String region, String bucket, S
         if (objectSize < 4096 || Integer.bitCount(objectSize) != 1) {
             throw new IllegalArgumentException("S3 store " + name + ": object size " + objectSize
                     + " is not a power of two of at least 4096");
+        }
+        if (retainGenerations < 0) {
+            throw new IllegalArgumentException("S3 store " + name + ": retainGenerations " + retainGenerations + " < 0");
         }
         prefix = prefix == null ? "" : prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
     }

@@ -33,7 +33,7 @@ class S3DeviceContractTest extends BlockDeviceContract {
         run++;
         // small objects so that the contract's 4 MiB device spans many; a small cache so that it evicts
         provider.addStore(new S3Store("t", server.endpoint(), "us-east-1", "contract", "run" + run, 64 << 10,
-                256 << 10, dir.resolve("cache"), 4, S3Proxy.CREDENTIALS));
+                256 << 10, dir.resolve("cache"), 4, 1, S3Proxy.CREDENTIALS));
     }
 
     @Override
