@@ -115,6 +115,16 @@ public final class S3Client {
         return r.statusCode() == 404 ? null : r.body();
     }
 
+    /** An object's content and the ETag that names this version of it. */
+    public record Versioned(byte[] body, String etag) {
+    }
+
+    /** The whole object with its ETag (the condition of a later put), or null. */
+    public Versioned getVersioned(String key) throws IOException {
+        HttpResponse<byte[]> r = send("GET", key, Map.of(), Map.of(), null, true);
+        return r.statusCode() == 404 ? null : new Versioned(r.body(), r.headers().firstValue("ETag").orElse(""));
+    }
+
     /** The object's size and ETag, or null when there is none. */
     public ObjectInfo head(String key) throws IOException {
         HttpResponse<byte[]> r = send("HEAD", key, Map.of(), Map.of(), null, true);

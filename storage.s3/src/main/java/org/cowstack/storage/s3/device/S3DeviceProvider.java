@@ -1,0 +1,134 @@
+package org.cowstack.storage.s3.device;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.NoSuchFileException;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.cowstack.storage.api.device.BlockDevice;
+import org.cowstack.storage.api.device.DeviceProvider;
+import org.cowstack.storage.api.device.DeviceProviderService;
+import org.cowstack.storage.api.device.DeviceUri;
+import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.device.base.OpenDevices;
+import org.cowstack.storage.s3.client.S3Client;
+import org.cowstack.storage.s3.client.S3Exception;
+
+/**
+ * {@code s3:STORE[/VOLUME]}: a device on a configured S3 store, its objects under the
+ * store's prefix (and {@code VOLUME/} below it, so one store holds several devices). See
+ * {@link S3Device} for the layout and the commit rule.
+ */
+@DeviceProviderService(scheme = "s3")
+public final class S3DeviceProvider implements DeviceProvider {
+    private static final Pattern OBJECT = Pattern.compile("[0-9a-f]{4}/([0-9a-f]{12})-([0-9a-f]+)");
+    private final Map<String, S3Store> stores = new ConcurrentHashMap<>();
+    private final OpenDevices open = new OpenDevices();
+    private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "s3-upload");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @Override
+    public String description() {
+        return "volumes on an S3-compatible object store: s3:STORE[/VOLUME] (stores are configured, storage:s3 stores)";
+    }
+
+    public void addStore(S3Store store) {
+        stores.put(store.name(), store);
+    }
+
+    public void removeStore(String name) {
+        stores.remove(name);
+    }
+
+    @Override
+    public BlockDevice open(URI uri, OpenOptions options) throws IOException {
+        DeviceUri parsed = DeviceUri.parse(uri, scheme(), Set.of());
+        String path = parsed.path();
+        int slash = path.indexOf('/');
+        String storeName = slash < 0 ? path : path.substring(0, slash);
+        String volume = slash < 0 ? "" : path.substring(slash + 1);
+        S3Store store = stores.get(storeName);
+        if (store == null) {
+            throw new NoSuchFileException(uri.toString(), null, "no S3 store " + storeName
+                    + " is configured (storage:s3 stores lists them)");
+        }
+        String prefix = store.prefix() + (volume.isEmpty() ? "" : volume.endsWith("/") ? volume : volume + "/");
+        boolean readOnly = options.isReadOnly();
+        return open.open(path, readOnly, uri.toString(), () -> {
+            S3Client s3 = store.client();
+            S3Client.Versioned found;
+            try {
+                found = s3.getVersioned(Manifest.manifestKey(prefix));
+            } catch (S3Exception e) {
+                throw new IOException("s3:" + path + ": " + (e.accessDenied()
+                        ? "the store refused the credentials of " + store.name() + " (" + e.getMessage() + ")"
+                        : e.getMessage()), e);
+            }
+            Manifest manifest;
+            String etag;
+            if (found == null) {
+                if (readOnly || !options.isCreate()) {
+                    throw new NoSuchFileException(uri.toString(), null,
+                            "no device there (no manifest under " + store.bucket() + "/" + prefix + ")");
+                }
+                long size = options.size() - options.size() % 4096;
+                manifest = new Manifest(size, 4096, store.objectSize(), 0, Map.of());
+                try {
+                    etag = s3.put(Manifest.manifestKey(prefix), manifest.encode(), S3Client.Condition.ABSENT);
+                } catch (S3Exception e) {
+                    throw new IOException("s3:" + path + ": " + (e.preconditionFailed()
+                            ? "another writer created the device at the same moment" : e.getMessage()), e);
+                }
+            } else {
+                manifest = Manifest.decode(found.body(), "s3:" + path);
+                etag = found.etag();
+                if (!readOnly) {
+                    collectGarbage(s3, prefix, manifest);
+                }
+            }
+            ObjectCache cache = new ObjectCache(store.cacheDir(), manifest.objectSize, store.cacheBytes());
+            return new S3Device(uri, path, s3, prefix, manifest, etag, cache, readOnly, uploads,
+                    store.retainGenerations());
+        });
+    }
+
+    /**
+     * Deletes objects no manifest can name again: those of a generation up to the
+     * manifest's that it neither names nor keeps as garbage for older readers (a crashed
+     * flush's uploads, deletes that failed). Newer ones may be another writer's uploads in
+     * flight, and are left alone.
+     */
+    private static void collectGarbage(S3Client s3, String prefix, Manifest manifest) throws IOException {
+        for (S3Client.ObjectInfo o : s3.list(prefix)) {
+            Matcher m = OBJECT.matcher(o.key().substring(prefix.length()));
+            if (!m.matches()) {
+                continue;
+            }
+            long index = Long.parseLong(m.group(1), 16);
+            long version = Long.parseUnsignedLong(m.group(2), 16);
+            boolean kept = manifest.garbage.stream().anyMatch(g -> g[0] == index && g[1] == version);
+            if (Manifest.generationOf(version) <= manifest.generation
+                    && !Long.valueOf(version).equals(manifest.objects.get(index)) && !kept) {
+                s3.delete(o.key());
+            }
+        }
+    }
+
+    /** Closes every device this provider opened. */
+    public void deactivate() throws IOException {
+        IOException failure = open.closeAll();
+        uploads.shutdown();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
