@@ -1,0 +1,328 @@
+package org.cowstack.storage.cow.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.cowstack.storage.api.volume.DirEntry;
+import org.cowstack.storage.api.volume.FileHandle;
+import org.cowstack.storage.api.volume.FormatOptions;
+import org.cowstack.storage.api.volume.MountOptions;
+import org.cowstack.storage.cow.format.Superblock;
+import org.cowstack.storage.cow.inspect.Check;
+import org.cowstack.storage.testkit.Seeds;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 21, image fuzzing: copies of real images, each with one mutation of its
+ * superblock or a metadata node (bit flips, truncation, garbage blocks, and content
+ * changed behind a valid checksum: cycles, pointers out of range, duplicate keys,
+ * overlapping extents, refcounts that disagree, sizes and counts out of range), are
+ * checked offline, mounted (read-write, or read-only), checked again, read file by
+ * file, and on a writable mount written to and synced. Every case must end, within a
+ * time bound, with a clear error (an {@link IOException} with a one-line message) or a
+ * correct volume (every file as written, or damage the check reports), and never with
+ * an {@link Error}, an unchecked exception, a hang, wrong data under a clean check, or
+ * a write that changes a block the unmutated image's mounted generation owned.
+ */
+class ImageFuzzTest {
+    /** The seed in every build, so that the build is repeatable; {@code -Dstorage.test.seed=} runs another. */
+    private static final long BUILD_SEED = 2112026L;
+    private static final long TIME_BOUND_SECONDS = 10;
+    /** Bytes beyond a file's expected size that are read to compare: a huge size is not read to its end. */
+    private static final int READ_SLACK = 1 << 20;
+
+    /** How a case ended. */
+    private enum Outcome { CLEAR_ERROR, CORRECT, DAMAGE_REPORTED, OTHER_VALID_VOLUME }
+
+    private static final class Failure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Failure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    @Test
+    void mutatedImagesEndInAClearErrorOrACorrectVolume() throws Exception {
+        boolean fixed = System.getProperty(Seeds.PROPERTY, "").isBlank();
+        long seed = fixed ? BUILD_SEED : Seeds.seed("ImageFuzzTest");
+        if (fixed) {
+            System.out.printf("seed ImageFuzzTest = %d, fixed for the build (-D%s= runs another)%n", seed,
+                    Seeds.PROPERTY);
+        }
+        int cases = Integer.getInteger("storage.fuzz.cases", 2000);
+        long started = System.nanoTime();
+        List<FuzzImage> images = List.of(FuzzImage.build("single", 8L << 20, FormatOptions.SINGLE, seed),
+                FuzzImage.build("dup", 8L << 20, FormatOptions.DUP, seed + 1));
+        Random r = new Random(seed);
+        Map<String, Integer> kinds = new TreeMap<>();
+        Map<Outcome, Integer> outcomes = new TreeMap<>();
+        Map<String, Integer> errors = new TreeMap<>();
+        List<String> failures = new ArrayList<>();
+        int hangs = 0;
+        int crashes = 0;
+        int foreign = 0;
+        int silent = 0;
+        ExecutorService worker = newWorker();
+        try {
+            for (int c = 0; c < cases; c++) {
+                FuzzImage img = images.get(r.nextInt(images.size()));
+                ImageMutator.Mutation m = new ImageMutator(img, new Random(r.nextLong())).next();
+                boolean readOnly = r.nextInt(4) == 0;
+                boolean offline = r.nextInt(3) == 0;
+                kinds.merge(m.kind(), 1, Integer::sum);
+                String label = "case " + c + " (image " + img.name + ", " + m.kind() + ", " + m.detail()
+                        + (readOnly ? ", read-only" : "") + ")";
+                Future<Outcome> f = worker.submit(() -> run(img, m, readOnly, offline, errors));
+                try {
+                    outcomes.merge(f.get(TIME_BOUND_SECONDS, TimeUnit.SECONDS), 1, Integer::sum);
+                } catch (TimeoutException e) {
+                    hangs++;
+                    f.cancel(true);
+                    failures.add(label + ": no end within " + TIME_BOUND_SECONDS + " s (a hang)");
+                    worker.shutdownNow();
+                    worker = newWorker(); // the stuck thread is a daemon: it does not hold the JVM
+                } catch (ExecutionException e) {
+                    Throwable t = e.getCause();
+                    if (t instanceof Failure) {
+                        if (t.getMessage().startsWith("foreign")) {
+                            foreign++;
+                        } else if (t.getMessage().startsWith("silent")) {
+                            silent++;
+                        } else {
+                            crashes++;
+                        }
+                        failures.add(label + ": " + t.getMessage() + (t.getCause() == null ? "" : ": " + trace(t.getCause())));
+                    } else {
+                        crashes++;
+                        failures.add(label + ": " + trace(t));
+                    }
+                }
+            }
+        } finally {
+            worker.shutdownNow();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        int clear = outcomes.getOrDefault(Outcome.CLEAR_ERROR, 0);
+        int correct = outcomes.getOrDefault(Outcome.CORRECT, 0);
+        int reported = outcomes.getOrDefault(Outcome.DAMAGE_REPORTED, 0);
+        int other = outcomes.getOrDefault(Outcome.OTHER_VALID_VOLUME, 0);
+        System.out.printf("image fuzz: seed %d, %d cases %s, clear errors %d, correct volumes %d, damage the check "
+                + "reported %d, other valid volumes %d, crashes %d, hangs %d, foreign writes %d, silent bad data %d "
+                + "(%.1f s)%n", seed, cases, kinds, clear, correct, reported, other, crashes, hangs, foreign, silent,
+                seconds);
+        System.out.println("image fuzz: clear errors by type " + errors);
+        for (String failure : failures.subList(0, Math.min(40, failures.size()))) {
+            System.out.println("image fuzz FAILURE: " + failure);
+        }
+        if (!failures.isEmpty()) {
+            System.out.printf("image fuzz: %d failures; replay with -D%s=%d -Dstorage.fuzz.cases=%d%n",
+                    failures.size(), Seeds.PROPERTY, seed, cases);
+        }
+        assertEquals(List.of(), failures.subList(0, Math.min(10, failures.size())), failures.size()
+                + " failures, seed " + seed + " (replay with -D" + Seeds.PROPERTY + "=" + seed + ")");
+    }
+
+    private static ExecutorService newWorker() {
+        return Executors.newSingleThreadExecutor(task -> {
+            Thread t = new Thread(task, "image-fuzz");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static String trace(Throwable t) {
+        StringBuilder s = new StringBuilder(t.toString());
+        StackTraceElement[] st = t.getStackTrace();
+        for (int i = 0; i < Math.min(8, st.length); i++) {
+            s.append("\n        at ").append(st[i]);
+        }
+        if (t.getCause() != null && t.getCause() != t) {
+            s.append("\n      caused by ").append(trace(t.getCause()));
+        }
+        return s.toString();
+    }
+
+    /** One case: the offline check, mount, check, read every file, then on a writable mount a write and a sync. */
+    private static Outcome run(FuzzImage img, ImageMutator.Mutation m, boolean readOnly, boolean offline,
+            Map<String, Integer> errors) throws Failure {
+        URI uri = URI.create("fuzz:case");
+        FuzzDevice device = new FuzzDevice(uri, m.image(), img.pristine, FuzzImage.B, readOnly);
+        long[] generation = {-1};
+        try {
+            Outcome o;
+            try {
+                o = mountCheckRead(img, m, device, readOnly, offline, generation);
+            } catch (IOException e) {
+                String message = e.getMessage();
+                if (message == null || message.isBlank() || message.contains("\n")) {
+                    throw new Failure("an error without a clear one-line message", e);
+                }
+                synchronized (errors) {
+                    errors.merge(e.getClass().getSimpleName(), 1, Integer::sum);
+                }
+                o = Outcome.CLEAR_ERROR;
+            }
+            BitSet foreign = device.changed();
+            foreign.and(forbidden(img, generation[0]));
+            if (!foreign.isEmpty()) {
+                throw new Failure("foreign writes: blocks " + summary(foreign) + " (generation "
+                        + generation[0] + " owns them)", null);
+            }
+            return o;
+        } catch (RuntimeException | Error e) {
+            throw new Failure("crash", e);
+        } finally {
+            try {
+                device.close();
+            } catch (IOException e) {
+                // nothing to do
+            }
+        }
+    }
+
+    /**
+     * The blocks no write may change: those the mounted generation's nodes and extents
+     * own (both generations' when none mounted), and the reserved area but for the two
+     * superblock copies.
+     */
+    private static BitSet forbidden(FuzzImage img, long generation) {
+        FuzzImage.State s = img.state(generation);
+        BitSet out = new BitSet();
+        if (s != null) {
+            out.or(s.owned());
+        } else {
+            out.or(img.newest.owned());
+            out.or(img.previous.owned());
+        }
+        out.set(0, (int) img.firstDataBlock);
+        for (long sb : Superblock.OFFSETS) {
+            out.clear((int) (sb / FuzzImage.B), (int) ((sb + Superblock.SIZE) / FuzzImage.B));
+        }
+        return out;
+    }
+
+    private static String summary(BitSet bits) {
+        String s = bits.toString();
+        return s.length() > 200 ? s.substring(0, 200) + "...}" : s;
+    }
+
+    private static Outcome mountCheckRead(FuzzImage img, ImageMutator.Mutation m, FuzzDevice device,
+            boolean readOnly, boolean offline, long[] generation) throws IOException, Failure {
+        boolean offlineClean = true;
+        if (offline) {
+            Check.Result r = CowVolume.check(device, Volumes.SERVICES);
+            offlineClean = r.clean();
+        }
+        CowVolume v = CowVolume.mount("fuzz", device.uri(), device, Volumes.SERVICES,
+                MountOptions.defaults().readOnly(readOnly), 4 << 20);
+        boolean done = false;
+        try {
+            generation[0] = v.committedGeneration();
+            FuzzImage.State state = img.state(generation[0]);
+            Check.Result check = v.checkCommitted();
+            if (state == null) {
+                if (check.clean()) {
+                    throw new Failure("silent: mounted generation " + generation[0] + ", which the image never had, "
+                            + "and the check is clean", null);
+                }
+                v.abandon();
+                done = true;
+                return Outcome.DAMAGE_REPORTED;
+            }
+            Map<String, byte[]> found = readEverything(v, state.files());
+            boolean same = FileStates.same(state.files(), found);
+            boolean clean = check.clean() && offlineClean;
+            if (!same && clean && !m.mayChangeContent()) {
+                throw new Failure("silent bad data under a clean check: "
+                        + FileStates.difference(state.files(), found), null);
+            }
+            if (!readOnly) {
+                writeAndSync(v, clean && same);
+            }
+            v.unmount();
+            done = true;
+            return !clean ? Outcome.DAMAGE_REPORTED : same ? Outcome.CORRECT : Outcome.OTHER_VALID_VOLUME;
+        } finally {
+            if (!done) {
+                try {
+                    v.abandon();
+                } catch (IOException | RuntimeException e) {
+                    // the case's outcome is already decided
+                }
+            }
+        }
+    }
+
+    /** A new file and a copy-on-write overwrite, synced; on a correct volume, read back. */
+    private static void writeAndSync(CowVolume v, boolean verify) throws IOException, Failure {
+        byte[] data = new byte[5 * FuzzImage.B + 17];
+        new Random(1).nextBytes(data);
+        Volumes.write(v, "/fuzz-new", 0, data);
+        byte[] patch = new byte[2 * FuzzImage.B];
+        java.util.Arrays.fill(patch, (byte) 0x5a);
+        Volumes.write(v, "/big", 3 * FuzzImage.B, patch);
+        v.sync();
+        if (verify) {
+            byte[] back = Volumes.readAll(v, "/fuzz-new");
+            if (!java.util.Arrays.equals(data, back)) {
+                throw new Failure("silent: a file written to a correct volume reads back otherwise", null);
+            }
+        }
+    }
+
+    /**
+     * Every file under the root with its content, as far as {@code expected} can tell:
+     * a file of another size is read to at most its expected size plus {@link #READ_SLACK}.
+     */
+    static Map<String, byte[]> readEverything(CowVolume v, Map<String, byte[]> expected) throws IOException {
+        Map<String, byte[]> found = new TreeMap<>();
+        walk(v, "", expected, found, 0);
+        return found;
+    }
+
+    private static void walk(CowVolume v, String dir, Map<String, byte[]> expected, Map<String, byte[]> found,
+            int depth) throws IOException {
+        if (depth > 8) {
+            found.put(dir + "/...", new byte[0]); // a directory cycle: the state is not the expected one
+            return;
+        }
+        for (DirEntry e : v.list(dir.isEmpty() ? "/" : dir)) {
+            String path = dir + "/" + e.name();
+            if (e.directory()) {
+                walk(v, path, expected, found, depth + 1);
+                continue;
+            }
+            try (FileHandle f = v.open(path, EnumSet.of(StandardOpenOption.READ))) {
+                long size = f.size();
+                byte[] want = expected.get(path);
+                long limit = Math.min(size, (want == null ? 0 : want.length) + (long) READ_SLACK);
+                byte[] content = new byte[(int) limit];
+                ByteBuffer b = ByteBuffer.wrap(content);
+                while (b.hasRemaining()) {
+                    if (f.read(b, b.position()) < 0) {
+                        break;
+                    }
+                }
+                found.put(path, limit == size ? content : java.util.Arrays.copyOf(content, content.length + 1));
+            }
+        }
+    }
+}
