@@ -43,10 +43,26 @@ public final class NodeCodec {
     private final UUID uuid;
     private final ChecksumAlgorithm checksum;
 
+    /** The blocks a child pointer may name: a node starts in {@code [firstBlock, lastBlock]}. */
+    private final long firstBlock;
+    private final long lastBlock;
+
+    /** A codec that takes any child block (tests, and {@code Check}, which reports bad pointers itself). */
     public NodeCodec(int nodeSize, UUID uuid, ChecksumAlgorithm checksum) {
+        this(nodeSize, uuid, checksum, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * A codec for a volume whose nodes start at blocks {@code [firstBlock, lastBlock]}: a
+     * child pointer (or its second copy) elsewhere is corruption, found when its parent is
+     * decoded, before anything reads it.
+     */
+    public NodeCodec(int nodeSize, UUID uuid, ChecksumAlgorithm checksum, long firstBlock, long lastBlock) {
         this.nodeSize = nodeSize;
         this.uuid = uuid;
         this.checksum = checksum;
+        this.firstBlock = firstBlock;
+        this.lastBlock = lastBlock;
     }
 
     public int nodeSize() {
@@ -164,7 +180,17 @@ public final class NodeCodec {
                 b.get(off, v);
                 n.addLeaf(i, k, v);
             } else {
-                n.addChild(i, k, b.getLong(at + Key.BYTES), b.getLong(at + Key.BYTES + 8), b.getLong(at + Key.BYTES + 16));
+                long child = b.getLong(at + Key.BYTES);
+                long childGeneration = b.getLong(at + Key.BYTES + 8);
+                long childMirror = b.getLong(at + Key.BYTES + 16);
+                Corruption.check(child >= firstBlock && child <= lastBlock
+                        && (childMirror == 0 || childMirror >= firstBlock && childMirror <= lastBlock),
+                        () -> where + ": child " + item + " at block " + child + " (second copy " + childMirror
+                                + ") is outside the volume");
+                // A child changes only with its parent, so it is never newer than the parent.
+                Corruption.check(childGeneration > 0 && childGeneration <= generation, () -> where + ": child " + item
+                        + " has generation " + childGeneration + ", the node itself " + generation);
+                n.addChild(i, k, child, childGeneration, childMirror);
             }
         }
         Corruption.check(n.bytes() <= nodeSize, () -> where + " holds more than a node");

@@ -151,7 +151,8 @@ public final class VolumeCore {
         this.allocator = new Allocator(name, blockSize, space, bindings, ledger, sb.dataProfile, sb.metadataProfile);
         this.treeLock = new TreeLock(deviceUri.toString(), () -> !this.readOnly, allocator);
         this.meta = new MetadataStore(name, checksum.name(), this.device,
-                new NodeCodec(nodeSize, sb.uuid, this.checksum), blockSize, new MetadataStore.Blocks() {
+                new NodeCodec(nodeSize, sb.uuid, this.checksum, sb.firstDataBlock(), sb.totalBlocks - nodeBlocks),
+                blockSize, new MetadataStore.Blocks() {
                     @Override
                     public long[] allocateNode(int blocks) throws IOException {
                         return allocator.metadata(blocks);
@@ -187,10 +188,16 @@ public final class VolumeCore {
         changes.add(backRefs);
     }
 
-    /** Loads the free-space tree into the free-space map: what a mount does before anything else. */
+    /**
+     * Loads the free-space tree into the free-space map, each extent checked against the
+     * reference counts, and checks the next inode number against the fs tree: what a
+     * mount does before anything else, so that nothing it allocates is in use.
+     */
     public void loadFreeSpace() throws IOException {
         Superblock sb = committed;
+        inodes.checkNext(sb.nextInode);
         freeSpace.forEach(sb.firstDataBlock(), sb.totalBlocks, (start, length) -> {
+            refCounts.checkFree(start, length);
             space.addFree(start, length);
             return true;
         });

@@ -82,6 +82,13 @@ public final class Superblock {
     public static final long COMPAT_BITMAPS_IN_USE = 1L;
     /** Deeper trees than this are corruption, not data: it bounds every descent. */
     public static final int MAX_LEVEL = 16;
+    /**
+     * Generations above this are corruption: a commit a second for a billion years stays
+     * below it, and the generations after it still do not overflow.
+     */
+    public static final long MAX_GENERATION = 1L << 62;
+    /** Inode numbers fit 48 bits (a back reference's key holds one beside a chunk number). */
+    public static final long MAX_INODE = (1L << 48) - 1;
     /** Most rows the root table may have. */
     public static final int MAX_ROOTS = 64;
 
@@ -286,7 +293,8 @@ public final class Superblock {
         long generation = b.getLong(96);
         long nextInode = b.getLong(112);
         long used = b.getLong(120);
-        if (generation <= 0 || nextInode <= 0 || used < 0 || used > total) {
+        if (generation <= 0 || generation > MAX_GENERATION || nextInode <= 0 || nextInode > MAX_INODE || used < 0
+                || used > total) {
             throw new CorruptImageException(device, "generation " + generation + ", next inode " + nextInode
                     + ", used blocks " + used + " in the superblock");
         }

@@ -183,6 +183,20 @@ public final class RefCounts {
         return out;
     }
 
+    /**
+     * Checks that no stored run covers a block of {@code [start, start + length)}: what
+     * mount asks of every extent the free-space tree lists, so that a free-space tree
+     * that disagrees with the counts never hands out a block that is in use.
+     *
+     * @throws Corruption when one does
+     */
+    public void checkFree(long start, long length) throws IOException {
+        RefRun r = runAt(start);
+        Corruption.check(r.count() == 0 && r.end() >= start + length, () -> "free extent " + start + "+" + length
+                + " of the free-space tree holds referenced blocks (the refcount tree counts "
+                + (r.count() > 0 ? r : "blocks from " + r.end()) + ")");
+    }
+
     /** Sees one stored run; answers whether to go on. */
     @FunctionalInterface
     public interface Visitor {

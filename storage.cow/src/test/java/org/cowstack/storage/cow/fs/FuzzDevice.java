@@ -48,6 +48,9 @@ final class FuzzDevice extends AbstractBlockDevice {
             if (to > pristine.length || from >= pristine.length
                     || java.util.Arrays.mismatch(image, from, to, pristine, from, to) >= 0) {
                 changed.set((int) b);
+                if (Boolean.getBoolean("storage.fuzz.trace")) {
+                    new Throwable("write changes block " + b).printStackTrace(System.out);
+                }
             }
         }
     }
@@ -67,8 +70,10 @@ final class FuzzDevice extends AbstractBlockDevice {
     protected void doClose() {
     }
 
-    /** The blocks writes changed, a copy. */
-    synchronized BitSet changed() {
-        return (BitSet) changed.clone();
+    /** The blocks writes changed since the last call. */
+    synchronized BitSet takeChanged() {
+        BitSet out = (BitSet) changed.clone();
+        changed.clear();
+        return out;
     }
 }

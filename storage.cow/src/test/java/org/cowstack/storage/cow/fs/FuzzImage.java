@@ -46,7 +46,7 @@ final class FuzzImage {
     }
 
     /** What one generation holds and owns. */
-    record State(long generation, Map<String, byte[]> files, BitSet owned) {
+    record State(long generation, Map<String, byte[]> files, BitSet owned, BitSet nocow) {
     }
 
     final String name;
@@ -189,6 +189,51 @@ final class FuzzImage {
         files.put(path, data);
     }
 
+    /**
+     * The blocks a mounted volume's trees own as of now (nodes and extents, both copies);
+     * {@code nodes} and {@code extents} receive what was found.
+     */
+    static BitSet owned(CowVolume v, List<NodeRef> nodes, List<long[]> extents) throws IOException {
+        BitSet owned = new BitSet();
+        int nodeBlocks = Math.max(B, v.blockSize()) / v.blockSize();
+        for (BTree t : v.trees()) {
+            Map<Long, long[]> parents = new java.util.HashMap<>();
+            t.forEachNode(n -> {
+                set(owned, n.block(), nodeBlocks);
+                if (n.mirror() != 0) {
+                    set(owned, n.mirror(), nodeBlocks);
+                }
+                long[] p = parents.getOrDefault(n.block(), new long[] {-1, -1});
+                nodes.add(new NodeRef(t.id(), n.block(), n.mirror(), n.level(), n.generation(), p[0], (int) p[1],
+                        n.size()));
+                if (!n.isLeaf()) {
+                    for (int i = 0; i < n.size(); i++) {
+                        parents.put(n.childBlock(i), new long[] {n.block(), i});
+                    }
+                }
+            });
+        }
+        v.tree(TreeId.FS).scanAll((k, value) -> {
+            if (k.type() == ItemType.EXTENT) {
+                ExtentItem e = ExtentItem.decode(value);
+                set(owned, e.physical(), e.blocks());
+                if (e.hasMirror()) {
+                    set(owned, e.mirror(), e.blocks());
+                }
+                extents.add(new long[] {e.physical(), e.blocks()});
+            }
+            return true;
+        });
+        return owned;
+    }
+
+    /** Sets the bits of blocks [start, start + blocks) that can be blocks of an image (a damaged one names any). */
+    private static void set(BitSet bits, long start, long blocks) {
+        long from = Math.max(0, Math.min(start, Integer.MAX_VALUE));
+        long to = Math.max(from, Math.min(Integer.MAX_VALUE, start + Math.min(blocks, Integer.MAX_VALUE)));
+        bits.set((int) from, (int) to);
+    }
+
     /** Mounts the image read-only, checks it holds {@code files}, and maps what its generation owns. */
     private static State map(byte[] image, long generation, Map<String, byte[]> files, List<NodeRef> nodes,
             List<long[]> extents) throws IOException {
@@ -199,37 +244,7 @@ final class FuzzImage {
             if (v.committedGeneration() != generation) {
                 throw new AssertionError("mounted generation " + v.committedGeneration() + ", expected " + generation);
             }
-            BitSet owned = new BitSet();
-            int nodeBlocks = Math.max(B, v.blockSize()) / v.blockSize();
-            for (BTree t : v.trees()) {
-                long[] parentOf = {-1};
-                Map<Long, long[]> parents = new java.util.HashMap<>();
-                t.forEachNode(n -> {
-                    owned.set((int) n.block(), (int) n.block() + nodeBlocks);
-                    if (n.mirror() != 0) {
-                        owned.set((int) n.mirror(), (int) n.mirror() + nodeBlocks);
-                    }
-                    long[] p = parents.getOrDefault(n.block(), new long[] {parentOf[0], -1});
-                    nodes.add(new NodeRef(t.id(), n.block(), n.mirror(), n.level(), n.generation(), p[0], (int) p[1],
-                            n.size()));
-                    if (!n.isLeaf()) {
-                        for (int i = 0; i < n.size(); i++) {
-                            parents.put(n.childBlock(i), new long[] {n.block(), i});
-                        }
-                    }
-                });
-            }
-            v.tree(TreeId.FS).scanAll((k, value) -> {
-                if (k.type() == ItemType.EXTENT) {
-                    ExtentItem e = ExtentItem.decode(value);
-                    owned.set((int) e.physical(), (int) (e.physical() + e.blocks()));
-                    if (e.hasMirror()) {
-                        owned.set((int) e.mirror(), (int) (e.mirror() + e.blocks()));
-                    }
-                    extents.add(new long[] {e.physical(), e.blocks()});
-                }
-                return true;
-            });
+            BitSet owned = owned(v, nodes, extents);
             Map<String, byte[]> found = ImageFuzzTest.readEverything(v, files);
             if (!FileStates.same(files, found)) {
                 throw new AssertionError("generation " + generation + ": " + FileStates.difference(files, found));
@@ -237,7 +252,13 @@ final class FuzzImage {
             if (!v.checkCommitted().clean()) {
                 throw new AssertionError("the unmutated image is not clean: " + v.checkCommitted().problems());
             }
-            return new State(generation, Collections.unmodifiableMap(files), owned);
+            BitSet nocow = new BitSet();
+            try (FileHandle f = v.open("/nocow", EnumSet.of(java.nio.file.StandardOpenOption.READ))) {
+                for (var e : f.extents(0, 0)) {
+                    set(nocow, e.physical() / B, (e.length() + B - 1) / B);
+                }
+            }
+            return new State(generation, Collections.unmodifiableMap(files), owned, nocow);
         } finally {
             v.abandon();
         }

@@ -30,7 +30,10 @@ final class ImageMutator {
      * and whether the change may leave a volume the format allows that holds other file
      * contents (a file size, a name, a file offset: nothing any check can know is wrong).
      */
-    record Mutation(String kind, String detail, byte[] image, boolean mayChangeContent) {
+    record Mutation(String kind, String detail, byte[] image, boolean mayChangeContent, long newestAs) {
+        Mutation(String kind, String detail, byte[] image, boolean mayChangeContent) {
+            this(kind, detail, image, mayChangeContent, 0);
+        }
     }
 
     private final FuzzImage img;
@@ -241,7 +244,8 @@ final class ImageMutator {
                 long g = b.getLong(sb + 96);
                 long v = pick(0, -1, g + 1, g + 2, g - 2, 1, Long.MAX_VALUE, Long.MIN_VALUE);
                 b.putLong(sb + 96, v);
-                field = "generation = " + v;
+                reseal(image, sb, Superblock.SIZE);
+                return new Mutation(kind, "newest superblock: generation = " + v, image, false, v);
             }
             case 5 -> {
                 int v = (int) pick(0, 256, 511, 1024, 2048, 8192, 65536, 1 << 17, -4096, 4097);
