@@ -294,6 +294,11 @@ class ImageFuzzTest {
                 } catch (IOException | org.cowstack.storage.cow.format.Corruption e) {
                     return Outcome.DAMAGE_REPORTED; // what the commit owns is unknown: abandoned, not unmounted
                 }
+                // A second commit, which may reuse what the first freed: blocks the first still owns stay forbidden.
+                byte[] more = new byte[12 * FuzzImage.B];
+                java.util.Arrays.fill(more, (byte) 0x3c);
+                Volumes.write(v, "/fuzz-more", 0, more);
+                v.sync();
             }
             v.unmount();
             done = true;

@@ -325,6 +325,8 @@ final class ImageMutator {
             return leafSlots();
         } else if (roll < 52) {
             return childPointer();
+        } else if (roll < 58) {
+            return targeted();
         } else {
             return typed();
         }
@@ -554,6 +556,61 @@ final class ImageMutator {
             }
         }
         return sealed(kind, n, what, image, false);
+    }
+
+    /**
+     * Mutations aimed at what the case's writes then do: an extent of the NOCOW file
+     * (overwritten in place) moved onto blocks another file or a node owns, and a shared
+     * run's count lowered (the copy-on-write overwrite of one sharer then frees blocks
+     * the other still maps).
+     */
+    private Mutation targeted() {
+        byte[] image = copy();
+        ByteBuffer b = le(image);
+        boolean nocow = r.nextBoolean();
+        List<int[]> candidates = new java.util.ArrayList<>(); // {node index, item offset}
+        for (int x = 0; x < img.nodes.size(); x++) {
+            FuzzImage.NodeRef n = img.nodes.get(x);
+            if (n.level() != 0) {
+                continue;
+            }
+            int base = (int) (n.block() * FuzzImage.B);
+            int count = b.getShort(base + COUNT_AT) & 0xffff;
+            for (int i = 0; i < count; i++) {
+                int item = base + Node.HEADER + i * Node.LEAF_ITEM;
+                int type = b.get(item + 8) & 0xff;
+                int v = base + b.getInt(item + Key.BYTES);
+                if (nocow ? type == ItemType.EXTENT && img.newest.nocow().get((int) b.getLong(v))
+                        : type == ItemType.REFCOUNT && b.getInt(v + 8) > 1) {
+                    candidates.add(new int[] {x, item});
+                }
+            }
+        }
+        if (candidates.isEmpty()) {
+            return typed();
+        }
+        int[] c = candidates.get(r.nextInt(candidates.size()));
+        FuzzImage.NodeRef n = img.nodes.get(c[0]);
+        Key key = Key.read(b, c[1]);
+        int v = (int) (n.block() * FuzzImage.B) + b.getInt(c[1] + Key.BYTES);
+        if (nocow) {
+            long target;
+            String whom;
+            if (r.nextBoolean()) {
+                long[] o = img.extents.get(r.nextInt(img.extents.size()));
+                target = o[0];
+                whom = "another extent's block " + target;
+            } else {
+                FuzzImage.NodeRef o = anyNode();
+                target = o.block();
+                whom = o.tree() + " node " + o.block();
+            }
+            b.putLong(v, target);
+            return sealed("resealed-nocow-extent", n, key + " of the NOCOW file: physical -> " + whom, image, false);
+        }
+        int count = b.getInt(v + 8);
+        b.putInt(v + 8, count - 1);
+        return sealed("resealed-shared-refcount", n, key + ": count " + count + " -> " + (count - 1), image, false);
     }
 
     private FuzzImage.NodeRef find(long block) {
