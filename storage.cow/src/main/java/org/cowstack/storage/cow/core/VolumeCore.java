@@ -174,8 +174,9 @@ public final class VolumeCore {
             freeSpace.add(sb.firstDataBlock(), sb.totalBlocks - sb.firstDataBlock());
         }
         this.checksums = new Checksums(trees.get(TreeId.CSUM), this.checksum.digestLength(), nodeSize);
+        this.backRefs = new BackRefs(trees.get(TreeId.BACKREF));
         this.refCounts = new RefCounts(trees.get(TreeId.REFCOUNT), freeSpace, checksums, space::freeLater, changes,
-                sb.usedBlocks);
+                sb.usedBlocks, backRefs::checkUnmapped);
         this.extents = new Extents(trees.get(TreeId.FS), ledger, changes);
         this.inodes = new Inodes(trees.get(TreeId.FS));
         this.cache = new PageCache(blockSize, Math.min(cacheBytes, PAGE_CACHE_BYTES));
@@ -184,7 +185,6 @@ public final class VolumeCore {
         healing.onMetadataLost(this::forceReadOnly);
         this.repairs = new Repairs(this);
         changes.add(repairs);
-        this.backRefs = new BackRefs(trees.get(TreeId.BACKREF));
         changes.add(backRefs);
     }
 

@@ -284,6 +284,20 @@ public final class BackRefs implements ChangeListener {
         }
     }
 
+    /**
+     * Checks that no file maps blocks {@code [start, start + blocks)}, as of the changes
+     * made so far: what the reference counts ask before they free blocks whose count fell
+     * to zero. Tree lock held.
+     *
+     * @throws Corruption naming a file that still maps one
+     */
+    public void checkUnmapped(long start, long blocks) throws IOException {
+        List<Ref> still = covering(start, blocks);
+        Corruption.check(still.isEmpty(), () -> "blocks " + start + "+" + blocks + " lost their last counted reference "
+                + "but inode " + still.get(0).inode() + " still maps block " + still.get(0).physical()
+                + " (at file block " + still.get(0).fileBlock() + ")");
+    }
+
     /** Every stored record (without the changes not yet applied), in key order. Tree lock held. */
     public List<Ref> stored() throws IOException {
         List<Ref> out = new ArrayList<>();

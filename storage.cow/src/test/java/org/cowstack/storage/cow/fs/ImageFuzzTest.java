@@ -295,9 +295,10 @@ class ImageFuzzTest {
                     return Outcome.DAMAGE_REPORTED; // what the commit owns is unknown: abandoned, not unmounted
                 }
                 // A second commit, which may reuse what the first freed: blocks the first still owns stay forbidden.
-                byte[] more = new byte[12 * FuzzImage.B];
-                java.util.Arrays.fill(more, (byte) 0x3c);
-                Volumes.write(v, "/fuzz-more", 0, more);
+                // Small files, so that holes the first freed are taken.
+                for (int i = 0; i < 8; i++) {
+                    Volumes.write(v, "/fuzz-more" + i, 0, Volumes.filled(FuzzImage.B, 0x3c + i).array());
+                }
                 v.sync();
             }
             v.unmount();
