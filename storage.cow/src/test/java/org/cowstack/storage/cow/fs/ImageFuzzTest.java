@@ -67,7 +67,7 @@ class ImageFuzzTest {
             System.out.printf("seed ImageFuzzTest = %d, fixed for the build (-D%s= runs another)%n", seed,
                     Seeds.PROPERTY);
         }
-        int cases = Integer.getInteger("storage.fuzz.cases", 2000);
+        int cases = Integer.getInteger("storage.fuzz.cases", 3000);
         int only = Integer.getInteger("storage.fuzz.only", -1); // one case of the run, to debug it
         long started = System.nanoTime();
         List<FuzzImage> images = List.of(FuzzImage.build("single", 8L << 20, FormatOptions.SINGLE, seed),
@@ -76,6 +76,7 @@ class ImageFuzzTest {
         Map<String, Integer> kinds = new TreeMap<>();
         Map<Outcome, Integer> outcomes = new TreeMap<>();
         Map<String, Integer> errors = new TreeMap<>();
+        Map<String, Map<Outcome, Integer>> byKind = new TreeMap<>();
         List<String> failures = new ArrayList<>();
         int hangs = 0;
         int crashes = 0;
@@ -88,15 +89,20 @@ class ImageFuzzTest {
                 ImageMutator.Mutation m = new ImageMutator(img, new Random(r.nextLong())).next();
                 boolean readOnly = r.nextInt(4) == 0;
                 boolean offline = r.nextInt(3) == 0;
-                kinds.merge(m.kind(), 1, Integer::sum);
-                String label = "case " + c + " (image " + img.name + ", " + m.kind() + ", " + m.detail()
-                        + (readOnly ? ", read-only" : "") + ")";
                 if (only >= 0 && c != only) {
                     continue;
                 }
+                kinds.merge(m.kind(), 1, Integer::sum);
+                String label = "case " + c + " (image " + img.name + ", " + m.kind() + ", " + m.detail()
+                        + (readOnly ? ", read-only" : "") + ")";
                 Future<Outcome> f = worker.submit(() -> run(img, m, readOnly, offline, errors));
                 try {
-                    outcomes.merge(f.get(TIME_BOUND_SECONDS, TimeUnit.SECONDS), 1, Integer::sum);
+                    Outcome o = f.get(TIME_BOUND_SECONDS, TimeUnit.SECONDS);
+                    outcomes.merge(o, 1, Integer::sum);
+                    byKind.computeIfAbsent(m.kind(), k -> new TreeMap<>()).merge(o, 1, Integer::sum);
+                    if (m.kind().equals(System.getProperty("storage.fuzz.show"))) {
+                        System.out.println("image fuzz: " + label + ": " + o);
+                    }
                 } catch (TimeoutException e) {
                     hangs++;
                     f.cancel(true);
@@ -128,10 +134,11 @@ class ImageFuzzTest {
         int correct = outcomes.getOrDefault(Outcome.CORRECT, 0);
         int reported = outcomes.getOrDefault(Outcome.DAMAGE_REPORTED, 0);
         int other = outcomes.getOrDefault(Outcome.OTHER_VALID_VOLUME, 0);
-        System.out.printf("image fuzz: seed %d, %d cases %s, clear errors %d, correct volumes %d, damage the check "
-                + "reported %d, other valid volumes %d, crashes %d, hangs %d, foreign writes %d, silent bad data %d "
-                + "(%.1f s)%n", seed, cases, kinds, clear, correct, reported, other, crashes, hangs, foreign, silent,
-                seconds);
+        System.out.printf("image fuzz: seed %d, %d cases (%s), clear errors %d, correct volumes %d (and %d where the "
+                + "check reported the damage, %d valid volumes the mutation left with other contents), crashes %d, "
+                + "hangs %d, foreign writes %d, silent bad data %d (%.1f s)%n", seed, cases, kinds(kinds), clear,
+                correct, reported, other, crashes, hangs, foreign, silent, seconds);
+        System.out.println("image fuzz by kind (clear error/correct/damage reported/other valid): " + byKind(byKind));
         System.out.println("image fuzz: clear errors by type " + errors);
         for (String failure : failures.subList(0, Math.min(40, failures.size()))) {
             System.out.println("image fuzz FAILURE: " + failure);
@@ -142,6 +149,29 @@ class ImageFuzzTest {
         }
         assertEquals(List.of(), failures.subList(0, Math.min(10, failures.size())), failures.size()
                 + " failures, seed " + seed + " (replay with -D" + Seeds.PROPERTY + "=" + seed + ")");
+    }
+
+    /** "bitflip a: ...; truncate b; garbage c; resealed d: cycles e, ...". */
+    private static String kinds(Map<String, Integer> kinds) {
+        StringBuilder s = new StringBuilder();
+        for (String group : List.of("bitflip", "truncate", "garbage", "resealed")) {
+            int total = kinds.entrySet().stream().filter(e -> e.getKey().startsWith(group))
+                    .mapToInt(Map.Entry::getValue).sum();
+            s.append(s.length() == 0 ? "" : "; ").append(group).append(' ').append(total);
+            String parts = kinds.entrySet().stream().filter(e -> e.getKey().startsWith(group + "-"))
+                    .map(e -> e.getKey().substring(group.length() + 1) + " " + e.getValue())
+                    .collect(java.util.stream.Collectors.joining(", "));
+            if (!parts.isEmpty()) {
+                s.append(": ").append(parts);
+            }
+        }
+        return s.toString();
+    }
+
+    private static String byKind(Map<String, Map<Outcome, Integer>> byKind) {
+        return byKind.entrySet().stream().map(e -> e.getKey() + " " + java.util.Arrays.stream(Outcome.values())
+                .map(o -> String.valueOf(e.getValue().getOrDefault(o, 0)))
+                .collect(java.util.stream.Collectors.joining("/"))).collect(java.util.stream.Collectors.joining(", "));
     }
 
     private static ExecutorService newWorker() {

@@ -73,8 +73,12 @@ final class ImageMutator {
 
     /** Computes the digest of the node or superblock at {@code at} again (bytes [32, size) into [0, 32)). */
     private void reseal(byte[] image, int at, int size) {
+        reseal(img.checksum, image, at, size);
+    }
+
+    static void reseal(org.cowstack.storage.api.csum.ChecksumAlgorithm checksum, byte[] image, int at, int size) {
         byte[] digest = new byte[32];
-        img.checksum.digest(ByteBuffer.wrap(image, at + 32, size - 32), digest, 0);
+        checksum.digest(ByteBuffer.wrap(image, at + 32, size - 32), digest, 0);
         System.arraycopy(digest, 0, image, at, 32);
     }
 
