@@ -46,18 +46,23 @@ public final class NodeCodec {
     /** The blocks a child pointer may name: a node starts in {@code [firstBlock, lastBlock]}. */
     private final long firstBlock;
     private final long lastBlock;
+    /** Whether child pointers may name a second copy ({@code dup} metadata). */
+    private final boolean mirrors;
 
     /** A codec that takes any child block (tests, and {@code Check}, which reports bad pointers itself). */
     public NodeCodec(int nodeSize, UUID uuid, ChecksumAlgorithm checksum) {
-        this(nodeSize, uuid, checksum, Long.MIN_VALUE, Long.MAX_VALUE);
+        this(nodeSize, uuid, checksum, Long.MIN_VALUE, Long.MAX_VALUE, true);
     }
 
     /**
      * A codec for a volume whose nodes start at blocks {@code [firstBlock, lastBlock]}: a
-     * child pointer (or its second copy) elsewhere is corruption, found when its parent is
-     * decoded, before anything reads it.
+     * child pointer (or its second copy) elsewhere, or a second copy where metadata has
+     * one ({@code mirrors} false), is corruption, found when its parent is decoded, before
+     * anything reads or frees it.
      */
-    public NodeCodec(int nodeSize, UUID uuid, ChecksumAlgorithm checksum, long firstBlock, long lastBlock) {
+    public NodeCodec(int nodeSize, UUID uuid, ChecksumAlgorithm checksum, long firstBlock, long lastBlock,
+            boolean mirrors) {
+        this.mirrors = mirrors;
         this.nodeSize = nodeSize;
         this.uuid = uuid;
         this.checksum = checksum;
@@ -187,6 +192,8 @@ public final class NodeCodec {
                         && (childMirror == 0 || childMirror >= firstBlock && childMirror <= lastBlock),
                         () -> where + ": child " + item + " at block " + child + " (second copy " + childMirror
                                 + ") is outside the volume");
+                Corruption.check(childMirror == 0 || mirrors, () -> where + ": child " + item + " at block " + child
+                        + " names a second copy " + childMirror + ", but metadata has one");
                 // A child changes only with its parent, so it is never newer than the parent.
                 Corruption.check(childGeneration > 0 && childGeneration <= generation, () -> where + ": child " + item
                         + " has generation " + childGeneration + ", the node itself " + generation);

@@ -151,7 +151,8 @@ public final class VolumeCore {
         this.allocator = new Allocator(name, blockSize, space, bindings, ledger, sb.dataProfile, sb.metadataProfile);
         this.treeLock = new TreeLock(deviceUri.toString(), () -> !this.readOnly, allocator);
         this.meta = new MetadataStore(name, checksum.name(), this.device,
-                new NodeCodec(nodeSize, sb.uuid, this.checksum, sb.firstDataBlock(), sb.totalBlocks - nodeBlocks),
+                new NodeCodec(nodeSize, sb.uuid, this.checksum, sb.firstDataBlock(), sb.totalBlocks - nodeBlocks,
+                        sb.metadataProfile.copies() > 1),
                 blockSize, new MetadataStore.Blocks() {
                     @Override
                     public long[] allocateNode(int blocks) throws IOException {

@@ -289,7 +289,7 @@ public final class Superblock {
         }
         byte[] label = new byte[labelLength];
         b.get(LABEL_AT, label);
-        TreeMap<Integer, Root> roots = decodeRoots(b, device, firstData, total);
+        TreeMap<Integer, Root> roots = decodeRoots(b, device, firstData, total, metadata.copies() > 1);
         long generation = b.getLong(96);
         long nextInode = b.getLong(112);
         long used = b.getLong(120);
@@ -317,8 +317,8 @@ public final class Superblock {
                 + "format version " + VERSION + "; a newer engine made this volume");
     }
 
-    private static TreeMap<Integer, Root> decodeRoots(ByteBuffer b, String device, long firstData, long total)
-            throws CorruptImageException {
+    private static TreeMap<Integer, Root> decodeRoots(ByteBuffer b, String device, long firstData, long total,
+            boolean mirrors) throws CorruptImageException {
         int rows = b.getShort(54) & 0xffff;
         if (rows > MAX_ROOTS) {
             throw new CorruptImageException(device, "a root table of " + rows + " rows (at most " + MAX_ROOTS + ")");
@@ -332,6 +332,10 @@ public final class Superblock {
             if (r.block() < firstData || r.block() >= total || r.level() > MAX_LEVEL
                     || r.mirror() != 0 && (r.mirror() < firstData || r.mirror() >= total)) {
                 throw new CorruptImageException(device, "the " + tree + " root " + r + " is outside the volume");
+            }
+            if (r.mirror() != 0 && !mirrors) { // freeing the root would free whatever that block holds
+                throw new CorruptImageException(device, "the " + tree + " root " + r + " has a second copy, but "
+                        + "metadata has one");
             }
             if (roots.put(id, r) != null) {
                 throw new CorruptImageException(device, "the root table names the " + tree + " twice");

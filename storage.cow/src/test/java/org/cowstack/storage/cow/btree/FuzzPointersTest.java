@@ -33,7 +33,7 @@ class FuzzPointersTest {
     void aChildOutsideTheVolumeOrNewerThanItsParentIsCorruption() throws Exception {
         UUID uuid = UUID.randomUUID();
         NodeCodec any = new NodeCodec(SIZE, uuid, new Crc32c());
-        NodeCodec volume = new NodeCodec(SIZE, uuid, new Crc32c(), 64, 2047);
+        NodeCodec volume = new NodeCodec(SIZE, uuid, new Crc32c(), 64, 2047, true);
         roundTrip(inner(5, 64, 5, 2047), any, volume);
         for (long bad : new long[] {63, 2048, -1, Long.MAX_VALUE, 1L << 51}) {
             Corruption e = assertThrows(Corruption.class, () -> roundTrip(inner(5, bad, 4, 0), any, volume));
@@ -44,6 +44,10 @@ class FuzzPointersTest {
         Corruption newer = assertThrows(Corruption.class, () -> roundTrip(inner(5, 100, 6, 0), any, volume));
         assertTrue(newer.getMessage().contains("child 0 has generation 6, the node itself 5"), newer.getMessage());
         assertThrows(Corruption.class, () -> roundTrip(inner(5, 100, 0, 0), any, volume));
+        NodeCodec single = new NodeCodec(SIZE, uuid, new Crc32c(), 64, 2047, false);
+        roundTrip(inner(5, 100, 4, 0), any, single);
+        Corruption mirror = assertThrows(Corruption.class, () -> roundTrip(inner(5, 100, 4, 1000), any, single));
+        assertTrue(mirror.getMessage().contains("second copy 1000"), mirror.getMessage());
     }
 
     /** Two parents' pointers to one node: a change through one would free it while the other still names it. */

@@ -46,7 +46,22 @@ final class FuzzImage {
     }
 
     /** What one generation holds and owns. */
-    record State(long generation, Map<String, byte[]> files, BitSet owned, BitSet nocow) {
+    record State(long generation, Map<String, byte[]> files, BitSet owned, BitSet nocow,
+            Map<Long, List<long[]>> extents) {
+        /**
+         * Whether extent {@code t} ({inode, file block, physical, blocks, mirror}) lies
+         * inside one this generation's files had, mapping the same blocks at the same
+         * offsets: a piece of a real file's extent, not one a mutation made up.
+         */
+        boolean had(long[] t) {
+            for (long[] p : extents.getOrDefault(t[0], List.of())) {
+                if (t[1] >= p[1] && t[3] <= p[1] + p[3] - t[1] && t[2] - t[1] == p[2] - p[1]
+                        && (t[4] == 0 ? p[4] == 0 : p[4] != 0 && t[4] - t[1] == p[4] - p[1])) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     final String name;
@@ -194,6 +209,15 @@ final class FuzzImage {
      * {@code nodes} and {@code extents} receive what was found.
      */
     static BitSet owned(CowVolume v, List<NodeRef> nodes, List<long[]> extents) throws IOException {
+        return owned(v, nodes, extents, new ArrayList<>(), t -> true);
+    }
+
+    /**
+     * As above, counting only the extents {@code keep} accepts; {@code tuples} receives
+     * every extent as {inode, file block, physical, blocks, mirror}.
+     */
+    static BitSet owned(CowVolume v, List<NodeRef> nodes, List<long[]> extents, List<long[]> tuples,
+            java.util.function.Predicate<long[]> keep) throws IOException {
         BitSet owned = new BitSet();
         int nodeBlocks = Math.max(B, v.blockSize()) / v.blockSize();
         for (BTree t : v.trees()) {
@@ -216,6 +240,11 @@ final class FuzzImage {
         v.tree(TreeId.FS).scanAll((k, value) -> {
             if (k.type() == ItemType.EXTENT) {
                 ExtentItem e = ExtentItem.decode(value);
+                long[] t = {k.objectId(), k.offset(), e.physical(), e.blocks(), e.mirror()};
+                tuples.add(t);
+                if (!keep.test(t)) {
+                    return true;
+                }
                 set(owned, e.physical(), e.blocks());
                 if (e.hasMirror()) {
                     set(owned, e.mirror(), e.blocks());
@@ -244,7 +273,10 @@ final class FuzzImage {
             if (v.committedGeneration() != generation) {
                 throw new AssertionError("mounted generation " + v.committedGeneration() + ", expected " + generation);
             }
-            BitSet owned = owned(v, nodes, extents);
+            List<long[]> tuples = new ArrayList<>();
+            BitSet owned = owned(v, nodes, extents, tuples, t -> true);
+            Map<Long, List<long[]>> byInode = new java.util.HashMap<>();
+            tuples.forEach(t -> byInode.computeIfAbsent(t[0], x -> new ArrayList<>()).add(t));
             Map<String, byte[]> found = ImageFuzzTest.readEverything(v, files);
             if (!FileStates.same(files, found)) {
                 throw new AssertionError("generation " + generation + ": " + FileStates.difference(files, found));
@@ -258,7 +290,7 @@ final class FuzzImage {
                     set(nocow, e.physical() / B, (e.length() + B - 1) / B);
                 }
             }
-            return new State(generation, Collections.unmodifiableMap(files), owned, nocow);
+            return new State(generation, Collections.unmodifiableMap(files), owned, nocow, byInode);
         } finally {
             v.abandon();
         }
