@@ -168,6 +168,9 @@ public final class NodeCodec {
         int count = b.getShort(COUNT_AT) & 0xffff;
         int itemBytes = level == 0 ? Node.LEAF_ITEM : Node.INTERNAL_ITEM;
         Corruption.check(Node.HEADER + (long) count * itemBytes <= nodeSize, () -> where + " claims " + count + " items");
+        // An inner node without children is never written (a change that empties one removes it), and a descent
+        // would have no child to take.
+        Corruption.check(level == 0 || count > 0, () -> where + " is an inner node without children");
         Node n = new Node(owner, level, block, generation, mirror);
         int at = Node.HEADER;
         int itemsEnd = Node.HEADER + count * itemBytes;

@@ -44,6 +44,9 @@ class FuzzPointersTest {
         Corruption newer = assertThrows(Corruption.class, () -> roundTrip(inner(5, 100, 6, 0), any, volume));
         assertTrue(newer.getMessage().contains("child 0 has generation 6, the node itself 5"), newer.getMessage());
         assertThrows(Corruption.class, () -> roundTrip(inner(5, 100, 0, 0), any, volume));
+        Node empty = Node.empty(TreeId.FS, 1, 500, 5, 0);
+        Corruption none = assertThrows(Corruption.class, () -> roundTrip(empty, any, volume));
+        assertTrue(none.getMessage().contains("an inner node without children"), none.getMessage());
         NodeCodec single = new NodeCodec(SIZE, uuid, new Crc32c(), 64, 2047, false);
         roundTrip(inner(5, 100, 4, 0), any, single);
         Corruption mirror = assertThrows(Corruption.class, () -> roundTrip(inner(5, 100, 4, 1000), any, single));

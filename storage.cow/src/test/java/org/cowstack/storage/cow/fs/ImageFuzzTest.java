@@ -67,7 +67,7 @@ class ImageFuzzTest {
             System.out.printf("seed ImageFuzzTest = %d, fixed for the build (-D%s= runs another)%n", seed,
                     Seeds.PROPERTY);
         }
-        int cases = Integer.getInteger("storage.fuzz.cases", 3000);
+        int cases = Integer.getInteger("storage.fuzz.cases", 2500);
         int only = Integer.getInteger("storage.fuzz.only", -1); // one case of the run, to debug it
         long started = System.nanoTime();
         List<FuzzImage> images = List.of(FuzzImage.build("single", 8L << 20, FormatOptions.SINGLE, seed),
