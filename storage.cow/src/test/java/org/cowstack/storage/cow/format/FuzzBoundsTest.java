@@ -31,9 +31,13 @@ class FuzzBoundsTest {
     }
 
     private static ByteBuffer superblock(long generation, long nextInode) {
+        return superblock(generation, nextInode, 0);
+    }
+
+    private static ByteBuffer superblock(long generation, long nextInode, long rootMirror) {
         TreeMap<Integer, Superblock.Root> roots = new TreeMap<>();
         for (TreeId t : TreeId.values()) {
-            roots.put(t.id(), new Superblock.Root(100 + t.ordinal(), 7, 0));
+            roots.put(t.id(), new Superblock.Root(100 + t.ordinal(), 7, 0, rootMirror));
         }
         return new Superblock(UUID.randomUUID(), "", 4096, CRC.id(), Profile.SINGLE, Profile.SINGLE, generation, 16384,
                 nextInode, 50, 0, 0, 0, roots).encode(CRC);
@@ -50,5 +54,13 @@ class FuzzBoundsTest {
         CorruptImageException i = assertThrows(CorruptImageException.class,
                 () -> Superblock.decode(superblock(7, Long.MAX_VALUE), "t", id -> CRC));
         assertTrue(i.getMessage().contains("next inode " + Long.MAX_VALUE), i.getMessage());
+    }
+
+    /** Freeing a root frees its second copy too: under single metadata a block named as one is someone else's. */
+    @Test
+    void aRootWithASecondCopyIsRefusedWhereMetadataHasOne() {
+        CorruptImageException e = assertThrows(CorruptImageException.class,
+                () -> Superblock.decode(superblock(7, 300, 97), "t", id -> CRC));
+        assertTrue(e.getMessage().contains("has a second copy, but metadata has one"), e.getMessage());
     }
 }

@@ -173,6 +173,38 @@ class FuzzFindingsTest {
         assertTrue(writtenInUse(d).isEmpty(), "no write over a block in use: " + writtenInUse(d));
     }
 
+    /** Under dup metadata: a root whose second copy names another node's block must not free that block. */
+    @Test
+    void aSecondCopyPointerToAnotherNodeIsRefusedBeforeItIsFreed() throws IOException {
+        FuzzImage dup = FuzzImage.build("findings-dup", 8L << 20, FormatOptions.DUP, 22);
+        byte[] image = dup.pristine.clone();
+        int sb = (int) dup.newestSuperblock();
+        FuzzImage.NodeRef fsRoot = dup.nodes.stream().filter(n -> n.tree() == org.cowstack.storage.cow.format.TreeId.FS
+                && n.parent() < 0).findFirst().orElseThrow();
+        FuzzImage.NodeRef other = dup.nodes.stream().filter(n -> n.tree() != fsRoot.tree()).findFirst().orElseThrow();
+        int rows = le(image).getShort(sb + 54) & 0xffff;
+        for (int row = sb + 384; row < sb + 384 + rows * 32; row += 32) {
+            if (le(image).getLong(row + 8) == fsRoot.block()) {
+                le(image).putLong(row + 24, other.block());
+            }
+        }
+        ImageMutator.reseal(dup.checksum, image, sb, Superblock.SIZE);
+        FuzzDevice d = new FuzzDevice(URI.create("fuzz:findings-dup"), image, dup.pristine, FuzzImage.B, false);
+        CowVolume v = mount(d);
+        try {
+            IOException e = assertThrows(IOException.class, () -> {
+                Volumes.write(v, "/new", 0, new byte[100]); // copies the fs root, which frees it and its copy
+                v.sync();
+            });
+            assertTrue(e.getMessage().contains("as its second copy, which holds another node"), e.getMessage());
+        } finally {
+            v.abandon();
+        }
+        BitSet changed = d.takeChanged();
+        changed.and(dup.newest.owned());
+        assertTrue(changed.isEmpty(), "no write over a block in use: " + changed);
+    }
+
     @Test
     void anExtentWhoseSecondCopyEndsPastTheLongRangeIsReportedNotThrown() throws IOException {
         Item extent = find(ItemType.EXTENT, (k, v) -> true);

@@ -40,6 +40,12 @@ import org.junit.jupiter.api.Test;
  * correct volume (every file as written, or damage the check reports), and never with
  * an {@link Error}, an unchecked exception, a hang, wrong data under a clean check, or
  * a write that changes a block the unmutated image's mounted generation owned.
+ *
+ * <p>Properties: {@code -Dstorage.test.seed=N} another seed (the build runs a fixed one),
+ * {@code -Dstorage.fuzz.cases=N} more cases (a long run), {@code -Dstorage.fuzz.only=C}
+ * only case C of the run (to debug it), {@code -Dstorage.fuzz.show=KIND} each outcome of
+ * one kind, {@code -Dstorage.fuzz.trace=true} a stack trace for every write that changes
+ * a block (with {@code only}: who wrote a foreign block).
  */
 class ImageFuzzTest {
     /** The seed in every build, so that the build is repeatable; {@code -Dstorage.test.seed=} runs another. */
