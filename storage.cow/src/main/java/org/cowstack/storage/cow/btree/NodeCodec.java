@@ -62,12 +62,12 @@ public final class NodeCodec {
      */
     public NodeCodec(int nodeSize, UUID uuid, ChecksumAlgorithm checksum, long firstBlock, long lastBlock,
             boolean mirrors) {
-        this.mirrors = mirrors;
         this.nodeSize = nodeSize;
         this.uuid = uuid;
         this.checksum = checksum;
         this.firstBlock = firstBlock;
         this.lastBlock = lastBlock;
+        this.mirrors = mirrors;
     }
 
     public int nodeSize() {

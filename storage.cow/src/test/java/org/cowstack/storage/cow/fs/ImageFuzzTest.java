@@ -55,7 +55,7 @@ class ImageFuzzTest {
     private static final int READ_SLACK = 1 << 20;
 
     /** How a case ended. */
-    private enum Outcome { CLEAR_ERROR, CORRECT, DAMAGE_REPORTED, OTHER_VALID_VOLUME }
+    private enum Outcome { CLEAR_ERROR, CORRECT, DAMAGE_REPORTED, OTHER_VALID_VOLUME, FELL_BACK }
 
     private static final class Failure extends Exception {
         private static final long serialVersionUID = 1L;
@@ -140,11 +140,14 @@ class ImageFuzzTest {
         int correct = outcomes.getOrDefault(Outcome.CORRECT, 0);
         int reported = outcomes.getOrDefault(Outcome.DAMAGE_REPORTED, 0);
         int other = outcomes.getOrDefault(Outcome.OTHER_VALID_VOLUME, 0);
-        System.out.printf("image fuzz: seed %d, %d cases (%s), clear errors %d, correct volumes %d (and %d where the "
-                + "check reported the damage, %d valid volumes the mutation left with other contents), crashes %d, "
-                + "hangs %d, foreign writes %d, silent bad data %d (%.1f s)%n", seed, cases, kinds(kinds), clear,
-                correct, reported, other, crashes, hangs, foreign, silent, seconds);
-        System.out.println("image fuzz by kind (clear error/correct/damage reported/other valid): " + byKind(byKind));
+        int fellBack = outcomes.getOrDefault(Outcome.FELL_BACK, 0);
+        System.out.printf("image fuzz: seed %d, %d cases (%s), clear errors %d, correct volumes %d (%d of them the "
+                + "previous generation, the newest superblock being broken; and %d where the check reported the "
+                + "damage, %d valid volumes the mutation left with other contents), crashes %d, hangs %d, foreign "
+                + "writes %d, silent bad data %d (%.1f s)%n", seed, cases, kinds(kinds), clear, correct + fellBack,
+                fellBack, reported, other, crashes, hangs, foreign, silent, seconds);
+        System.out.println("image fuzz by kind (clear error/correct/damage reported/other valid/previous generation): "
+                + byKind(byKind));
         System.out.println("image fuzz: clear errors by type " + errors);
         for (String failure : failures.subList(0, Math.min(40, failures.size()))) {
             System.out.println("image fuzz FAILURE: " + failure);
@@ -341,7 +344,8 @@ class ImageFuzzTest {
             }
             v.unmount();
             done = true;
-            return !clean ? Outcome.DAMAGE_REPORTED : same ? Outcome.CORRECT : Outcome.OTHER_VALID_VOLUME;
+            return !clean ? Outcome.DAMAGE_REPORTED : !same ? Outcome.OTHER_VALID_VOLUME
+                    : state == img.previous ? Outcome.FELL_BACK : Outcome.CORRECT;
         } finally {
             if (!done) {
                 try {
