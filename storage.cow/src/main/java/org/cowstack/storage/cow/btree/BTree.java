@@ -94,8 +94,21 @@ public final class BTree {
         return store.read(rootBlock, rootMirror, rootGeneration, id, rootLevel);
     }
 
+    /**
+     * Child {@code i}, checked to hold keys within its parent's bounds ({@code keys[i]} up
+     * to {@code keys[i + 1]}): a pointer to another subtree's node (one that two parents
+     * name, or one moved) is found when it is read, before a change copies and frees it
+     * while the other pointer still names it.
+     */
     private Node child(Node parent, int i) throws IOException {
-        return store.read(parent.childBlock(i), parent.childMirror(i), parent.childGeneration(i), id, parent.level - 1);
+        Node c = store.read(parent.childBlock(i), parent.childMirror(i), parent.childGeneration(i), id,
+                parent.level - 1);
+        int last = c.size() - 1;
+        Corruption.check(last < 0 || c.keys.get(0).compareTo(parent.keys.get(i)) >= 0
+                && (i + 1 == parent.size() || c.keys.get(last).compareTo(parent.keys.get(i + 1)) < 0),
+                () -> c + " holds keys " + c.keys.get(0) + ".." + c.keys.get(last) + ", outside the range its parent "
+                        + parent + " gives child " + i);
+        return c;
     }
 
     private void setRoot(Node n) {

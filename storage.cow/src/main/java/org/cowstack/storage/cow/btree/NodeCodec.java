@@ -43,10 +43,31 @@ public final class NodeCodec {
     private final UUID uuid;
     private final ChecksumAlgorithm checksum;
 
+    /** The blocks a child pointer may name: a node starts in {@code [firstBlock, lastBlock]}. */
+    private final long firstBlock;
+    private final long lastBlock;
+    /** Whether child pointers may name a second copy ({@code dup} metadata). */
+    private final boolean mirrors;
+
+    /** A codec that takes any child block (tests, and {@code Check}, which reports bad pointers itself). */
     public NodeCodec(int nodeSize, UUID uuid, ChecksumAlgorithm checksum) {
+        this(nodeSize, uuid, checksum, Long.MIN_VALUE, Long.MAX_VALUE, true);
+    }
+
+    /**
+     * A codec for a volume whose nodes start at blocks {@code [firstBlock, lastBlock]}: a
+     * child pointer (or its second copy) elsewhere, or a second copy where metadata has
+     * one ({@code mirrors} false), is corruption, found when its parent is decoded, before
+     * anything reads or frees it.
+     */
+    public NodeCodec(int nodeSize, UUID uuid, ChecksumAlgorithm checksum, long firstBlock, long lastBlock,
+            boolean mirrors) {
         this.nodeSize = nodeSize;
         this.uuid = uuid;
         this.checksum = checksum;
+        this.firstBlock = firstBlock;
+        this.lastBlock = lastBlock;
+        this.mirrors = mirrors;
     }
 
     public int nodeSize() {
@@ -147,6 +168,9 @@ public final class NodeCodec {
         int count = b.getShort(COUNT_AT) & 0xffff;
         int itemBytes = level == 0 ? Node.LEAF_ITEM : Node.INTERNAL_ITEM;
         Corruption.check(Node.HEADER + (long) count * itemBytes <= nodeSize, () -> where + " claims " + count + " items");
+        // An inner node without children is never written (a change that empties one removes it), and a descent
+        // would have no child to take.
+        Corruption.check(level == 0 || count > 0, () -> where + " is an inner node without children");
         Node n = new Node(owner, level, block, generation, mirror);
         int at = Node.HEADER;
         int itemsEnd = Node.HEADER + count * itemBytes;
@@ -164,7 +188,19 @@ public final class NodeCodec {
                 b.get(off, v);
                 n.addLeaf(i, k, v);
             } else {
-                n.addChild(i, k, b.getLong(at + Key.BYTES), b.getLong(at + Key.BYTES + 8), b.getLong(at + Key.BYTES + 16));
+                long child = b.getLong(at + Key.BYTES);
+                long childGeneration = b.getLong(at + Key.BYTES + 8);
+                long childMirror = b.getLong(at + Key.BYTES + 16);
+                Corruption.check(child >= firstBlock && child <= lastBlock
+                        && (childMirror == 0 || childMirror >= firstBlock && childMirror <= lastBlock),
+                        () -> where + ": child " + item + " at block " + child + " (second copy " + childMirror
+                                + ") is outside the volume");
+                Corruption.check(childMirror == 0 || mirrors, () -> where + ": child " + item + " at block " + child
+                        + " names a second copy " + childMirror + ", but metadata has one");
+                // A child changes only with its parent, so it is never newer than the parent.
+                Corruption.check(childGeneration > 0 && childGeneration <= generation, () -> where + ": child " + item
+                        + " has generation " + childGeneration + ", the node itself " + generation);
+                n.addChild(i, k, child, childGeneration, childMirror);
             }
         }
         Corruption.check(n.bytes() <= nodeSize, () -> where + " holds more than a node");

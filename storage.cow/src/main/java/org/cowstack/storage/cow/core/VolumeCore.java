@@ -151,7 +151,9 @@ public final class VolumeCore {
         this.allocator = new Allocator(name, blockSize, space, bindings, ledger, sb.dataProfile, sb.metadataProfile);
         this.treeLock = new TreeLock(deviceUri.toString(), () -> !this.readOnly, allocator);
         this.meta = new MetadataStore(name, checksum.name(), this.device,
-                new NodeCodec(nodeSize, sb.uuid, this.checksum), blockSize, new MetadataStore.Blocks() {
+                new NodeCodec(nodeSize, sb.uuid, this.checksum, sb.firstDataBlock(), sb.totalBlocks - nodeBlocks,
+                        sb.metadataProfile.copies() > 1),
+                blockSize, new MetadataStore.Blocks() {
                     @Override
                     public long[] allocateNode(int blocks) throws IOException {
                         return allocator.metadata(blocks);
@@ -173,8 +175,9 @@ public final class VolumeCore {
             freeSpace.add(sb.firstDataBlock(), sb.totalBlocks - sb.firstDataBlock());
         }
         this.checksums = new Checksums(trees.get(TreeId.CSUM), this.checksum.digestLength(), nodeSize);
+        this.backRefs = new BackRefs(trees.get(TreeId.BACKREF));
         this.refCounts = new RefCounts(trees.get(TreeId.REFCOUNT), freeSpace, checksums, space::freeLater, changes,
-                sb.usedBlocks);
+                sb.usedBlocks, backRefs::checkUnmapped);
         this.extents = new Extents(trees.get(TreeId.FS), ledger, changes);
         this.inodes = new Inodes(trees.get(TreeId.FS));
         this.cache = new PageCache(blockSize, Math.min(cacheBytes, PAGE_CACHE_BYTES));
@@ -183,14 +186,19 @@ public final class VolumeCore {
         healing.onMetadataLost(this::forceReadOnly);
         this.repairs = new Repairs(this);
         changes.add(repairs);
-        this.backRefs = new BackRefs(trees.get(TreeId.BACKREF));
         changes.add(backRefs);
     }
 
-    /** Loads the free-space tree into the free-space map: what a mount does before anything else. */
+    /**
+     * Loads the free-space tree into the free-space map, each extent checked against the
+     * reference counts, and checks the next inode number against the fs tree: what a
+     * mount does before anything else, so that nothing it allocates is in use.
+     */
     public void loadFreeSpace() throws IOException {
         Superblock sb = committed;
+        inodes.checkNext(sb.nextInode);
         freeSpace.forEach(sb.firstDataBlock(), sb.totalBlocks, (start, length) -> {
+            refCounts.checkFree(start, length);
             space.addFree(start, length);
             return true;
         });

@@ -20,8 +20,10 @@ public record ExtentItem(long physical, long blocks, int flags, long mirror) {
     private static final int BYTES = 25;
 
     public ExtentItem {
-        Corruption.check(physical > 0 && blocks > 0 && mirror >= 0, () -> "extent " + physical + "+" + blocks
-                + " (second copy " + mirror + ")");
+        // The ends must not overflow: every range check after this one compares them.
+        Corruption.check(physical > 0 && blocks > 0 && mirror >= 0 && blocks <= Long.MAX_VALUE - physical
+                && blocks <= Long.MAX_VALUE - mirror, () -> "extent " + physical + "+" + blocks + " (second copy "
+                + mirror + ")");
     }
 
     /** An extent with one copy. */

@@ -17,7 +17,8 @@ public record RefRun(long start, long blocks, int count) {
     private static final int BYTES = 12;
 
     public RefRun {
-        Corruption.check(blocks > 0 && count >= 0, () -> "reference run of " + blocks + " blocks, count " + count);
+        Corruption.check(start >= 0 && blocks > 0 && blocks <= Long.MAX_VALUE - start && count >= 0,
+                () -> "reference run " + start + "+" + blocks + ", count " + count);
     }
 
     /** The block after the run. */

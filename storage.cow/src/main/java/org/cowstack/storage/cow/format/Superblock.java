@@ -82,6 +82,13 @@ public final class Superblock {
     public static final long COMPAT_BITMAPS_IN_USE = 1L;
     /** Deeper trees than this are corruption, not data: it bounds every descent. */
     public static final int MAX_LEVEL = 16;
+    /**
+     * Generations above this are corruption: a commit a second for a billion years stays
+     * below it, and the generations after it still do not overflow.
+     */
+    public static final long MAX_GENERATION = 1L << 62;
+    /** Inode numbers fit 48 bits (a back reference's key holds one beside a chunk number). */
+    public static final long MAX_INODE = (1L << 48) - 1;
     /** Most rows the root table may have. */
     public static final int MAX_ROOTS = 64;
 
@@ -282,11 +289,12 @@ public final class Superblock {
         }
         byte[] label = new byte[labelLength];
         b.get(LABEL_AT, label);
-        TreeMap<Integer, Root> roots = decodeRoots(b, device, firstData, total);
+        TreeMap<Integer, Root> roots = decodeRoots(b, device, firstData, total, metadata.copies() > 1);
         long generation = b.getLong(96);
         long nextInode = b.getLong(112);
         long used = b.getLong(120);
-        if (generation <= 0 || nextInode <= 0 || used < 0 || used > total) {
+        if (generation <= 0 || generation > MAX_GENERATION || nextInode <= 0 || nextInode > MAX_INODE || used < 0
+                || used > total) {
             throw new CorruptImageException(device, "generation " + generation + ", next inode " + nextInode
                     + ", used blocks " + used + " in the superblock");
         }
@@ -309,8 +317,8 @@ public final class Superblock {
                 + "format version " + VERSION + "; a newer engine made this volume");
     }
 
-    private static TreeMap<Integer, Root> decodeRoots(ByteBuffer b, String device, long firstData, long total)
-            throws CorruptImageException {
+    private static TreeMap<Integer, Root> decodeRoots(ByteBuffer b, String device, long firstData, long total,
+            boolean mirrors) throws CorruptImageException {
         int rows = b.getShort(54) & 0xffff;
         if (rows > MAX_ROOTS) {
             throw new CorruptImageException(device, "a root table of " + rows + " rows (at most " + MAX_ROOTS + ")");
@@ -324,6 +332,10 @@ public final class Superblock {
             if (r.block() < firstData || r.block() >= total || r.level() > MAX_LEVEL
                     || r.mirror() != 0 && (r.mirror() < firstData || r.mirror() >= total)) {
                 throw new CorruptImageException(device, "the " + tree + " root " + r + " is outside the volume");
+            }
+            if (r.mirror() != 0 && !mirrors) { // freeing the root would free whatever that block holds
+                throw new CorruptImageException(device, "the " + tree + " root " + r + " has a second copy, but "
+                        + "metadata has one");
             }
             if (roots.put(id, r) != null) {
                 throw new CorruptImageException(device, "the root table names the " + tree + " twice");

@@ -107,6 +107,8 @@ public final class Check {
     /** Checksum items: {first block, blocks}. */
     private final List<long[]> csums = new ArrayList<>();
     private final int digestLength;
+    /** Inodes and the names of the fs tree, whose links are checked once every item is seen. */
+    private final Names names = new Names();
 
     private Check(BlockDevice device, Superblock sb, ChecksumAlgorithm checksum) {
         this.device = device;
@@ -169,6 +171,7 @@ public final class Check {
             }
         }
         checkReferences();
+        names.check().forEach(this::problem);
         checkChecksums();
         List<String> backRefProblems = Audit.compareBackRefs(implied, backRefs);
         backRefProblems.forEach(this::problem);
@@ -192,8 +195,7 @@ public final class Check {
     private void walk(TreeId id, long block, long mirror, long generation, int level, Key low, Key high,
             boolean isRoot) {
         String where = id + " node at block " + block;
-        if (block < sb.firstDataBlock() || block + nodeBlocks > sb.totalBlocks
-                || mirror != 0 && (mirror < sb.firstDataBlock() || mirror + nodeBlocks > sb.totalBlocks)) {
+        if (!inDataArea(block, nodeBlocks) || mirror != 0 && !inDataArea(mirror, nodeBlocks)) {
             problem(where + (mirror != 0 ? " (second copy at " + mirror + ")" : "") + ": outside the data area");
             return;
         }
@@ -276,14 +278,15 @@ public final class Check {
     private void item(TreeId id, Key k, byte[] v) {
         switch (id) {
             case FS -> {
+                names.item(k, v);
                 if (k.type() == ItemType.EXTENT) {
                     ExtentItem e = ExtentItem.decode(v);
                     extents++;
-                    if (e.physical() < sb.firstDataBlock() || e.physical() + e.blocks() > sb.totalBlocks) {
+                    if (!inDataArea(e.physical(), e.blocks())) {
                         problem("extent " + k + " -> " + e.physical() + "+" + e.blocks() + " outside the data area");
                         return;
                     }
-                    if (e.hasMirror() && (e.mirror() < sb.firstDataBlock() || e.mirror() + e.blocks() > sb.totalBlocks)) {
+                    if (e.hasMirror() && !inDataArea(e.mirror(), e.blocks())) {
                         problem("extent " + k + " -> second copy " + e.mirror() + "+" + e.blocks()
                                 + " outside the data area");
                         return;
@@ -300,6 +303,10 @@ public final class Check {
             case REFCOUNT -> {
                 Corruption.check(k.type() == ItemType.REFCOUNT, () -> "not a reference count");
                 RefRun r = RefRun.decode(k, v);
+                if (!inDataArea(r.start(), r.blocks())) {
+                    problem("reference run " + k + " of " + r.blocks() + " blocks outside the data area");
+                    return; // and not block by block: its length may be anything
+                }
                 for (long b = r.start(); b < r.end(); b++) {
                     if (counted.put(b, r.count()) != null) {
                         problem("block " + b + " is counted by two runs");
@@ -324,6 +331,11 @@ public final class Check {
                 // bitmaps: their nodes are verified; their items reference no blocks
             }
         }
+    }
+
+    /** Whether blocks {@code [start, start + blocks)} lie in the data area, without overflowing. */
+    private boolean inDataArea(long start, long blocks) {
+        return start >= sb.firstDataBlock() && blocks >= 0 && blocks <= sb.totalBlocks - start;
     }
 
     // ------------------------------------------------------------------ accounting
@@ -409,7 +421,7 @@ public final class Check {
         for (long[] f : free) {
             long start = f[0];
             long length = f[1];
-            if (length <= 0 || start < sb.firstDataBlock() || start + length > sb.totalBlocks) {
+            if (length <= 0 || !inDataArea(start, length)) {
                 problem("free extent " + start + "+" + length + " outside the data area");
                 continue;
             }

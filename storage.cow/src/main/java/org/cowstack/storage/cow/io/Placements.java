@@ -104,6 +104,12 @@ public final class Placements {
             boolean candidate = decide && (nocow || m.extent().unwritten());
             int n = (int) m.extent().blocks();
             boolean[] exclusive = candidate ? core.refCounts.exclusive(m.extent().physical(), n) : null;
+            if (candidate) { // a count of one is trusted only if no other file maps those blocks
+                core.backRefs.checkSoleOwner(m.extent().physical(), exclusive, ino, m.fileBlock());
+                if (m.extent().hasMirror()) {
+                    core.backRefs.checkSoleOwner(m.extent().mirror(), exclusive, ino, m.fileBlock());
+                }
+            }
             for (int i = 0; i < n; i++) {
                 int at = (int) (m.fileBlock() - first) + i;
                 physical[at] = m.extent().physical() + i;

@@ -257,6 +257,47 @@ public final class BackRefs implements ChangeListener {
         return out;
     }
 
+    /**
+     * Checks that inode {@code inode} alone maps the blocks {@code physical + i} for which
+     * {@code counted[i]} holds (those the refcount tree counts once), at file block
+     * {@code fileBlock + i}: what an overwrite in place asks before it trusts a count of
+     * one, so that a count that disagrees with the extents never lets one file write over
+     * another's blocks. Tree lock held.
+     *
+     * @throws Corruption naming a block another owner maps too
+     */
+    public void checkSoleOwner(long physical, boolean[] counted, long inode, long fileBlock) throws IOException {
+        for (int i = 0; i < counted.length; i++) {
+            if (!counted[i]) {
+                continue;
+            }
+            int start = i;
+            while (i + 1 < counted.length && counted[i + 1]) {
+                i++;
+            }
+            for (Ref r : covering(physical + start, i + 1 - start)) {
+                if (r.inode() != inode || r.fileBlock() - r.physical() != fileBlock - physical) {
+                    throw new Corruption("block " + r.physical() + " is counted once in the refcount tree for inode "
+                            + inode + ", but inode " + r.inode() + " maps it too (at file block " + r.fileBlock() + ")");
+                }
+            }
+        }
+    }
+
+    /**
+     * Checks that no file maps blocks {@code [start, start + blocks)}, as of the changes
+     * made so far: what the reference counts ask before they free blocks whose count fell
+     * to zero. Tree lock held.
+     *
+     * @throws Corruption naming a file that still maps one
+     */
+    public void checkUnmapped(long start, long blocks) throws IOException {
+        List<Ref> still = covering(start, blocks);
+        Corruption.check(still.isEmpty(), () -> "blocks " + start + "+" + blocks + " lost their last counted reference "
+                + "but inode " + still.get(0).inode() + " still maps block " + still.get(0).physical()
+                + " (at file block " + still.get(0).fileBlock() + ")");
+    }
+
     /** Every stored record (without the changes not yet applied), in key order. Tree lock held. */
     public List<Ref> stored() throws IOException {
         List<Ref> out = new ArrayList<>();

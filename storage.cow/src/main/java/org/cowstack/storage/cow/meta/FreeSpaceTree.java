@@ -36,11 +36,15 @@ public final class FreeSpaceTree {
      * totalBlocks)}: what mount loads into the free-space map.
      */
     public void forEach(long firstBlock, long totalBlocks, Visitor visitor) throws IOException {
+        long[] end = {firstBlock};
         tree.scanAll((k, v) -> {
             Corruption.check(k.type() == ItemType.FREE, () -> "item " + k + " in the free-space tree");
             long length = length(v);
-            Corruption.check(k.objectId() >= firstBlock && k.objectId() + length <= totalBlocks, () -> "free extent " + k
-                    + "+" + length + " outside the volume");
+            Corruption.check(k.objectId() >= firstBlock && length <= totalBlocks - k.objectId(), () -> "free extent "
+                    + k.objectId() + "+" + length + " outside the volume");
+            Corruption.check(k.objectId() >= end[0], () -> "free extent " + k.objectId() + "+" + length
+                    + " overlaps the one before it, which ends at block " + end[0]);
+            end[0] = k.objectId() + length;
             return visitor.visit(k.objectId(), length);
         });
     }

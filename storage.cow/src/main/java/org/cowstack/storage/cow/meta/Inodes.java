@@ -58,6 +58,19 @@ public final class Inodes {
         this.fs = fs;
     }
 
+    /**
+     * Checks that {@code next}, the number the next new inode gets (the superblock's),
+     * is above every object the fs tree holds: one below would give a new file the
+     * number, and so the items, of one that exists.
+     *
+     * @throws Corruption when it is not
+     */
+    public void checkNext(long next) throws IOException {
+        BTree.Entry last = fs.floor(new Key(Long.MAX_VALUE, 255, Long.MAX_VALUE));
+        Corruption.check(last == null || last.key().objectId() < next, () -> "the next inode number " + next
+                + " is not above the fs tree's last item " + last.key());
+    }
+
     private static Key key(long ino) {
         return new Key(ino, ItemType.INODE, 0);
     }

@@ -240,7 +240,29 @@ public final class MetadataStore implements NodeStore {
         }
         blocks.nodeFreed(node.block(), nodeBlocks);
         if (node.mirror() != 0) {
+            if (node.generation() != generation) {
+                checkMirror(node);
+            }
             blocks.nodeFreed(node.mirror(), nodeBlocks);
+        }
+    }
+
+    /**
+     * Checks, before a committed node's second copy is freed, that its block holds that
+     * copy or no node at all: a pointer whose second copy names another node's block
+     * would otherwise free that node's block while it is in use. A copy that fails its
+     * checksum or cannot be read is the node's, only damaged, and is freed with it.
+     *
+     * @throws Corruption when the block holds another node
+     */
+    private void checkMirror(Node node) {
+        try {
+            readCopy(node.mirror(), node.block(), node.mirror(), node.generation(), node.owner(), node.level());
+        } catch (CorruptImageException e) {
+            throw new Corruption(node + " names block " + node.mirror() + " as its second copy, which holds another "
+                    + "node: " + e.getMessage());
+        } catch (IOException e) {
+            // damaged or unreadable: still this node's copy
         }
     }
 

@@ -30,6 +30,7 @@ public final class RefCounts {
     private final Checksums checksums;
     private final PendingFrees pending;
     private final ChangeListener changes;
+    private final Unmapped unmapped;
     private long usedBlocks;
     /**
      * Blocks that lost a reference in the running transaction but kept others: the last
@@ -38,8 +39,25 @@ public final class RefCounts {
      */
     private final TreeMap<Long, Long> droppedThisTransaction = new TreeMap<>();
 
+    /**
+     * Checks that no file maps blocks that lost their last counted reference (the back
+     * references): a count lower than the extents that share a block must not free it
+     * while a file still maps it, nor a node pointer that names a file's block free that.
+     */
+    @FunctionalInterface
+    public interface Unmapped {
+        /** @throws Corruption when a file still maps one of the blocks */
+        void checkUnmapped(long start, long blocks) throws IOException;
+    }
+
     public RefCounts(BTree refs, FreeSpaceTree free, Checksums checksums, PendingFrees pending,
             ChangeListener changes, long usedBlocks) {
+        this(refs, free, checksums, pending, changes, usedBlocks, (start, blocks) -> { });
+    }
+
+    public RefCounts(BTree refs, FreeSpaceTree free, Checksums checksums, PendingFrees pending,
+            ChangeListener changes, long usedBlocks, Unmapped unmapped) {
+        this.unmapped = unmapped;
         this.refs = refs;
         this.free = free;
         this.checksums = checksums;
@@ -92,6 +110,7 @@ public final class RefCounts {
                 free.take(pos, n);
                 usedBlocks += n;
             } else if (run.count() > 0 && updated == 0) {
+                unmapped.checkUnmapped(pos, n);
                 free.add(pos, n);
                 usedBlocks -= n;
                 if (c.data()) {
@@ -181,6 +200,20 @@ public final class RefCounts {
             Arrays.fill(out, (int) (a - physical), (int) (b - physical), false);
         }
         return out;
+    }
+
+    /**
+     * Checks that no stored run covers a block of {@code [start, start + length)}: what
+     * mount asks of every extent the free-space tree lists, so that a free-space tree
+     * that disagrees with the counts never hands out a block that is in use.
+     *
+     * @throws Corruption when one does
+     */
+    public void checkFree(long start, long length) throws IOException {
+        RefRun r = runAt(start);
+        Corruption.check(r.count() == 0 && r.end() >= start + length, () -> "free extent " + start + "+" + length
+                + " of the free-space tree holds referenced blocks (the refcount tree counts "
+                + (r.count() > 0 ? r : "blocks from " + r.end()) + ")");
     }
 
     /** Sees one stored run; answers whether to go on. */
