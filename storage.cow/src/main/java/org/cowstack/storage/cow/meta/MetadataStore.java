@@ -231,16 +231,22 @@ public final class MetadataStore implements NodeStore {
 
     @Override
     public void free(Node node) {
+        boolean beingWritten;
         synchronized (this) {
             if (node.generation() == generation) {
                 dirty.remove(node.block());
             } else {
                 clean.remove(node.block());
             }
+            // frozen by a commit whose writes may still be under way: its second copy may not
+            // be on the device yet (the old content there is no other node's), and this store
+            // encoded it itself
+            Node f = frozen.get(node.block());
+            beingWritten = f != null && f.generation() == node.generation();
         }
         blocks.nodeFreed(node.block(), nodeBlocks);
         if (node.mirror() != 0) {
-            if (node.generation() != generation) {
+            if (node.generation() != generation && !beingWritten) {
                 checkMirror(node);
             }
             blocks.nodeFreed(node.mirror(), nodeBlocks);

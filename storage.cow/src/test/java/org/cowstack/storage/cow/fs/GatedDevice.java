@@ -28,13 +28,19 @@ final class GatedDevice implements BlockDevice {
     final AtomicBoolean met = new AtomicBoolean(true);
     /** While set, the first data write waits for {@link #release}. */
     final AtomicBoolean hold = new AtomicBoolean();
-    final CountDownLatch inside = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
+    volatile CountDownLatch inside = new CountDownLatch(1);
+    volatile CountDownLatch release = new CountDownLatch(1);
 
     /** While set, the first flush waits for {@link #flushRelease}. */
     final AtomicBoolean holdFlush = new AtomicBoolean();
     final CountDownLatch flushInside = new CountDownLatch(1);
     final CountDownLatch flushRelease = new CountDownLatch(1);
+
+    /** Arms {@link #hold} again: fresh latches for the next held data write. */
+    void resetHold() {
+        inside = new CountDownLatch(1);
+        release = new CountDownLatch(1);
+    }
 
     GatedDevice(BlockDevice d) {
         this.d = d;
