@@ -72,7 +72,7 @@ final class FileStates {
                 }
                 boolean seen = candidates.stream().map(c -> c.get(e.getKey())).anyMatch(c -> c != null
                         && Arrays.equals(f, from, end, Arrays.copyOf(c, Math.max(c.length, end)), from, end));
-                if (!seen) {
+                if (!seen && !tornInPlace(candidates, e.getKey(), f, from, end)) {
                     return false;
                 }
             }
@@ -139,6 +139,30 @@ final class FileStates {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether block {@code [from, end)} of {@code found} is a torn in-place write: the
+     * candidates disagree on it (the workload wrote it since the last mark) and each of its
+     * 512-byte sectors is as some candidate has it. Only a nodatasum block written in place
+     * (NOCOW) can show that after a crash, as on any disk; a checksummed one fails its
+     * checksum instead, and a copied one is not referenced by the durable tree.
+     */
+    private static boolean tornInPlace(List<Map<String, byte[]>> candidates, String path, byte[] found, int from,
+            int end) {
+        List<byte[]> versions = candidates.stream().map(c -> c.get(path)).filter(c -> c != null)
+                .map(c -> Arrays.copyOf(c, Math.max(c.length, end))).toList();
+        if (versions.stream().map(c -> java.nio.ByteBuffer.wrap(c, from, end - from)).distinct().count() < 2) {
+            return false;
+        }
+        for (int at = from; at < end; at += 512) {
+            int s = at;
+            int e = Math.min(end, at + 512);
+            if (versions.stream().noneMatch(c -> Arrays.equals(found, s, e, c, s, e))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String describe(Map<String, byte[]> files) {

@@ -44,7 +44,10 @@ final class Replays {
     final List<String> failures = new ArrayList<>();
     int unclean;
     int mismatches;
-    /** Points that held no state as a whole but a commit of partly written-back pages of allowed states. */
+    /**
+     * Points that held no state as a whole but blocks of allowed states: a commit of partly
+     * written-back pages, or sectors of a torn in-place write of a nodatasum block.
+     */
     int blockMixed;
     /** Points where blocks overwritten in place since the last mark failed their checksum (documented for NOCOW). */
     int nocowLost;
