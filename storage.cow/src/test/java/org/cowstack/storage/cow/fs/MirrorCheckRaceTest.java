@@ -18,9 +18,9 @@ import org.cowstack.storage.device.mem.MemDeviceProvider;
 import org.junit.jupiter.api.Test;
 
 /**
- * Under {@code dup} metadata a committed node's second copy is read back before it is
- * freed (image fuzzing: a pointer whose second copy names another node must not free
- * that node). A node frozen by a commit whose writes are still under way has no second
+ * Under {@code dup} metadata a node's second copy is read back before it is freed when
+ * the node came from the device (image fuzzing: a pointer whose second copy names
+ * another node must not free that node). A node frozen by a commit whose writes are still under way has no second
  * copy on the device yet: the block holds whatever an older node left there, and the
  * next transaction, which runs beside those writes, may free the node all the same. That
  * must not be taken for corruption (found by HotSwapIT: "names block 23146 as its second
