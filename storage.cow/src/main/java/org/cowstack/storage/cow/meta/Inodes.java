@@ -173,8 +173,9 @@ public final class Inodes {
                 pending.remove(ino, p); // deleted meanwhile
                 continue;
             }
-            sizeBeforeRunning.putIfAbsent(ino, InodeItem.decode(v).size());
-            fs.put(key(ino), p.over(InodeItem.decode(v)).encode());
+            InodeItem stored = InodeItem.decode(v);
+            sizeBeforeRunning.putIfAbsent(ino, stored.size());
+            fs.put(key(ino), p.over(stored).encode());
             pending.replace(ino, p, new Pending(p.size(), p.mtime(), p.ctime(), true));
         }
     }

@@ -14,7 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.cowstack.storage.api.device.DeviceCapability;
 import org.cowstack.storage.device.base.AbstractBlockDevice;
 import org.cowstack.storage.s3.client.S3Client;
 import org.cowstack.storage.s3.client.S3Exception;
@@ -49,6 +48,8 @@ final class S3Device extends AbstractBlockDevice {
     private String etag;
     /** Guarded by lock: objects uploaded early for the next generation (index to generation). */
     private final Map<Long, Long> early = new TreeMap<>();
+    /** Guarded by lock: objects that became all zeros since the last commit and left the cache. */
+    private final java.util.Set<Long> zeroed = new java.util.TreeSet<>();
     /** Guarded by lock: the next upload batch's number (see {@link Manifest#version}). */
     private long batch = new java.security.SecureRandom().nextInt(1 << 24);
     /** Guarded by lock: why this device may not write any more (another writer won), or null. */
@@ -227,8 +228,6 @@ final class S3Device extends AbstractBlockDevice {
         return new IOException(fenced);
     }
 
-    /** Guarded by lock: objects that became all zeros since the last commit and left the cache. */
-    private final java.util.Set<Long> zeroed = new java.util.TreeSet<>();
 
     @Override
     protected void doFlush() throws IOException {
