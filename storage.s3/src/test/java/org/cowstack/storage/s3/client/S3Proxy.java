@@ -1,91 +1,46 @@
 package org.cowstack.storage.s3.client;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+
+import org.cowstack.storage.testkit.S3ProxyServer;
 
 /**
- * A real S3 server for tests: s3proxy (Maven Central, {@code jar-with-dependencies}) as a
- * process on a loopback port, storing objects in a directory (its filesystem backend),
- * with signature V4 required. {@link #kill()} is a crash; {@link #start} again on the
- * same directory brings the objects back.
+ * The testkit's s3proxy process ({@link S3ProxyServer}) with this bundle's client:
+ * {@link #kill()} is a crash; {@link #start} again on the same directory brings the
+ * objects back.
  */
 public final class S3Proxy implements AutoCloseable {
-    public static final Credentials CREDENTIALS = new Credentials("cowstack-test", "cowstack-test-secret");
-    private final Process process;
-    private final URI endpoint;
-    private final Path dir;
+    public static final Credentials CREDENTIALS = new Credentials(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY);
+    private final S3ProxyServer server;
 
-    private S3Proxy(Process process, URI endpoint, Path dir) {
-        this.process = process;
-        this.endpoint = endpoint;
-        this.dir = dir;
+    private S3Proxy(S3ProxyServer server) {
+        this.server = server;
     }
 
     /** Starts s3proxy on a free port with its objects under {@code dir}; waits until it answers. */
     public static S3Proxy start(Path dir) throws IOException, InterruptedException {
-        String jar = System.getProperty("s3proxy.jar");
-        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
-            throw new IllegalStateException("no s3proxy jar (the s3proxy.jar property the build sets): " + jar);
-        }
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path blobs = Files.createDirectories(dir.resolve("blobs"));
-        Path properties = dir.resolve("s3proxy.properties");
-        Files.write(properties, List.of(
-                "s3proxy.endpoint=http://127.0.0.1:" + port,
-                "s3proxy.authorization=aws-v2-or-v4",
-                "s3proxy.identity=" + CREDENTIALS.accessKey(),
-                "s3proxy.credential=" + CREDENTIALS.secretKey(),
-                "jclouds.provider=filesystem",
-                "jclouds.filesystem.basedir=" + blobs));
-        Process p = new ProcessBuilder(javaBinary(), "-Xmx256m", "-jar", jar, "--properties", properties.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
-        URI endpoint = URI.create("http://127.0.0.1:" + port);
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IOException("s3proxy exited at start: " + Files.readString(dir.resolve("s3proxy.log")));
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return new S3Proxy(p, endpoint, dir);
-            } catch (IOException notYet) {
-                Thread.sleep(100);
-            }
-        }
-        p.destroyForcibly();
-        throw new IOException("s3proxy did not listen on port " + port + " within 60 s");
-    }
-
-    private static String javaBinary() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new S3Proxy(S3ProxyServer.start(dir));
     }
 
     public URI endpoint() {
-        return endpoint;
+        return server.endpoint();
     }
 
     public Path dir() {
-        return dir;
+        return server.dir();
     }
 
     /** A client of this server for {@code bucket}, with few retries (tests want errors fast). */
     public S3Client client(String bucket) {
-        return new S3Client(endpoint, "us-east-1", bucket, CREDENTIALS,
+        return new S3Client(server.endpoint(), S3ProxyServer.REGION, bucket, CREDENTIALS,
                 new S3Client.Retry(3, java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(200)));
     }
 
     /** Kills the server at once (SIGKILL), as a crash would. */
     public void kill() throws InterruptedException {
-        process.destroyForcibly().waitFor();
+        server.kill();
     }
 
     @Override
