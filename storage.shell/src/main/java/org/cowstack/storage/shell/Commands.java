@@ -65,6 +65,8 @@ final class Commands {
             + "repair bad copies";
     static final String NBD_TEXT = "export files of mounted volumes over NBD (qemu, nbdinfo, nbdcopy), list the "
             + "exports, stop one";
+    static final String S3_TEXT = "S3 stores that s3:NAME[/VOLUME] devices live on: list them with their use, add one, "
+            + "remove one";
     static final String HEALTH_TEXT = "health of a volume: damaged file ranges, device error counters, last scrub";
     static final String CHECK_TEXT = "check the consistency of a mounted volume (its last commit) or of an image on a "
             + "device, changing nothing";
@@ -74,7 +76,7 @@ final class Commands {
             + "dirty (incremental)";
     static final String RESTORE_TEXT = "rebuild a file from a full backup and then its incrementals, in order";
 
-    private static final String JSON = "--json";
+    static final String JSON = "--json";
     private static final String JSON_TEXT = "print the rows as JSON: one array of objects, keys = column names";
     private static final String NAME_TEXT = "volume name, as storage:volumes lists them";
 
@@ -280,6 +282,43 @@ final class Commands {
                 .build();
     }
 
+    /** The actions of {@code storage:s3}, with what each takes. */
+    static final Map<String, String> S3_ACTIONS = new LinkedHashMap<>();
+
+    static {
+        S3_ACTIONS.put("stores", "");
+        S3_ACTIONS.put("add", "NAME ENDPOINT BUCKET");
+        S3_ACTIONS.put("remove", "NAME");
+    }
+
+    static final CommandSpec S3 = s3Command();
+
+    private static CommandSpec s3Command() {
+        CommandSpec.Builder b = command("s3", DEVICES, S3_TEXT)
+                .option("--region", "REGION", "add: the region requests are signed for (default us-east-1)")
+                .option("--prefix", "PREFIX", "add: the key prefix of the store's devices (default: none)")
+                .option("--object-size", "SIZE", "add: bytes per object, a power of two from 4k to 1g (default 4m)")
+                .option("--cache-size", "SIZE", "add: local cache per open device (default 256m)")
+                .option("--access-key", "KEY", "add: the access key id (default: $AWS_ACCESS_KEY_ID)")
+                .option("--secret-key-file", "FILE", "add: a file whose first line is the secret key (default: "
+                        + "$AWS_SECRET_ACCESS_KEY); never given on the command line")
+                .flag("--create-bucket", "add: create the bucket if it does not exist")
+                .flag(JSON, "stores: one JSON array")
+                .argument("ACTION", String.join(", ", S3_ACTIONS.keySet()),
+                        Values.words(S3_ACTIONS.keySet().toArray(new String[0])))
+                .optional("NAME", "add, remove: the store's name, as in s3:NAME", Values.NONE)
+                .optional("ENDPOINT", "add: the server's URL, http(s)://host[:port]", Values.NONE)
+                .optional("BUCKET", "add: the bucket", Values.NONE);
+        for (Map.Entry<String, String> a : S3_ACTIONS.entrySet()) {
+            b.note(SCOPE + ":s3 " + a.getKey() + (a.getValue().isEmpty() ? "" : " " + a.getValue()));
+        }
+        return b.note("A store is a configuration (org.cowstack.storage.s3.store, its secret key a password field): it "
+                + "survives restarts. Devices: s3:NAME for the store's prefix, s3:NAME/VOLUME for several devices in one "
+                + "store. stores lists each store's objects and bytes (a LIST of its prefix), its open devices, their "
+                + "cache hit rate and requests.")
+                .build();
+    }
+
     static final CommandSpec HEALTH = command("health", VOLUMES, HEALTH_TEXT)
             .flag("--reset", "set the device error counters back to zero")
             .flag(JSON, "the report as one JSON object")
@@ -368,7 +407,7 @@ final class Commands {
     /** Every storage command, in the order {@code help} lists them within their groups. */
     static final List<CommandSpec> ALL = List.of(MKFS, MOUNT, REMOUNT, UMOUNT, VOLUMES_COMMAND, DF, CACHE, SCRUB, HEALTH,
             CHECK, LS, MKDIR, RM, MV, CP, IO, OWNERS, BITMAP, BACKUP, RESTORE, NBD, CSUM, ALLOC, DIO, DEVICES_COMMAND,
-            HELP);
+            S3, HELP);
 
     private static final Map<String, CommandSpec> BY_NAME = new LinkedHashMap<>();
 

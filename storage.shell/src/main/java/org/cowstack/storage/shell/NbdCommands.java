@@ -19,8 +19,14 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 @Component(service = NbdCommands.class, immediate = true)
 @GogoCommand(scope = Commands.SCOPE, function = {"nbd"})
 public final class NbdCommands {
-    private static final List<String> EXPORT_ONLY = List.of("--port", "--name", "--address", "--ro", "--bitmap",
-            "--tls-creds");
+    private static final Actions ACTIONS = new Actions(Commands.NBD, Commands.NBD_ACTIONS, options());
+
+    private static java.util.Map<String, String> options() {
+        java.util.Map<String, String> m = Actions.only("export", List.of("--port", "--name", "--address", "--ro",
+                "--bitmap", "--tls-creds"));
+        m.put(Commands.JSON, "list");
+        return m;
+    }
 
     private volatile NbdService nbd;
 
@@ -51,25 +57,7 @@ public final class NbdCommands {
     @Descriptor(Commands.NBD_TEXT)
     public Object nbd(CommandSession session, @Descriptor(Commands.ARGS) CharSequence... args) throws IOException {
         ParsedArgs a = Invocation.parse(Commands.NBD, session, args);
-        String action = a.arg(0);
-        if (!Commands.NBD_ACTIONS.containsKey(action)) {
-            throw Commands.NBD.error("unknown action " + action + "; the actions are "
-                    + String.join(", ", Commands.NBD_ACTIONS.keySet()));
-        }
-        String takes = Commands.NBD_ACTIONS.get(action);
-        int wanted = 1 + (takes.isEmpty() ? 0 : takes.split(" ").length);
-        if (a.count() != wanted) {
-            throw actionError(action, "expected " + (wanted - 1) + (wanted == 2 ? " argument" : " arguments")
-                    + " after " + action + ", got " + (a.count() - 1));
-        }
-        for (String o : EXPORT_ONLY) {
-            if (a.has(o) && !action.equals("export")) {
-                throw actionError(action, "option " + o + " is for export only");
-            }
-        }
-        if (a.json() && !action.equals("list")) {
-            throw actionError(action, "option --json is for list only");
-        }
+        String action = ACTIONS.check(a);
         switch (action) {
             case "export": {
                 String given = a.option("--port", Integer.toString(NbdService.DEFAULT_PORT));
@@ -115,8 +103,6 @@ public final class NbdCommands {
     }
 
     private static UsageException actionError(String action, String what) {
-        String takes = Commands.NBD_ACTIONS.get(action);
-        return Commands.NBD.error(what + " (" + Commands.NBD.scoped() + " " + action + (takes.isEmpty() ? "" : " "
-                + takes) + ")");
+        return ACTIONS.error(action, what);
     }
 }

@@ -71,7 +71,7 @@ class BadInputTest {
         engine = new RealEngine();
         components = new Object[] {new VolumeCommands(), new FileCommands(), new PolicyCommands(),
             new ChecksumCommands(), new DeviceCommands(), new HelpCommand(), new BitmapCommands(),
-            new ScrubCommands(), new CheckCommands(), new NbdCommands()};
+            new ScrubCommands(), new CheckCommands(), new NbdCommands(), new S3Commands()};
         for (Object c : components) {
             for (java.lang.reflect.Method m : c.getClass().getDeclaredMethods()) {
                 if (m.getName().equals("bindManager")) {

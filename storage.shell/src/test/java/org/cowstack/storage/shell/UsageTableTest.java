@@ -37,7 +37,7 @@ class UsageTableTest {
 
     private static final Object[] COMPONENTS = {new VolumeCommands(), new FileCommands(), new PolicyCommands(),
         new ChecksumCommands(), new DeviceCommands(), new HelpCommand(), new BitmapCommands(), new ScrubCommands(),
-        new CheckCommands(), new NbdCommands()};
+        new CheckCommands(), new NbdCommands(), new S3Commands()};
 
     private static final Map<String, Integer> CASES = new LinkedHashMap<>();
 

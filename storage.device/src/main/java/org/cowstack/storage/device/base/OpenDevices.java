@@ -120,6 +120,11 @@ public final class OpenDevices {
         return first;
     }
 
+    /** The devices open now. */
+    public synchronized List<AbstractBlockDevice> devices() {
+        return List.copyOf(devices);
+    }
+
     /** Open devices now. */
     public synchronized int size() {
         return devices.size();

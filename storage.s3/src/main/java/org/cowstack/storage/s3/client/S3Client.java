@@ -88,6 +88,11 @@ public final class S3Client {
         }
     }
 
+    /** Whether the bucket exists (HEAD bucket); refused credentials are an {@link S3Exception}. */
+    public boolean bucketExists() throws IOException {
+        return send("HEAD", "", Map.of(), Map.of(), null, true).statusCode() != 404;
+    }
+
     /** Stores {@code body} at {@code key}; returns the new ETag. A failed condition is a 412 {@link S3Exception}. */
     public String put(String key, byte[] body, Condition condition) throws IOException {
         Map<String, String> headers = new TreeMap<>();

@@ -19,16 +19,21 @@ import org.cowstack.storage.api.device.OpenOptions;
 import org.cowstack.storage.device.base.OpenDevices;
 import org.cowstack.storage.s3.client.S3Client;
 import org.cowstack.storage.s3.client.S3Exception;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 
 /**
  * {@code s3:STORE[/VOLUME]}: a device on a configured S3 store, its objects under the
  * store's prefix (and {@code VOLUME/} below it, so one store holds several devices). See
  * {@link S3Device} for the layout and the commit rule.
  */
+@Component(service = {DeviceProvider.class, S3DeviceProvider.class})
 @DeviceProviderService(scheme = "s3")
 public final class S3DeviceProvider implements DeviceProvider {
     private static final Pattern OBJECT = Pattern.compile("[0-9a-f]{4}/([0-9a-f]{12})-([0-9a-f]+)");
+    /** Configured stores by name. */
     private final Map<String, S3Store> stores = new ConcurrentHashMap<>();
+    private final ConfigurationState configurations = new ConfigurationState();
     private final OpenDevices open = new OpenDevices();
     private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "s3-upload");
@@ -41,21 +46,72 @@ public final class S3DeviceProvider implements DeviceProvider {
         return "volumes on an S3-compatible object store: s3:STORE[/VOLUME] (stores are configured, storage:s3 stores)";
     }
 
+    /** Adds a store directly (tests and embedders without Config Admin). */
     public void addStore(S3Store store) {
         stores.put(store.name(), store);
     }
 
-    public void removeStore(String name) {
-        stores.remove(name);
+    /** A store's configuration was created or changed (see {@link S3StoreComponent}). */
+    void configured(String pid, S3Store store) {
+        String previous = configurations.nameOf(pid);
+        if (previous != null && !previous.equals(store.name())) {
+            stores.remove(previous);
+        }
+        String other = configurations.pidOf(store.name());
+        if (other != null && !other.equals(pid)) {
+            refused(pid, "s3: store " + store.name() + " not configured: configuration " + other
+                    + " has that name already");
+            return;
+        }
+        stores.put(store.name(), store);
+        configurations.applied(pid, store.name());
+    }
+
+    /** A configuration that describes no usable store: why, for {@code storage:s3 add}. */
+    void refused(String pid, String why) {
+        configurations.refused(pid, why);
+    }
+
+    /** A store's configuration is gone: devices open on it stay open until closed. */
+    void unconfigured(String pid) {
+        String name = configurations.removed(pid);
+        if (name != null) {
+            stores.remove(name);
+        }
+    }
+
+    ConfigurationState configurations() {
+        return configurations;
+    }
+
+    /** The configured stores, by name. */
+    java.util.SortedMap<String, S3Store> stores() {
+        return new java.util.TreeMap<>(stores);
+    }
+
+    /** The devices open now on a store. */
+    java.util.List<S3Device> devicesOf(String store) {
+        java.util.List<S3Device> out = new java.util.ArrayList<>();
+        for (Object d : open.devices()) {
+            if (d instanceof S3Device s && storeOf(s.uri().getSchemeSpecificPart()).equals(store)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** The store a device path {@code STORE[/VOLUME]} names. */
+    private static String storeOf(String path) {
+        int slash = path.indexOf('/');
+        return slash < 0 ? path : path.substring(0, slash);
     }
 
     @Override
     public BlockDevice open(URI uri, OpenOptions options) throws IOException {
         DeviceUri parsed = DeviceUri.parse(uri, scheme(), Set.of());
         String path = parsed.path();
-        int slash = path.indexOf('/');
-        String storeName = slash < 0 ? path : path.substring(0, slash);
-        String volume = slash < 0 ? "" : path.substring(slash + 1);
+        String storeName = storeOf(path);
+        String volume = path.substring(storeName.length()).replaceFirst("^/", "");
         S3Store store = stores.get(storeName);
         if (store == null) {
             throw new NoSuchFileException(uri.toString(), null, "no S3 store " + storeName
@@ -124,6 +180,7 @@ public final class S3DeviceProvider implements DeviceProvider {
     }
 
     /** Closes every device this provider opened. */
+    @Deactivate
     public void deactivate() throws IOException {
         IOException failure = open.closeAll();
         uploads.shutdown();

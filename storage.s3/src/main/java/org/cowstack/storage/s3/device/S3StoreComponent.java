@@ -1,0 +1,97 @@
+package org.cowstack.storage.s3.device;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.cowstack.storage.api.s3.S3Stores;
+import org.cowstack.storage.s3.client.Credentials;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * One instance per store configuration, created by Declarative Services from Config
+ * Admin: it hands the store to the provider and takes it back when it goes, so stores
+ * come back after a restart or an update of this bundle as their configurations do. A
+ * configuration the provider cannot use is refused with one line in the log (and by
+ * {@code storage:s3 add} before it is written).
+ */
+@Component(configurationPid = S3Stores.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
+@Designate(ocd = S3StoreConfiguration.class, factory = true)
+public final class S3StoreComponent {
+    /** Framework property: where the stack keeps its state (STORAGE_HOME). */
+    static final String HOME = "storage.home";
+    private static final System.Logger LOG = System.getLogger("org.cowstack.storage.s3");
+
+    private final S3DeviceProvider provider;
+    private final BundleContext context;
+    private final String pid;
+
+    @Activate
+    public S3StoreComponent(@Reference S3DeviceProvider provider, BundleContext context, S3StoreConfiguration config,
+            Map<String, Object> properties) {
+        this.provider = provider;
+        this.context = context;
+        this.pid = String.valueOf(properties.get(Constants.SERVICE_PID));
+        modified(config);
+    }
+
+    @Modified
+    void modified(S3StoreConfiguration config) {
+        try {
+            provider.configured(pid, store(config, context));
+        } catch (IllegalArgumentException e) {
+            provider.refused(pid, "s3: store " + config.name() + " not configured: " + e.getMessage());
+            LOG.log(System.Logger.Level.ERROR, "s3: store " + config.name() + " not configured: " + e.getMessage());
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        provider.unconfigured(pid);
+    }
+
+    /** The store a configuration describes; its faults as IllegalArgumentException. */
+    static S3Store store(S3StoreConfiguration c, BundleContext context) {
+        URI endpoint = endpoint(c.endpoint());
+        Path cacheDir;
+        if (!c.cacheDir().isBlank()) {
+            cacheDir = Path.of(c.cacheDir());
+        } else if (context.getProperty(HOME) != null) {
+            cacheDir = Path.of(context.getProperty(HOME), "s3-cache");
+        } else {
+            cacheDir = context.getDataFile("s3-cache").toPath();
+        }
+        if (c.cacheSize() < c.objectSize()) {
+            throw new IllegalArgumentException("cache size " + c.cacheSize() + " is smaller than one object ("
+                    + c.objectSize() + ")");
+        }
+        if (c.parallelUploads() < 1) {
+            throw new IllegalArgumentException("parallelUploads " + c.parallelUploads() + " < 1");
+        }
+        return new S3Store(c.name(), endpoint, c.region(), c.bucket(), c.prefix(), c.objectSize(), c.cacheSize(),
+                cacheDir, c.parallelUploads(), c.retainGenerations(), new Credentials(c.accessKey(), c.secretKey()));
+    }
+
+    /** An http or https base URL without query or fragment. */
+    static URI endpoint(String s) {
+        URI u;
+        try {
+            u = new URI(s.strip());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("endpoint " + s + " is not a URL");
+        }
+        if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+                || u.getRawQuery() != null || u.getRawFragment() != null) {
+            throw new IllegalArgumentException("endpoint " + s + " is not an http(s)://host[:port] URL");
+        }
+        return u;
+    }
+}
