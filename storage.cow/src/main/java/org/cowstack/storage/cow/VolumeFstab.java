@@ -154,6 +154,32 @@ final class VolumeFstab {
                 + (v == null ? " (when it is mounted)" : ""));
     }
 
+    /** Mounts a read-only volume again from its device; see {@link org.cowstack.storage.api.volume.VolumeManager#refresh}. */
+    long refresh(String name) throws IOException {
+        synchronized (table.lock()) {
+            MountEntry e = table.require(name);
+            if (e.volume == null) {
+                throw new InvalidArgumentException("volume", name, "a mounted volume");
+            }
+            if (!e.settings.options().readOnly()) {
+                throw new InvalidArgumentException("volume", name, "a volume mounted read-only (one mounted "
+                        + "read-write holds the newest commit: its own)");
+            }
+            table.unmount(e);
+            CowVolume v;
+            try {
+                v = table.mountNow(e);
+            } catch (IOException | RuntimeException ex) {
+                e.state = VolumeState.FAILED;
+                e.detail = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+                log.error("volume " + name + " could not be mounted again to refresh it: " + e.detail);
+                throw ex;
+            }
+            log.info("volume " + name + " refreshed: generation " + v.committedGeneration());
+            return v.committedGeneration();
+        }
+    }
+
     /** Whether a volume of this name is configured, or known: the default volume is then not created again. */
     boolean isConfigured(String name) {
         if (table.contains(name)) {

@@ -257,6 +257,11 @@ public final class VolumeManagerComponent implements VolumeManager, ConfiguredVo
     }
 
     @Override
+    public long refresh(String name) throws IOException {
+        return fstab.refresh(name);
+    }
+
+    @Override
     public Optional<Volume> volume(String name) {
         return table.volume(name);
     }

@@ -119,6 +119,17 @@ public class S3IT {
         assertTrue(String.valueOf(r[1]), String.valueOf(r[1]).contains(md5));
         assertTrue(String.valueOf(r[1]), String.valueOf(r[1]).matches("(?s).*\\nr +s3:a/vol +READ_ONLY .*"));
 
+        // a reader in this framework (another store name on the same prefix) refreshes to the writer's newer commit
+        add("ar", prefix);
+        session("storage:mount --ro r2 s3:ar/vol");
+        session("storage:io v /f 'pwrite -S 0xee 0 64k' fsync");
+        assertTrue(in().failure("storage:io r2 /f 'pread -P 0xee 0 64k'").contains("0xee"));
+        assertTrue(session("storage:remount --refresh r2"), session("storage:remount --refresh r2")
+                .matches("refreshed r2: generation [0-9]+ \\(READ_ONLY\\)"));
+        assertEquals("read 65536/65536 bytes at offset 0", session("storage:io r2 /f 'pread -P 0xee 0 64k'"));
+        assertTrue(in().failure("storage:remount --refresh v").contains("a volume mounted read-only"));
+        session("storage:umount r2");
+
         // refused credentials: one line at add, nothing configured
         String refused = in().failure("storage:s3 add --access-key nobody --secret-key-file " + secretFile("wrong")
                 + " bad " + endpoint() + " itest");

@@ -39,8 +39,8 @@ final class Commands {
     static final String DEVICES_TEXT = "list the device URI schemes installed (file:, mem:, dax:, ...) and their bundles";
     static final String MKFS_TEXT = "create an empty volume on a device (the device is created when --size is given)";
     static final String MOUNT_TEXT = "mount the volume on a device under a name, and mount it again at the next start";
-    static final String REMOUNT_TEXT = "switch a mounted volume between read-only and read-write without unmounting "
-            + "it: open files stay open";
+    static final String REMOUNT_TEXT = "switch a volume between read-only and read-write in place (open files stay "
+            + "open), or refresh a read-only one";
     static final String UMOUNT_TEXT = "commit and unmount a volume, and remove it from the configuration (it is not "
             + "mounted at the next start)";
     static final String VOLUMES_TEXT = "list the mounted and configured volumes: name, device, state, checksum, "
@@ -121,7 +121,9 @@ final class Commands {
     static final CommandSpec REMOUNT = command("remount", VOLUMES, REMOUNT_TEXT)
             .flag("--ro", "make it read-only: it commits, then refuses every change")
             .flag("--rw", "make it read-write again")
-            .oneOf("--ro", "--rw")
+            .flag("--refresh", "a read-only volume: mount it again from its device, to see what another process or "
+                    + "machine committed there (s3:); its open files are closed")
+            .oneOf("--ro", "--rw", "--refresh")
             .argument("NAME", NAME_TEXT, Values.VOLUME)
             .note("The mode is recorded in the volume's configuration.")
             .build();

@@ -109,6 +109,14 @@ public final class VolumeCommands {
         }
     }
 
+    /** A read-only volume {@code storage:remount --refresh} mounted again, at its device's newest commit. */
+    public record Refreshed(String name, long generation, String state) implements Described {
+        @Override
+        public String line() {
+            return "refreshed " + name + ": generation " + generation + " (" + state + ")";
+        }
+    }
+
     /** A volume {@code storage:umount} unmounted and forgot. */
     public record Unmounted(String name) implements Described {
         @Override
@@ -185,12 +193,16 @@ public final class VolumeCommands {
     }
 
     @Descriptor(Commands.REMOUNT_TEXT)
-    public Remounted remount(CommandSession session, @Descriptor(Commands.ARGS) CharSequence... args)
+    public Described remount(CommandSession session, @Descriptor(Commands.ARGS) CharSequence... args)
             throws IOException {
         ParsedArgs a = Invocation.parse(Commands.REMOUNT, session, args);
         String name = a.arg(0);
-        boolean readOnly = a.has("--ro");
         VolumeManager m = engine.manager();
+        if (a.has("--refresh")) {
+            long generation = m.refresh(name);
+            return new Refreshed(name, generation, m.volume(name).map(v -> v.state().toString()).orElse("not mounted"));
+        }
+        boolean readOnly = a.has("--ro");
         m.remount(name, readOnly);
         return new Remounted(name, readOnly, m.volume(name).map(v -> v.state().toString()).orElse("not mounted"));
     }

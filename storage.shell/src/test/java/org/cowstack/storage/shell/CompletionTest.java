@@ -173,7 +173,7 @@ class CompletionTest {
         assertEquals("mount read-only", ro.description());
         assertFalse(values("storage:mount", "--ro", "--").contains("--ro"), "given already");
         assertEquals(List.of("--json"), values("storage:volumes", ""), "nothing positional: the options");
-        assertEquals(List.of("--ro", "--rw"), values("storage:remount", "--r"));
+        assertEquals(List.of("--ro", "--rw", "--refresh"), values("storage:remount", "--r"));
     }
 
     @Test

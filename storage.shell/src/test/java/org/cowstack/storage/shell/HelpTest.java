@@ -43,7 +43,7 @@ class HelpTest {
                 + "options:\n  --csum NAME "), mkfs);
         assertTrue(mkfs.contains("\narguments:\n  URI "), mkfs);
         String remount = help.help(Sessions.empty(), "remount").toString();
-        assertTrue(remount.contains("usage: storage:remount --ro|--rw NAME\n"), remount);
+        assertTrue(remount.contains("usage: storage:remount --ro|--rw|--refresh NAME\n"), remount);
         assertTrue(help.help(Sessions.empty(), "storage:io").toString().contains("\nio commands "));
         assertTrue(help.help(Sessions.empty(), "help").toString().contains("usage: storage:help [COMMAND]"));
     }

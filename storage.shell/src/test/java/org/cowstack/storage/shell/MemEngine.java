@@ -141,4 +141,9 @@ class MemEngine implements VolumeManager, AutoCloseable {
     public void remount(String name, boolean readOnly) {
         throw new UnsupportedOperationException("remount");
     }
+
+    @Override
+    public long refresh(String name) {
+        throw new UnsupportedOperationException("refresh");
+    }
 }

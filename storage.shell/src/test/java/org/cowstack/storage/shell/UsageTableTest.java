@@ -209,7 +209,8 @@ class UsageTableTest {
                         List.of("--bogus", "mem:x"), "")).getMessage());
         assertEquals("storage:df: expected 1 argument, got 2; usage: storage:df [--json] NAME",
                 assertThrows(new Case(Commands.DF, List.of("a", "b"), "")).getMessage());
-        assertEquals("storage:remount: give one of --ro and --rw; usage: storage:remount --ro|--rw NAME",
+        assertEquals("storage:remount: give one of --ro, --rw and --refresh; usage: storage:remount "
+                + "--ro|--rw|--refresh NAME",
                 assertThrows(new Case(Commands.REMOUNT, List.of("m"), "")).getMessage());
         assertEquals("storage:io: expected at least 3 arguments, got 2; usage: storage:io NAME PATH \"CMD ARGS\"...",
                 assertThrows(new Case(Commands.IO, List.of("v", "/f"), "")).getMessage());

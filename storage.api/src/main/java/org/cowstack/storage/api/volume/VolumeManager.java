@@ -111,6 +111,21 @@ public interface VolumeManager {
     void remount(String name, boolean readOnly) throws IOException;
 
     /**
+     * Mounts a read-only volume again from its device, to see what another process or
+     * machine committed there since it was mounted (a device several hosts can open, such
+     * as {@code s3:}). Its open files are closed, as at an unmount; its name, settings and
+     * configuration stay. When the device cannot be mounted again the volume is FAILED
+     * with the reason, and its configuration mounts it at the next start.
+     *
+     * @return the generation mounted now
+     * @throws java.nio.file.NoSuchFileException when no volume has that name
+     * @throws org.cowstack.storage.api.InvalidArgumentException when it is not mounted, or
+     *         not configured read-only (a writer's volume holds the newest commit: its own)
+     * @since 1.8
+     */
+    long refresh(String name) throws IOException;
+
+    /**
      * Checks the consistency of the image on a device that is not mounted: opens it
      * read-only through its device backend, checks its newest valid commit and closes it;
      * nothing is written. When a volume of this process is mounted on {@code device}, that

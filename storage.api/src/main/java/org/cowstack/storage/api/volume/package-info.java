@@ -6,7 +6,7 @@
  * own, so other bundles (an NBD export, a web console) find it by name. Paths are
  * absolute, {@code /}-separated, without {@code .} or {@code ..} components.
  */
-@Version("1.7.0")
+@Version("1.8.0")
 @Export
 package org.cowstack.storage.api.volume;
 
