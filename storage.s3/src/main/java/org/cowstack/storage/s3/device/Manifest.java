@@ -29,6 +29,8 @@ import java.util.zip.CRC32C;
 public final class Manifest {
     static final byte[] MAGIC = "COWS3MF".getBytes(StandardCharsets.US_ASCII);
     public static final int FORMAT = 1;
+    /** The largest object: 1 GiB (a slot of the cache, an upload in one request). */
+    static final int MAX_OBJECT_SIZE = 1 << 30;
 
     final long size;
     final int blockSize;
@@ -129,7 +131,7 @@ public final class Manifest {
         long generation = b.getLong();
         long count = b.getLong();
         if (size <= 0 || blockSize < 512 || Integer.bitCount(blockSize) != 1 || objectSize < blockSize
-                || objectSize % blockSize != 0 || size % blockSize != 0 || generation < 0
+                || Integer.bitCount(objectSize) != 1 || objectSize > MAX_OBJECT_SIZE || size % blockSize != 0 || generation < 0
                 || count < 0 || count > (bytes.length - fixed) / 16) {
             throw new IOException(where + ": manifest fields out of range (size " + size + ", block " + blockSize
                     + ", object " + objectSize + ", generation " + generation + ", entries " + count + ")");

@@ -151,6 +151,10 @@ public final class S3DeviceProvider implements DeviceProvider {
                     collectGarbage(s3, prefix, manifest);
                 }
             }
+            if (manifest.objectSize > store.cacheBytes()) {
+                throw new IOException("s3:" + path + ": its objects of " + manifest.objectSize + " bytes do not fit "
+                        + "the cache of store " + store.name() + " (" + store.cacheBytes() + " bytes)");
+            }
             ObjectCache cache = new ObjectCache(store.cacheDir(), manifest.objectSize, store.cacheBytes());
             return new S3Device(uri, path, s3, prefix, manifest, etag, cache, readOnly, uploads,
                     store.retainGenerations());
