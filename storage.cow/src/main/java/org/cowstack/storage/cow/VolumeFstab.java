@@ -165,6 +165,11 @@ final class VolumeFstab {
                 throw new InvalidArgumentException("volume", name, "a volume mounted read-only (one mounted "
                         + "read-write holds the newest commit: its own)");
             }
+            String waiting = installed.missingFor(e.settings);
+            if (waiting != null) {
+                throw new InvalidArgumentException("volume", name, "a volume whose services are all installed (it "
+                        + "waits for " + waiting + ")");
+            }
             table.unmount(e);
             CowVolume v;
             try {

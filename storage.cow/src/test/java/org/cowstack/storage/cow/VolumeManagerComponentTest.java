@@ -157,6 +157,37 @@ class VolumeManagerComponentTest {
         assertEquals(4, v.stat("/f").size());
     }
 
+    /** A refresh mounts a read-only volume again: the same files, a new Volume, old handles closed (S3IT: a newer commit). */
+    @Test
+    void aRefreshMountsAReadOnlyVolumeAgainAndRefusesOthers() throws Exception {
+        bindAll();
+        manager.activate(context());
+        manager.mkfs(DEVICE, FormatOptions.defaults().size(SIZE));
+        Volume v = manager.mount("v", DEVICE, MountOptions.defaults());
+        try (FileHandle f = v.open("/f", EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE))) {
+            f.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 0);
+        }
+        assertTrue(assertThrows(org.cowstack.storage.api.InvalidArgumentException.class, () -> manager.refresh("v"))
+                .getMessage().contains("a volume mounted read-only"));
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> manager.refresh("nosuch"));
+        manager.remount("v", true);
+        FileHandle old = v.open("/f", EnumSet.of(StandardOpenOption.READ));
+        long generation = manager.refresh("v");
+        Volume again = manager.volume("v").orElseThrow();
+        assertFalse(again == v, "mounted again");
+        assertEquals(VolumeState.READ_ONLY, again.state());
+        assertTrue(generation > 0);
+        assertEquals(3, again.stat("/f").size());
+        assertThrows(java.io.IOException.class, () -> old.read(ByteBuffer.allocate(3), 0), "closed with its volume");
+        assertTrue(manager.options("v").orElseThrow().readOnly(), "the configuration stays");
+        manager.removeDevice(mem);
+        String refused = assertThrows(org.cowstack.storage.api.InvalidArgumentException.class,
+                () -> manager.refresh("v")).getMessage();
+        assertTrue(refused.contains("a mounted volume") || refused.contains("waits for device"), refused);
+        manager.addDevice(mem, Map.of(DeviceProvider.SCHEME, "mem"));
+        assertEquals(3, manager.volume("v").orElseThrow().stat("/f").size(), "still there to mount when it is back");
+    }
+
     @Test
     void aMalformedConfigurationIsShownAndMountsNothing() throws Exception {
         bindAll();
