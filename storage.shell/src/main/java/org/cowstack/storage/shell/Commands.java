@@ -213,16 +213,8 @@ final class Commands {
             .build();
 
     /** The actions of {@code storage:scrub}, each with its options and arguments. */
-    static final Map<String, String> SCRUB_ACTIONS = new LinkedHashMap<>();
-
-    static {
-        SCRUB_ACTIONS.put("start", "[--readonly] [--limit RATE] [--wait] [--json] NAME");
-        SCRUB_ACTIONS.put("status", "[--watch] [--json] NAME");
-        SCRUB_ACTIONS.put("pause", "NAME");
-        SCRUB_ACTIONS.put("resume", "NAME");
-        SCRUB_ACTIONS.put("cancel", "NAME");
-        SCRUB_ACTIONS.put("limit", "NAME RATE");
-    }
+    static final Map<String, String> SCRUB_ACTIONS = actions("start", "[--readonly] [--limit RATE] [--wait] [--json] NAME",
+            "status", "[--watch] [--json] NAME", "pause", "NAME", "resume", "NAME", "cancel", "NAME", "limit", "NAME RATE");
 
     static final CommandSpec SCRUB = scrubCommand();
 
@@ -234,27 +226,33 @@ final class Commands {
                 .flag("--wait", "start: stay in the foreground with its progress, then print the report")
                 .flag("--watch", "status: show the progress until the scrub stops, then the report")
                 .flag(JSON, "start, status: the report as one JSON object")
-                .argument("ACTION", String.join(", ", SCRUB_ACTIONS.keySet()),
-                        Values.words(SCRUB_ACTIONS.keySet().toArray(new String[0])))
+                .argument("ACTION", String.join(", ", SCRUB_ACTIONS.keySet()), Values.words(SCRUB_ACTIONS.keySet().toArray(new String[0])))
                 .argument("NAME", NAME_TEXT, Values.VOLUME)
                 .optional("RATE", "limit: bytes per second, such as 50M or 1G; 0 for no limit", Values.NONE);
-        for (Map.Entry<String, String> a : SCRUB_ACTIONS.entrySet()) {
-            b.note(SCOPE + ":scrub " + a.getKey() + " " + a.getValue());
-        }
-        return b.note("One scrub per volume. pause keeps its position (also across an unmount or a restart); "
+        return usages(b, "scrub", SCRUB_ACTIONS).note("One scrub per volume. pause keeps its position (also across an unmount or a restart); "
                 + "resume continues it; an unmount pauses a running scrub. Interrupting start --wait or status "
                 + "--watch leaves the scrub running.")
                 .build();
     }
 
-    /** The actions of {@code storage:nbd}, with what each takes. */
-    static final Map<String, String> NBD_ACTIONS = new LinkedHashMap<>();
-
-    static {
-        NBD_ACTIONS.put("export", "NAME PATH");
-        NBD_ACTIONS.put("list", "");
-        NBD_ACTIONS.put("stop", "EXPORT");
+    /** Actions and what each takes, in order: {@code actions("list", "", "stop", "EXPORT")}. */
+    private static Map<String, String> actions(String... pairs) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            m.put(pairs[i], pairs[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
     }
+
+    /** One note per action of a command made of actions: its usage line. */
+    private static CommandSpec.Builder usages(CommandSpec.Builder b, String command, Map<String, String> actions) {
+        actions.forEach((action, takes) -> b.note(SCOPE + ":" + command + " " + action
+                + (takes.isEmpty() ? "" : " " + takes)));
+        return b;
+    }
+
+    /** The actions of {@code storage:nbd}, with what each takes. */
+    static final Map<String, String> NBD_ACTIONS = actions("export", "NAME PATH", "list", "", "stop", "EXPORT");
 
     static final CommandSpec NBD = nbdCommand();
 
@@ -271,27 +269,17 @@ final class Commands {
                 .option("--bitmap", "B[,B...]", "export: dirty bitmaps of the file to offer as qemu:dirty-bitmap:B "
                         + "(busy while exported)")
                 .flag(JSON, "list: one JSON array")
-                .argument("ACTION", String.join(", ", NBD_ACTIONS.keySet()),
-                        Values.words(NBD_ACTIONS.keySet().toArray(new String[0])))
+                .argument("ACTION", String.join(", ", NBD_ACTIONS.keySet()), Values.words(NBD_ACTIONS.keySet().toArray(new String[0])))
                 .optional("NAME|EXPORT", "export: the volume; stop: the export", Values.VOLUME)
                 .optional("PATH", "export: the file in the volume", Values.pathIn(1));
-        for (Map.Entry<String, String> a : NBD_ACTIONS.entrySet()) {
-            b.note(SCOPE + ":nbd " + a.getKey() + (a.getValue().isEmpty() ? "" : " " + a.getValue()));
-        }
-        return b.note("An export is a configuration (org.cowstack.storage.nbd.export): it survives restarts as mounts "
+        return usages(b, "nbd", NBD_ACTIONS).note("An export is a configuration (org.cowstack.storage.nbd.export): it survives restarts as mounts "
                 + "do, and follows its volume across unmount and mount. Clients: nbd://127.0.0.1:PORT/EXPORT, or with TLS "
                 + "nbds://HOST:PORT/EXPORT?tls-certificates=DIR (libnbd) or qemu's --object tls-creds-x509.")
                 .build();
     }
 
     /** The actions of {@code storage:s3}, with what each takes. */
-    static final Map<String, String> S3_ACTIONS = new LinkedHashMap<>();
-
-    static {
-        S3_ACTIONS.put("stores", "");
-        S3_ACTIONS.put("add", "NAME ENDPOINT BUCKET");
-        S3_ACTIONS.put("remove", "NAME");
-    }
+    static final Map<String, String> S3_ACTIONS = actions("stores", "", "add", "NAME ENDPOINT BUCKET", "remove", "NAME");
 
     static final CommandSpec S3 = s3Command();
 
@@ -306,15 +294,11 @@ final class Commands {
                         + "$AWS_SECRET_ACCESS_KEY); never given on the command line")
                 .flag("--create-bucket", "add: create the bucket if it does not exist")
                 .flag(JSON, "stores: one JSON array")
-                .argument("ACTION", String.join(", ", S3_ACTIONS.keySet()),
-                        Values.words(S3_ACTIONS.keySet().toArray(new String[0])))
+                .argument("ACTION", String.join(", ", S3_ACTIONS.keySet()), Values.words(S3_ACTIONS.keySet().toArray(new String[0])))
                 .optional("NAME", "add, remove: the store's name, as in s3:NAME", Values.NONE)
                 .optional("ENDPOINT", "add: the server's URL, http(s)://host[:port]", Values.NONE)
                 .optional("BUCKET", "add: the bucket", Values.NONE);
-        for (Map.Entry<String, String> a : S3_ACTIONS.entrySet()) {
-            b.note(SCOPE + ":s3 " + a.getKey() + (a.getValue().isEmpty() ? "" : " " + a.getValue()));
-        }
-        return b.note("A store is a configuration (org.cowstack.storage.s3.store, its secret key a password field): it "
+        return usages(b, "s3", S3_ACTIONS).note("A store is a configuration (org.cowstack.storage.s3.store, its secret key a password field): it "
                 + "survives restarts. Devices: s3:NAME for the store's prefix, s3:NAME/VOLUME for several devices in one "
                 + "store. stores lists each store's objects and bytes (a LIST of its prefix), its open devices, their "
                 + "cache hit rate and requests.")

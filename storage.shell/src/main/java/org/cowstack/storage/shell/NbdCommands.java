@@ -28,18 +28,8 @@ public final class NbdCommands {
         return m;
     }
 
-    private volatile NbdService nbd;
-
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    void bindNbd(NbdService s) {
-        nbd = s;
-    }
-
-    void unbindNbd(NbdService s) {
-        if (nbd == s) {
-            nbd = null;
-        }
-    }
+    private volatile NbdService nbd;
 
     private NbdService service() {
         NbdService s = nbd;

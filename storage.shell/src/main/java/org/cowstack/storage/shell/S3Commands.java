@@ -32,18 +32,8 @@ public final class S3Commands {
         return m;
     }
 
-    private volatile S3Stores s3;
-
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    void bindS3(S3Stores s) {
-        s3 = s;
-    }
-
-    void unbindS3(S3Stores s) {
-        if (s3 == s) {
-            s3 = null;
-        }
-    }
+    private volatile S3Stores s3;
 
     private S3Stores service() {
         S3Stores s = s3;
