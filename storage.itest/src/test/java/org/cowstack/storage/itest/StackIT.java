@@ -175,9 +175,10 @@ public class StackIT {
     }
 
     @Test
-    public void theThreeDeviceSchemesAreRegisteredAndWork() throws Exception {
+    public void theDeviceSchemesAreRegisteredAndWork() throws Exception {
         Map<String, ServiceReference<DeviceProvider>> providers = byProperty(DeviceProvider.class, DeviceProvider.SCHEME);
-        assertEquals(List.of("dax", "faulty", "file", "mem"), new ArrayList<>(providers.keySet()));
+        // s3: needs a configured store and a server: S3IT
+        assertEquals(List.of("dax", "faulty", "file", "mem", "s3"), new ArrayList<>(providers.keySet()));
         Path dir = Files.createTempDirectory("stackit");
         byte[] data = new byte[4096];
         new java.util.Random(7).nextBytes(data);
@@ -213,7 +214,7 @@ public class StackIT {
             assertTrue(expected.getMessage().contains("mem:offline"));
         }
         bundle("storage.device").start();
-        await("faulty, file and mem back", () -> count(DeviceProvider.class) == 4);
+        await("faulty, file and mem back beside dax and s3", () -> count(DeviceProvider.class) == 5);
     }
 
     @Test
