@@ -231,4 +231,45 @@ class S3DeviceParallelTest {
             assertArrayEquals(new byte[OBJECT], read(d, 0, OBJECT));
         }
     }
+
+    @Test
+    void aFailedOrStuckReadAheadNeitherFailsReadsNorHangsClose() throws Exception {
+        try (S3Device d = volume.open(OpenOptions.readOnly(), N)) {
+            d.getHook = (index, whole) -> {
+                if (whole && index % 2 == 0) {
+                    throw new IOException("injected failure of a background fetch of object " + index);
+                }
+            };
+            int chunk = OBJECT / 4;
+            for (long at = 0; at < 8L * OBJECT; at += chunk) {
+                assertArrayEquals(expected(at, chunk), read(d, at, chunk), "at " + at);
+            }
+            assertTrue(d.readAheads.get() > 0);
+        }
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        S3Device d = volume.open(OpenOptions.readOnly(), N);
+        d.getHook = (index, whole) -> {
+            if (whole && index >= 3) { // stuck until close interrupts it
+                stuck.countDown();
+                try {
+                    new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                    throw new java.io.InterruptedIOException("fetch of object " + index + " cancelled");
+                }
+            }
+        };
+        int chunk = OBJECT / 4;
+        for (long at = 0; at < 2L * OBJECT; at += chunk) { // the window grows to 4: objects 3 and 4 ahead
+            assertArrayEquals(expected(at, chunk), read(d, at, chunk), "at " + at);
+        }
+        assertTrue(stuck.await(OVERLAP_SECONDS, TimeUnit.SECONDS), "read-ahead reached object 3");
+        Future<?> close = threads.submit(() -> {
+            d.close();
+            return null;
+        });
+        close.get(OVERLAP_SECONDS, TimeUnit.SECONDS); // close cancelled the stuck fetches
+        assertTrue(interrupted.await(0, TimeUnit.SECONDS));
+    }
 }
