@@ -35,8 +35,6 @@ final class Fetches {
     private final List<Future<?>> background = new ArrayList<>();
     private int running;
     private boolean closed;
-    /** Background fetches that failed (forgotten; a reader fetches the object itself). */
-    long failed;
 
     Fetches(S3Device device, ExecutorService executor) {
         this.d = device;
@@ -201,9 +199,7 @@ final class Fetches {
                 try {
                     fetchWhole(index, slot, key);
                 } catch (IOException | RuntimeException e) {
-                    synchronized (d.lock) {
-                        failed++; // forgotten: the slot is free again and a reader fetches the object itself
-                    }
+                    // forgotten: the slot is free again, and a reader that needs the object fetches it itself
                 } finally {
                     synchronized (d.lock) {
                         running--;

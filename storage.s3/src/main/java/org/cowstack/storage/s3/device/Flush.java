@@ -22,7 +22,9 @@ import org.cowstack.storage.s3.client.S3Exception;
  * <ol>
  * <li>Under the device's lock, the snapshot: the content and write stamp of every dirty
  * object, the early uploads and the zeroed objects. This is what the flush commits:
- * every write that returned before the flush began, none that began after the snapshot.
+ * every write that returned before the flush began, none that began after the snapshot;
+ * a write running at the snapshot is in it object by object (each object's piece of a
+ * write is applied under the lock, whole), as a disk's cache would have it.
  * <li>Without the lock, the uploads of the snapshot's dirty objects (in parallel), then,
  * once every one of them completed, the manifest put with {@code If-Match} (the commit
  * point). Reads and writes go on meanwhile; a failure leaves the last generation.

@@ -39,7 +39,7 @@ import org.cowstack.storage.s3.client.S3Exception;
  * transfers, and the pieces of one read that miss are fetched in parallel. An object
  * being fetched whole (read-modify-write, read-ahead) has a slot that is not
  * {@link ObjectCache.Slot#ready}: whoever needs that object waits for it on the lock's
- * monitor and shares that one GET. Flushes run one at a time ({@code commit}).
+ * monitor and shares that one GET. Flushes run one at a time ({@link Flush}).
  *
  * <p>What a flush commits: the state at its snapshot, taken under the lock when it
  * starts (the dirty objects' contents, the early uploads and the zeroed objects then).
