@@ -127,6 +127,9 @@ final class S3Device extends AbstractBlockDevice {
 
     @Override
     protected void doRead(ByteBuffer dst, long offset) throws IOException {
+        if (!dst.hasRemaining()) {
+            return;
+        }
         long first = offset / objectSize;
         long last = (offset + dst.remaining() - 1) / objectSize;
         synchronized (lock) {
