@@ -16,13 +16,24 @@ import java.util.Map;
  * The bounded local cache of an {@code s3:} device: a file of object-sized slots holding
  * dirty objects (written since the last flush, pinned) and clean ones (least recently
  * used first out). It is a cache, not a journal: a crash forgets it, and the device then
- * holds its last flushed state, as any device does. Not thread-safe: the device locks.
+ * holds its last flushed state, as any device does.
+ *
+ * <p>Not thread-safe: the device's lock guards the map of slots and the flags of a
+ * {@link Slot}. The file is read and written under that lock too, except the whole
+ * content of a slot that is not {@link Slot#ready} (being fetched): nobody else reads,
+ * writes or evicts such a slot, so its loader fills it without the lock.
  */
 final class ObjectCache implements Closeable {
     /** A cached object: its slot in the file, and whether it differs from the store. */
     static final class Slot {
         final int slot;
         boolean dirty;
+        /** False while its content is being fetched: pinned, neither read, written nor evicted. */
+        boolean ready = true;
+        /** True while a writer uploads it early (to free a slot): not picked for that again. */
+        boolean uploading;
+        /** Writes into it so far: a flush or an early upload cleans it only if unchanged since it copied it. */
+        long stamp;
 
         Slot(int slot) {
             this.slot = slot;
@@ -33,6 +44,8 @@ final class ObjectCache implements Closeable {
     private final int objectSize;
     /** Object index to slot, in access order (the first is the least recently used). */
     private final Map<Long, Slot> byIndex = new LinkedHashMap<>(16, 0.75f, true);
+    /** The same map without an access order: {@link #peek} does not count as a use. */
+    private final Map<Long, Slot> quiet = new java.util.HashMap<>();
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
 
     ObjectCache(Path dir, int objectSize, long bytes) throws IOException {
@@ -56,15 +69,29 @@ final class ObjectCache implements Closeable {
         return byIndex.get(index);
     }
 
-    /** A slot for the object, freeing the least recently used clean one; null when every slot is dirty. */
+    /** The object's slot without counting it as a use (the LRU order stays), or null. */
+    Slot peek(long index) {
+        return quiet.get(index);
+    }
+
+    /** Whether the object has a slot (ready or not), without counting it as a use. */
+    boolean has(long index) {
+        return byIndex.containsKey(index);
+    }
+
+    /**
+     * A slot for the object, freeing the least recently used clean ready one; null when
+     * every slot is dirty or being fetched. The cache never grows beyond its slots.
+     */
     Slot take(long index) {
         Integer s = free.poll();
         if (s == null) {
             for (Iterator<Map.Entry<Long, Slot>> it = byIndex.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<Long, Slot> e = it.next();
-                if (!e.getValue().dirty) {
+                if (!e.getValue().dirty && e.getValue().ready) {
                     s = e.getValue().slot;
                     it.remove();
+                    quiet.remove(e.getKey());
                     break;
                 }
             }
@@ -74,13 +101,14 @@ final class ObjectCache implements Closeable {
         }
         Slot slot = new Slot(s);
         byIndex.put(index, slot);
+        quiet.put(index, slot);
         return slot;
     }
 
-    /** The dirty object used least recently, or null. */
+    /** The dirty object used least recently that no writer is uploading yet, or null. */
     Long oldestDirty() {
         for (Map.Entry<Long, Slot> e : byIndex.entrySet()) {
-            if (e.getValue().dirty) {
+            if (e.getValue().dirty && !e.getValue().uploading) {
                 return e.getKey();
             }
         }
@@ -98,11 +126,26 @@ final class ObjectCache implements Closeable {
         return out;
     }
 
-    void drop(long index) {
-        Slot s = byIndex.remove(index);
-        if (s != null) {
-            free.add(s.slot);
+    /** Frees the object's slot if it is still {@code slot} (a fetch that failed). */
+    void drop(long index, Slot slot) {
+        if (byIndex.remove(index, slot)) {
+            quiet.remove(index);
+            free.add(slot.slot);
         }
+    }
+
+    /** Slots that hold dirty data. */
+    int dirtyCount() {
+        int n = 0;
+        for (Slot s : byIndex.values()) {
+            n += s.dirty ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** The size of the cache file: never beyond {@link #slots()} objects. */
+    long fileBytes() throws IOException {
+        return file.size();
     }
 
     void read(Slot slot, int at, ByteBuffer dst) throws IOException {

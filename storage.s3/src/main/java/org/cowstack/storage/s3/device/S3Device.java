@@ -1,18 +1,18 @@
 package org.cowstack.storage.s3.device;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 import org.cowstack.storage.device.base.AbstractBlockDevice;
 import org.cowstack.storage.s3.client.S3Client;
@@ -30,37 +30,73 @@ import org.cowstack.storage.s3.client.S3Exception;
  * objects, the oldest is uploaded early under the next generation's key (still
  * uncommitted: the manifest names it only at the flush).
  *
- * <p>One lock serialises the device's transfers (a first version: the figures of the
- * README say what that costs); the uploads of a flush run in parallel.
+ * <p>Concurrency. {@code lock} guards the bookkeeping: the manifest and its ETag, the
+ * early uploads, the zeroed set, the batch counter, the fence, the cache's map of slots
+ * (and its file, but for a slot being fetched, see {@link ObjectCache}), the read-ahead
+ * streams and the background fetches ({@link Fetches}). It is never held across a network
+ * transfer: a transfer is decided under it, runs without it, and its result is booked
+ * under it again. So reads and writes of different objects never wait for each other's
+ * transfers, and the pieces of one read that miss are fetched in parallel. An object
+ * being fetched whole (read-modify-write, read-ahead) has a slot that is not
+ * {@link ObjectCache.Slot#ready}: whoever needs that object waits for it on the lock's
+ * monitor and shares that one GET. Flushes run one at a time ({@link Flush}).
+ *
+ * <p>What a flush commits: the state at its snapshot, taken under the lock when it
+ * starts (the dirty objects' contents, the early uploads and the zeroed objects then).
+ * Writes after the snapshot go on during the uploads and stay dirty for the next flush;
+ * the manifest names only the snapshot's objects, all of whose uploads completed.
  */
 final class S3Device extends AbstractBlockDevice {
-    private final S3Client s3;
-    private final String prefix;
-    private final String name;
-    private final ExecutorService uploads;
-    private final ObjectCache cache;
-    private final int objectSize;
-    private final int retain;
-    private final Object lock = new Object();
+    /** The largest read-ahead window, in objects (at most half the cache's slots). */
+    static final int DEFAULT_READ_AHEAD = 4;
+
+    /** Called before each GET of an object: a test's way to see transfers overlap. */
+    interface GetHook {
+        void beforeGet(long index, boolean whole) throws IOException;
+    }
+
+    final String name;
+    final S3Client s3;
+    final String prefix;
+    final ObjectCache cache;
+    final int objectSize;
+    final Object lock = new Object();
+    private final long objects;
+    private final ReadAhead streams;
+    private final Fetches fetches;
+    private final Flush flush;
     /** Guarded by lock. */
-    private Manifest manifest;
+    Manifest manifest;
     /** Guarded by lock: the manifest's ETag, the condition of the next manifest put. */
-    private String etag;
-    /** Guarded by lock: objects uploaded early for the next generation (index to generation). */
-    private final Map<Long, Long> early = new TreeMap<>();
-    /** Guarded by lock: objects that became all zeros since the last commit and left the cache. */
-    private final java.util.Set<Long> zeroed = new java.util.TreeSet<>();
+    String etag;
+    /** Guarded by lock: objects uploaded early for the next generation (index to version). */
+    final Map<Long, Long> early = new TreeMap<>();
+    /** Guarded by lock: objects that became all zeros since the last commit and were cleaned early. */
+    final Set<Long> zeroed = new TreeSet<>();
     /** Guarded by lock: the next upload batch's number (see {@link Manifest#version}). */
-    private long batch = new java.security.SecureRandom().nextInt(1 << 24);
+    long batch = new java.security.SecureRandom().nextInt(1 << 24);
     /** Guarded by lock: why this device may not write any more (another writer won), or null. */
     private String fenced;
+    /** Pieces of reads served from the cache as they came. */
     final AtomicLong cacheHits = new AtomicLong();
+    /** Pieces of reads that waited for a fetch or issued a GET. */
     final AtomicLong cacheMisses = new AtomicLong();
     final AtomicLong puts = new AtomicLong();
     final AtomicLong gets = new AtomicLong();
+    /** Objects fetched whole into the cache because a stream read sequentially. */
+    final AtomicLong readAheads = new AtomicLong();
+    volatile GetHook getHook = (index, whole) -> { };
+    /** Called under the lock with the generation a flush snapshots for. */
+    volatile LongConsumer snapshotHook = g -> { };
 
     S3Device(URI uri, String name, S3Client s3, String prefix, Manifest manifest, String etag, ObjectCache cache,
             boolean readOnly, ExecutorService uploads, int retain) {
+        this(uri, name, s3, prefix, manifest, etag, cache, readOnly, uploads, retain, DEFAULT_READ_AHEAD);
+    }
+
+    /** {@code transfers} runs the uploads of a flush and the fetches (it belongs to the provider). */
+    S3Device(URI uri, String name, S3Client s3, String prefix, Manifest manifest, String etag, ObjectCache cache,
+            boolean readOnly, ExecutorService transfers, int retain, int readAhead) {
         super(uri, manifest.size, manifest.blockSize, readOnly, Set.of());
         this.name = name;
         this.s3 = s3;
@@ -69,8 +105,10 @@ final class S3Device extends AbstractBlockDevice {
         this.etag = etag;
         this.cache = cache;
         this.objectSize = manifest.objectSize;
-        this.uploads = uploads;
-        this.retain = retain;
+        this.objects = (manifest.size + objectSize - 1) / objectSize;
+        this.streams = new ReadAhead(Math.min(readAhead, Math.max(1, cache.slots() / 2)));
+        this.fetches = new Fetches(this, transfers);
+        this.flush = new Flush(this, transfers, retain);
     }
 
     /** The committed generation. */
@@ -89,127 +127,190 @@ final class S3Device extends AbstractBlockDevice {
 
     @Override
     protected void doRead(ByteBuffer dst, long offset) throws IOException {
+        if (!dst.hasRemaining()) {
+            return;
+        }
+        long first = offset / objectSize;
+        long last = (offset + dst.remaining() - 1) / objectSize;
+        synchronized (lock) {
+            int window = streams.next(offset, dst.remaining());
+            if (window > 0) {
+                fetches.readAhead(first, Math.min(objects - 1, last + window));
+            }
+        }
+        List<Fetches.Piece> missed = new ArrayList<>();
         long at = offset;
         while (dst.hasRemaining()) {
             long index = at / objectSize;
             int within = (int) (at % objectSize);
             int n = Math.min(dst.remaining(), objectSize - within);
             ByteBuffer piece = dst.slice(dst.position(), n);
-            readPiece(index, within, piece);
+            if (!readCached(index, within, piece)) {
+                cacheMisses.incrementAndGet();
+                missed.add(new Fetches.Piece(index, within, piece));
+            }
             dst.position(dst.position() + n);
             at += n;
         }
+        fetches.readAll(missed);
     }
 
-    private void readPiece(long index, int within, ByteBuffer piece) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            String key;
-            synchronized (lock) {
-                ObjectCache.Slot slot = cache.get(index);
-                if (slot != null) {
-                    cacheHits.incrementAndGet();
-                    cache.read(slot, within, piece);
-                    return;
+    /** Reads the piece if the cache has it ready or the store has zeros there; false: it needs a transfer. */
+    private boolean readCached(long index, int within, ByteBuffer piece) throws IOException {
+        synchronized (lock) {
+            ObjectCache.Slot slot = cache.get(index);
+            if (slot != null) {
+                if (!slot.ready) {
+                    return false;
                 }
-                Long gen = storedGeneration(index);
-                if (gen == null) {
-                    while (piece.hasRemaining()) {
-                        piece.put((byte) 0);
-                    }
-                    return;
-                }
-                key = Manifest.key(prefix, index, gen);
+                cacheHits.incrementAndGet();
+                cache.read(slot, within, piece);
+                return true;
             }
-            cacheMisses.incrementAndGet();
-            gets.incrementAndGet();
-            byte[] bytes = s3.get(key, within, piece.remaining());
-            if (bytes != null) {
-                int copied = Math.min(bytes.length, piece.remaining());
-                piece.put(bytes, 0, copied);
-                while (piece.hasRemaining()) { // past the stored end: zeros (a short last object)
-                    piece.put((byte) 0);
-                }
-                return;
+            if (storedVersion(index) == null) {
+                zero(piece);
+                return true;
             }
-            if (attempt > 0) { // a flush replaced it meanwhile, twice: the store lost it
-                throw new IOException("s3:" + name + ": object " + key + " named by the manifest is missing");
-            }
+            return false;
         }
     }
 
-    /** Where the object's content is stored, as this device sees it: early upload, else the manifest; null: zeros. */
-    private Long storedGeneration(long index) {
-        Long gen = early.get(index);
-        return gen != null ? gen : manifest.objects.get(index);
+    static void zero(ByteBuffer piece) {
+        while (piece.hasRemaining()) {
+            piece.put((byte) 0);
+        }
+    }
+
+    /** Where the object's content is stored, as this device sees it: early upload, else the manifest; null: zeros. Lock held. */
+    Long storedVersion(long index) {
+        Long version = early.get(index);
+        if (version != null) {
+            return version;
+        }
+        return zeroed.contains(index) ? null : manifest.objects.get(index);
     }
 
     @Override
     protected void doWrite(ByteBuffer src, long offset) throws IOException {
+        long at = offset;
+        while (src.hasRemaining()) {
+            long index = at / objectSize;
+            int within = (int) (at % objectSize);
+            int n = Math.min(src.remaining(), objectSize - within);
+            writePiece(index, within, src.slice(src.position(), n));
+            src.position(src.position() + n);
+            at += n;
+        }
+    }
+
+    /**
+     * Writes into the object's slot, first fetching it whole (or zeroing it) if it has none:
+     * the fetch, or the early upload that frees a slot, runs without the lock.
+     */
+    private void writePiece(long index, int within, ByteBuffer piece) throws IOException {
+        for (int failures = 0; ; ) {
+            ObjectCache.Slot fetch = null;
+            String key = null;
+            synchronized (lock) {
+                checkFenced();
+                ObjectCache.Slot slot = cache.get(index);
+                if (slot != null && !slot.ready) {
+                    waitForChange(); // a fetch of it in flight: share it
+                    continue;
+                }
+                if (slot == null && (slot = cache.take(index)) != null) {
+                    Long version = storedVersion(index);
+                    if (version != null) {
+                        slot.ready = false;
+                        fetch = slot;
+                        key = Manifest.key(prefix, index, version);
+                        slot = null;
+                    } else {
+                        cache.write(slot, 0, ByteBuffer.wrap(new byte[objectSize]));
+                    }
+                }
+                if (slot != null) {
+                    cache.write(slot, within, piece);
+                    slot.dirty = true;
+                    slot.stamp++;
+                    return;
+                }
+            }
+            if (fetch == null) {
+                uploadEarly(); // no slot: every one dirty or being fetched
+                continue;
+            }
+            try {
+                fetches.fetchWhole(index, fetch, key);
+            } catch (IOException e) {
+                if (e instanceof InterruptedIOException || ++failures >= 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Waits on the lock's monitor for a fetch, an upload or a flush to change a slot. Lock held. */
+    void waitForChange() throws InterruptedIOException {
+        try {
+            lock.wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("s3:" + name + ": interrupted");
+        }
+    }
+
+    /**
+     * Uploads the dirty object used least recently under the next generation's key, before
+     * the flush: a writer needs its slot. Without the lock; it is cleaned only if no write
+     * changed it meanwhile. When every dirty slot is already being uploaded, waits for one.
+     */
+    private void uploadEarly() throws IOException {
+        long index;
+        ObjectCache.Slot slot;
+        byte[] content;
+        long stamp;
+        long version;
         synchronized (lock) {
-            checkFenced();
-            long at = offset;
-            while (src.hasRemaining()) {
-                long index = at / objectSize;
-                int within = (int) (at % objectSize);
-                int n = Math.min(src.remaining(), objectSize - within);
-                ObjectCache.Slot slot = slotFor(index);
-                ByteBuffer piece = src.slice(src.position(), n);
-                cache.write(slot, within, piece);
-                slot.dirty = true;
-                src.position(src.position() + n);
-                at += n;
+            Long oldest = cache.oldestDirty();
+            if (oldest == null) {
+                waitForChange(); // every slot being fetched or uploaded
+                return;
+            }
+            index = oldest;
+            slot = cache.peek(index);
+            slot.uploading = true;
+            content = cache.readAll(slot);
+            stamp = slot.stamp;
+            version = Manifest.version(manifest.generation + 1, batch++);
+        }
+        boolean zero = isZero(content);
+        boolean stored = false;
+        try {
+            if (!zero) {
+                store(index, version, content);
+            }
+            stored = true;
+        } finally {
+            synchronized (lock) {
+                slot.uploading = false;
+                if (stored && slot.stamp == stamp && cache.peek(index) == slot) {
+                    if (zero) {
+                        early.remove(index);
+                        zeroed.add(index);
+                    } else {
+                        early.put(index, version);
+                        zeroed.remove(index);
+                    }
+                    slot.dirty = false;
+                }
+                lock.notifyAll();
             }
         }
-    }
-
-    /** The object's cache slot, loaded whole (from the store, or zeros). Lock held. */
-    private ObjectCache.Slot slotFor(long index) throws IOException {
-        ObjectCache.Slot slot = cache.get(index);
-        if (slot != null) {
-            return slot;
-        }
-        slot = cache.take(index);
-        while (slot == null) {
-            uploadEarly(cache.oldestDirty());
-            slot = cache.take(index);
-        }
-        Long gen = storedGeneration(index);
-        byte[] content = null;
-        if (gen != null) {
-            gets.incrementAndGet();
-            content = s3.get(Manifest.key(prefix, index, gen));
-            if (content == null) {
-                cache.drop(index);
-                throw new IOException("s3:" + name + ": object " + Manifest.key(prefix, index, gen)
-                        + " named by the manifest is missing");
-            }
-        }
-        byte[] whole = new byte[objectSize];
-        if (content != null) {
-            System.arraycopy(content, 0, whole, 0, Math.min(content.length, objectSize));
-        }
-        cache.write(slot, 0, ByteBuffer.wrap(whole));
-        return slot;
-    }
-
-    /** Uploads a dirty object under the next generation's key before the flush: the cache needs its slot. */
-    private void uploadEarly(long index) throws IOException {
-        ObjectCache.Slot slot = cache.get(index);
-        long version = Manifest.version(manifest.generation + 1, batch++);
-        byte[] content = cache.readAll(slot);
-        if (isZero(content)) {
-            early.remove(index);
-            zeroed.add(index);
-        } else {
-            store(index, version, content);
-            early.put(index, version);
-            zeroed.remove(index);
-        }
-        slot.dirty = false;
     }
 
     /** Stores an object version; a key that exists means another writer: fenced. */
-    private void store(long index, long version, byte[] content) throws IOException {
+    void store(long index, long version, byte[] content) throws IOException {
         puts.incrementAndGet();
         try {
             s3.put(Manifest.key(prefix, index, version), content, S3Client.Condition.ABSENT);
@@ -221,124 +322,23 @@ final class S3Device extends AbstractBlockDevice {
         }
     }
 
-    /** Another writer is there: this open writes no more. Lock held (or about to be, for uploads). */
-    private IOException fence() {
-        fenced = "s3:" + name + ": another writer committed to this device since it was opened here"
-                + " (its manifest changed); this open writes no more, so that state is kept";
-        return new IOException(fenced);
-    }
-
-
-    @Override
-    protected void doFlush() throws IOException {
+    /** Another writer is there: this open writes no more. */
+    IOException fence() {
         synchronized (lock) {
-            checkFenced();
-            Map<Long, ObjectCache.Slot> dirty = cache.dirty();
-            if (dirty.isEmpty() && early.isEmpty() && zeroed.isEmpty()) {
-                return;
-            }
-            long next = manifest.generation + 1;
-            long version = Manifest.version(next, batch++);
-            Map<Long, Long> objects = new TreeMap<>(manifest.objects);
-            objects.putAll(early);
-            zeroed.forEach(objects::remove);
-            List<Future<Long>> pending = new ArrayList<>();
-            Map<Long, Boolean> stored = new HashMap<>();
-            for (Map.Entry<Long, ObjectCache.Slot> e : dirty.entrySet()) {
-                long index = e.getKey();
-                byte[] content = cache.readAll(e.getValue());
-                if (isZero(content)) {
-                    stored.put(index, false);
-                    continue;
-                }
-                stored.put(index, true);
-                pending.add(uploads.submit(() -> {
-                    store(index, version, content);
-                    return index;
-                }));
-            }
-            IOException failure = null;
-            for (Future<Long> f : pending) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (failure == null) {
-                        failure = cause instanceof IOException io ? io : new IOException(cause.toString(), cause);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("s3:" + name + ": flush interrupted");
-                }
-            }
-            if (failure != null) {
-                throw failure; // the manifest still names the last generation: nothing lost, nothing committed
-            }
-            stored.forEach((index, has) -> {
-                if (has) {
-                    objects.put(index, version);
-                } else {
-                    objects.remove(index);
-                }
-            });
-            List<long[]> garbage = new ArrayList<>();
-            List<String> delete = new ArrayList<>();
-            List<long[]> candidates = new ArrayList<>(manifest.garbage);
-            manifest.objects.forEach((index, gen) -> {
-                if (!gen.equals(objects.get(index))) {
-                    candidates.add(new long[] {index, gen, next});
-                }
-            });
-            for (long[] g : candidates) {
-                if (g[2] <= next - retain) {
-                    delete.add(Manifest.key(prefix, g[0], g[1]));
-                } else {
-                    garbage.add(g);
-                }
-            }
-            Manifest m = new Manifest(manifest.size, manifest.blockSize, objectSize, next, objects, garbage);
-            String newTag;
-            try {
-                puts.incrementAndGet();
-                newTag = s3.put(Manifest.manifestKey(prefix), m.encode(), S3Client.Condition.ifMatch(etag));
-            } catch (S3Exception e) {
-                if (e.preconditionFailed()) {
-                    throw fence();
-                }
-                throw e;
-            }
-            manifest = m;
-            etag = newTag;
-            early.clear();
-            zeroed.clear();
-            dirty.values().forEach(s -> s.dirty = false);
-            List<Future<Object>> deletes = new ArrayList<>();
-            for (String key : delete) {
-                deletes.add(uploads.submit(() -> {
-                    s3.delete(key);
-                    return null;
-                }));
-            }
-            for (Future<Object> f : deletes) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    // best effort: an object left over is collected at the next read-write open
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
+            fenced = "s3:" + name + ": another writer committed to this device since it was opened here"
+                    + " (its manifest changed); this open writes no more, so that state is kept";
+            return new IOException(fenced);
         }
     }
 
-    private void checkFenced() throws IOException {
+    /** Lock held. */
+    void checkFenced() throws IOException {
         if (fenced != null) {
             throw new IOException(fenced);
         }
     }
 
-    private static boolean isZero(byte[] b) {
+    static boolean isZero(byte[] b) {
         for (byte x : b) {
             if (x != 0) {
                 return false;
@@ -347,8 +347,23 @@ final class S3Device extends AbstractBlockDevice {
         return true;
     }
 
+    /** Calls the test hook before a GET. */
+    void beforeGet(long index, boolean whole) throws IOException {
+        gets.incrementAndGet();
+        getHook.beforeGet(index, whole);
+    }
+
+    @Override
+    protected void doFlush() throws IOException {
+        flush.run();
+    }
+
     @Override
     protected void doClose() throws IOException {
-        cache.close();
+        try {
+            fetches.close();
+        } finally {
+            cache.close();
+        }
     }
 }

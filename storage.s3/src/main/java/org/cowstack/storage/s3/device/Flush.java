@@ -1,0 +1,174 @@
+package org.cowstack.storage.s3.device;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.cowstack.storage.s3.client.S3Client;
+import org.cowstack.storage.s3.client.S3Exception;
+
+/**
+ * The flush of an {@link S3Device}: one at a time ({@code commit}), in three steps.
+ * <ol>
+ * <li>Under the device's lock, the snapshot: the content and write stamp of every dirty
+ * object, the early uploads and the zeroed objects. This is what the flush commits:
+ * every write that returned before the flush began, none that began after the snapshot;
+ * a write running at the snapshot is in it object by object (each object's piece of a
+ * write is applied under the lock, whole), as a disk's cache would have it.
+ * <li>Without the lock, the uploads of the snapshot's dirty objects (in parallel), then,
+ * once every one of them completed, the manifest put with {@code If-Match} (the commit
+ * point). Reads and writes go on meanwhile; a failure leaves the last generation.
+ * <li>Under the lock, the booking: the new manifest; the early uploads and zeroed objects
+ * of the snapshot are now in it; a dirty object is clean only if no write changed it
+ * since the snapshot (its stamp), else it stays dirty for the next flush. Then the
+ * deletes of versions older than the retention, without the lock.
+ * </ol>
+ */
+final class Flush {
+    private final S3Device d;
+    private final ExecutorService uploads;
+    private final int retain;
+    private final ReentrantLock commit = new ReentrantLock();
+
+    Flush(S3Device device, ExecutorService uploads, int retain) {
+        this.d = device;
+        this.uploads = uploads;
+        this.retain = retain;
+    }
+
+    void run() throws IOException {
+        commit.lock();
+        try {
+            flush();
+        } finally {
+            commit.unlock();
+        }
+    }
+
+    private void flush() throws IOException {
+        Manifest base;
+        String tag;
+        long version;
+        Map<Long, ObjectCache.Slot> dirty;
+        Map<Long, byte[]> contents = new TreeMap<>();
+        Map<Long, Long> stamps = new HashMap<>();
+        Map<Long, Long> earlyAt;
+        Set<Long> zeroedAt;
+        synchronized (d.lock) {
+            d.checkFenced();
+            dirty = d.cache.dirty();
+            if (dirty.isEmpty() && d.early.isEmpty() && d.zeroed.isEmpty()) {
+                return;
+            }
+            base = d.manifest;
+            tag = d.etag;
+            version = Manifest.version(base.generation + 1, d.batch++);
+            earlyAt = new TreeMap<>(d.early);
+            zeroedAt = new TreeSet<>(d.zeroed);
+            for (Map.Entry<Long, ObjectCache.Slot> e : dirty.entrySet()) {
+                contents.put(e.getKey(), d.cache.readAll(e.getValue()));
+                stamps.put(e.getKey(), e.getValue().stamp);
+            }
+            d.snapshotHook.accept(base.generation + 1);
+        }
+        long next = base.generation + 1;
+        Map<Long, Long> objects = new TreeMap<>(base.objects);
+        objects.putAll(earlyAt);
+        zeroedAt.forEach(objects::remove);
+        List<Future<?>> pending = new ArrayList<>();
+        for (Map.Entry<Long, byte[]> e : contents.entrySet()) {
+            long index = e.getKey();
+            if (S3Device.isZero(e.getValue())) {
+                objects.remove(index);
+                continue;
+            }
+            objects.put(index, version);
+            pending.add(uploads.submit(() -> {
+                d.store(index, version, e.getValue());
+                return null;
+            }));
+        }
+        IOException failure = await(pending);
+        if (failure != null) {
+            throw failure; // the manifest still names the last generation: nothing lost, nothing committed
+        }
+        List<long[]> garbage = new ArrayList<>();
+        List<String> delete = new ArrayList<>();
+        List<long[]> candidates = new ArrayList<>(base.garbage);
+        base.objects.forEach((index, gen) -> {
+            if (!gen.equals(objects.get(index))) {
+                candidates.add(new long[] {index, gen, next});
+            }
+        });
+        for (long[] g : candidates) {
+            if (g[2] <= next - retain) {
+                delete.add(Manifest.key(d.prefix, g[0], g[1]));
+            } else {
+                garbage.add(g);
+            }
+        }
+        Manifest m = new Manifest(base.size, base.blockSize, d.objectSize, next, objects, garbage);
+        String newTag;
+        try {
+            d.puts.incrementAndGet();
+            newTag = d.s3.put(Manifest.manifestKey(d.prefix), m.encode(), S3Client.Condition.ifMatch(tag));
+        } catch (S3Exception e) {
+            if (e.preconditionFailed()) {
+                throw d.fence();
+            }
+            throw e;
+        }
+        synchronized (d.lock) {
+            d.manifest = m;
+            d.etag = newTag;
+            earlyAt.forEach(d.early::remove); // remove(key, value): not one uploaded again since
+            d.zeroed.removeAll(zeroedAt);
+            dirty.forEach((index, slot) -> {
+                if (d.cache.peek(index) == slot && slot.stamp == stamps.get(index)) {
+                    slot.dirty = false;
+                }
+            });
+            d.lock.notifyAll(); // clean slots: writers waiting for one may go on
+        }
+        List<Future<?>> deletes = new ArrayList<>();
+        for (String key : delete) {
+            deletes.add(uploads.submit(() -> {
+                d.s3.delete(key);
+                return null;
+            }));
+        }
+        try {
+            await(deletes); // best effort: an object left over is collected at the next read-write open
+        } catch (InterruptedIOException e) {
+            // committed all the same; the interrupt stays set
+        }
+    }
+
+    private IOException await(List<Future<?>> futures) throws InterruptedIOException {
+        IOException failure = null;
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (failure == null) {
+                    failure = cause instanceof IOException io ? io : new IOException(cause.toString(), cause);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("s3:" + d.name + ": flush interrupted");
+            }
+        }
+        return failure;
+    }
+}
