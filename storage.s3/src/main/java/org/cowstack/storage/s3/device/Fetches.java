@@ -126,7 +126,7 @@ final class Fetches {
                 return;
             }
             if (attempt > 0) { // a flush replaced it meanwhile, twice: the store lost it
-                throw new IOException("s3:" + d.name + ": object " + key + " named by the manifest is missing");
+                throw d.missing(key);
             }
         }
     }
@@ -141,7 +141,7 @@ final class Fetches {
             d.beforeGet(index, true);
             byte[] content = d.s3.get(key);
             if (content == null) {
-                throw new IOException("s3:" + d.name + ": object " + key + " named by the manifest is missing");
+                throw d.missing(key);
             }
             byte[] whole = content.length == d.objectSize ? content : Arrays.copyOf(content, d.objectSize);
             d.cache.write(slot, 0, ByteBuffer.wrap(whole));

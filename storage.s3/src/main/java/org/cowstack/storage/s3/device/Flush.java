@@ -38,12 +38,15 @@ final class Flush {
     private final S3Device d;
     private final ExecutorService uploads;
     private final int retain;
+    /** Uploads in flight: at most the store's parallelUploads. */
+    private final java.util.concurrent.Semaphore inFlight;
     private final ReentrantLock commit = new ReentrantLock();
 
-    Flush(S3Device device, ExecutorService uploads, int retain) {
+    Flush(S3Device device, ExecutorService uploads, int retain, int parallelUploads) {
         this.d = device;
         this.uploads = uploads;
         this.retain = retain;
+        this.inFlight = new java.util.concurrent.Semaphore(parallelUploads);
     }
 
     void run() throws IOException {
@@ -86,6 +89,8 @@ final class Flush {
         objects.putAll(earlyAt);
         zeroedAt.forEach(objects::remove);
         List<Future<?>> pending = new ArrayList<>();
+        // The first upload that fails (after its retries) fails the flush: the others not yet started are skipped.
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
         for (Map.Entry<Long, byte[]> e : contents.entrySet()) {
             long index = e.getKey();
             if (S3Device.isZero(e.getValue())) {
@@ -93,8 +98,26 @@ final class Flush {
                 continue;
             }
             objects.put(index, version);
+            try {
+                inFlight.acquire();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                await(pending);
+                throw new java.io.InterruptedIOException("s3:" + d.name + ": flush interrupted; nothing committed");
+            }
+            if (failed.get()) {
+                inFlight.release();
+                break;
+            }
             pending.add(uploads.submit(() -> {
-                d.store(index, version, e.getValue());
+                try {
+                    d.store(index, version, e.getValue());
+                } catch (IOException | RuntimeException ex) {
+                    failed.set(true);
+                    throw ex;
+                } finally {
+                    inFlight.release();
+                }
                 return null;
             }));
         }

@@ -49,6 +49,8 @@ import org.cowstack.storage.s3.client.S3Exception;
 final class S3Device extends AbstractBlockDevice {
     /** The largest read-ahead window, in objects (at most half the cache's slots). */
     static final int DEFAULT_READ_AHEAD = 4;
+    /** Uploads a flush has in flight at most, unless the store says otherwise. */
+    static final int DEFAULT_PARALLEL_UPLOADS = 8;
 
     /** Called before each GET of an object: a test's way to see transfers overlap. */
     interface GetHook {
@@ -91,12 +93,16 @@ final class S3Device extends AbstractBlockDevice {
 
     S3Device(URI uri, String name, S3Client s3, String prefix, Manifest manifest, String etag, ObjectCache cache,
             boolean readOnly, ExecutorService uploads, int retain) {
-        this(uri, name, s3, prefix, manifest, etag, cache, readOnly, uploads, retain, DEFAULT_READ_AHEAD);
+        this(uri, name, s3, prefix, manifest, etag, cache, readOnly, uploads, retain, DEFAULT_READ_AHEAD,
+                DEFAULT_PARALLEL_UPLOADS);
     }
 
-    /** {@code transfers} runs the uploads of a flush and the fetches (it belongs to the provider). */
+    /**
+     * {@code transfers} runs the uploads of a flush and the fetches (it belongs to the
+     * provider); a flush has at most {@code parallelUploads} uploads in flight.
+     */
     S3Device(URI uri, String name, S3Client s3, String prefix, Manifest manifest, String etag, ObjectCache cache,
-            boolean readOnly, ExecutorService transfers, int retain, int readAhead) {
+            boolean readOnly, ExecutorService transfers, int retain, int readAhead, int parallelUploads) {
         super(uri, manifest.size, manifest.blockSize, readOnly, Set.of());
         this.name = name;
         this.s3 = s3;
@@ -108,7 +114,18 @@ final class S3Device extends AbstractBlockDevice {
         this.objects = (manifest.size + objectSize - 1) / objectSize;
         this.streams = new ReadAhead(Math.min(readAhead, Math.max(1, cache.slots() / 2)));
         this.fetches = new Fetches(this, transfers);
-        this.flush = new Flush(this, transfers, retain);
+        this.flush = new Flush(this, transfers, retain, parallelUploads);
+    }
+
+    /**
+     * An object the manifest names is not in the store: lost by the store, or — for a
+     * read-only open — deleted by the writer once it was replaced more than its retained
+     * generations ago, so that a newer manifest is the one to read.
+     */
+    IOException missing(String key) {
+        return new IOException("s3:" + name + ": object " + key + " named by the manifest is missing" + (isReadOnly()
+                ? " (the writer may have replaced and deleted it since this read-only open: storage:remount "
+                        + "--refresh mounts the newest generation)" : ""));
     }
 
     /** The committed generation. */

@@ -157,7 +157,7 @@ public final class S3DeviceProvider implements DeviceProvider {
             }
             ObjectCache cache = new ObjectCache(store.cacheDir(), manifest.objectSize, store.cacheBytes());
             return new S3Device(uri, path, s3, prefix, manifest, etag, cache, readOnly, uploads,
-                    store.retainGenerations());
+                    store.retainGenerations(), S3Device.DEFAULT_READ_AHEAD, store.parallelUploads());
         });
     }
 

@@ -24,6 +24,9 @@ public record S3Store(String name, URI endpoint, String region, String bucket, S
             throw new IllegalArgumentException("S3 store " + name + ": object size " + objectSize
                     + " is not a power of two of at least 4096");
         }
+        if (parallelUploads < 1) {
+            throw new IllegalArgumentException("S3 store " + name + ": parallelUploads " + parallelUploads + " < 1");
+        }
         if (retainGenerations < 0) {
             throw new IllegalArgumentException("S3 store " + name + ": retainGenerations " + retainGenerations + " < 0");
         }

@@ -73,9 +73,6 @@ public final class S3StoreComponent {
             throw new IllegalArgumentException("cache size " + c.cacheSize() + " is smaller than one object ("
                     + c.objectSize() + ")");
         }
-        if (c.parallelUploads() < 1) {
-            throw new IllegalArgumentException("parallelUploads " + c.parallelUploads() + " < 1");
-        }
         return new S3Store(c.name(), endpoint, c.region(), c.bucket(), c.prefix(), c.objectSize(), c.cacheSize(),
                 cacheDir, c.parallelUploads(), c.retainGenerations(), new Credentials(c.accessKey(), c.secretKey()));
     }
