@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.cowstack.storage.api.MediaErrorException;
 import org.cowstack.storage.api.device.MediaErrors;
 import org.cowstack.storage.api.device.BlockDevice;
-import org.cowstack.storage.device.base.AbstractBlockDevice;
+import org.cowstack.storage.device.base.WrappingDevice;
 import org.cowstack.storage.device.base.PoisonedRanges;
 import org.cowstack.storage.device.faulty.FaultControl;
 import org.cowstack.storage.device.faulty.WritePause;
@@ -23,14 +23,13 @@ import org.cowstack.storage.device.faulty.WritePause;
  * it keeps, for every write since the last flush, what the write replaced, so that a
  * cut can take any of them back.
  */
-final class FaultyDevice extends AbstractBlockDevice implements FaultControl, MediaErrors {
+final class FaultyDevice extends WrappingDevice implements FaultControl, MediaErrors {
     private static final int SECTOR = 512;
 
     /** A write not yet made durable by a flush: where, what it replaced, what it wrote. */
     private record Pending(long offset, byte[] before, byte[] after) {
     }
 
-    private final BlockDevice inner;
     private final List<Pending> pending = new ArrayList<>();
     private Random random = new Random(0);
     private long writes;
@@ -46,8 +45,7 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl, Me
     private final PoisonedRanges poisoned = new PoisonedRanges();
 
     FaultyDevice(java.net.URI uri, BlockDevice inner) {
-        super(uri, inner.size(), inner.blockSize(), inner.isReadOnly(), inner.capabilities());
-        this.inner = inner;
+        super(uri, inner);
     }
 
     private MediaErrorException powerIsOff(long offset, long length) {
@@ -188,20 +186,7 @@ final class FaultyDevice extends AbstractBlockDevice implements FaultControl, Me
         inner.discard(offset, length);
     }
 
-    @Override
-    protected void doClose() throws IOException {
-        inner.close();
-    }
 
-    /** What the wrapped device's open created goes with it (the wrapper itself creates nothing). */
-    @Override
-    protected void doClose(boolean removeCreated) throws IOException {
-        if (removeCreated) {
-            inner.closeAndRemoveCreated();
-        } else {
-            inner.close();
-        }
-    }
 
     @Override
     public synchronized long writes() {

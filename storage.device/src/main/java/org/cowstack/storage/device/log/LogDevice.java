@@ -6,17 +6,15 @@ import java.nio.ByteBuffer;
 
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.DeviceCapability;
-import org.cowstack.storage.device.base.AbstractBlockDevice;
+import org.cowstack.storage.device.base.WrappingDevice;
 
 /** Passes I/O to an inner device and logs every write, flush and discard that succeeded. */
-final class LogDevice extends AbstractBlockDevice {
-    private final BlockDevice inner;
+final class LogDevice extends WrappingDevice {
     private final WriteLog log;
     private final boolean fua;
 
     LogDevice(URI uri, BlockDevice inner, WriteLog log) {
-        super(uri, inner.size(), inner.blockSize(), inner.isReadOnly(), inner.capabilities());
-        this.inner = inner;
+        super(uri, inner);
         this.log = log;
         this.fua = inner.capabilities().contains(DeviceCapability.FUA);
     }
@@ -53,17 +51,5 @@ final class LogDevice extends AbstractBlockDevice {
         }
     }
 
-    @Override
-    protected void doClose() throws IOException {
-        inner.close();
-    }
 
-    @Override
-    protected void doClose(boolean removeCreated) throws IOException {
-        if (removeCreated) {
-            inner.closeAndRemoveCreated();
-        } else {
-            inner.close();
-        }
-    }
 }
