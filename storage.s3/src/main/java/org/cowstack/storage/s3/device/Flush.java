@@ -20,8 +20,11 @@ import org.cowstack.storage.s3.client.S3Exception;
 /**
  * The flush of an {@link S3Device}: one at a time ({@code commit}), in three steps.
  * <ol>
- * <li>Under the device's lock, the snapshot: the content and write stamp of every dirty
- * object, the early uploads and the zeroed objects. This is what the flush commits:
+ * <li>Under the device's lock, the snapshot: the write stamp of every dirty object, which
+ * is frozen (its content is read when its upload starts, under the lock; a write to it
+ * before that first hands the flush a copy: {@link #preserve}; so a flush holds at most
+ * its uploads in flight and the objects written meanwhile in memory, not the whole
+ * cache), the early uploads and the zeroed objects. This is what the flush commits:
  * every write that returned before the flush began, none that began after the snapshot;
  * a write running at the snapshot is in it object by object (each object's piece of a
  * write is applied under the lock, whole), as a disk's cache would have it.
@@ -41,6 +44,8 @@ final class Flush {
     /** Uploads in flight: at most the store's parallelUploads. */
     private final java.util.concurrent.Semaphore inFlight;
     private final ReentrantLock commit = new ReentrantLock();
+    /** Guarded by the device's lock: snapshot contents of frozen objects written since the snapshot. */
+    private final Map<Long, byte[]> preserved = new HashMap<>();
 
     Flush(S3Device device, ExecutorService uploads, int retain, int parallelUploads) {
         this.d = device;
@@ -63,7 +68,6 @@ final class Flush {
         String tag;
         long version;
         Map<Long, ObjectCache.Slot> dirty;
-        Map<Long, byte[]> contents = new TreeMap<>();
         Map<Long, Long> stamps = new HashMap<>();
         Map<Long, Long> earlyAt;
         Set<Long> zeroedAt;
@@ -79,7 +83,7 @@ final class Flush {
             earlyAt = new TreeMap<>(d.early);
             zeroedAt = new TreeSet<>(d.zeroed);
             for (Map.Entry<Long, ObjectCache.Slot> e : dirty.entrySet()) {
-                contents.put(e.getKey(), d.cache.readAll(e.getValue()));
+                e.getValue().frozen = true;
                 stamps.put(e.getKey(), e.getValue().stamp);
             }
             d.snapshotHook.accept(base.generation + 1);
@@ -88,42 +92,13 @@ final class Flush {
         Map<Long, Long> objects = new TreeMap<>(base.objects);
         objects.putAll(earlyAt);
         zeroedAt.forEach(objects::remove);
-        List<Future<?>> pending = new ArrayList<>();
-        // The first upload that fails (after its retries) fails the flush: the others not yet started are skipped.
-        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
-        for (Map.Entry<Long, byte[]> e : contents.entrySet()) {
-            long index = e.getKey();
-            if (S3Device.isZero(e.getValue())) {
-                objects.remove(index);
-                continue;
+        try {
+            upload(dirty, version, objects);
+        } finally {
+            synchronized (d.lock) { // after a failure: the slots are writable again as they are
+                dirty.values().forEach(slot -> slot.frozen = false);
+                preserved.clear();
             }
-            objects.put(index, version);
-            try {
-                inFlight.acquire();
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                await(pending);
-                throw new java.io.InterruptedIOException("s3:" + d.name + ": flush interrupted; nothing committed");
-            }
-            if (failed.get()) {
-                inFlight.release();
-                break;
-            }
-            pending.add(uploads.submit(() -> {
-                try {
-                    d.store(index, version, e.getValue());
-                } catch (IOException | RuntimeException ex) {
-                    failed.set(true);
-                    throw ex;
-                } finally {
-                    inFlight.release();
-                }
-                return null;
-            }));
-        }
-        IOException failure = await(pending);
-        if (failure != null) {
-            throw failure; // the manifest still names the last generation: nothing lost, nothing committed
         }
         List<long[]> garbage = new ArrayList<>();
         List<String> delete = new ArrayList<>();
@@ -175,6 +150,81 @@ final class Flush {
         } catch (InterruptedIOException e) {
             // committed all the same; the interrupt stays set
         }
+    }
+
+    /**
+     * Uploads the snapshot's objects, at most parallelUploads at once, each read when its
+     * upload starts; stops at the first that fails. Puts each object's version in
+     * {@code objects}, or removes it when it is all zeros (not stored).
+     */
+    private void upload(Map<Long, ObjectCache.Slot> dirty, long version, Map<Long, Long> objects) throws IOException {
+        List<Future<?>> pending = new ArrayList<>();
+        Set<Long> zeros = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        // The first upload that fails (after its retries) fails the flush: the others not yet started are skipped.
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        for (Map.Entry<Long, ObjectCache.Slot> e : dirty.entrySet()) {
+            long index = e.getKey();
+            ObjectCache.Slot slot = e.getValue();
+            try {
+                inFlight.acquire();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                await(pending);
+                throw new InterruptedIOException("s3:" + d.name + ": flush interrupted; nothing committed");
+            }
+            if (failed.get()) {
+                inFlight.release();
+                break;
+            }
+            pending.add(uploads.submit(() -> {
+                try {
+                    byte[] content = snapshotContent(index, slot);
+                    if (S3Device.isZero(content)) {
+                        zeros.add(index);
+                    } else {
+                        d.store(index, version, content);
+                    }
+                } catch (IOException | RuntimeException ex) {
+                    failed.set(true);
+                    throw ex;
+                } finally {
+                    inFlight.release();
+                }
+                return null;
+            }));
+        }
+        IOException failure = await(pending);
+        if (failure != null) {
+            throw failure; // the manifest still names the last generation: nothing lost, nothing committed
+        }
+        for (long index : dirty.keySet()) {
+            if (zeros.contains(index)) {
+                objects.remove(index);
+            } else {
+                objects.put(index, version);
+            }
+        }
+    }
+
+    /** The object's content as of the snapshot: the copy a write preserved, else the frozen slot's. */
+    private byte[] snapshotContent(long index, ObjectCache.Slot slot) throws IOException {
+        synchronized (d.lock) {
+            byte[] content = preserved.remove(index);
+            if (content == null) {
+                content = d.cache.readAll(slot);
+                slot.frozen = false;
+            }
+            return content;
+        }
+    }
+
+    /**
+     * A frozen object is about to change (a write) or to leave its slot (an early
+     * upload): the flush keeps its snapshot content. Device lock held.
+     */
+    void preserve(long index, ObjectCache.Slot slot, byte[] content) {
+        preserved.put(index, content);
+        slot.frozen = false;
     }
 
     private IOException await(List<Future<?>> futures) throws InterruptedIOException {

@@ -148,7 +148,7 @@ public final class Manifest {
             }
         }
         long kept = b.getLong();
-        if (kept < 0 || kept * 24 != b.remaining() - 4) {
+        if (kept < 0 || kept > (b.remaining() - 4) / 24 || kept * 24 != b.remaining() - 4) { // no overflow
             throw new IOException(where + ": manifest garbage list of " + kept + " entries does not fit its length");
         }
         java.util.List<long[]> garbage = new java.util.ArrayList<>();

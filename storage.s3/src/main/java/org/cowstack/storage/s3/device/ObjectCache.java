@@ -34,6 +34,11 @@ final class ObjectCache implements Closeable {
         boolean uploading;
         /** Writes into it so far: a flush or an early upload cleans it only if unchanged since it copied it. */
         long stamp;
+        /**
+         * In a running flush's snapshot, its content not yet read for the upload: a write
+         * (or an early upload) first hands the content to the flush ({@link Flush#preserve}).
+         */
+        boolean frozen;
 
         Slot(int slot) {
             this.slot = slot;

@@ -247,6 +247,9 @@ final class S3Device extends AbstractBlockDevice {
                     }
                 }
                 if (slot != null) {
+                    if (slot.frozen) {
+                        flush.preserve(index, slot, cache.readAll(slot));
+                    }
                     cache.write(slot, within, piece);
                     slot.dirty = true;
                     slot.stamp++;
@@ -298,6 +301,9 @@ final class S3Device extends AbstractBlockDevice {
             slot = cache.peek(index);
             slot.uploading = true;
             content = cache.readAll(slot);
+            if (slot.frozen) { // it may leave its slot once clean: the flush keeps what it snapshot
+                flush.preserve(index, slot, content);
+            }
             stamp = slot.stamp;
             version = Manifest.version(manifest.generation + 1, batch++);
         }
@@ -312,6 +318,9 @@ final class S3Device extends AbstractBlockDevice {
             synchronized (lock) {
                 slot.uploading = false;
                 if (stored && slot.stamp == stamp && cache.peek(index) == slot) {
+                    if (slot.frozen) { // frozen by a flush since it was read: unchanged, and about to be clean
+                        flush.preserve(index, slot, content);
+                    }
                     if (zero) {
                         early.remove(index);
                         zeroed.add(index);

@@ -78,6 +78,8 @@ class ManifestTest {
         refused(resealed(good, entries + 8, 8, -5));
         int garbage = entries + 3 * 16;
         refused(resealed(good, garbage, 8, 1000));
+        // 24 * (2^61 + 1) wraps to 24, the length of the one entry (found by seed 3897983397271275566)
+        refused(resealed(good, garbage, 8, (1L << 61) + 1));
         refused(resealed(good, garbage + 8 + 16, 8, 13)); // replaced after the manifest's generation
         refused(withFormat(good, 2));
     }
