@@ -1,0 +1,310 @@
+package org.cowstack.storage.s3.crash;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A power cut between an {@code s3:} device and its store: an HTTP/1.1 forwarder on a
+ * loopback port that reads each request whole (headers and body) before it sends it on,
+ * counts the PUTs, and at the {@code cutAt}-th PUT sends that one on, then cuts: from
+ * that moment no answer reaches the client (not even that PUT's, so the client never
+ * learns whether it landed), every client connection is dropped, the port refuses new
+ * ones, and the requests already sent to the store are let finish there (their answers
+ * drained and thrown away). The store then holds exactly the PUTs 1..{@code cutAt}
+ * (and whatever else was sent before), as a store would after the client host lost
+ * power the moment it had sent the {@code cutAt}-th upload.
+ */
+final class CuttingProxy implements AutoCloseable {
+    private final ServerSocket server;
+    private final InetSocketAddress target;
+    private final long cutAt;
+    private final boolean atManifest;
+    private final Object lock = new Object();
+    /** Guarded by lock. */
+    private final List<Conn> conns = new ArrayList<>();
+    /** Guarded by lock: the request line of every PUT sent on, in order. */
+    private final List<String> puts = new ArrayList<>();
+    /** Guarded by lock: requests being written to the store now. */
+    private int sending;
+    private volatile boolean cut;
+    private final CountDownLatch settled = new CountDownLatch(1);
+    private final Thread acceptor;
+
+    /**
+     * Forwards to {@code target}; cuts at the {@code cutAt}-th PUT ({@code Long.MAX_VALUE}:
+     * never) or, {@code atManifest}, at the first PUT of a manifest from that one on (the
+     * commit point of an {@code s3:} flush: it lands, and the client never hears so).
+     */
+    CuttingProxy(URI target, long cutAt, boolean atManifest) throws IOException {
+        this.target = new InetSocketAddress(target.getHost(), target.getPort());
+        this.cutAt = cutAt;
+        this.atManifest = atManifest;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.acceptor = new Thread(this::accept, "cutting-proxy-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    }
+
+    boolean isCut() {
+        return cut;
+    }
+
+    /** PUTs sent on to the store (at most {@code cutAt}). */
+    int puts() {
+        synchronized (lock) {
+            return puts.size();
+        }
+    }
+
+    /** The request lines of the last {@code n} PUTs sent on. */
+    List<String> lastPuts(int n) {
+        synchronized (lock) {
+            return List.copyOf(puts.subList(Math.max(0, puts.size() - n), puts.size()));
+        }
+    }
+
+    /** Waits until the cut has settled: every request sent on has finished at the store. */
+    boolean awaitSettled(long seconds) throws InterruptedException {
+        return settled.await(seconds, TimeUnit.SECONDS);
+    }
+
+    private void accept() {
+        while (true) {
+            Socket client;
+            try {
+                client = server.accept();
+            } catch (IOException closed) {
+                return;
+            }
+            try {
+                Socket up = new Socket();
+                up.connect(target, 10_000);
+                Conn c = new Conn(client, up);
+                synchronized (lock) {
+                    if (cut) {
+                        client.close();
+                        up.close();
+                        continue;
+                    }
+                    conns.add(c);
+                }
+                c.start();
+            } catch (IOException e) {
+                close(client);
+            }
+        }
+    }
+
+    /** One client connection and its connection to the store. */
+    private final class Conn {
+        final Socket client;
+        final Socket up;
+        final Thread requests;
+        final Thread answers;
+
+        Conn(Socket client, Socket up) {
+            this.client = client;
+            this.up = up;
+            this.requests = new Thread(this::requests, "cutting-proxy-requests");
+            this.answers = new Thread(this::answers, "cutting-proxy-answers");
+            requests.setDaemon(true);
+            answers.setDaemon(true);
+        }
+
+        void start() {
+            requests.start();
+            answers.start();
+        }
+
+        /** Client to store, one whole request at a time. */
+        private void requests() {
+            try {
+                InputStream in = new java.io.BufferedInputStream(client.getInputStream());
+                OutputStream out = up.getOutputStream();
+                while (true) {
+                    byte[] request = readRequest(in);
+                    if (request == null) {
+                        return;
+                    }
+                    String line = new String(request, 0, Math.min(request.length, 300), StandardCharsets.ISO_8859_1);
+                    line = line.substring(0, line.indexOf('\r'));
+                    boolean cutHere = false;
+                    synchronized (lock) {
+                        if (cut) {
+                            return;
+                        }
+                        if (line.startsWith("PUT ")) {
+                            puts.add(line);
+                            if (puts.size() >= cutAt && (!atManifest || line.matches("PUT \\S*/manifest HTTP/.*"))) {
+                                cut = true; // from now on no answer reaches a client: not even this PUT's
+                                cutHere = true;
+                            }
+                        }
+                        sending++;
+                    }
+                    try {
+                        out.write(request);
+                        out.flush();
+                    } finally {
+                        synchronized (lock) {
+                            sending--;
+                            lock.notifyAll();
+                        }
+                    }
+                    if (cutHere) {
+                        settle();
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                // the client went away, or the cut closed it
+            } finally {
+                if (!cut) {
+                    close(client);
+                    close(up);
+                }
+            }
+        }
+
+        /** Store to client, byte for byte, until the cut; then drained and dropped until the store closes. */
+        private void answers() {
+            byte[] buffer = new byte[64 << 10];
+            try {
+                InputStream in = up.getInputStream();
+                OutputStream out = client.getOutputStream();
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    if (!cut) {
+                        try {
+                            out.write(buffer, 0, n);
+                            out.flush();
+                        } catch (IOException clientGone) {
+                            // go on draining: the store finishes what it was sent
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // the store closed
+            } finally {
+                close(client);
+            }
+        }
+    }
+
+    /**
+     * The cut: the port refuses new connections, every client connection drops, and each
+     * store connection is half-closed once the requests being written are whole, so that
+     * the store finishes them and closes; done when every store connection has closed.
+     */
+    private void settle() {
+        close(server);
+        List<Conn> all;
+        synchronized (lock) {
+            all = List.copyOf(conns);
+        }
+        for (Conn c : all) {
+            close(c.client);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        synchronized (lock) {
+            while (sending > 0 && System.nanoTime() < deadline) {
+                try {
+                    lock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        for (Conn c : all) {
+            try {
+                c.up.shutdownOutput();
+            } catch (IOException e) {
+                // already closed
+            }
+        }
+        for (Conn c : all) {
+            try {
+                c.answers.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            close(c.up);
+        }
+        settled.countDown();
+    }
+
+    /** One HTTP/1.1 request, headers and body (Content-Length; no chunked bodies here), or null at the end. */
+    private static byte[] readRequest(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                if (head.size() == 0) {
+                    return null;
+                }
+                throw new EOFException("connection closed in a request's headers");
+            }
+            head.write(b);
+            matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        String headers = head.toString(StandardCharsets.ISO_8859_1);
+        long length = 0;
+        for (String h : headers.split("\r\n")) {
+            String lower = h.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("content-length:")) {
+                length = Long.parseLong(h.substring(h.indexOf(':') + 1).trim());
+            } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                throw new IOException("chunked request bodies are not forwarded by this proxy");
+            }
+        }
+        byte[] body = in.readNBytes(Math.toIntExact(length));
+        if (body.length != length) {
+            throw new EOFException("connection closed in a request's body");
+        }
+        head.write(body);
+        return head.toByteArray();
+    }
+
+    private static void close(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        close(server);
+        List<Conn> all;
+        synchronized (lock) {
+            cut = true;
+            all = List.copyOf(conns);
+        }
+        for (Conn c : all) {
+            close(c.client);
+            close(c.up);
+        }
+    }
+}
