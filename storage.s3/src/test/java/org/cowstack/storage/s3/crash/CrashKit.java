@@ -30,6 +30,7 @@ import org.cowstack.storage.dio.Buffered;
 import org.cowstack.storage.dio.Direct;
 import org.cowstack.storage.dio.NoDataSum;
 import org.cowstack.storage.dio.Verify;
+import org.cowstack.storage.s3.client.S3Client;
 import org.cowstack.storage.s3.client.S3Proxy;
 import org.cowstack.storage.s3.device.S3DeviceProvider;
 import org.cowstack.storage.s3.device.S3Store;
@@ -95,6 +96,36 @@ final class CrashKit {
             Check.Result r = CowVolume.check(d, SERVICES);
             return r.clean() ? List.of() : r.problems();
         }
+    }
+
+    /**
+     * The objects the volume's manifest names that the store does not hold: the device's
+     * commit rule (every object a manifest names was stored before it), checked without
+     * the device's code: the manifest is decoded here from its documented layout
+     * ({@code Manifest}: magic, format, size, block size, object size, generation, then
+     * (index, version) pairs) and each key is asked for with a HEAD.
+     */
+    static List<String> missingObjects(URI endpoint, String prefix) throws IOException {
+        S3Client s3 = new S3Client(endpoint, "us-east-1", "bucket", S3Proxy.CREDENTIALS,
+                new S3Client.Retry(3, java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(200)));
+        byte[] manifest = s3.get(prefix + "manifest");
+        if (manifest == null) {
+            return List.of(prefix + "manifest");
+        }
+        ByteBuffer b = ByteBuffer.wrap(manifest);
+        b.position(7 + 4 + 8 + 4 + 4 + 8);
+        long count = b.getLong();
+        List<String> missing = new ArrayList<>();
+        for (long i = 0; i < count; i++) {
+            long index = b.getLong();
+            long version = b.getLong();
+            long h = index * 0x9E3779B97F4A7C15L;
+            String key = prefix + String.format("%04x/%012x-%x", (int) (h >>> 48), index, version);
+            if (s3.head(key) == null) {
+                missing.add(key);
+            }
+        }
+        return missing;
     }
 
     /** Every regular file of the volume by path, with its content. */

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cut came in a commit, as of that commit (its last manifest may have landed unheard).
  *
  * <p>Each round uses its own volume in one s3proxy. {@code -Dstorage.s3.crash.seed=N}
- * replays one round; {@code -Dstorage.s3.crash.rounds=R} runs R seeded rounds (6 by
+ * replays one round; {@code -Dstorage.s3.crash.rounds=R} runs R seeded rounds (5 by
  * default).
  */
 class S3PowerCutTest {
@@ -83,7 +83,7 @@ class S3PowerCutTest {
         if (fixed != null && !fixed.isBlank()) {
             seeds.add(Long.parseLong(fixed.trim()));
         } else {
-            for (int i = 0; i < Integer.getInteger("storage.s3.crash.rounds", 6); i++) {
+            for (int i = 0; i < Integer.getInteger("storage.s3.crash.rounds", 5); i++) {
                 seeds.add(ThreadLocalRandom.current().nextLong());
             }
         }
@@ -168,6 +168,9 @@ class S3PowerCutTest {
         S3DeviceProvider after = CrashKit.provider(CrashKit.store(server.endpoint(), dir.resolve(cache + "-after"), CACHE));
         String which;
         try {
+            String prefix = "p/" + uri.getSchemeSpecificPart().substring("t/".length()) + "/"; // the store's, the volume's
+            assertEquals(List.of(), CrashKit.missingObjects(server.endpoint(), prefix),
+                    "objects the manifest names that the store does not hold, after the cut at upload " + cutAt);
             List<String> problems = CrashKit.offlineCheck(after, uri);
             assertEquals(List.of(), problems, "storage:check after the cut at upload " + cutAt);
             CrashKit.Mounted mounted = CrashKit.mount(after, uri);

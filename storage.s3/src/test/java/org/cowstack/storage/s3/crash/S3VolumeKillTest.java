@@ -148,6 +148,8 @@ class S3VolumeKillTest {
     /** Restarts the server on the same directory and checks that the volume holds {@code expected}. */
     private void restartAndVerify(Map<String, byte[]> expected, String what) throws Exception {
         server = S3Proxy.start(dir.resolve("s3"));
+        assertEquals(List.of(), CrashKit.missingObjects(server.endpoint(), "p/vol/"),
+                what + ": objects the manifest names that the store does not hold");
         S3DeviceProvider again = provider("c-after");
         try {
             List<String> problems = CrashKit.offlineCheck(again, VOLUME);
@@ -181,8 +183,25 @@ class S3VolumeKillTest {
 
     @Test
     void aServerKilledWhileACommitUploadsLeavesTheLastCommittedState() throws Exception {
+        killDuringTheCommit(false);
+    }
+
+    /**
+     * The kill as soon as the commit's first manifest (data and nodes; the superblock
+     * follows in a second flush) is seen in the server's directory: every upload of that
+     * flush must have landed before it, and the volume holds the last commit (or the new
+     * one, when the superblock's flush also landed before the kill).
+     */
+    @Test
+    void aServerKilledAtTheCommitsFirstManifestLeavesNoObjectMissing() throws Exception {
+        killDuringTheCommit(true);
+    }
+
+    private void killDuringTheCommit(boolean atFirstManifest) throws Exception {
+        String name = atFirstManifest ? "at the first manifest" : "mid-flush";
         long seed = CrashKit.seed();
-        System.out.println("S3VolumeKillTest mid-flush: seed " + seed + " (replay with -Dstorage.s3.crash.seed=" + seed + ")");
+        System.out.println("S3VolumeKillTest " + name + ": seed " + seed + " (replay with -Dstorage.s3.crash.seed="
+                + seed + ")");
         Random r = new Random(seed);
         S3DeviceProvider p = provider("c1");
         CrashKit.mkfs(p, VOLUME, SIZE);
@@ -191,35 +210,53 @@ class S3VolumeKillTest {
         Map<String, byte[]> b = changes(m.volume(), r, a);
         Set<Path> before = objectFiles();
         long generation = manifestGeneration();
+        assertTrue(generation > 0, "the manifest is readable in the server's directory: " + generation);
         Future<Object> commit = committer.submit(() -> {
             m.volume().sync();
             return null;
         });
-        // Kill once some of the commit's uploads have landed (a few MiB: dozens of 64 KiB objects).
+        // Kill once some of the commit's uploads have landed (a few MiB: dozens of 64 KiB
+        // objects), or at once when a manifest lands.
+        int killAt = atFirstManifest ? Integer.MAX_VALUE : 4 + r.nextInt(37);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         int landed = 0;
-        while (!commit.isDone() && System.nanoTime() < deadline) {
+        while (!commit.isDone() && System.nanoTime() < deadline && manifestGeneration() == generation) {
             Set<Path> now = objectFiles();
             now.removeAll(before);
             landed = now.size();
-            if (landed >= 8) {
+            if (landed >= killAt) {
                 break;
             }
             Thread.onSpinWait();
         }
-        assertFalse(commit.isDone(), "the commit finished before 8 of its uploads were seen: nothing was cut");
-        assertEquals(generation, manifestGeneration(), "no manifest put yet when the server is killed");
+        if (!atFirstManifest) {
+            assertFalse(commit.isDone(), "the commit finished before " + killAt + " of its uploads were seen");
+        }
         URI oldEndpoint = server.endpoint();
         server.kill();
-        ExecutionException e = assertThrows(ExecutionException.class, () -> commit.get(60, TimeUnit.SECONDS),
-                "the commit fails, within a minute, once its server is gone");
-        assertTrue(e.getCause() instanceof IOException, "an I/O error: " + e.getCause());
-        System.out.println("S3VolumeKillTest mid-flush: killed with " + landed + " new objects stored; the commit failed: "
-                + e.getCause().getMessage().lines().findFirst().orElse(""));
+        long killedAt = manifestGeneration(); // the server is dead: its files are final
+        String heard;
+        try {
+            commit.get(60, TimeUnit.SECONDS);
+            heard = "the commit returned";
+        } catch (ExecutionException e) {
+            assertTrue(e.getCause() instanceof IOException, "an I/O error: " + e.getCause());
+            heard = "the commit failed: " + e.getCause().getMessage().lines().findFirst().orElse("");
+        } catch (TimeoutException e) {
+            throw new AssertionError("the commit hangs once its server is gone", e);
+        }
+        boolean landedWhole = killedAt >= generation + 2; // both manifests of the commit: the new state
+        if (!atFirstManifest || !landedWhole) {
+            assertTrue(heard.startsWith("the commit failed"), "killed before the commit's end: " + heard);
+        }
+        System.out.println("S3VolumeKillTest " + name + ": killed with " + landed + " new objects stored"
+                + (atFirstManifest ? "" : " (kill point " + killAt + ")") + ", manifest generation " + killedAt
+                + " (" + generation + " before the commit); " + heard);
         m.volume().abandon(); // a crash: nothing more is written
         p.deactivate();
         assertDead(m, oldEndpoint);
-        restartAndVerify(a, "after a kill in the middle of the commit's uploads");
+        restartAndVerify(landedWhole ? b : a, "after a kill " + name + " with manifest generation " + killedAt
+                + " (" + generation + " before)");
         assertFalse(CrashKit.same(a, b), "the uncommitted changes were changes");
     }
 
