@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A power cut between an {@code s3:} device and its store: an HTTP/1.1 forwarder on a
  * loopback port that reads each request whole (headers and body) before it sends it on,
- * counts the PUTs, and at the {@code cutAt}-th PUT sends that one on, then cuts: from
+ * counts the PUTs, and at the {@code cutAt}-th PUT sends that one on (or not), then cuts: from
  * that moment no answer reaches the client (not even that PUT's, so the client never
  * learns whether it landed), every client connection is dropped, the port refuses new
  * ones, and the requests already sent to the store are let finish there (their answers
@@ -33,6 +33,7 @@ final class CuttingProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final long cutAt;
     private final boolean atManifest;
+    private final boolean sendLast;
     private final Object lock = new Object();
     /** Guarded by lock. */
     private final List<Conn> conns = new ArrayList<>();
@@ -47,12 +48,14 @@ final class CuttingProxy implements AutoCloseable {
     /**
      * Forwards to {@code target}; cuts at the {@code cutAt}-th PUT ({@code Long.MAX_VALUE}:
      * never) or, {@code atManifest}, at the first PUT of a manifest from that one on (the
-     * commit point of an {@code s3:} flush: it lands, and the client never hears so).
+     * commit point of an {@code s3:} flush); {@code sendLast}: that PUT is sent on (it
+     * lands, and the client never hears so), else the cut comes just before it.
      */
-    CuttingProxy(URI target, long cutAt, boolean atManifest) throws IOException {
+    CuttingProxy(URI target, long cutAt, boolean atManifest, boolean sendLast) throws IOException {
         this.target = new InetSocketAddress(target.getHost(), target.getPort());
         this.cutAt = cutAt;
         this.atManifest = atManifest;
+        this.sendLast = sendLast;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.acceptor = new Thread(this::accept, "cutting-proxy-accept");
         acceptor.setDaemon(true);
@@ -156,7 +159,13 @@ final class CuttingProxy implements AutoCloseable {
                             if (puts.size() >= cutAt && (!atManifest || line.matches("PUT \\S*/manifest HTTP/.*"))) {
                                 cut = true; // from now on no answer reaches a client: not even this PUT's
                                 cutHere = true;
+                                if (!sendLast) {
+                                    puts.remove(puts.size() - 1);
+                                }
                             }
+                        }
+                        if (cutHere && !sendLast) {
+                            break;
                         }
                         sending++;
                     }
@@ -170,10 +179,10 @@ final class CuttingProxy implements AutoCloseable {
                         }
                     }
                     if (cutHere) {
-                        settle();
-                        return;
+                        break;
                     }
                 }
+                settle();
             } catch (IOException e) {
                 // the client went away, or the cut closed it
             } finally {

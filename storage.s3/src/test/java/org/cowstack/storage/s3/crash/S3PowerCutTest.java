@@ -35,10 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The engine's crash test on {@code s3:}: a seeded workload of writes, overwrites,
  * truncates, renames and unlinks with fsyncs and syncs now and then, on a volume whose
  * device reaches s3proxy through a {@link CuttingProxy} that cuts the power at the
- * N-th upload, or at the first manifest put from the N-th upload on (N and which from
- * the seed): that upload reaches the store, its answer and
- * everything after it do not. The volume and its device are then abandoned, as a crash
- * leaves them; a new device straight on the store must pass {@code storage:check},
+ * N-th upload, or at the first manifest put from the N-th upload on, just after that
+ * upload was sent (it lands, the client never hears so) or just before (N and the
+ * kind of cut from the seed): nothing after it reaches the store, no answer the
+ * client. The volume and its device are then abandoned, as a crash leaves them; a new device straight on the store must pass {@code storage:check},
  * mount, and hold every file exactly as of the last commit that returned, or, when the
  * cut came in a commit, as of that commit (its last manifest may have landed unheard).
  *
@@ -48,8 +48,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class S3PowerCutTest {
     private static final long SIZE = 32L << 20;
-    /** A small device cache: objects are uploaded early (before the commit) when it fills. */
-    private static final long CACHE = 1L << 20;
+    /**
+     * A small device cache (4 objects): a commit that writes more objects uploads some of
+     * them early, as the cache fills, before its flush names them in the manifest.
+     */
+    private static final long CACHE = 4 * CrashKit.OBJECT;
     private static final int FILES = 6;
     /** The cut comes at an upload in [1, MAX_CUT]: about a dozen commits' worth. */
     private static final int MAX_CUT = 250;
@@ -124,7 +127,8 @@ class S3PowerCutTest {
     private static String round(long seed, URI uri, String cache) throws Exception {
         Random r = new Random(seed);
         int cutAt = 1 + r.nextInt(MAX_CUT);
-        boolean atManifest = r.nextInt(3) == 0; // a third of the cuts at a commit point: a manifest put lands unheard
+        boolean atManifest = r.nextInt(3) == 0; // a third of the cuts at a commit point: a manifest put
+        boolean sendLast = r.nextBoolean(); // that upload lands unheard, or the power goes just before it is sent
         S3DeviceProvider direct = CrashKit.provider(CrashKit.store(server.endpoint(), dir.resolve(cache + "-mkfs"), CACHE));
         CrashKit.mkfs(direct, uri, SIZE);
         direct.deactivate();
@@ -134,7 +138,7 @@ class S3PowerCutTest {
         String interrupted;
         int proxyPuts;
         List<String> lastPuts;
-        try (CuttingProxy proxy = new CuttingProxy(server.endpoint(), cutAt, atManifest)) {
+        try (CuttingProxy proxy = new CuttingProxy(server.endpoint(), cutAt, atManifest, sendLast)) {
             S3DeviceProvider viaProxy = CrashKit.provider(CrashKit.store(proxy.endpoint(), dir.resolve(cache), CACHE));
             Future<String> run = worker.submit(() -> workload(r, viaProxy, uri, model, history));
             try {
@@ -194,7 +198,8 @@ class S3PowerCutTest {
         } finally {
             after.deactivate();
         }
-        return String.format("cut at upload %d (%s), in op %d (%s) after %d commits: holds %s (%d files)", proxyPuts,
+        return String.format("cut %s upload %d (%s), in op %d (%s) after %d commits: holds %s (%d files)",
+                sendLast ? "after sending" : "before sending", proxyPuts + (sendLast ? 0 : 1),
                 atManifest ? "the first manifest put from upload " + cutAt + " on" : "chosen", history.size(),
                 interrupted, model.commits, which,
                 (which.equals("the last commit") ? model.committed : model.inFlight).size());
