@@ -208,13 +208,21 @@ final class S3Device extends AbstractBlockDevice {
         slot.dirty = false;
     }
 
-    /** Stores an object version; a key that exists means another writer: fenced. */
+    /**
+     * Stores an object version; a key that exists means another writer: fenced. Unless it
+     * holds exactly these bytes: then it is this put, which landed while its answer was
+     * lost, refused when the client retried it.
+     */
     private void store(long index, long version, byte[] content) throws IOException {
         puts.incrementAndGet();
+        String key = Manifest.key(prefix, index, version);
         try {
-            s3.put(Manifest.key(prefix, index, version), content, S3Client.Condition.ABSENT);
+            s3.put(key, content, S3Client.Condition.ABSENT);
         } catch (S3Exception e) {
             if (e.preconditionFailed()) {
+                if (java.util.Arrays.equals(content, s3.get(key))) {
+                    return;
+                }
                 throw fence();
             }
             throw e;
@@ -298,14 +306,20 @@ final class S3Device extends AbstractBlockDevice {
             }
             Manifest m = new Manifest(manifest.size, manifest.blockSize, objectSize, next, objects, garbage);
             String newTag;
+            byte[] encoded = m.encode();
             try {
                 puts.incrementAndGet();
-                newTag = s3.put(Manifest.manifestKey(prefix), m.encode(), S3Client.Condition.ifMatch(etag));
+                newTag = s3.put(Manifest.manifestKey(prefix), encoded, S3Client.Condition.ifMatch(etag));
             } catch (S3Exception e) {
-                if (e.preconditionFailed()) {
+                if (!e.preconditionFailed()) {
+                    throw e;
+                }
+                // This manifest, byte for byte: this put landed, its answer was lost, the retry was refused.
+                S3Client.Versioned now = s3.getVersioned(Manifest.manifestKey(prefix));
+                if (now == null || !java.util.Arrays.equals(now.body(), encoded)) {
                     throw fence();
                 }
-                throw e;
+                newTag = now.etag();
             }
             manifest = m;
             etag = newTag;

@@ -31,9 +31,11 @@ import java.util.concurrent.TimeUnit;
 final class CuttingProxy implements AutoCloseable {
     private final ServerSocket server;
     private final InetSocketAddress target;
-    private final long cutAt;
+    private volatile long cutAt;
     private final boolean atManifest;
     private final boolean sendLast;
+    /** Guarded by lock: at the chosen PUT (the first from cutAt on) only its answer is lost, no cut. */
+    private boolean loseAnswerOnly;
     private final Object lock = new Object();
     /** Guarded by lock. */
     private final List<Conn> conns = new ArrayList<>();
@@ -41,6 +43,8 @@ final class CuttingProxy implements AutoCloseable {
     private final List<String> puts = new ArrayList<>();
     /** Guarded by lock: requests being written to the store now. */
     private int sending;
+    /** Guarded by lock. */
+    private String lostAnswer;
     private volatile boolean cut;
     private final CountDownLatch settled = new CountDownLatch(1);
     private final Thread acceptor;
@@ -62,12 +66,33 @@ final class CuttingProxy implements AutoCloseable {
         acceptor.start();
     }
 
+    /**
+     * At the chosen PUT, no cut: it is sent on, and once the store has finished it, its
+     * connection drops without its answer; everything before and after goes through (a
+     * connection lost at the wrong moment: the client retries a request that landed). The
+     * chosen PUT: the {@code at}-th, or the first manifest put from it on.
+     */
+    CuttingProxy loseAnswerOnly(long at) {
+        synchronized (lock) {
+            loseAnswerOnly = true;
+            cutAt = at;
+        }
+        return this;
+    }
+
     URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getLocalPort());
     }
 
     boolean isCut() {
         return cut;
+    }
+
+    /** The request line of the PUT whose answer was lost ({@link #loseAnswerOnly}), or null. */
+    String lostAnswer() {
+        synchronized (lock) {
+            return lostAnswer;
+        }
     }
 
     /** PUTs sent on to the store (at most {@code cutAt}). */
@@ -122,6 +147,8 @@ final class CuttingProxy implements AutoCloseable {
         final Socket up;
         final Thread requests;
         final Thread answers;
+        /** The answers from the store are dropped (see {@link #loseAnswerOnly}). */
+        volatile boolean discard;
 
         Conn(Socket client, Socket up) {
             this.client = client;
@@ -156,7 +183,12 @@ final class CuttingProxy implements AutoCloseable {
                         }
                         if (line.startsWith("PUT ")) {
                             puts.add(line);
-                            if (puts.size() >= cutAt && (!atManifest || line.matches("PUT \\S*/manifest HTTP/.*"))) {
+                            boolean chosen = puts.size() >= cutAt && (!loseAnswerOnly || lostAnswer == null)
+                                    && (!atManifest || line.matches("PUT \\S*/manifest HTTP/.*"));
+                            if (chosen && loseAnswerOnly) {
+                                discard = true;
+                                lostAnswer = line;
+                            } else if (chosen) {
                                 cut = true; // from now on no answer reaches a client: not even this PUT's
                                 cutHere = true;
                                 if (!sendLast) {
@@ -168,6 +200,22 @@ final class CuttingProxy implements AutoCloseable {
                             break;
                         }
                         sending++;
+                    }
+                    if (discard) { // the store finishes it, the client never hears: its connection drops
+                        try {
+                            out.write(request);
+                            out.flush();
+                            up.shutdownOutput();
+                            answers.join(30_000);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } finally {
+                            synchronized (lock) {
+                                sending--;
+                                lock.notifyAll();
+                            }
+                        }
+                        return;
                     }
                     try {
                         out.write(request);
@@ -201,7 +249,7 @@ final class CuttingProxy implements AutoCloseable {
                 OutputStream out = client.getOutputStream();
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    if (!cut) {
+                    if (!cut && !discard) {
                         try {
                             out.write(buffer, 0, n);
                             out.flush();
