@@ -59,8 +59,13 @@ final class CrashKit {
 
     /** A store {@code t} at {@code endpoint}, bucket {@code bucket}, prefix {@code p}, 64 KiB objects. */
     static S3Store store(URI endpoint, Path cacheDir, long cacheBytes) {
-        return new S3Store("t", endpoint, "us-east-1", "bucket", "p", OBJECT, cacheBytes, cacheDir, 8,
-                S3Store.DEFAULT_RETAIN, S3Proxy.CREDENTIALS);
+        return store(endpoint, cacheDir, cacheBytes, S3Store.DEFAULT_RETAIN);
+    }
+
+    /** As above, replaced objects kept {@code retain} generations (then a flush deletes them). */
+    static S3Store store(URI endpoint, Path cacheDir, long cacheBytes, int retain) {
+        return new S3Store("t", endpoint, "us-east-1", "bucket", "p", OBJECT, cacheBytes, cacheDir, 8, retain,
+                S3Proxy.CREDENTIALS);
     }
 
     static S3DeviceProvider provider(S3Store store) {

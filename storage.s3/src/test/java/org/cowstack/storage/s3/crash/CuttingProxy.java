@@ -29,10 +29,25 @@ import java.util.concurrent.TimeUnit;
  * power the moment it had sent the {@code cutAt}-th upload.
  */
 final class CuttingProxy implements AutoCloseable {
+    /** Which PUT, from the chosen one on, the cut comes at. */
+    enum At {
+        /** The chosen one. */
+        ANY,
+        /** The first manifest put. */
+        MANIFEST,
+        /**
+         * The first manifest put right after a single object put: the engine's commit point
+         * (its second flush stores the superblock's object, then the manifest).
+         */
+        COMMIT_POINT
+    }
+
     private final ServerSocket server;
     private final InetSocketAddress target;
     private volatile long cutAt;
-    private final boolean atManifest;
+    private final At at;
+    /** Guarded by lock: PUTs of objects since the last PUT of a manifest. */
+    private int sinceManifest;
     private final boolean sendLast;
     /** Guarded by lock: at the chosen PUT (the first from cutAt on) only its answer is lost, no cut. */
     private boolean loseAnswerOnly;
@@ -51,14 +66,14 @@ final class CuttingProxy implements AutoCloseable {
 
     /**
      * Forwards to {@code target}; cuts at the {@code cutAt}-th PUT ({@code Long.MAX_VALUE}:
-     * never) or, {@code atManifest}, at the first PUT of a manifest from that one on (the
+     * never) or, as {@code at} says, at the first PUT of a manifest from that one on (the
      * commit point of an {@code s3:} flush); {@code sendLast}: that PUT is sent on (it
      * lands, and the client never hears so), else the cut comes just before it.
      */
-    CuttingProxy(URI target, long cutAt, boolean atManifest, boolean sendLast) throws IOException {
+    CuttingProxy(URI target, long cutAt, At at, boolean sendLast) throws IOException {
         this.target = new InetSocketAddress(target.getHost(), target.getPort());
         this.cutAt = cutAt;
-        this.atManifest = atManifest;
+        this.at = at;
         this.sendLast = sendLast;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.acceptor = new Thread(this::accept, "cutting-proxy-accept");
@@ -183,8 +198,10 @@ final class CuttingProxy implements AutoCloseable {
                         }
                         if (line.startsWith("PUT ")) {
                             puts.add(line);
+                            boolean manifest = line.matches("PUT \\S*/manifest HTTP/.*");
                             boolean chosen = puts.size() >= cutAt && (!loseAnswerOnly || lostAnswer == null)
-                                    && (!atManifest || line.matches("PUT \\S*/manifest HTTP/.*"));
+                                    && (at == At.ANY || manifest && (at == At.MANIFEST || sinceManifest == 1));
+                            sinceManifest = manifest ? 0 : sinceManifest + 1;
                             if (chosen && loseAnswerOnly) {
                                 discard = true;
                                 lostAnswer = line;

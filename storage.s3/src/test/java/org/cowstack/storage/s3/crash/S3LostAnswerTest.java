@@ -63,7 +63,8 @@ class S3LostAnswerTest {
         direct.deactivate();
         byte[] data = new byte[300_000];
         new Random(7).nextBytes(data);
-        try (CuttingProxy proxy = new CuttingProxy(server.endpoint(), Long.MAX_VALUE, manifest, true)) {
+        try (CuttingProxy proxy = new CuttingProxy(server.endpoint(), Long.MAX_VALUE,
+                manifest ? CuttingProxy.At.MANIFEST : CuttingProxy.At.ANY, true)) {
             S3DeviceProvider viaProxy = CrashKit.provider(CrashKit.store(proxy.endpoint(), dir.resolve(volume),
                     32L << 20));
             CrashKit.Mounted m = CrashKit.mount(viaProxy, uri);

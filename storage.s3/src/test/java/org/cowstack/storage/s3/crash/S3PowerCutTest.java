@@ -26,6 +26,7 @@ import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.cow.fs.CowVolume;
 import org.cowstack.storage.s3.client.S3Proxy;
 import org.cowstack.storage.s3.device.S3DeviceProvider;
+import org.cowstack.storage.s3.device.S3Store;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,12 +36,15 @@ import org.junit.jupiter.api.io.TempDir;
  * The engine's crash test on {@code s3:}: a seeded workload of writes, overwrites,
  * truncates, renames and unlinks with fsyncs and syncs now and then, on a volume whose
  * device reaches s3proxy through a {@link CuttingProxy} that cuts the power at the
- * N-th upload, or at the first manifest put from the N-th upload on, just after that
- * upload was sent (it lands, the client never hears so) or just before (N and the
- * kind of cut from the seed): nothing after it reaches the store, no answer the
- * client. The volume and its device are then abandoned, as a crash leaves them; a new device straight on the store must pass {@code storage:check},
- * mount, and hold every file exactly as of the last commit that returned, or, when the
- * cut came in a commit, as of that commit (its last manifest may have landed unheard).
+ * N-th upload, or at the first manifest put from the N-th upload on, or at the first
+ * commit point (the manifest put of the engine's superblock flush) from it on, just
+ * after that upload was sent (it lands, the client never hears so) or just before (N,
+ * the kind of cut and how long replaced objects are kept, from the seed): nothing after
+ * it reaches the store, no answer the client. The volume and its device are then
+ * abandoned, as a crash leaves them; a new device straight on the store must hold every
+ * object its manifest names, pass {@code storage:check}, mount, and hold every file
+ * exactly as of the last commit that returned, or, when the cut came in a commit, as of
+ * that commit (its last manifest may have landed unheard).
  *
  * <p>Each round uses its own volume in one s3proxy. {@code -Dstorage.s3.crash.seed=N}
  * replays one round; {@code -Dstorage.s3.crash.rounds=R} runs R seeded rounds (5 by
@@ -57,6 +61,7 @@ class S3PowerCutTest {
     /** The cut comes at an upload in [1, MAX_CUT]: about a dozen commits' worth. */
     private static final int MAX_CUT = 250;
     private static final int MAX_OPS = 3000;
+    private static final List<Integer> RETAIN = List.of(0, 1, 2, S3Store.DEFAULT_RETAIN);
 
     @TempDir
     static Path dir;
@@ -127,8 +132,12 @@ class S3PowerCutTest {
     private static String round(long seed, URI uri, String cache) throws Exception {
         Random r = new Random(seed);
         int cutAt = 1 + r.nextInt(MAX_CUT);
-        boolean atManifest = r.nextInt(3) == 0; // a third of the cuts at a commit point: a manifest put
+        // Half the cuts at a manifest put, half of those at the engine's commit point (the superblock's flush).
+        CuttingProxy.At at = r.nextBoolean() ? CuttingProxy.At.ANY
+                : r.nextBoolean() ? CuttingProxy.At.MANIFEST : CuttingProxy.At.COMMIT_POINT;
         boolean sendLast = r.nextBoolean(); // that upload lands unheard, or the power goes just before it is sent
+        // Replaced objects deleted after 0, 1 or 2 generations (after the manifest put, and at the next open), or kept.
+        int retain = RETAIN.get(r.nextInt(RETAIN.size()));
         S3DeviceProvider direct = CrashKit.provider(CrashKit.store(server.endpoint(), dir.resolve(cache + "-mkfs"), CACHE));
         CrashKit.mkfs(direct, uri, SIZE);
         direct.deactivate();
@@ -138,8 +147,8 @@ class S3PowerCutTest {
         String interrupted;
         int proxyPuts;
         List<String> lastPuts;
-        try (CuttingProxy proxy = new CuttingProxy(server.endpoint(), cutAt, atManifest, sendLast)) {
-            S3DeviceProvider viaProxy = CrashKit.provider(CrashKit.store(proxy.endpoint(), dir.resolve(cache), CACHE));
+        try (CuttingProxy proxy = new CuttingProxy(server.endpoint(), cutAt, at, sendLast)) {
+            S3DeviceProvider viaProxy = CrashKit.provider(CrashKit.store(proxy.endpoint(), dir.resolve(cache), CACHE, retain));
             Future<String> run = worker.submit(() -> workload(r, viaProxy, uri, model, history));
             try {
                 interrupted = run.get(120, TimeUnit.SECONDS);
@@ -169,7 +178,7 @@ class S3PowerCutTest {
         if (model.inFlight != null) {
             allowed.add(model.inFlight);
         }
-        S3DeviceProvider after = CrashKit.provider(CrashKit.store(server.endpoint(), dir.resolve(cache + "-after"), CACHE));
+        S3DeviceProvider after = CrashKit.provider(CrashKit.store(server.endpoint(), dir.resolve(cache + "-after"), CACHE, retain));
         String which;
         try {
             String prefix = "p/" + uri.getSchemeSpecificPart().substring("t/".length()) + "/"; // the store's, the volume's
@@ -198,9 +207,10 @@ class S3PowerCutTest {
         } finally {
             after.deactivate();
         }
-        return String.format("cut %s upload %d (%s), in op %d (%s) after %d commits: holds %s (%d files)",
-                sendLast ? "after sending" : "before sending", proxyPuts + (sendLast ? 0 : 1),
-                atManifest ? "the first manifest put from upload " + cutAt + " on" : "chosen", history.size(),
+        return String.format("retain %d, cut %s upload %d (%s), in op %d (%s) after %d commits: holds %s (%d files)",
+                retain, sendLast ? "after sending" : "before sending", proxyPuts + (sendLast ? 0 : 1),
+                at == CuttingProxy.At.ANY ? "chosen" : "the first " + (at == CuttingProxy.At.MANIFEST ? "manifest put"
+                        : "commit point") + " from upload " + cutAt + " on", history.size(),
                 interrupted, model.commits, which,
                 (which.equals("the last commit") ? model.committed : model.inFlight).size());
     }
