@@ -117,14 +117,20 @@ final class Flush {
         }
         Manifest m = new Manifest(base.size, base.blockSize, d.objectSize, next, objects, garbage);
         String newTag;
+        byte[] encoded = m.encode();
         try {
             d.puts.incrementAndGet();
-            newTag = d.s3.put(Manifest.manifestKey(d.prefix), m.encode(), S3Client.Condition.ifMatch(tag));
+            newTag = d.s3.put(Manifest.manifestKey(d.prefix), encoded, S3Client.Condition.ifMatch(tag));
         } catch (S3Exception e) {
-            if (e.preconditionFailed()) {
+            if (!e.preconditionFailed()) {
+                throw e;
+            }
+            // This manifest, byte for byte: this put landed, its answer was lost, the retry was refused.
+            S3Client.Versioned now = d.s3.getVersioned(Manifest.manifestKey(d.prefix));
+            if (now == null || !java.util.Arrays.equals(now.body(), encoded)) {
                 throw d.fence();
             }
-            throw e;
+            newTag = now.etag();
         }
         synchronized (d.lock) {
             d.manifest = m;

@@ -335,13 +335,21 @@ final class S3Device extends AbstractBlockDevice {
         }
     }
 
-    /** Stores an object version; a key that exists means another writer: fenced. */
+    /**
+     * Stores an object version; a key that exists means another writer: fenced. Unless it
+     * holds exactly these bytes: then it is this put, which landed while its answer was
+     * lost, refused when the client retried it.
+     */
     void store(long index, long version, byte[] content) throws IOException {
         puts.incrementAndGet();
+        String key = Manifest.key(prefix, index, version);
         try {
-            s3.put(Manifest.key(prefix, index, version), content, S3Client.Condition.ABSENT);
+            s3.put(key, content, S3Client.Condition.ABSENT);
         } catch (S3Exception e) {
             if (e.preconditionFailed()) {
+                if (java.util.Arrays.equals(content, s3.get(key))) {
+                    return;
+                }
                 throw fence();
             }
             throw e;
