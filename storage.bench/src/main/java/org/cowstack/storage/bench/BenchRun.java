@@ -222,8 +222,9 @@ public final class BenchRun {
                 + Profile.size(p.s3Mebibytes()) + ", crc32c volume, ";
         rows.add(needingS3(new Ratio(s3 + "sequential write, 1 MiB writes, fsync, 4 MiB objects (vs file:)",
                 Pick.of("S3Benchmark.s3Write"), Pick.of("S3Benchmark.fileWrite"), REPORTED)));
-        rows.add(needingS3(new Figures(s3 + "write: requests per GiB written",
-                Pick.of("S3Benchmark.s3Write"), List.of("requestsPerGiB", "putsPerGiB", "getsPerGiB"))));
+        rows.add(needingS3(new Figures(s3 + "write: requests per GiB written (writePuts: before the fsync)",
+                Pick.of("S3Benchmark.s3Write"), List.of("requestsPerGiB", "putsPerGiB",
+                        "getsPerGiB", "writePutsPerGiB", "fsyncPercent"))));
         for (String objectMib : List.of("4", "1")) {
             String read = s3 + "sequential read, cold (fresh device, empty cache), " + objectMib + " MiB objects";
             rows.add(needingS3(new Ratio(read + " (vs file:)", Pick.of("S3Benchmark.s3ReadCold", "objectMib",

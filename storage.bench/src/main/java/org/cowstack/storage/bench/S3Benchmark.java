@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.cowstack.storage.api.device.BlockDevice;
 import org.cowstack.storage.api.device.OpenOptions;
 import org.cowstack.storage.api.s3.S3StoreInfo;
+import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.api.volume.FormatOptions;
 import org.cowstack.storage.api.volume.MountOptions;
 import org.cowstack.storage.cow.fs.CowVolume;
@@ -55,8 +56,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code objectMib}.</li>
  * </ul>
  * The {@code s3:} methods count the device's requests during the timed part (from
- * {@link S3DeviceProvider#usage}): PUTs and GETs per GiB of data written, GETs per GiB
- * read and the cache hit rate of the read, as secondary results.
+ * {@link S3DeviceProvider#usage}): PUTs and GETs per GiB of data written (and the PUTs
+ * the write calls made before the fsync, and the fsync's share of the time), GETs per
+ * GiB read and the cache hit rate of the read, as secondary results.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -260,10 +262,19 @@ public class S3Benchmark {
         public double requestsPerGiB;
         public double putsPerGiB;
         public double getsPerGiB;
+        /**
+         * PUTs made during the write calls, before the fsync: commits of the volume's own
+         * writeback, or early uploads when the device cache is full of dirty objects.
+         */
+        public double writePutsPerGiB;
+        /** The fsync's part of the time of the writes and the fsync, in percent. */
+        public double fsyncPercent;
 
         CowVolume volume;
         String name;
         S3StoreInfo before;
+        S3StoreInfo written;
+        double fsyncShare;
 
         @Setup(Level.Iteration)
         public void setUp(Data data, WriteServer server) throws IOException {
@@ -281,6 +292,8 @@ public class S3Benchmark {
             putsPerGiB = puts / gib;
             getsPerGiB = gets / gib;
             requestsPerGiB = (puts + gets) / gib;
+            writePutsPerGiB = (written.puts() - before.puts()) / gib;
+            fsyncPercent = 100 * fsyncShare;
         }
 
         @TearDown(Level.Iteration)
@@ -374,9 +387,24 @@ public class S3Benchmark {
         Workspace.writeVolumeFile(fresh.volume, FILE, data.chunk, data.bytes());
     }
 
+    /**
+     * As {@link Workspace#writeVolumeFile}, with the device's counters read between the
+     * writes and the fsync (one LIST request to s3proxy, a few ms in the timed part) to
+     * tell the uploads made during the writes from the fsync's.
+     */
     @Benchmark
     public void s3Write(Data data, WriteServer server, S3Write fresh) throws IOException {
-        Workspace.writeVolumeFile(fresh.volume, FILE, data.chunk, data.bytes());
+        try (FileHandle f = fresh.volume.open(FILE, Workspace.CREATE_WRITE)) {
+            long t0 = System.nanoTime();
+            Workspace.writeAll(f::write, data.chunk, 0, data.bytes());
+            long t1 = System.nanoTime();
+            S3StoreInfo written = server.usage();
+            long t2 = System.nanoTime();
+            f.fsync();
+            long t3 = System.nanoTime();
+            fresh.written = written;
+            fresh.fsyncShare = (double) (t3 - t2) / (t1 - t0 + t3 - t2);
+        }
     }
 
     @Benchmark
