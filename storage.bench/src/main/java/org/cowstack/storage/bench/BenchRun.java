@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 
 import org.cowstack.storage.bench.Table.Bandwidth;
 import org.cowstack.storage.bench.Table.Figure;
+import org.cowstack.storage.bench.Table.Figures;
 import org.cowstack.storage.bench.Table.LatencyRatio;
 import org.cowstack.storage.bench.Table.Limit;
 import org.cowstack.storage.bench.Table.Paired;
@@ -39,10 +40,10 @@ public final class BenchRun {
 
     /** How big and how long: the full run and the quick one differ only here. */
     record Profile(boolean quick, int mebibytes, int writerMebibytes, int[] reflinkExtents, int mountExtents,
-            int swaps, int daxMebibytes) {
+            int swaps, int daxMebibytes, int s3Mebibytes) {
         static final Profile FULL = new Profile(false, 1024, 256, new int[] {1, 10_000, 100_000}, 1_000_000, 100,
-                256);
-        static final Profile QUICK = new Profile(true, 128, 32, new int[] {1, 1_000, 10_000}, 100_000, 20, 64);
+                256, 256);
+        static final Profile QUICK = new Profile(true, 128, 32, new int[] {1, 1_000, 10_000}, 100_000, 20, 64, 32);
 
         String size() {
             return size(mebibytes);
@@ -115,12 +116,24 @@ public final class BenchRun {
             runs.add(new Run(NbdBenchmark.class, String.join("|", nbd), Map.of("mebibytes", new String[] {nbdMib(p)},
                     "fioSeconds", new String[] {p.quick() ? "3" : "10"}), 1, p.quick() ? 2 : 3, null));
         }
+        // s3: through s3proxy, a process on this machine: only where its jar is.
+        if (S3Benchmark.unavailable() == null) {
+            runs.add(new Run(S3Benchmark.class, null,
+                    Map.of("mebibytes", new String[] {Integer.toString(p.s3Mebibytes())}), 1, p.quick() ? 2 : 3,
+                    null));
+        }
         return runs;
     }
 
     /** The NBD rows' export: 1 GiB, or 256 MiB in the quick run (nbdcopy and fio start up in ms; less says little). */
     static String nbdMib(Profile p) {
         return p.quick() ? "256" : "1024";
+    }
+
+    /** {@code row}, or the row skipped with why when s3proxy cannot run here. */
+    static Row needingS3(Row row) {
+        String why = S3Benchmark.unavailable();
+        return why == null ? row : new Table.Skipped(row, why);
     }
 
     /** {@code row}, or the row skipped with why when {@code tools} are not all installed. */
@@ -204,6 +217,23 @@ public final class BenchRun {
         for (String rw : List.of("Read", "Write")) {
             rows.add(needing(NbdBenchmark.FIO_TOOLS, new Paired(nbd + "fio 4 KiB random " + rw.toLowerCase()
                     + "s, iodepth 16", Pick.of("NbdBenchmark.rand" + rw), "oursIops", "qemuIops", 0.80, "IOPS")));
+        }
+        // s3proxy's filesystem backend on this machine: no network, so the ratios are what the
+        // protocol, the object layout and the device cache cost.
+        String s3 = "s3: on a local s3proxy (filesystem backend, loopback), " + Profile.size(p.s3Mebibytes())
+                + " file, crc32c";
+        rows.add(needingS3(new Ratio(s3 + ", sequential 1 MiB writes + fsync, 4 MiB objects (vs file:)",
+                Pick.of("S3Benchmark.s3Write"), Pick.of("S3Benchmark.fileWrite"), REPORTED)));
+        rows.add(needingS3(new Figures(s3 + ", the write: requests per GiB written",
+                Pick.of("S3Benchmark.s3Write"), List.of("requestsPerGiB", "putsPerGiB", "getsPerGiB",
+                        "writePutsPerGiB", "fsyncPercent"))));
+        for (String objectMib : List.of("4", "1")) {
+            String read = s3 + ", cold sequential read (fresh device), " + objectMib + " MiB objects";
+            rows.add(needingS3(new Ratio(read + " (vs file:)", Pick.of("S3Benchmark.s3ReadCold", "objectMib",
+                    objectMib), Pick.of("S3Benchmark.fileReadCold"), REPORTED)));
+            rows.add(needingS3(new Figures(read + ": device cache hit rate, GETs per GiB read",
+                    Pick.of("S3Benchmark.s3ReadCold", "objectMib", objectMib),
+                    List.of("cacheHitPercent", "getsPerGiB"))));
         }
         return rows;
     }
@@ -306,6 +336,7 @@ public final class BenchRun {
                 .shouldFailOnError(true)
                 .jvmArgsAppend("-Dbench.dir=" + absolute("bench.dir", "target/bench-data"),
                         "-Dbench.bundles=" + absolute("bench.bundles", "target/bundles"),
+                        "-Ds3proxy.jar=" + absolute("s3proxy.jar", "target/s3proxy.jar"),
                         "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED")
                 .output(log.toString());
         if (run.time() != null) {

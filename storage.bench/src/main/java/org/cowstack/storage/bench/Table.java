@@ -236,6 +236,29 @@ final class Table {
     }
 
     /**
+     * Figures the benchmark counted itself, only reported: the median over its iterations
+     * of each per-iteration secondary result in {@code counters}, side by side in the
+     * engine cell (such as the requests an {@code s3:} device made per GiB).
+     */
+    record Figures(String workload, Pick engine, List<String> counters) implements Row {
+        @Override
+        public Cells evaluate(Results results) {
+            Optional<RunResult> e = results.find(engine);
+            List<String> cells = new ArrayList<>();
+            for (String counter : counters) {
+                double m = e.map(r -> median(samples(r, counter))).orElse(Double.NaN);
+                if (!Double.isNaN(m)) {
+                    cells.add(counter + " " + number(m));
+                }
+            }
+            if (cells.isEmpty()) {
+                return new Cells("-", "-", "-", "reported", Verdict.NO_RESULT);
+            }
+            return new Cells("-", String.join(", ", cells), "-", "reported", Verdict.REPORTED);
+        }
+    }
+
+    /**
      * Engine and baseline measured side by side in each iteration of one benchmark, each
      * as a per-iteration secondary result the benchmark computed (such as MB/s or the
      * IOPS an external tool reported; higher is better): the ratio is the median of the

@@ -192,4 +192,14 @@ public final class S3DeviceProvider implements DeviceProvider {
             throw failure;
         }
     }
+
+    /**
+     * A store's row as {@code storage:s3 stores} shows it (its listing and the counters of
+     * the devices open on it now), for embedders without the {@code S3Stores} service,
+     * such as the benchmarks; null when no store has that name.
+     */
+    public org.cowstack.storage.api.s3.S3StoreInfo usage(String store) {
+        S3Store s = stores.get(store);
+        return s == null ? null : S3StoreAdmin.info(s, devicesOf(store));
+    }
 }
