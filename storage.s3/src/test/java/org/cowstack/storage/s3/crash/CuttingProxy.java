@@ -61,6 +61,9 @@ final class CuttingProxy implements AutoCloseable {
     /** Guarded by lock. */
     private String lostAnswer;
     private volatile boolean cut;
+    /** Requests still to answer here with 503 SlowDown, as a throttling store does (see {@link #throttle}). */
+    private final java.util.concurrent.atomic.AtomicLong throttle = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong throttled = new java.util.concurrent.atomic.AtomicLong();
     private final CountDownLatch settled = new CountDownLatch(1);
     private final Thread acceptor;
 
@@ -93,6 +96,20 @@ final class CuttingProxy implements AutoCloseable {
             cutAt = at;
         }
         return this;
+    }
+
+    /**
+     * The next {@code requests} requests are answered here with {@code 503 SlowDown} (the
+     * store never sees them), as S3 answers a client that is too fast; 0 ends it.
+     */
+    CuttingProxy throttle(long requests) {
+        throttle.set(requests);
+        return this;
+    }
+
+    /** Requests answered with 503 SlowDown so far. */
+    long throttled() {
+        return throttled.get();
     }
 
     URI endpoint() {
@@ -191,6 +208,19 @@ final class CuttingProxy implements AutoCloseable {
                     }
                     String line = new String(request, 0, Math.min(request.length, 300), StandardCharsets.ISO_8859_1);
                     line = line.substring(0, line.indexOf('\r'));
+                    if (throttle.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        // One request at a time per connection (no pipelining): nothing of the store's is due now.
+                        byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"
+                                + "<Message>Please reduce your request rate.</Message></Error>")
+                                .getBytes(StandardCharsets.UTF_8);
+                        OutputStream back = client.getOutputStream();
+                        back.write(("HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: "
+                                + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                        back.write(body);
+                        back.flush();
+                        throttled.incrementAndGet();
+                        continue;
+                    }
                     boolean cutHere = false;
                     synchronized (lock) {
                         if (cut) {
