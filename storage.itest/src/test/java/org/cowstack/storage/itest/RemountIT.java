@@ -142,14 +142,15 @@ public class RemountIT {
     @Test
     public void badRemountRequestsAreOneClearLineAndChangeNothing() throws Exception {
         session("storage:mkfs --size 16m mem:rm; storage:mount m mem:rm");
-        String[][] bad = {{"storage:remount m", "give one of --ro and --rw"},
-            {"storage:remount --ro --rw m", "--ro and --rw exclude each other"}};
+        String[][] bad = {{"storage:remount m", "give one of --ro, --rw and --refresh"},
+            {"storage:remount --ro --rw m", "--ro and --rw exclude each other"},
+            {"storage:remount --refresh --rw m", "--rw and --refresh exclude each other"}};
         for (String[] b : bad) {
             try {
                 session(b[0]);
                 fail(b[0]);
             } catch (IllegalArgumentException expected) {
-                assertEquals("storage:remount: " + b[1] + "; usage: storage:remount --ro|--rw NAME",
+                assertEquals("storage:remount: " + b[1] + "; usage: storage:remount --ro|--rw|--refresh NAME",
                         expected.getMessage());
             }
         }

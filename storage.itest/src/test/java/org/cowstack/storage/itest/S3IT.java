@@ -105,6 +105,8 @@ public class S3IT {
             assertFalse(shown, shown.contains(S3Endpoint.SECRET_KEY));
         }
         assertEquals("unmounted v", session("storage:umount v"));
+        String check = session("storage:check s3:a/vol");
+        assertTrue(check, check.contains("clean: generation"));
         session("storage:mount v s3:a/vol");
         assertEquals(md5, session("storage:io v /f md5sum"));
         String used = session("storage:s3 stores");
