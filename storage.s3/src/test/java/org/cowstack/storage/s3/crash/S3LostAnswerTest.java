@@ -5,17 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
-import org.cowstack.storage.s3.client.S3Proxy;
 import org.cowstack.storage.s3.device.S3DeviceProvider;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A connection lost at the wrong moment, no crash: a PUT of a commit lands, its answer is
@@ -27,23 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * "another writer committed to this device", and the engine's commit failed.)
  */
 @Timeout(120)
-class S3LostAnswerTest {
+class S3LostAnswerTest extends OnS3Proxy {
     private static final long SIZE = 32L << 20;
-
-    @TempDir
-    static Path dir;
-    static S3Proxy server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = S3Proxy.start(dir.resolve("s3"));
-        server.client("bucket").createBucket();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
 
     @Test
     void aLostAnswerToAnObjectUploadIsNotAnotherWriter() throws Exception {

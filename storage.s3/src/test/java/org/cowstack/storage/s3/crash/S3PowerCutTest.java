@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,13 +23,10 @@ import java.util.concurrent.TimeoutException;
 
 import org.cowstack.storage.api.volume.FileHandle;
 import org.cowstack.storage.cow.fs.CowVolume;
-import org.cowstack.storage.s3.client.S3Proxy;
 import org.cowstack.storage.s3.device.S3DeviceProvider;
 import org.cowstack.storage.s3.device.S3Store;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The engine's crash test on {@code s3:}: a seeded workload of writes, overwrites,
@@ -50,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * replays one round; {@code -Dstorage.s3.crash.rounds=R} runs R seeded rounds (5 by
  * default).
  */
-class S3PowerCutTest {
+class S3PowerCutTest extends OnS3Proxy {
     private static final long SIZE = 32L << 20;
     /**
      * A small device cache (4 objects): a commit that writes more objects uploads some of
@@ -63,25 +59,15 @@ class S3PowerCutTest {
     private static final int MAX_OPS = 3000;
     private static final List<Integer> RETAIN = List.of(0, 1, 2, S3Store.DEFAULT_RETAIN);
 
-    @TempDir
-    static Path dir;
-    static S3Proxy server;
     static final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "power-cut-workload");
         t.setDaemon(true);
         return t;
     });
 
-    @BeforeAll
-    static void start() throws Exception {
-        server = S3Proxy.start(dir.resolve("s3"));
-        server.client("bucket").createBucket();
-    }
-
     @AfterAll
-    static void stop() throws Exception {
+    static void stop() {
         worker.shutdownNow();
-        server.close();
     }
 
     @Test

@@ -8,17 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 
-import org.cowstack.storage.s3.client.S3Proxy;
 import org.cowstack.storage.s3.device.S3DeviceProvider;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A store that throttles (503 SlowDown, answered by {@link CuttingProxy} in front of a
@@ -30,23 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * writer: nothing is fenced).
  */
 @Timeout(180)
-class S3ThrottleTest {
+class S3ThrottleTest extends OnS3Proxy {
     private static final long SIZE = 32L << 20;
-
-    @TempDir
-    static Path dir;
-    static S3Proxy server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = S3Proxy.start(dir.resolve("s3"));
-        server.client("bucket").createBucket();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
 
     @Test
     void aBurstOfSlowDownIsRetriedAndThrottlingThatOutlastsTheRetriesFailsOneCommitOnly() throws Exception {
