@@ -19,7 +19,15 @@ import org.cowstack.storage.api.device.OpenOptions;
 import org.cowstack.storage.device.base.OpenDevices;
 import org.cowstack.storage.s3.client.S3Client;
 import org.cowstack.storage.s3.client.S3Exception;
+import org.cowstack.storage.api.s3.S3Stores;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.Deactivate;
 
 /**
@@ -44,6 +52,38 @@ public final class S3DeviceProvider implements DeviceProvider {
     @Override
     public String description() {
         return "volumes on an S3-compatible object store: s3:STORE[/VOLUME] (stores are configured, storage:s3 stores)";
+    }
+
+    /** Config Admin, when there is one: read at activation (see {@link #activate}). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL)
+    private ConfigurationAdmin configAdmin;
+
+    /**
+     * Takes the stores configured so far before this provider serves its first open: the
+     * engine may mount a volume on {@code s3:} as soon as it gets this service (at start,
+     * after an update of this bundle), before {@link S3StoreComponent}s are activated. A
+     * configuration this cannot use is left to its component, which reports it.
+     */
+    @Activate
+    void activate(BundleContext context) {
+        ConfigurationAdmin ca = configAdmin;
+        if (ca == null) {
+            return;
+        }
+        try {
+            Configuration[] found = ca.listConfigurations("(service.factoryPid=" + S3Stores.FACTORY_PID + ")");
+            for (Configuration c : found == null ? new Configuration[0] : found) {
+                try {
+                    configured(c.getPid(), S3StoreComponent.store(S3StoreComponent.configuration(c.getProperties()),
+                            context));
+                } catch (RuntimeException unusable) {
+                    // its component refuses it with one line
+                }
+            }
+        } catch (IOException | InvalidSyntaxException e) {
+            System.getLogger("org.cowstack.storage.s3").log(System.Logger.Level.WARNING,
+                    "s3: the configured stores could not be listed now: " + e.getMessage());
+        }
     }
 
     /** Adds a store directly (tests and embedders without Config Admin). */

@@ -58,6 +58,36 @@ public final class S3StoreComponent {
         provider.unconfigured(pid);
     }
 
+    /**
+     * A configuration's properties as Declarative Services would hand them to this
+     * component: a missing property takes its metatype default; one without a default is
+     * an IllegalArgumentException naming it.
+     */
+    static S3StoreConfiguration configuration(java.util.Dictionary<String, ?> properties) {
+        return (S3StoreConfiguration) java.lang.reflect.Proxy.newProxyInstance(S3StoreConfiguration.class.getClassLoader(),
+                new Class<?>[] {S3StoreConfiguration.class}, (proxy, method, args) -> {
+                    if (method.getDeclaringClass() == Object.class || method.getParameterCount() > 0) {
+                        return method.getName().equals("toString") ? "S3StoreConfiguration" : method.invoke(properties,
+                                args);
+                    }
+                    Object v = properties.get(method.getName());
+                    if (v == null) {
+                        v = method.getDefaultValue();
+                    }
+                    if (v == null) {
+                        throw new IllegalArgumentException("property " + method.getName() + " is missing");
+                    }
+                    Class<?> type = method.getReturnType();
+                    if (type == int.class) {
+                        return v instanceof Number n ? n.intValue() : Integer.parseInt(v.toString().strip());
+                    }
+                    if (type == long.class) {
+                        return v instanceof Number n ? n.longValue() : Long.parseLong(v.toString().strip());
+                    }
+                    return v.toString();
+                });
+    }
+
     /** The store a configuration describes; its faults as IllegalArgumentException. */
     static S3Store store(S3StoreConfiguration c, BundleContext context) {
         URI endpoint = endpoint(c.endpoint());

@@ -58,6 +58,27 @@ class S3StoreAdminTest {
         assertFalse(settings("s", ok, "bucket", 4096, 1 << 20, "k", "sekrit").toString().contains("sekrit"));
     }
 
+    /** What the provider reads from Config Admin at activation, before the store components run. */
+    @Test
+    void aConfigurationReadsAsDeclarativeServicesWouldHandIt() {
+        java.util.Hashtable<String, Object> p = new java.util.Hashtable<>();
+        p.put("name", "s");
+        p.put("endpoint", "http://127.0.0.1:9000");
+        p.put("bucket", "bucket");
+        p.put("objectSize", "65536");
+        p.put("cacheSize", 1L << 20);
+        p.put("accessKey", "k");
+        p.put("secretKey", "sekrit");
+        S3StoreConfiguration c = S3StoreComponent.configuration(p);
+        assertEquals(65536, c.objectSize());
+        assertEquals(1L << 20, c.cacheSize());
+        assertEquals("us-east-1", c.region(), "the metatype default");
+        assertEquals(S3Store.DEFAULT_RETAIN, c.retainGenerations());
+        p.remove("bucket");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> S3StoreComponent.configuration(p).bucket())
+                .getMessage().contains("bucket"));
+    }
+
     @Test
     void storesCountWhatIsUnderThePrefixAndWhatTheOpenDevicesDid() throws Exception {
         try (S3Proxy server = S3Proxy.start(dir.resolve("s3"))) {
