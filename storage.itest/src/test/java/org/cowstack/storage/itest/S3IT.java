@@ -123,6 +123,18 @@ public class S3IT {
         assertTrue(String.valueOf(r[1]), String.valueOf(r[1]).contains(md5));
         assertTrue(String.valueOf(r[1]), String.valueOf(r[1]).matches("(?s).*\\nr +s3:a/vol +READ_ONLY .*"));
 
+        // the jar with a home of its own: the store and the volume it mounted come back at its next start
+        Path own = Files.createTempDirectory("s3it-restart");
+        String prefix2 = prefix + "-jar";
+        Object[] first = jar(own, "storage:s3 add --access-key " + S3Endpoint.ACCESS_KEY + " --secret-key-file "
+                + secretFile(S3Endpoint.SECRET_KEY) + " --prefix " + prefix2 + " j " + endpoint() + " itest; "
+                + "storage:mkfs --size 16m s3:j/vol; storage:mount jv s3:j/vol; storage:io jv /a 'pwrite -S 0x77 0 64k'");
+        assertEquals(String.valueOf(first[1]), 0, first[0]);
+        Object[] second = jar(own, "storage:io jv /a 'pread -P 0x77 0 64k'; storage:s3 stores");
+        assertEquals(String.valueOf(second[1]), 0, second[0]);
+        assertTrue(String.valueOf(second[1]), String.valueOf(second[1]).contains("read 65536/65536 bytes at offset 0"));
+        assertFalse(String.valueOf(second[1]), String.valueOf(second[1]).contains(S3Endpoint.SECRET_KEY));
+
         // a reader in this framework (another store name on the same prefix) refreshes to the writer's newer commit
         add("ar", prefix);
         session("storage:mount --ro r2 s3:ar/vol");
