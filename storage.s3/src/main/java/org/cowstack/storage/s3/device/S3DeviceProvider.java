@@ -3,6 +3,8 @@ package org.cowstack.storage.s3.device;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,19 +18,19 @@ import org.cowstack.storage.api.device.DeviceProvider;
 import org.cowstack.storage.api.device.DeviceProviderService;
 import org.cowstack.storage.api.device.DeviceUri;
 import org.cowstack.storage.api.device.OpenOptions;
+import org.cowstack.storage.api.s3.S3Stores;
 import org.cowstack.storage.device.base.OpenDevices;
 import org.cowstack.storage.s3.client.S3Client;
 import org.cowstack.storage.s3.client.S3Exception;
-import org.cowstack.storage.api.s3.S3Stores;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.Deactivate;
 
 /**
  * {@code s3:STORE[/VOLUME]}: a device on a configured S3 store, its objects under the
@@ -208,6 +210,8 @@ public final class S3DeviceProvider implements DeviceProvider {
      * flight, and are left alone.
      */
     private static void collectGarbage(S3Client s3, String prefix, Manifest manifest) throws IOException {
+        Set<List<Long>> kept = new HashSet<>(); // {index, version} of each object kept for older readers
+        manifest.garbage.forEach(g -> kept.add(List.of(g[0], g[1])));
         for (S3Client.ObjectInfo o : s3.list(prefix)) {
             Matcher m = OBJECT.matcher(o.key().substring(prefix.length()));
             if (!m.matches()) {
@@ -215,9 +219,9 @@ public final class S3DeviceProvider implements DeviceProvider {
             }
             long index = Long.parseLong(m.group(1), 16);
             long version = Long.parseUnsignedLong(m.group(2), 16);
-            boolean kept = manifest.garbage.stream().anyMatch(g -> g[0] == index && g[1] == version);
             if (Manifest.generationOf(version) <= manifest.generation
-                    && !Long.valueOf(version).equals(manifest.objects.get(index)) && !kept) {
+                    && !Long.valueOf(version).equals(manifest.objects.get(index))
+                    && !kept.contains(List.of(index, version))) {
                 s3.delete(o.key());
             }
         }
