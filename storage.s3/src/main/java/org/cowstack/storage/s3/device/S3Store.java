@@ -16,19 +16,40 @@ public record S3Store(String name, URI endpoint, String region, String bucket, S
     /** Generations a replaced object is kept for readers of older generations. */
     public static final int DEFAULT_RETAIN = 100;
 
+    /**
+     * A setting no store can have: its field, its value and what is expected, worded as
+     * {@link org.cowstack.storage.api.InvalidArgumentException} words them, so that
+     * {@code storage:s3 add} turns it into one and a configuration's component logs it.
+     */
+    public static final class Invalid extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        final String field;
+        final transient Object value;
+        final String expected;
+
+        Invalid(String field, Object value, String expected) {
+            super(field + ": " + value + " (expected: " + expected + ")");
+            this.field = field;
+            this.value = value;
+            this.expected = expected;
+        }
+    }
+
     public S3Store {
         if (name == null || name.isBlank() || name.contains("/")) {
-            throw new IllegalArgumentException("an S3 store needs a name without '/': " + name);
+            throw new Invalid("name", name, "a name without '/'");
         }
-        if (objectSize < 4096 || Integer.bitCount(objectSize) != 1) {
-            throw new IllegalArgumentException("S3 store " + name + ": object size " + objectSize
-                    + " is not a power of two of at least 4096");
+        if (objectSize < 4096 || Integer.bitCount(objectSize) != 1) { // an int power of two is at most 1 GiB
+            throw new Invalid("object size", objectSize, "a power of two from 4 KiB to 1 GiB");
+        }
+        if (cacheBytes < objectSize) {
+            throw new Invalid("cache size", cacheBytes, "at least one object (" + objectSize + " bytes)");
         }
         if (parallelUploads < 1) {
-            throw new IllegalArgumentException("S3 store " + name + ": parallelUploads " + parallelUploads + " < 1");
+            throw new Invalid("parallelUploads", parallelUploads, "at least 1");
         }
         if (retainGenerations < 0) {
-            throw new IllegalArgumentException("S3 store " + name + ": retainGenerations " + retainGenerations + " < 0");
+            throw new Invalid("retainGenerations", retainGenerations, "0 or more");
         }
         prefix = prefix == null ? "" : prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
     }

@@ -125,13 +125,6 @@ public final class S3StoreAdmin implements S3Stores {
         if (s.name() == null || !s.name().matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
             throw new InvalidArgumentException("name", s.name(), "letters, digits, '.', '_' or '-', 1 to 63");
         }
-        if (s.objectSize() < 4096 || s.objectSize() > (1 << 30) || Integer.bitCount(s.objectSize()) != 1) {
-            throw new InvalidArgumentException("object size", s.objectSize(), "a power of two from 4 KiB to 1 GiB");
-        }
-        if (s.cacheBytes() < s.objectSize()) {
-            throw new InvalidArgumentException("cache size", s.cacheBytes(), "at least one object ("
-                    + s.objectSize() + " bytes)");
-        }
         if (s.bucket() == null || !s.bucket().matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
             throw new InvalidArgumentException("bucket", s.bucket(), "an S3 bucket name: 3 to 63 lower-case "
                     + "letters, digits, '.' or '-'");
@@ -139,15 +132,14 @@ public final class S3StoreAdmin implements S3Stores {
         if (s.accessKey() == null || s.accessKey().isBlank() || s.secretKey() == null || s.secretKey().isEmpty()) {
             throw new InvalidArgumentException("credentials", "(not shown)", "an access key and a secret key");
         }
-        java.net.URI endpoint;
-        try {
-            endpoint = S3StoreComponent.endpoint(s.endpoint() == null ? "" : s.endpoint());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidArgumentException("endpoint", s.endpoint(), "an http(s)://host[:port] URL");
-        }
         String region = s.region() == null || s.region().isBlank() ? "us-east-1" : s.region();
-        return new S3Store(s.name(), endpoint, region, s.bucket(), s.prefix(), s.objectSize(), s.cacheBytes(),
-                java.nio.file.Path.of("."), 1, S3Store.DEFAULT_RETAIN, new Credentials(s.accessKey(), s.secretKey()));
+        try { // what every store needs (endpoint, object and cache size) is checked there; what add needs, above
+            return new S3Store(s.name(), S3StoreComponent.endpoint(s.endpoint()), region, s.bucket(), s.prefix(),
+                    s.objectSize(), s.cacheBytes(), java.nio.file.Path.of("."), 1, S3Store.DEFAULT_RETAIN,
+                    new Credentials(s.accessKey(), s.secretKey()));
+        } catch (S3Store.Invalid e) {
+            throw new InvalidArgumentException(e.field, e.value, e.expected);
+        }
     }
 
     @Override

@@ -88,7 +88,7 @@ public final class S3StoreComponent {
                 });
     }
 
-    /** The store a configuration describes; its faults as IllegalArgumentException. */
+    /** The store a configuration describes; its faults as IllegalArgumentException ({@link S3Store.Invalid}). */
     static S3Store store(S3StoreConfiguration c, BundleContext context) {
         URI endpoint = endpoint(c.endpoint());
         Path cacheDir;
@@ -99,25 +99,21 @@ public final class S3StoreComponent {
         } else {
             cacheDir = context.getDataFile("s3-cache").toPath();
         }
-        if (c.cacheSize() < c.objectSize()) {
-            throw new IllegalArgumentException("cache size " + c.cacheSize() + " is smaller than one object ("
-                    + c.objectSize() + ")");
-        }
         return new S3Store(c.name(), endpoint, c.region(), c.bucket(), c.prefix(), c.objectSize(), c.cacheSize(),
                 cacheDir, c.parallelUploads(), c.retainGenerations(), new Credentials(c.accessKey(), c.secretKey()));
     }
 
     /** An http or https base URL without query or fragment. */
     static URI endpoint(String s) {
-        URI u;
+        URI u = null;
         try {
-            u = new URI(s.strip());
+            u = s == null ? null : new URI(s.strip());
         } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException("endpoint " + s + " is not a URL");
+            // refused below
         }
-        if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+        if (u == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
                 || u.getRawQuery() != null || u.getRawFragment() != null) {
-            throw new IllegalArgumentException("endpoint " + s + " is not an http(s)://host[:port] URL");
+            throw new S3Store.Invalid("endpoint", s, "an http(s)://host[:port] URL");
         }
         return u;
     }
