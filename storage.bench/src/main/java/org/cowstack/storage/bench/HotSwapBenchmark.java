@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +78,7 @@ public class HotSwapBenchmark {
         @Setup(Level.Trial)
         public void start() throws Exception {
             Path home = Workspace.dir().resolve("hotswap");
-            deleteTree(home);
+            Workspace.deleteTree(home);
             Path bundles = Path.of(System.getProperty("bench.bundles", "target/bundles"));
             Path api = jar(bundles, "storage.api");
             Map<String, String> config = new HashMap<>();
@@ -146,7 +145,7 @@ public class HotSwapBenchmark {
             }
             framework.stop();
             framework.waitForStop(30_000);
-            deleteTree(Workspace.dir().resolve("hotswap"));
+            Workspace.deleteTree(Workspace.dir().resolve("hotswap"));
         }
     }
 
@@ -256,17 +255,6 @@ public class HotSwapBenchmark {
     static String exports(Path jar) throws IOException {
         try (JarFile j = new JarFile(jar.toFile())) {
             return j.getManifest().getMainAttributes().getValue(Constants.EXPORT_PACKAGE);
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

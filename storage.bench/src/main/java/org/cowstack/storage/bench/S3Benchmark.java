@@ -109,7 +109,7 @@ public class S3Benchmark {
 
         void start(int objectMib) throws IOException, InterruptedException {
             dir = Workspace.file("s3proxy");
-            deleteTree(dir);
+            Workspace.deleteTree(dir);
             Files.createDirectories(dir);
             try {
                 long t0 = System.nanoTime();
@@ -167,7 +167,7 @@ public class S3Benchmark {
          * each directory placeholder, {@code vol/v0/0000/}, 100 s per volume here.)
          */
         void remove(String volume) throws IOException {
-            deleteTree(dir.resolve("blobs").resolve(BUCKET).resolve("vol").resolve(volume));
+            Workspace.deleteTree(dir.resolve("blobs").resolve(BUCKET).resolve("vol").resolve(volume));
         }
 
         /** Evicts every file s3proxy stores from the host page cache, as the file side's image is. */
@@ -190,23 +190,12 @@ public class S3Benchmark {
                 server.kill();
                 server = null;
             }
-            deleteTree(dir);
+            Workspace.deleteTree(dir);
         }
     }
 
     static long millisSince(long t0) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     /** The server for the writes: {@value #WRITE_OBJECT_MIB} MiB objects. */

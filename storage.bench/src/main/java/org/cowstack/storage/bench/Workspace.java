@@ -140,6 +140,18 @@ final class Workspace {
         Files.deleteIfExists(file(name));
     }
 
+    /** Deletes a directory and everything below it; nothing when it does not exist. */
+    static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** The kernel's knob to empty every clean cache, writable by root only. */
     private static final Path DROP_CACHES = Path.of("/proc/sys/vm/drop_caches");
 
